@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what openpal needs on Debian 12 (as root, or with sudo), skipping what is already there.
+# Every dependency is named, with why, in the README's "Dependencies" section.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates
+  libsqlite3-dev            # the embedded store
+  libssl-dev                # TLS, RS256 token verification, key generation
+  zlib1g-dev                # gzip cost exports
+  nlohmann-json3-dev        # JSON for API bodies and outputs
+  libsimdjson-dev           # fast JSON for large snapshot imports
+  libcpp-httplib-dev        # HTTP/1.1 server and client over OpenSSL
+  libcli11-dev              # the command line
+  libfmt-dev                # formatting
+  libgtest-dev libgmock-dev # tests
+  libbenchmark-dev          # micro-benchmarks
+  nodejs npm                # the Azure SDK conformance tests
+)
+if [ "${OPENPAL_WITH_BENCH_TOOLS:-0}" = 1 ]; then
+  PACKAGES+=(wrk nginx-light)   # load generator and the static-server baseline for bench/
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node/npm may come from outside Debian's packages (a preinstalled toolchain); accept any working node >= 18.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs/}"); missing=("${missing[@]/npm/}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,32 @@
+// How a `pal` subcommand plugs into the binary: each *_command.cc registers itself at static-init time.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace openpal::cli {
+
+// Exit codes, documented in `pal --help` and the README.
+inline constexpr int kExitOk = 0;       // success
+inline constexpr int kExitFailure = 1;  // the work failed (bad input file, server error, ...)
+inline constexpr int kExitUsage = 2;    // bad usage (unknown flag, missing argument)
+
+// A subcommand: `setup` adds it to the app and returns the function that runs it once parsed.
+// The runner returns the process exit code.
+struct Command {
+  std::string name;
+  int order;  // position in `pal --help`
+  std::function<std::function<int()>(CLI::App& app)> setup;
+};
+
+// Adds a command to the registry; call through a namespace-scope `static const bool registered = ...`.
+bool RegisterCommand(Command command);
+std::vector<Command>& Commands();
+
+// The database path: --db if given, else $OPENPAL_DB, else ./openpal.db.
+std::string ResolveDbPath(const std::string& flag_value);
+
+}  // namespace openpal::cli
