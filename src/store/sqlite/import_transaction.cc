@@ -1,0 +1,142 @@
+// ImportTransaction on SQLite: one BEGIN IMMEDIATE transaction holding the process's write lock throughout.
+#include <mutex>
+
+#include "store/sqlite/fact_codec.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace openpal::sqlite {
+namespace {
+
+class SqliteImport final : public ImportTransaction {
+ public:
+  SqliteImport(std::unique_lock<std::mutex> lock, PooledConnection conn)
+      : lock_(std::move(lock)), conn_(std::move(conn)), tx_(*conn_, Transaction::Mode::kWrite) {}
+
+  const Status& begin_status() const { return tx_.status(); }
+
+  Result<std::optional<Timestamp>> LastObservation(const TenantId& tenant, FactKind kind) override {
+    auto st = Usable("SELECT max(as_of) FROM observations WHERE tenant = ? AND kind = ?");
+    if (!st.ok()) return st.status();
+    StatementUse use(**st);
+    use->BindText(1, Lower(tenant));
+    use->BindText(2, FactKindName(kind));
+    return MaybeTime(use, "reading the last observation");
+  }
+
+  Result<std::optional<Timestamp>> NewestSnapshot(const TenantId& tenant) override {
+    auto st = Usable("SELECT max(as_of) FROM snapshots WHERE tenant = ?");
+    if (!st.ok()) return st.status();
+    StatementUse use(**st);
+    use->BindText(1, Lower(tenant));
+    return MaybeTime(use, "reading the newest snapshot");
+  }
+
+  Result<std::vector<AnyFact>> OpenFacts(FactKind kind, const std::optional<TenantId>& tenant) override {
+    std::string sql = "SELECT " + SelectColumns(kind) + " FROM " + TableOf(kind) + " WHERE valid_to IS NULL" +
+                      (tenant ? " AND tenant = ?" : "") + " ORDER BY id";
+    auto st = Usable(sql);
+    if (!st.ok()) return st.status();
+    StatementUse use(**st);
+    if (tenant) use->BindText(1, Lower(*tenant));
+    std::vector<AnyFact> out;
+    int rc;
+    while ((rc = use->Step()) == SQLITE_ROW) out.push_back(ReadFact(*use, kind));
+    if (rc != SQLITE_DONE) return SqliteError(conn_->raw(), rc, std::string("reading open ") + TableOf(kind));
+    return out;
+  }
+
+  Result<int64_t> Insert(const FactValue& value, const Interval& valid) override {
+    if (valid.to < valid.from)
+      return Status::Error("BadInterval", "a fact cannot end before it starts: " + valid.ToString(),
+                           std::string("insert into ") + TableOf(KindOf(value)));
+    auto st = Usable(InsertSql(KindOf(value)));
+    if (!st.ok()) return st.status();
+    StatementUse use(**st);
+    BindFact(*use, value, valid);
+    int rc = use->Step();
+    if (rc != SQLITE_DONE)
+      return SqliteError(conn_->raw(), rc, std::string("inserting into ") + TableOf(KindOf(value)));
+    return static_cast<int64_t>(sqlite3_last_insert_rowid(conn_->raw()));
+  }
+
+  Status Close(FactKind kind, int64_t id, Timestamp end) override {
+    if (end == Timestamp::Max())
+      return Status::Error("BadInterval", "a fact cannot be closed at the open end (Timestamp::Max)");
+    auto st = Usable(std::string("UPDATE ") + TableOf(kind) + " SET valid_to = ? WHERE id = ? AND valid_to IS NULL");
+    if (!st.ok()) return st.status();
+    StatementUse use(**st);
+    use->BindInt(1, end.micros);
+    use->BindInt(2, id);
+    int rc = use->Step();
+    std::string where = std::string(TableOf(kind)) + " id " + std::to_string(id);
+    if (rc != SQLITE_DONE) return SqliteError(conn_->raw(), rc, "closing " + where);
+    if (sqlite3_changes(conn_->raw()) != 1)
+      return Status::Error("NotOpen", "no open fact with this id: it does not exist or was already closed", where);
+    return Status::Ok();
+  }
+
+  Status RecordObservation(const TenantId& tenant, FactKind kind, Timestamp as_of) override {
+    auto st = Usable("INSERT OR IGNORE INTO observations (tenant, kind, as_of) VALUES (?, ?, ?)");
+    if (!st.ok()) return st.status();
+    StatementUse use(**st);
+    use->BindText(1, Lower(tenant));
+    use->BindText(2, FactKindName(kind));
+    use->BindInt(3, as_of.micros);
+    int rc = use->Step();
+    return rc == SQLITE_DONE ? Status::Ok() : SqliteError(conn_->raw(), rc, "recording an observation");
+  }
+
+  Status RecordSnapshot(const TenantId& tenant, Timestamp as_of, const std::string& source) override {
+    auto st = Usable("INSERT OR IGNORE INTO snapshots (tenant, as_of, source) VALUES (?, ?, ?)");
+    if (!st.ok()) return st.status();
+    StatementUse use(**st);
+    use->BindText(1, Lower(tenant));
+    use->BindInt(2, as_of.micros);
+    use->BindText(3, source);
+    int rc = use->Step();
+    return rc == SQLITE_DONE ? Status::Ok() : SqliteError(conn_->raw(), rc, "recording a snapshot");
+  }
+
+  Status Commit() override {
+    if (committed_) return Status::Error("StoreError", "the import was already committed");
+    Status s = tx_.Commit();
+    if (!s.ok()) return s.WithContext("committing the import");
+    committed_ = true;
+    return s;
+  }
+
+ private:
+  // The cached statement for `sql`, or an error when the transaction is no longer open.
+  Result<Statement*> Usable(const std::string& sql) {
+    if (committed_) return Status::Error("StoreError", "the import was already committed; start another");
+    return conn_->Prepare(sql);
+  }
+
+  Result<std::optional<Timestamp>> MaybeTime(StatementUse& use, const char* doing) {
+    int rc = use->Step();
+    if (rc == SQLITE_ROW)
+      return use->IsNull(0) ? std::optional<Timestamp>() : std::optional<Timestamp>(Timestamp{use->Int(0)});
+    if (rc == SQLITE_DONE) return std::optional<Timestamp>();
+    return SqliteError(conn_->raw(), rc, doing);
+  }
+
+  // Destroyed in reverse order: the transaction rolls back (if open) before the connection goes back
+  // to the pool and before the write lock is released.
+  std::unique_lock<std::mutex> lock_;
+  PooledConnection conn_;
+  Transaction tx_;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ImportTransaction>> BeginSqliteImport(SqliteStore& store) {
+  std::unique_lock<std::mutex> lock(store.write_mutex());
+  auto conn = store.pool().Acquire();
+  if (!conn.ok()) return conn.status();
+  auto tx = std::make_unique<SqliteImport>(std::move(lock), std::move(conn).value());
+  if (!tx->begin_status().ok()) return tx->begin_status().WithContext("starting an import");
+  return std::unique_ptr<ImportTransaction>(std::move(tx));
+}
+
+}  // namespace openpal::sqlite

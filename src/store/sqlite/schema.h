@@ -1,0 +1,17 @@
+// The store's SQLite schema as a list of versioned migrations, applied in order at open (PRAGMA user_version).
+// Layout and rules: docs/store.md.
+#pragma once
+
+#include "core/status.h"
+#include "store/sqlite/connection.h"
+
+namespace openpal::sqlite {
+
+// The schema version this binary writes; a database with a higher user_version is refused.
+int LatestSchemaVersion();
+
+// Brings the database behind `c` to LatestSchemaVersion(), one migration per transaction. Refuses
+// (code "StoreTooNew") a database written by a newer binary. Safe when several processes open at once.
+Status Migrate(Connection& c);
+
+}  // namespace openpal::sqlite

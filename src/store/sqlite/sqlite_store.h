@@ -1,0 +1,92 @@
+// The SQLite implementation of Store: a pool of connections (one per concurrent caller), one writer at a time.
+// Concurrency and durability rules: docs/store.md.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/connection.h"
+#include "store/store.h"
+
+namespace openpal::sqlite {
+
+class ConnectionPool;
+
+// A connection borrowed from the pool; returned to it on destruction.
+class PooledConnection {
+ public:
+  PooledConnection(ConnectionPool* pool, std::unique_ptr<Connection> c) : pool_(pool), c_(std::move(c)) {}
+  PooledConnection(PooledConnection&&) = default;
+  PooledConnection& operator=(PooledConnection&&) = delete;
+  ~PooledConnection();
+  Connection& operator*() { return *c_; }
+  Connection* operator->() { return c_.get(); }
+
+ private:
+  ConnectionPool* pool_;
+  std::unique_ptr<Connection> c_;
+};
+
+// Idle connections to one database file. Any number may be out at once (WAL readers never block each
+// other); at most kMaxIdle are kept when they come back.
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(std::string path) : path_(std::move(path)) {}
+  // An idle connection, or a newly opened one.
+  Result<PooledConnection> Acquire();
+  // Takes back a connection (closing it if enough are idle already).
+  void Release(std::unique_ptr<Connection> c);
+
+ private:
+  static constexpr size_t kMaxIdle = 16;
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::string path) : path_(path), pool_(std::move(path)) {}
+
+  ConnectionPool& pool() { return pool_; }
+  // Serializes this process's writers, so they queue here instead of spinning on SQLite's busy handler.
+  // (BEGIN IMMEDIATE and busy_timeout still order writers of other processes.)
+  std::mutex& write_mutex() { return write_mutex_; }
+
+  Result<std::unique_ptr<ImportTransaction>> BeginImport() override;
+  Result<std::vector<AnyFact>> LoadFacts(FactKind kind, const Interval& window,
+                                         const std::optional<TenantId>& tenant) override;
+  Result<std::pair<int64_t, int64_t>> CountFacts(FactKind kind) override;
+  Result<std::optional<Fact<Principal>>> PrincipalAt(const TenantId& tenant, const ObjectId& object,
+                                                     Timestamp t) override;
+  Result<std::optional<Fact<Partner>>> PartnerAt(const std::string& partner_id, Timestamp t) override;
+  Result<std::vector<Partner>> LocationsOf(const std::string& global_partner_id, Timestamp t) override;
+  Result<std::vector<Fact<RoleAssignment>>> AssignmentsOnScopes(const TenantId& tenant,
+                                                                const std::vector<std::string>& scope_keys,
+                                                                const Interval& window) override;
+  Result<std::vector<Fact<LighthouseAuthorization>>> LighthouseOnScopes(const std::vector<std::string>& scope_keys,
+                                                                        const Interval& window) override;
+  Result<LinkState> ChangeLink(const TenantId& tenant, const ObjectId& object, Timestamp at,
+                               const std::string& request_id,
+                               const std::function<LinkDecision(const LinkState&)>& decide) override;
+  Result<LinkState> CurrentLink(const TenantId& tenant, const ObjectId& object) override;
+  Result<std::vector<LinkEvent>> LinkHistory(const TenantId& tenant, const ObjectId& object) override;
+  Result<std::optional<std::string>> GetSetting(const std::string& name) override;
+  Status PutSettingIfAbsent(const std::string& name, const std::string& value) override;
+  std::string Describe() const override { return path_; }
+
+ private:
+  std::string path_;
+  ConnectionPool pool_;
+  std::mutex write_mutex_;
+};
+
+// The link state of a principal as read on `c` (inside the caller's transaction).
+Result<LinkState> ReadLinkState(Connection& c, const std::string& tenant, const std::string& object);
+
+// Starts an import on `store` (defined in import_transaction.cc).
+Result<std::unique_ptr<ImportTransaction>> BeginSqliteImport(SqliteStore& store);
+
+}  // namespace openpal::sqlite
