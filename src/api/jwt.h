@@ -1,0 +1,110 @@
+// Bearer-token verification for the link API: base64url, strict JWT parsing, RS256 with OpenSSL 3, JWKS keys.
+// The rules (RS256 only, kid selects the key, exp/nbf with skew, aud, iss, tid, oid) are in
+// ../shared/spec/link-api.md "Who is calling"; docs/api.md explains the choices made here.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <openssl/types.h>
+
+#include "core/status.h"
+#include "core/time.h"
+
+namespace openpal::api {
+
+// Error codes carried by the Status of a refused token; arm_errors.cc maps them to 401 bodies.
+inline constexpr const char* kInvalidToken = "InvalidAuthenticationToken";
+inline constexpr const char* kExpiredToken = "ExpiredAuthenticationToken";
+
+// Tokens longer than this are refused before any decoding (Entra tokens are 1-4 KB).
+inline constexpr size_t kMaxTokenLength = 16 * 1024;
+
+// base64url without padding, as JWTs use it.
+std::string Base64UrlEncode(std::string_view bytes);
+// Decodes base64url (padding tolerated, nothing else); nullopt on any character outside the alphabet or a
+// length no encoder produces.
+std::optional<std::string> Base64UrlDecode(std::string_view text);
+
+// A shared, immutable OpenSSL key (public, or private for signers).
+using KeyPtr = std::shared_ptr<EVP_PKEY>;
+// Takes ownership of `raw` (may be null).
+KeyPtr AdoptKey(EVP_PKEY* raw);
+
+// A fresh RSA key pair of `bits` bits.
+Result<KeyPtr> GenerateRsaKey(int bits = 2048);
+// PEM (PKCS#8) text of a private key, and back.
+Result<std::string> PrivateKeyToPem(const KeyPtr& key);
+Result<KeyPtr> PrivateKeyFromPem(std::string_view pem);
+// The RSA public key with modulus n and exponent e given as base64url big-endian bytes (a JWK's n and e).
+Result<KeyPtr> RsaPublicKeyFromJwk(std::string_view n_b64url, std::string_view e_b64url);
+// The public JWK of an RSA key: {"kty":"RSA","use":"sig","alg":"RS256","kid":kid,"n":...,"e":...}, compact JSON.
+Result<std::string> PublicJwk(const KeyPtr& key, const std::string& kid);
+// RFC 7638 thumbprint (base64url SHA-256 of the canonical {"e","kty","n"} JSON) of an RSA key: a stable kid.
+Result<std::string> JwkThumbprint(const KeyPtr& key);
+
+// Signs header.payload with RS256 and returns the compact JWT. `header_json` and `payload_json` are used verbatim,
+// so tests can craft any header (the verifier, not the signer, enforces the rules).
+Result<std::string> SignRs256(std::string_view header_json, std::string_view payload_json, const KeyPtr& key);
+
+// Which `iss` values a key may vouch for.
+struct IssuerRule {
+  // Entra ID: "https://sts.windows.net/{tid}/" or "https://login.microsoftonline.com/{tid}/v2.0", tid the token's.
+  bool entra = false;
+  // Exact issuer strings (the dev issuer's).
+  std::vector<std::string> exact;
+  bool Accepts(std::string_view iss, std::string_view tid) const;
+};
+
+// What a verified token says about its caller; only ever built from a token whose signature and claims passed.
+struct VerifiedToken {
+  std::string tenant_id;   // tid, canonical lowercase GUID
+  std::string object_id;   // oid, canonical lowercase GUID
+  std::string issuer;
+  Timestamp expires;       // exp
+};
+
+// The audiences accepted by default (link-api.md).
+std::vector<std::string> DefaultAudiences();
+
+// Verifies bearer tokens against a fixed set of keys. Thread-safe; keeps a bounded cache of tokens already
+// verified (keyed by the exact token text, good until their exp), so a client reusing its token pays for RSA once.
+class TokenVerifier {
+ public:
+  explicit TokenVerifier(std::vector<std::string> audiences = DefaultAudiences(),
+                         std::chrono::seconds skew = std::chrono::minutes(5), size_t cache_capacity = 4096);
+
+  // Trusts every RSA signing key of a JWKS document ({"keys":[...]}) for Entra issuers; `origin` names the file in
+  // errors. Keys other than RSA signing keys are skipped; a document with no usable key is an error.
+  Status AddJwks(std::string_view jwks_json, const std::string& origin);
+  // Trusts `key` under `kid` for the issuers `rule` accepts (a kid already trusted is an error).
+  Status AddKey(const std::string& kid, KeyPtr key, IssuerRule rule);
+  size_t key_count() const { return keys_.size(); }
+
+  // Verifies `token` at `now`: RS256 only, a known kid, the signature, exp and nbf (with the skew), aud, iss, and
+  // GUID tid and oid. Errors have code kInvalidToken or kExpiredToken and a message safe to return to the caller.
+  Result<VerifiedToken> Verify(std::string_view token, Timestamp now) const;
+
+ private:
+  struct TrustedKey {
+    KeyPtr key;
+    IssuerRule rule;
+  };
+  Result<VerifiedToken> VerifyUncached(std::string_view token, Timestamp now) const;
+
+  std::vector<std::string> audiences_;
+  int64_t skew_micros_;
+  size_t cache_capacity_;
+  std::map<std::string, TrustedKey, std::less<>> keys_;
+  mutable std::mutex cache_mutex_;
+  mutable std::unordered_map<std::string, VerifiedToken> cache_;
+};
+
+}  // namespace openpal::api

@@ -1,0 +1,75 @@
+// The Microsoft.ManagementPartner surface (link-api.md): routing, the order of checks, and the link behaviour
+// (create, idempotent PUT, 409, PATCH keeping createdTime, DELETE always 200), on top of openpal::Store.
+// Transport-free: server.cc turns HTTP into an ApiRequest and an ApiResponse back into HTTP.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/jwt.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace openpal::api {
+
+inline constexpr const char* kApiVersion = "2018-02-01";
+
+// What the API needs of an HTTP request.
+struct ApiRequest {
+  std::string method;                        // upper case, as sent
+  std::string path;                          // decoded path, no query
+  std::optional<std::string> api_version;    // the api-version query parameter, if present
+  std::optional<std::string> authorization;  // the Authorization header, if present
+  std::string body;
+  std::string request_id;                    // the x-ms-request-id this response will carry
+};
+
+// What goes back; `status` 200 with an empty body means "no content" (DELETE).
+struct ApiResponse {
+  int status = 200;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (WWW-Authenticate, Allow)
+  std::string log_detail;  // for the request log only (internal errors), never sent
+  std::string caller;      // "tid/oid" once the token is verified, for the log
+};
+
+// The routes of the API. Thread-safe: all state is in the store, which serializes each principal's changes.
+class ManagementPartnerApi {
+ public:
+  ManagementPartnerApi(Store& store, const TokenVerifier& verifier) : store_(store), verifier_(verifier) {}
+
+  // Answers one request, running the checks in link-api.md's order: token, route, api-version, body, principal,
+  // partner ID, link state. Link changes are durable in the store before this returns.
+  ApiResponse Handle(const ApiRequest& request) const;
+
+ private:
+  Result<VerifiedToken> Authenticate(const ApiRequest& request, Timestamp now) const;
+  Status CheckPrincipal(const VerifiedToken& caller, Timestamp now) const;
+  Result<Partner> ValidatePartnerId(const std::string& partner_id, Timestamp now) const;
+  Result<std::string> LinkBody(const LinkState& state, const std::optional<Partner>& partner, Timestamp now) const;
+
+  ApiResponse Put(const VerifiedToken& caller, const std::string& partner_id, const ApiRequest& request,
+                  Timestamp now) const;
+  ApiResponse Patch(const VerifiedToken& caller, const std::string& partner_id, const ApiRequest& request,
+                    Timestamp now) const;
+  ApiResponse GetOne(const VerifiedToken& caller, const std::optional<std::string>& partner_id, Timestamp now) const;
+  ApiResponse Delete(const VerifiedToken& caller, const std::string& partner_id, const ApiRequest& request,
+                     Timestamp now) const;
+
+  Store& store_;
+  const TokenVerifier& verifier_;
+};
+
+// The body of GET .../operations: the four operations of the real service.
+const std::string& OperationsListBody();
+
+// The response for a failure (ARM body, WWW-Authenticate on 401s); `log_detail` keeps internal causes.
+ApiResponse ErrorResponse(const Status& status);
+
+// True for 6 to 10 ASCII digits.
+bool IsPartnerIdFormat(std::string_view id);
+
+}  // namespace openpal::api
