@@ -1,0 +1,319 @@
+// Crediting: each distinct resource is resolved once (scope, tenant segments, partners' qualifying sets); a row then
+// costs a hash lookup and a few interval overlaps. Aggregation keys are small integers into string pools.
+#include "engine/attribution.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/guid.h"
+#include "core/scope.h"
+
+namespace openpal::engine {
+namespace {
+
+// Strings interned to dense integers so that aggregation keys are plain integers.
+class StringPool {
+ public:
+  int Intern(std::string_view s) {
+    auto it = ids_.find(s);
+    if (it != ids_.end()) return it->second;
+    int id = static_cast<int>(strings_.size());
+    strings_.emplace_back(s);
+    ids_.emplace(std::string(s), id);
+    return id;
+  }
+  const std::string& Get(int id) const { return strings_[static_cast<size_t>(id)]; }
+
+ private:
+  std::vector<std::string> strings_;
+  StringMap<int> ids_;
+};
+
+// YYYYMM of the UTC month containing t (civil-from-days, Howard Hinnant's public-domain algorithm, rewritten).
+int MonthOf(Timestamp t) {
+  int64_t days = t.micros >= 0 ? t.micros / 86400000000LL : -((-t.micros + 86400000000LL - 1) / 86400000000LL);
+  days += 719468;
+  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  int64_t doe = days - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  return static_cast<int>(y * 100 + m);
+}
+
+std::string MonthText(int yyyymm) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", yyyymm / 100, yyyymm % 100);
+  return buf;
+}
+
+struct ReportKey {
+  int partner, tenant, subscription, month, currency, admin;
+  friend bool operator==(const ReportKey&, const ReportKey&) = default;
+};
+struct ReportKeyHash {
+  size_t operator()(const ReportKey& k) const {
+    uint64_t h = 1469598103934665603ULL;
+    for (int v : {k.partner, k.tenant, k.subscription, k.month, k.currency, k.admin})
+      h = (h ^ static_cast<uint64_t>(static_cast<uint32_t>(v))) * 1099511628211ULL;
+    return static_cast<size_t>(h);
+  }
+};
+struct ReportCell {
+  uint64_t rows = 0;
+  Money total, attributed;
+};
+
+struct MissKey {
+  int subscription, month, currency, reason;
+  friend bool operator==(const MissKey&, const MissKey&) = default;
+};
+struct MissKeyHash {
+  size_t operator()(const MissKey& k) const {
+    return static_cast<size_t>(((static_cast<uint64_t>(k.subscription) * 1000003ULL + k.month) * 1000003ULL +
+                                k.currency) * 31 + k.reason);
+  }
+};
+
+struct CompiledPartner {
+  int partner;  // pool id
+  const IntervalSet* qualifying;
+  std::vector<std::pair<int, const IntervalSet*>> roles;  // admin pool id, best first
+};
+
+struct TenantEntry {
+  int tenant;  // pool id
+  TenantProfile profile;
+  std::vector<CompiledPartner> partners;
+};
+
+// A resolved scope: its subscription, and who held it when, with the crediting profile of each holder.
+struct ScopeProfile {
+  int subscription = -1;  // pool id; -1 = the row names no subscription
+  struct Segment {
+    Interval valid;
+    size_t tenant_entry;
+  };
+  std::vector<Segment> segments;
+  std::vector<std::unique_ptr<TenantEntry>> tenants;
+};
+
+}  // namespace
+
+Reason ReasonFor(const TenantProfile& p, Timestamp start, Timestamp end) {
+  if (!TouchesPeriod(p.access, start, end)) return Reason::kNoAccess;
+  if (!TouchesPeriod(p.linked, start, end)) return Reason::kNoActiveLink;
+  if (!TouchesPeriod(p.enabled, start, end)) return Reason::kIdentityDisabled;
+  if (!TouchesPeriod(p.partner_valid, start, end)) return Reason::kPartnerIdInvalid;
+  return Reason::kRoleNotEligible;
+}
+
+struct Attributor::Impl {
+  const DirectoryIndex& index;
+  RolePolicy policy;
+  StringPool pool;
+  StringMap<std::unique_ptr<ScopeProfile>> by_scope_key;
+  // Raw ResourceId text -> its profile, or nullptr when the ID names no subscription (then the column decides).
+  StringMap<ScopeProfile*> by_resource;
+  StringMap<ScopeProfile*> by_subscription_column;
+  ScopeProfile no_scope;
+  std::unordered_map<ReportKey, ReportCell, ReportKeyHash> report;
+  std::unordered_map<MissKey, ReportCell, MissKeyHash> misses;
+  std::map<int, CurrencyReconciliation> totals;  // by currency pool id
+  uint64_t rows_read = 0, rejected_without_cost = 0;
+  int empty_id;
+
+  Impl(const DirectoryIndex& i, RolePolicy p) : index(i), policy(std::move(p)) { empty_id = pool.Intern(""); }
+
+  ScopeProfile* ProfileFor(const Scope& scope) {
+    auto found = by_scope_key.find(scope.key());
+    if (found != by_scope_key.end()) return found->second.get();
+    auto profile = std::make_unique<ScopeProfile>();
+    std::string subscription = AsciiLower(*scope.subscription_id());
+    profile->subscription = pool.Intern(subscription);
+    std::map<std::string, size_t> tenant_slots;
+    if (const auto* placements = index.Placements(subscription)) {
+      for (const auto& placement : *placements) {
+        auto [it, inserted] = tenant_slots.emplace(placement.tenant, profile->tenants.size());
+        if (inserted) {
+          auto entry = std::make_unique<TenantEntry>();
+          entry->tenant = pool.Intern(placement.tenant);
+          entry->profile = BuildTenantProfile(FindPaths(index, scope, placement.tenant, policy));
+          for (const auto& credit : entry->profile.partners) {
+            CompiledPartner compiled{pool.Intern(credit.partner_id), &credit.qualifying, {}};
+            for (const auto& [name, when] : credit.roles) compiled.roles.emplace_back(pool.Intern(name), &when);
+            entry->partners.push_back(std::move(compiled));
+          }
+          profile->tenants.push_back(std::move(entry));
+        }
+        profile->segments.push_back(ScopeProfile::Segment{placement.valid, it->second});
+      }
+    }
+    ScopeProfile* raw = profile.get();
+    by_scope_key.emplace(scope.key(), std::move(profile));
+    return raw;
+  }
+
+  ScopeProfile* FromSubscriptionColumn(std::string_view column) {
+    auto found = by_subscription_column.find(column);
+    if (found != by_subscription_column.end()) return found->second;
+    ScopeProfile* profile = &no_scope;
+    if (IsGuid(column)) {
+      profile = ProfileFor(Scope::ForSubscription(*NormalizeGuid(column)));
+    } else if (auto parsed = Scope::Parse(column); parsed.ok() && parsed->subscription_id()) {
+      profile = ProfileFor(Scope::ForSubscription(*parsed->subscription_id()));
+    }
+    by_subscription_column.emplace(std::string(column), profile);
+    return profile;
+  }
+
+  ScopeProfile* Resolve(const usage::UsageRow& row) {
+    auto found = by_resource.find(row.resource_id);
+    ScopeProfile* profile;
+    if (found != by_resource.end()) {
+      profile = found->second;
+    } else {
+      profile = nullptr;
+      if (!row.resource_id.empty()) {
+        auto parsed = Scope::Parse(row.resource_id);
+        if (parsed.ok() && parsed->subscription_id()) profile = ProfileFor(*parsed);
+      }
+      by_resource.emplace(std::string(row.resource_id), profile);
+    }
+    // When the ResourceId names a subscription, the subscription column is ignored (attribution.md).
+    return profile ? profile : FromSubscriptionColumn(row.subscription);
+  }
+
+  const TenantEntry* TenantAt(const ScopeProfile& profile, Timestamp start) const {
+    for (const auto& segment : profile.segments)
+      if (segment.valid.contains(start)) return profile.tenants[segment.tenant_entry].get();
+    return nullptr;
+  }
+
+  std::optional<Reason> Process(const usage::UsageRow& row, bool record) {
+    ScopeProfile* profile = Resolve(row);
+    int currency = pool.Intern(row.currency);
+    int month = MonthOf(row.start);
+    std::optional<Reason> reason;
+    const TenantEntry* tenant = nullptr;
+    if (profile->subscription < 0) {
+      reason = Reason::kNoScope;
+    } else if (!(tenant = TenantAt(*profile, row.start))) {
+      reason = Reason::kUnknownSubscription;
+    } else {
+      const int64_t length = row.end.micros - row.start.micros;
+      bool credited = false;
+      for (const auto& partner : tenant->partners) {
+        Money credit;
+        if (length <= 0) {
+          if (!partner.qualifying->contains(row.start)) continue;
+          credit = row.amount;
+        } else {
+          int64_t covered = OverlapMicros(*partner.qualifying, row.start, row.end);
+          if (covered <= 0) continue;
+          credit = usage::ProRata(row.amount, covered, length);
+        }
+        credited = true;
+        if (!record) break;
+        int admin = empty_id;
+        for (const auto& [name, when] : partner.roles) {
+          if (TouchesPeriod(*when, row.start, row.end)) {
+            admin = name;
+            break;
+          }
+        }
+        ReportCell& cell = report[ReportKey{partner.partner, tenant->tenant, profile->subscription, month, currency, admin}];
+        ++cell.rows;
+        cell.total += row.amount;
+        cell.attributed += credit;
+        totals[currency].attributed += credit;
+      }
+      if (!credited) reason = ReasonFor(tenant->profile, row.start, row.end);
+    }
+    if (!record) return reason;
+    ++rows_read;
+    CurrencyReconciliation& total = totals[currency];
+    total.read += row.amount;
+    if (reason) {
+      ++total.rows_not_credited;
+      total.not_credited += row.amount;
+      int subscription = profile->subscription < 0 ? empty_id : profile->subscription;
+      ReportCell& miss = misses[MissKey{subscription, month, currency, static_cast<int>(*reason)}];
+      ++miss.rows;
+      miss.total += row.amount;
+    } else {
+      ++total.rows_credited;
+      total.credited += row.amount;
+    }
+    return reason;
+  }
+};
+
+Attributor::Attributor(const DirectoryIndex& index, RolePolicy policy)
+    : impl_(std::make_unique<Impl>(index, std::move(policy))) {}
+Attributor::~Attributor() = default;
+
+void Attributor::AddRow(const usage::UsageRow& row) { impl_->Process(row, true); }
+
+std::optional<Reason> Attributor::Classify(const usage::UsageRow& row) { return impl_->Process(row, false); }
+
+void Attributor::AddRejected(const usage::RejectedRow& row) {
+  ++impl_->rows_read;
+  if (!row.has_cost) {
+    ++impl_->rejected_without_cost;
+    return;
+  }
+  auto& total = impl_->totals[impl_->pool.Intern(row.currency)];
+  ++total.rows_rejected;
+  total.read += row.amount;
+  total.rejected += row.amount;
+}
+
+AttributionResult Attributor::Finish() const {
+  const Impl& m = *impl_;
+  AttributionResult result;
+  result.rows_read = m.rows_read;
+  result.rows_rejected_without_cost = m.rejected_without_cost;
+  result.distinct_scopes = m.by_scope_key.size();
+  for (const auto& [key, cell] : m.report) {
+    ReportRow row;
+    row.partner_id = m.pool.Get(key.partner);
+    const PartnerInfo* partner = m.index.Partner(row.partner_id);
+    row.partner_name = partner ? partner->newest_name : "";
+    row.customer_tenant_id = m.pool.Get(key.tenant);
+    row.subscription_id = m.pool.Get(key.subscription);
+    row.month = MonthText(key.month);
+    row.currency = m.pool.Get(key.currency);
+    row.admin_type = m.pool.Get(key.admin);
+    row.usage_rows = cell.rows;
+    row.total_cost = cell.total;
+    row.attributed_cost = cell.attributed;
+    result.report.push_back(std::move(row));
+  }
+  std::sort(result.report.begin(), result.report.end(), [](const ReportRow& a, const ReportRow& b) {
+    return std::tie(a.partner_id, a.customer_tenant_id, a.subscription_id, a.month, a.currency, a.admin_type) <
+           std::tie(b.partner_id, b.customer_tenant_id, b.subscription_id, b.month, b.currency, b.admin_type);
+  });
+  for (const auto& [key, cell] : m.misses) {
+    UnattributedRow row{m.pool.Get(key.subscription), MonthText(key.month), m.pool.Get(key.currency),
+                        ReasonCode(static_cast<Reason>(key.reason)), cell.rows, cell.total};
+    result.unattributed.push_back(std::move(row));
+  }
+  std::sort(result.unattributed.begin(), result.unattributed.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.subscription_id, a.month, a.currency, a.reason) <
+           std::tie(b.subscription_id, b.month, b.currency, b.reason);
+  });
+  for (const auto& [currency, total] : m.totals) {
+    CurrencyReconciliation r = total;
+    r.currency = m.pool.Get(currency);
+    result.reconciliation.push_back(std::move(r));
+  }
+  std::sort(result.reconciliation.begin(), result.reconciliation.end(),
+            [](const auto& a, const auto& b) { return a.currency < b.currency; });
+  return result;
+}
+
+}  // namespace openpal::engine

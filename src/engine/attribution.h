@@ -1,0 +1,76 @@
+// The crediting of usage rows to partners: report rows, unattributed groups with reasons, and the reconciliation.
+// Contract: ../shared/spec/attribution.md. Rows are streamed in; memory grows with distinct resources, not rows.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/roles.h"
+#include "engine/directory_index.h"
+#include "engine/paths.h"
+#include "ingest/usage/money.h"
+#include "ingest/usage/usage_reader.h"
+
+namespace openpal::engine {
+
+using usage::Money;
+
+// One line of the report (attribution.md "The report").
+struct ReportRow {
+  std::string partner_id, partner_name, customer_tenant_id, subscription_id, month, currency, admin_type;
+  uint64_t usage_rows = 0;
+  Money total_cost;
+  Money attributed_cost;
+};
+
+// Not-credited rows grouped per subscription, month, currency and first failing reason.
+struct UnattributedRow {
+  std::string subscription_id, month, currency, reason;
+  uint64_t usage_rows = 0;
+  Money total_cost;
+};
+
+// Per currency: cost read = credited + not credited + rejected (rejected rows whose cost parsed).
+struct CurrencyReconciliation {
+  std::string currency;
+  uint64_t rows_credited = 0, rows_not_credited = 0, rows_rejected = 0;
+  Money read, credited, not_credited, rejected, attributed;
+  bool balances() const { return read == credited + not_credited + rejected; }
+};
+
+struct AttributionResult {
+  std::vector<ReportRow> report;                 // sorted by the report's key columns, plain text order
+  std::vector<UnattributedRow> unattributed;     // sorted by subscription, month, currency, reason
+  std::vector<CurrencyReconciliation> reconciliation;  // sorted by currency
+  uint64_t rows_read = 0;                        // data rows (credited + not credited + rejected)
+  uint64_t rows_rejected_without_cost = 0;       // rejected rows whose measure or currency did not parse
+  uint64_t distinct_scopes = 0;
+};
+
+class Attributor {
+ public:
+  Attributor(const DirectoryIndex& index, RolePolicy policy);
+  ~Attributor();
+
+  // Credits one well-formed row, or files it under its first failing reason.
+  void AddRow(const usage::UsageRow& row);
+  // Accounts for one malformed row (its cost, when it parsed, in the reconciliation).
+  void AddRejected(const usage::RejectedRow& row);
+  // The report, the unattributed groups and the reconciliation so far.
+  AttributionResult Finish() const;
+
+  // The reason a row would not be credited (for tests): nullopt when it is credited.
+  std::optional<Reason> Classify(const usage::UsageRow& row);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The first failing reason for a period of a tenant profile with no credit (attribution.md, "Reasons").
+Reason ReasonFor(const TenantProfile& profile, Timestamp start, Timestamp end);
+
+}  // namespace openpal::engine

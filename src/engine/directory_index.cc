@@ -1,0 +1,176 @@
+// Indexing the fact history: by scope key, principal key and subscription, plus linked members of every group.
+#include "engine/directory_index.h"
+
+#include <deque>
+
+#include "core/guid.h"
+#include "core/roles.h"
+#include "core/scope.h"
+
+namespace openpal::engine {
+namespace {
+
+std::string ScopeKeyOf(const std::string& text) {
+  auto parsed = Scope::Parse(text);
+  if (parsed.ok()) return parsed->key();
+  // An unparseable scope can still match itself; keep its lowercase text without a trailing "/".
+  std::string key = AsciiLower(text);
+  while (key.size() > 1 && key.back() == '/') key.pop_back();
+  return key;
+}
+
+}  // namespace
+
+std::string PrincipalKey(std::string_view tenant, std::string_view object) {
+  std::string key = AsciiLower(tenant);
+  key.push_back('|');
+  key += AsciiLower(object);
+  return key;
+}
+
+Result<std::unique_ptr<DirectoryIndex>> DirectoryIndex::Load(Store& store) {
+  std::unique_ptr<DirectoryIndex> index(new DirectoryIndex());
+  const Interval all{Timestamp::Min(), Timestamp::Max()};
+  for (FactKind kind : {FactKind::kPrincipal, FactKind::kGroupMembership, FactKind::kSubscription,
+                        FactKind::kManagementGroup, FactKind::kCustomRole, FactKind::kRoleAssignment,
+                        FactKind::kLighthouseAuthorization, FactKind::kPartner, FactKind::kPartnerLink}) {
+    auto facts = store.LoadFacts(kind, all);
+    if (!facts.ok()) return facts.status().WithContext(std::string("loading ") + FactKindName(kind) + " facts");
+    for (const auto& fact : *facts) index->Add(fact);
+  }
+  index->Finish();
+  return index;
+}
+
+std::unique_ptr<DirectoryIndex> DirectoryIndex::Build(const std::vector<AnyFact>& facts) {
+  std::unique_ptr<DirectoryIndex> index(new DirectoryIndex());
+  for (const auto& fact : facts) index->Add(fact);
+  index->Finish();
+  return index;
+}
+
+void DirectoryIndex::Add(const AnyFact& fact) {
+  if (fact.valid.empty()) return;
+  const Interval& valid = fact.valid;
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, Principal>) {
+          auto& set = enabled_[PrincipalKey(v.tenant_id, v.object_id)];
+          if (v.enabled) set.add(valid);
+        } else if constexpr (std::is_same_v<T, GroupMembership>) {
+          member_of_[PrincipalKey(v.tenant_id, v.member_id)].emplace_back(PrincipalKey(v.tenant_id, v.group_id), valid);
+        } else if constexpr (std::is_same_v<T, SubscriptionPlacement>) {
+          placements_[AsciiLower(v.subscription_id)].push_back(
+              Placement{valid, AsciiLower(v.tenant_id), AsciiLower(v.parent_group_id)});
+        } else if constexpr (std::is_same_v<T, ManagementGroup>) {
+          group_parents_[PrincipalKey(v.tenant_id, v.group_id)].push_back(GroupParent{valid, AsciiLower(v.parent_group_id)});
+        } else if constexpr (std::is_same_v<T, CustomRole>) {
+          auto& slot = custom_roles_[PrincipalKey(v.tenant_id, v.role_guid)];
+          if (slot.second.empty() || valid.from >= slot.first) slot = {valid.from, v.role_name};
+        } else if constexpr (std::is_same_v<T, RoleAssignment>) {
+          assignments_[ScopeKeyOf(v.scope)].push_back(AssignmentEntry{AsciiLower(v.tenant_id), AsciiLower(v.principal_id),
+                                                                      v.principal_type, AsciiLower(v.role_guid),
+                                                                      v.role_name, v.scope, valid});
+        } else if constexpr (std::is_same_v<T, LighthouseAuthorization>) {
+          lighthouse_[ScopeKeyOf(v.scope)].push_back(LighthouseEntry{AsciiLower(v.customer_tenant_id),
+                                                                     AsciiLower(v.managing_tenant_id),
+                                                                     AsciiLower(v.principal_id), AsciiLower(v.role_guid),
+                                                                     v.scope, v.eligible, valid});
+        } else if constexpr (std::is_same_v<T, openpal::Partner>) {
+          auto& info = partners_[v.partner_id];
+          info.known.add(valid);
+          if (v.level == PartnerLevel::kLocation && v.state == PartnerState::kActive) info.credit_valid.add(valid);
+          if (v.level == PartnerLevel::kGlobal) info.ever_global = true;
+          if (v.state == PartnerState::kDeleted) info.ever_deleted = true;
+          if (info.newest_name.empty() || valid.from >= info.newest_from) {
+            info.newest_name = v.partner_name;
+            info.newest_from = valid.from;
+          }
+        } else if constexpr (std::is_same_v<T, PartnerLink>) {
+          links_[PrincipalKey(v.tenant_id, v.object_id)].push_back(TimedPartnerLink{valid, v.partner_id});
+        }
+      },
+      fact.value);
+}
+
+void DirectoryIndex::Finish() {
+  // For every principal that ever had a link, walk up its (nested) groups, carrying when each step holds.
+  for (const auto& [principal_key, links] : links_) {
+    StringMap<IntervalSet> reach;
+    std::deque<std::string> queue;
+    auto direct = member_of_.find(principal_key);
+    if (direct == member_of_.end()) continue;
+    for (const auto& [group, when] : direct->second) {
+      auto& set = reach[group];
+      set.add(when);
+      queue.push_back(group);
+    }
+    // Sets only grow and are bounded by the finite endpoints involved, so this ends even with cycles.
+    while (!queue.empty()) {
+      std::string group = std::move(queue.front());
+      queue.pop_front();
+      auto up = member_of_.find(group);
+      if (up == member_of_.end()) continue;
+      IntervalSet here = reach[group];
+      for (const auto& [parent, when] : up->second) {
+        IntervalSet via = here.intersected(when);
+        if (via.empty()) continue;
+        auto& target = reach[parent];
+        if (via.minus(target).empty()) continue;
+        target.add(via);
+        queue.push_back(parent);
+      }
+    }
+    std::string_view object = std::string_view(principal_key).substr(principal_key.find('|') + 1);
+    for (auto& [group, when] : reach) linked_members_[group].push_back(LinkedMember{std::string(object), std::move(when)});
+  }
+}
+
+const std::vector<Placement>* DirectoryIndex::Placements(std::string_view subscription_lower) const {
+  auto it = placements_.find(subscription_lower);
+  return it == placements_.end() ? nullptr : &it->second;
+}
+const std::vector<GroupParent>* DirectoryIndex::GroupParents(std::string_view tenant, std::string_view group_lower) const {
+  auto it = group_parents_.find(PrincipalKey(tenant, group_lower));
+  return it == group_parents_.end() ? nullptr : &it->second;
+}
+const std::vector<AssignmentEntry>* DirectoryIndex::AssignmentsAt(std::string_view scope_key) const {
+  auto it = assignments_.find(scope_key);
+  return it == assignments_.end() ? nullptr : &it->second;
+}
+const std::vector<LighthouseEntry>* DirectoryIndex::LighthouseAt(std::string_view scope_key) const {
+  auto it = lighthouse_.find(scope_key);
+  return it == lighthouse_.end() ? nullptr : &it->second;
+}
+const std::vector<TimedPartnerLink>* DirectoryIndex::LinksOf(std::string_view principal_key) const {
+  auto it = links_.find(principal_key);
+  return it == links_.end() ? nullptr : &it->second;
+}
+const IntervalSet& DirectoryIndex::EnabledOf(std::string_view principal_key) const {
+  static const IntervalSet kNever;
+  auto it = enabled_.find(principal_key);
+  return it == enabled_.end() ? kNever : it->second;
+}
+bool DirectoryIndex::PrincipalKnown(std::string_view principal_key) const {
+  return enabled_.find(principal_key) != enabled_.end();
+}
+const std::vector<LinkedMember>* DirectoryIndex::LinkedMembersOf(std::string_view group_key) const {
+  auto it = linked_members_.find(group_key);
+  return it == linked_members_.end() ? nullptr : &it->second;
+}
+const PartnerInfo* DirectoryIndex::Partner(std::string_view partner_id) const {
+  auto it = partners_.find(partner_id);
+  return it == partners_.end() ? nullptr : &it->second;
+}
+
+std::string DirectoryIndex::RoleName(std::string_view tenant, std::string_view role_guid,
+                                     std::string_view exported) const {
+  if (const BuiltInRole* role = FindBuiltInRole(role_guid)) return std::string(role->name);
+  auto it = custom_roles_.find(PrincipalKey(tenant, role_guid));
+  if (it != custom_roles_.end() && !it->second.second.empty()) return it->second.second;
+  if (!exported.empty()) return std::string(exported);
+  return std::string(role_guid);
+}
+
+}  // namespace openpal::engine

@@ -1,0 +1,127 @@
+// The directory's whole history in memory, indexed for attribution: built once from Store::LoadFacts of every kind.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/interval.h"
+#include "core/model.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace openpal::engine {
+
+// Hash for heterogeneous lookups (std::string keys found by std::string_view).
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+// "tenant|object": the key of a principal, a group or a link holder.
+std::string PrincipalKey(std::string_view tenant, std::string_view object);
+
+struct TimedPartnerLink {
+  Interval valid;
+  std::string partner_id;
+};
+
+struct PartnerInfo {
+  IntervalSet credit_valid;  // when it was in the directory at location level and active
+  IntervalSet known;         // when it was in the directory at all
+  std::string newest_name;
+  Timestamp newest_from = Timestamp::Min();
+  // The last state seen, for explaining why it does not count: "global", "deleted", "location".
+  bool ever_global = false, ever_deleted = false;
+};
+
+// A role assignment in a tenant on one scope (scope keys are Scope::key(), lowercase).
+struct AssignmentEntry {
+  std::string tenant;
+  std::string principal;
+  AssigneeType principal_type = AssigneeType::kUnknown;
+  std::string role_guid;
+  std::string role_name;  // as exported
+  std::string scope_text;
+  Interval valid;
+};
+
+struct LighthouseEntry {
+  std::string customer_tenant;
+  std::string managing_tenant;
+  std::string principal;
+  std::string role_guid;
+  std::string scope_text;
+  bool eligible = false;
+  Interval valid;
+};
+
+struct Placement {
+  Interval valid;
+  std::string tenant;
+  std::string parent_group;  // lowercase
+};
+
+struct GroupParent {
+  Interval valid;
+  std::string parent;  // lowercase ("" at the root)
+};
+
+// A linked principal that reaches a group (directly or through nested groups) over `when`.
+struct LinkedMember {
+  std::string object;
+  IntervalSet when;
+};
+
+class DirectoryIndex {
+ public:
+  // Loads every fact of every kind from `store` and indexes it; errors carry the store's context.
+  static Result<std::unique_ptr<DirectoryIndex>> Load(Store& store);
+  // Builds the index from facts already in memory (tests, benchmarks).
+  static std::unique_ptr<DirectoryIndex> Build(const std::vector<AnyFact>& facts);
+
+  // The subscription's tenant placements over time (subscription ID lowercase), or nullptr.
+  const std::vector<Placement>* Placements(std::string_view subscription_lower) const;
+  // The parent of management group `group_lower` of `tenant` over time, or nullptr.
+  const std::vector<GroupParent>* GroupParents(std::string_view tenant, std::string_view group_lower) const;
+  // Assignments whose scope key is `scope_key`, or nullptr.
+  const std::vector<AssignmentEntry>* AssignmentsAt(std::string_view scope_key) const;
+  // Lighthouse authorizations (permanent and eligible) whose scope key is `scope_key`, or nullptr.
+  const std::vector<LighthouseEntry>* LighthouseAt(std::string_view scope_key) const;
+  // The links of a principal over time (any partner), or nullptr when it never had an active link.
+  const std::vector<TimedPartnerLink>* LinksOf(std::string_view principal_key) const;
+  // When the principal existed and was enabled (empty set when never).
+  const IntervalSet& EnabledOf(std::string_view principal_key) const;
+  // Whether the directory ever knew the principal.
+  bool PrincipalKnown(std::string_view principal_key) const;
+  // Linked principals that are transitive members of group `group_key` ("tenant|group"), or nullptr.
+  const std::vector<LinkedMember>* LinkedMembersOf(std::string_view group_key) const;
+  // The partner directory entry, or nullptr when the ID was never listed.
+  const PartnerInfo* Partner(std::string_view partner_id) const;
+  // The AdminType name of a role: built-in catalogue name, else the tenant's custom roleName, else `exported`,
+  // else the GUID.
+  std::string RoleName(std::string_view tenant, std::string_view role_guid, std::string_view exported) const;
+
+  size_t linked_principal_count() const { return links_.size(); }
+
+ private:
+  void Add(const AnyFact& fact);
+  void Finish();
+
+  StringMap<std::vector<Placement>> placements_;
+  StringMap<std::vector<GroupParent>> group_parents_;
+  StringMap<std::vector<AssignmentEntry>> assignments_;
+  StringMap<std::vector<LighthouseEntry>> lighthouse_;
+  StringMap<std::vector<TimedPartnerLink>> links_;
+  StringMap<IntervalSet> enabled_;
+  StringMap<std::vector<std::pair<std::string, Interval>>> member_of_;  // member key -> (group key, when)
+  StringMap<std::vector<LinkedMember>> linked_members_;
+  StringMap<PartnerInfo> partners_;
+  StringMap<std::pair<Timestamp, std::string>> custom_roles_;  // "tenant|guid" -> (newest from, roleName)
+};
+
+}  // namespace openpal::engine

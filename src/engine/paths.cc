@@ -1,0 +1,195 @@
+// Building candidate paths from the index: one walk of the scope chain per resource and customer tenant.
+#include "engine/paths.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+#include "core/guid.h"
+
+namespace openpal::engine {
+namespace {
+
+const IntervalSet& Always() {
+  static const IntervalSet kAlways(Interval{Timestamp::Min(), Timestamp::Max()});
+  return kAlways;
+}
+
+}  // namespace
+
+const char* ReasonCode(Reason r) {
+  switch (r) {
+    case Reason::kNoScope: return "NO_SCOPE";
+    case Reason::kUnknownSubscription: return "UNKNOWN_SUBSCRIPTION";
+    case Reason::kNoAccess: return "NO_ACCESS";
+    case Reason::kNoActiveLink: return "NO_ACTIVE_LINK";
+    case Reason::kIdentityDisabled: return "IDENTITY_DISABLED";
+    case Reason::kPartnerIdInvalid: return "PARTNER_ID_INVALID";
+    case Reason::kRoleNotEligible: return "ROLE_NOT_ELIGIBLE";
+  }
+  return "?";
+}
+
+int64_t OverlapMicros(const IntervalSet& set, Timestamp start, Timestamp end) {
+  const auto& parts = set.parts();
+  // First part that ends after `start`.
+  auto it = std::upper_bound(parts.begin(), parts.end(), start,
+                             [](Timestamp t, const Interval& i) { return t < i.to; });
+  int64_t total = 0;
+  for (; it != parts.end() && it->from < end; ++it) {
+    Timestamp from = std::max(it->from, start), to = std::min(it->to, end);
+    if (from < to) total += to.micros - from.micros;
+  }
+  return total;
+}
+
+bool TouchesPeriod(const IntervalSet& set, Timestamp start, Timestamp end) {
+  if (end <= start) return set.contains(start);
+  const auto& parts = set.parts();
+  auto it = std::upper_bound(parts.begin(), parts.end(), start,
+                             [](Timestamp t, const Interval& i) { return t < i.to; });
+  return it != parts.end() && it->from < end;
+}
+
+std::vector<ChainScope> ScopeChain(const DirectoryIndex& index, const Scope& resource, std::string_view tenant) {
+  std::vector<ChainScope> chain;
+  chain.push_back(ChainScope{resource.key(), resource.text(), false, Always()});
+  for (const Scope& ancestor : resource.LexicalAncestors())
+    chain.push_back(ChainScope{ancestor.key(), ancestor.text(), false, Always()});
+  auto subscription = resource.subscription_id();
+  if (!subscription) return chain;
+  // Management groups above the subscription in this tenant, each with when it was an ancestor.
+  std::map<std::string, IntervalSet> groups;
+  std::deque<std::string> queue;
+  if (const auto* placements = index.Placements(AsciiLower(*subscription))) {
+    for (const auto& p : *placements) {
+      if (p.tenant != tenant || p.parent_group.empty()) continue;
+      groups[p.parent_group].add(p.valid);
+      queue.push_back(p.parent_group);
+    }
+  }
+  while (!queue.empty()) {
+    std::string group = std::move(queue.front());
+    queue.pop_front();
+    const auto* parents = index.GroupParents(tenant, group);
+    if (!parents) continue;
+    IntervalSet here = groups[group];
+    for (const auto& parent : *parents) {
+      if (parent.parent.empty()) continue;
+      IntervalSet via = here.intersected(parent.valid);
+      if (via.empty()) continue;
+      auto& target = groups[parent.parent];
+      if (via.minus(target).empty()) continue;  // nothing new: also what stops cycles
+      target.add(via);
+      queue.push_back(parent.parent);
+    }
+  }
+  for (auto& [group, when] : groups) {
+    Scope mg = Scope::ForManagementGroup(group);
+    chain.push_back(ChainScope{mg.key(), mg.text(), true, std::move(when)});
+  }
+  chain.push_back(ChainScope{"/", "/", false, Always()});
+  return chain;
+}
+
+std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
+                                     const RolePolicy& policy) {
+  std::vector<CandidatePath> paths;
+  auto add_principal = [&](CandidatePath base, std::string_view holder_tenant, std::string_view holder,
+                           const IntervalSet& access) {
+    std::string holder_key = PrincipalKey(holder_tenant, holder);
+    if (index.LinksOf(holder_key)) {
+      CandidatePath path = base;
+      path.principal = std::string(holder);
+      path.access = access;
+      paths.push_back(std::move(path));
+    }
+    if (const auto* members = index.LinkedMembersOf(holder_key)) {
+      for (const auto& member : *members) {
+        CandidatePath path = base;
+        path.principal = member.object;
+        path.group = std::string(holder);
+        path.access = access.intersected(member.when);
+        paths.push_back(std::move(path));
+      }
+    }
+  };
+  for (const ChainScope& scope : ScopeChain(index, resource, tenant)) {
+    if (const auto* assignments = index.AssignmentsAt(scope.key)) {
+      for (const auto& a : *assignments) {
+        // ForeignGroup members live in another tenant: they never resolve here (attribution.md).
+        if (a.tenant != tenant || a.principal_type == AssigneeType::kForeignGroup) continue;
+        CandidatePath base;
+        base.scope_text = a.scope_text;
+        base.tenant = a.tenant;
+        base.role_guid = a.role_guid;
+        base.role_name = index.RoleName(tenant, a.role_guid, a.role_name);
+        base.role_passes = policy.Passes(a.role_guid);
+        add_principal(std::move(base), a.tenant, a.principal, scope.when.intersected(a.valid));
+      }
+    }
+    if (scope.management_group || scope.key == "/") continue;
+    if (const auto* authorizations = index.LighthouseAt(scope.key)) {
+      for (const auto& l : *authorizations) {
+        if (l.eligible) continue;  // just-in-time authorizations are not access
+        CandidatePath base;
+        base.lighthouse = true;
+        base.scope_text = l.scope_text;
+        base.tenant = l.managing_tenant;
+        base.role_guid = l.role_guid;
+        base.role_name = index.RoleName(tenant, l.role_guid, "");
+        base.role_passes = policy.Passes(l.role_guid);
+        add_principal(std::move(base), l.managing_tenant, l.principal, IntervalSet(l.valid));
+      }
+    }
+  }
+  for (CandidatePath& path : paths) {
+    std::string key = PrincipalKey(path.tenant, path.principal);
+    const auto* links = index.LinksOf(key);
+    IntervalSet any_link;
+    std::map<std::string, IntervalSet> by_partner;
+    for (const auto& link : *links) {
+      any_link.add(link.valid);
+      by_partner[link.partner_id].add(link.valid);
+    }
+    path.linked = path.access.intersected(any_link);
+    path.enabled = path.linked.intersected(index.EnabledOf(key));
+    for (auto& [partner_id, when] : by_partner) {
+      PartnerWindow window;
+      window.partner_id = partner_id;
+      window.linked = path.enabled.intersected(when);
+      const PartnerInfo* partner = index.Partner(partner_id);
+      if (partner) window.valid = window.linked.intersected(partner->credit_valid);
+      path.partners.push_back(std::move(window));
+    }
+  }
+  return paths;
+}
+
+TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths) {
+  TenantProfile profile;
+  std::map<std::string, PartnerCredit> partners;
+  std::map<std::string, std::map<std::string, IntervalSet>> roles;
+  for (const auto& path : paths) {
+    profile.access.add(path.access);
+    profile.linked.add(path.linked);
+    profile.enabled.add(path.enabled);
+    for (const auto& window : path.partners) {
+      profile.partner_valid.add(window.valid);
+      if (!path.role_passes || window.valid.empty()) continue;
+      auto& credit = partners[window.partner_id];
+      credit.partner_id = window.partner_id;
+      credit.qualifying.add(window.valid);
+      roles[window.partner_id][path.role_name].add(window.valid);
+    }
+  }
+  for (auto& [id, credit] : partners) {
+    for (auto& [name, when] : roles[id]) credit.roles.emplace_back(name, std::move(when));
+    std::stable_sort(credit.roles.begin(), credit.roles.end(),
+                     [](const auto& a, const auto& b) { return AdminTypeRanksAbove(a.first, b.first); });
+    profile.partners.push_back(std::move(credit));
+  }
+  return profile;
+}
+
+}  // namespace openpal::engine

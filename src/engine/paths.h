@@ -1,0 +1,77 @@
+// Candidate paths from a partner to a resource (attribution.md "When a partner is credited"), and each step's
+// qualifying instants: access, then an active link, then an enabled principal, then a valid partner ID, then the role.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/interval.h"
+#include "core/roles.h"
+#include "core/scope.h"
+#include "engine/directory_index.h"
+
+namespace openpal::engine {
+
+// The scopes a resource inherits roles from in one tenant, each with when it is on the chain
+// (lexical ancestors always; management groups while the tree places the subscription under them; "/").
+struct ChainScope {
+  std::string key;
+  std::string text;
+  bool management_group = false;
+  IntervalSet when;
+};
+std::vector<ChainScope> ScopeChain(const DirectoryIndex& index, const Scope& resource, std::string_view tenant);
+
+struct PartnerWindow {
+  std::string partner_id;
+  IntervalSet linked;     // when O's link named this partner, within the path's `enabled` set
+  IntervalSet valid;      // ... and the partner was a location-level, active directory entry (condition 2)
+};
+
+// One way a linked principal O (of tenant X) holds a role on the resource.
+struct CandidatePath {
+  bool lighthouse = false;
+  std::string scope_text;   // where the role is granted
+  std::string tenant;       // X: the principal's tenant (the customer's, or the managing tenant for Lighthouse)
+  std::string principal;    // O
+  std::string group;        // the group of X naming O transitively ("" when the role names O itself)
+  std::string role_guid;
+  std::string role_name;    // the AdminType name
+  bool role_passes = true;  // condition 5
+  IntervalSet access;       // condition 4 (with group membership and management-group placement)
+  IntervalSet linked;       // access ∩ O had an active link (condition 1, any partner)
+  IntervalSet enabled;      // linked ∩ O existed and was enabled (condition 3)
+  std::vector<PartnerWindow> partners;  // per partner ID O linked to
+};
+
+// Every path to `resource` in the customer tenant `tenant`: direct role assignments of `tenant` on the chain and
+// permanent Lighthouse authorizations on the lexical chain. Only principals that ever had a link make paths; paths
+// whose access never held are kept (explain shows them).
+std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
+                                     const RolePolicy& policy);
+
+// What crediting needs of one resource in one customer tenant: the steps' unions and each partner's qualifying set.
+struct PartnerCredit {
+  std::string partner_id;
+  IntervalSet qualifying;
+  // Roles through which the partner qualifies, best AdminType first, each with when.
+  std::vector<std::pair<std::string, IntervalSet>> roles;
+};
+struct TenantProfile {
+  IntervalSet access, linked, enabled, partner_valid;
+  std::vector<PartnerCredit> partners;
+};
+TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths);
+
+// The reason codes, in the order they are checked.
+enum class Reason { kNoScope, kUnknownSubscription, kNoAccess, kNoActiveLink, kIdentityDisabled, kPartnerIdInvalid,
+                    kRoleNotEligible };
+const char* ReasonCode(Reason r);
+
+// True when `set` holds at some instant of [start, end), or at `start` for an empty period.
+bool TouchesPeriod(const IntervalSet& set, Timestamp start, Timestamp end);
+// Microseconds of [start, end) covered by `set`.
+int64_t OverlapMicros(const IntervalSet& set, Timestamp start, Timestamp end);
+
+}  // namespace openpal::engine

@@ -1,0 +1,26 @@
+// One `pal attribute` run over many usage files: streaming, rejected-row log, TTY progress.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/roles.h"
+#include "engine/attribution.h"
+
+namespace openpal::engine {
+
+struct AttributeOptions {
+  std::vector<std::string> files;
+  usage::Measure measure = usage::Measure::kEffective;
+  bool progress = false;              // redraw a progress line on stderr (set when stderr is a TTY)
+  std::ostream* rejected_log = nullptr;  // "file:line: why" per rejected row
+  size_t max_rejected_lines = 1000;   // beyond this, rejected rows are counted, not listed
+};
+
+// Reads every file in order and credits its rows. A file that cannot be opened or whose header fits no family stops
+// the run with an error naming it; malformed rows never do.
+Result<AttributionResult> RunAttribution(const DirectoryIndex& index, const RolePolicy& policy,
+                                         const AttributeOptions& options);
+
+}  // namespace openpal::engine

@@ -1,0 +1,237 @@
+// Streaming CSV: a refillable buffer, records parsed in place, quoted fields unescaped into a scratch string.
+#include "ingest/usage/csv_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace openpal::usage {
+namespace {
+
+class PlainSource : public ByteSource {
+ public:
+  PlainSource(int fd, std::string path, uint64_t size) : fd_(fd), path_(std::move(path)), size_(size) {}
+  ~PlainSource() override { ::close(fd_); }
+  Result<size_t> Read(char* buffer, size_t size) override {
+    for (;;) {
+      ssize_t n = ::read(fd_, buffer, size);
+      if (n >= 0) {
+        consumed_ += static_cast<uint64_t>(n);
+        return static_cast<size_t>(n);
+      }
+      if (errno != EINTR) return Status::Error("IoError", std::string("cannot read: ") + std::strerror(errno), path_);
+    }
+  }
+  uint64_t ConsumedBytes() const override { return consumed_; }
+  uint64_t FileSize() const override { return size_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  uint64_t size_;
+  uint64_t consumed_ = 0;
+};
+
+class GzipSource : public ByteSource {
+ public:
+  GzipSource(gzFile file, std::string path, uint64_t size) : file_(file), path_(std::move(path)), size_(size) {}
+  ~GzipSource() override { gzclose(file_); }
+  Result<size_t> Read(char* buffer, size_t size) override {
+    int n = gzread(file_, buffer, static_cast<unsigned>(size));
+    if (n < 0) {
+      int code = 0;
+      const char* msg = gzerror(file_, &code);
+      return Status::Error("IoError", std::string("corrupt gzip data: ") + (msg ? msg : "?"), path_);
+    }
+    // gzread returns a short count at the end; a truncated stream reports Z_BUF_ERROR there.
+    if (n == 0) {
+      int code = 0;
+      gzerror(file_, &code);
+      if (code != Z_OK && code != Z_STREAM_END)
+        return Status::Error("IoError", "truncated or corrupt gzip stream", path_);
+    }
+    return static_cast<size_t>(n);
+  }
+  uint64_t ConsumedBytes() const override {
+    z_off_t off = gzoffset(file_);
+    return off < 0 ? 0 : static_cast<uint64_t>(off);
+  }
+  uint64_t FileSize() const override { return size_; }
+
+ private:
+  gzFile file_;
+  std::string path_;
+  uint64_t size_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ByteSource>> ByteSource::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error("IoError", std::string("cannot open: ") + std::strerror(errno), path);
+  struct stat st {};
+  uint64_t size = 0;
+  if (::fstat(fd, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      return Status::Error("IoError", "is a directory, expected a CSV file", path);
+    }
+    size = static_cast<uint64_t>(st.st_size);
+  }
+  unsigned char magic[2] = {0, 0};
+  ssize_t got = ::pread(fd, magic, 2, 0);
+  if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+    gzFile gz = gzdopen(fd, "rb");
+    if (!gz) {
+      ::close(fd);
+      return Status::Error("IoError", "cannot open gzip stream", path);
+    }
+    gzbuffer(gz, 1 << 20);
+    return std::unique_ptr<ByteSource>(new GzipSource(gz, path, size));
+  }
+  return std::unique_ptr<ByteSource>(new PlainSource(fd, path, size));
+}
+
+CsvReader::CsvReader(std::unique_ptr<ByteSource> source, std::string origin)
+    : source_(std::move(source)), origin_(std::move(origin)), buffer_(1 << 20) {}
+
+Result<bool> CsvReader::Refill() {
+  if (eof_) return false;
+  if (begin_ > 0) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  // A record longer than the buffer: grow it (a record is never split).
+  if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+  auto n = source_->Read(buffer_.data() + end_, buffer_.size() - end_);
+  if (!n.ok()) return n.status();
+  if (*n == 0) {
+    eof_ = true;
+    return false;
+  }
+  end_ += *n;
+  return true;
+}
+
+Result<bool> CsvReader::Next(CsvRecord& record) {
+  for (;;) {
+    // Try to parse one whole record from buffer_[begin_, end_).
+    const char* buf = buffer_.data();
+    size_t pos = begin_;
+    const size_t end = end_;
+    spans_.clear();
+    in_scratch_.clear();
+    scratch_.clear();
+    uint64_t embedded_newlines = 0;
+    bool complete = false;
+    bool ended_by_newline = false;
+    bool any_quoted = false;
+    if (pos >= end && eof_) return false;
+    while (pos < end) {
+      if (buf[pos] == '"') {
+        any_quoted = true;
+        size_t field_start = scratch_.size();
+        size_t p = pos + 1;
+        bool closed = false;
+        while (p < end) {
+          const void* q = std::memchr(buf + p, '"', end - p);
+          size_t qpos = q ? static_cast<size_t>(static_cast<const char*>(q) - buf) : end;
+          for (size_t i = p; i < qpos; ++i) embedded_newlines += (buf[i] == '\n');
+          scratch_.append(buf + p, qpos - p);
+          if (!q) {
+            p = end;
+            break;
+          }
+          if (qpos + 1 < end && buf[qpos + 1] == '"') {
+            scratch_.push_back('"');
+            p = qpos + 2;
+            continue;
+          }
+          if (qpos + 1 >= end && !eof_) {  // cannot tell "" from a closing quote yet
+            p = end;
+            break;
+          }
+          p = qpos + 1;
+          closed = true;
+          break;
+        }
+        if (!closed) {
+          if (!eof_) break;  // need more bytes
+          // Unterminated quote at the end of the file: the rest is the field.
+          spans_.emplace_back(field_start, scratch_.size() - field_start);
+          in_scratch_.push_back(1);
+          pos = end;
+          complete = true;
+          break;
+        }
+        // Bytes after the closing quote up to the delimiter are kept as data (lenient).
+        size_t q = p;
+        while (q < end && buf[q] != ',' && buf[q] != '\n') ++q;
+        size_t tail_end = q;
+        if (q < end && buf[q] == '\n' && tail_end > p && buf[tail_end - 1] == '\r') --tail_end;
+        scratch_.append(buf + p, tail_end - p);
+        spans_.emplace_back(field_start, scratch_.size() - field_start);
+        in_scratch_.push_back(1);
+        if (q >= end) {
+          if (!eof_) break;
+          pos = end;
+          complete = true;
+          break;
+        }
+        pos = q;
+      } else {
+        size_t q = pos;
+        while (q < end && buf[q] != ',' && buf[q] != '\n') ++q;
+        if (q >= end && !eof_) break;
+        size_t field_end = q;
+        if (q < end && buf[q] == '\n' && field_end > pos && buf[field_end - 1] == '\r') --field_end;
+        spans_.emplace_back(pos, field_end - pos);
+        in_scratch_.push_back(0);
+        if (q >= end) {
+          pos = end;
+          complete = true;
+          break;
+        }
+        pos = q;
+      }
+      // buf[pos] is ',' or '\n'.
+      if (buf[pos] == '\n') {
+        ++pos;
+        complete = true;
+        ended_by_newline = true;
+        break;
+      }
+      ++pos;  // ','
+      if (pos >= end) {
+        if (!eof_) break;
+        spans_.emplace_back(pos, 0);  // trailing empty field at the end of the file
+        in_scratch_.push_back(0);
+        complete = true;
+        break;
+      }
+    }
+    if (!complete) {
+      auto more = Refill();
+      if (!more.ok()) return more.status();
+      if (!*more && begin_ >= end_) return false;
+      continue;
+    }
+    record.fields.clear();
+    for (size_t i = 0; i < spans_.size(); ++i) {
+      const char* base = in_scratch_[i] ? scratch_.data() : buffer_.data();
+      record.fields.emplace_back(base + spans_[i].first, spans_[i].second);
+    }
+    record.line = line_;
+    record.blank = !any_quoted && spans_.size() == 1 && spans_[0].second == 0;
+    line_ += embedded_newlines + (ended_by_newline ? 1 : 0);
+    begin_ = pos;
+    return true;
+  }
+}
+
+}  // namespace openpal::usage

@@ -1,0 +1,152 @@
+// Fixed-point parsing and printing: integer arithmetic only, so sums do not depend on the order of the rows.
+#include "ingest/usage/money.h"
+
+#include <algorithm>
+
+namespace openpal::usage {
+namespace {
+
+constexpr __int128 kMaxUnits = static_cast<__int128>(1) << 120;  // well inside the 127-bit range, room for sums
+
+__int128 Pow10(int n) {
+  __int128 v = 1;
+  while (n-- > 0) v *= 10;
+  return v;
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
+std::optional<Money> ParseMoney(std::string_view text) {
+  size_t b = 0, e = text.size();
+  while (b < e && IsSpace(text[b])) ++b;
+  while (e > b && IsSpace(text[e - 1])) --e;
+  if (b == e) return std::nullopt;
+  size_t i = b;
+  bool negative = false;
+  if (text[i] == '-' || text[i] == '+') {
+    negative = text[i] == '-';
+    ++i;
+  }
+  // Collect significant digits into a mantissa with a decimal exponent.
+  __int128 mantissa = 0;
+  int exponent = 0;        // value = mantissa × 10^exponent
+  int digits = 0;
+  int dropped_exponent = 0;  // digits ignored beyond 36 significant ones, each ×10
+  bool seen_digit = false, seen_point = false;
+  int first_dropped = -1;    // first digit dropped (for rounding)
+  for (; i < e; ++i) {
+    char c = text[i];
+    if (c >= '0' && c <= '9') {
+      seen_digit = true;
+      if (digits < 36) {
+        if (mantissa != 0 || c != '0') ++digits;
+        mantissa = mantissa * 10 + (c - '0');
+        if (seen_point) --exponent;
+      } else {
+        if (first_dropped < 0) first_dropped = c - '0';
+        if (!seen_point) ++dropped_exponent;
+      }
+    } else if (c == '.' && !seen_point) {
+      seen_point = true;
+    } else {
+      break;
+    }
+  }
+  if (!seen_digit) return std::nullopt;
+  exponent += dropped_exponent;
+  if (i < e) {
+    if (text[i] != 'e' && text[i] != 'E') return std::nullopt;
+    ++i;
+    bool exp_negative = false;
+    if (i < e && (text[i] == '-' || text[i] == '+')) {
+      exp_negative = text[i] == '-';
+      ++i;
+    }
+    if (i == e) return std::nullopt;
+    int exp_value = 0;
+    for (; i < e; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      exp_value = std::min(exp_value * 10 + (text[i] - '0'), 100000);
+    }
+    exponent += exp_negative ? -exp_value : exp_value;
+  }
+  // Scale to 10^-12 units.
+  int shift = exponent + Money::kScaleDigits;
+  __int128 units;
+  if (mantissa == 0) {
+    units = 0;
+  } else if (shift >= 0) {
+    if (shift > 38) return std::nullopt;
+    __int128 factor = Pow10(shift);
+    if (mantissa > kMaxUnits / factor) return std::nullopt;
+    units = mantissa * factor;
+  } else {
+    int down = -shift;
+    if (down > 38) {
+      units = 0;
+    } else {
+      __int128 divisor = Pow10(down);
+      units = mantissa / divisor;
+      __int128 rest = mantissa % divisor;
+      if (rest * 2 >= divisor) ++units;
+    }
+  }
+  (void)first_dropped;
+  return Money{negative ? -units : units};
+}
+
+Money ProRata(Money amount, int64_t numerator, int64_t denominator) {
+  if (numerator >= denominator || denominator <= 0) return amount;
+  if (numerator <= 0) return Money{0};
+  bool negative = amount.units < 0;
+  __int128 a = negative ? -amount.units : amount.units;
+  __int128 product;
+  if (!__builtin_mul_overflow(a, static_cast<__int128>(numerator), &product)) {
+    __int128 q = product / denominator;
+    __int128 r = product % denominator;
+    if (r * 2 >= denominator) ++q;
+    return Money{negative ? -q : q};
+  }
+  // Only for amounts beyond ~10^14 units of currency: split the amount to stay exact enough.
+  __int128 high = a / denominator, low = a % denominator;
+  __int128 q = high * numerator + (low * numerator + denominator / 2) / denominator;
+  return Money{negative ? -q : q};
+}
+
+std::string FormatMoney(Money amount) {
+  bool negative = amount.units < 0;
+  __int128 a = negative ? -amount.units : amount.units;
+  // Round to 10 decimals: drop 2 of the 12 scale digits.
+  a = (a + 50) / 100;
+  if (a == 0) return "0";
+  __int128 whole = a / 10000000000LL;
+  long long frac = static_cast<long long>(a % 10000000000LL);
+  std::string digits;
+  if (whole == 0) digits = "0";
+  while (whole > 0) {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(whole % 10)));
+    whole /= 10;
+  }
+  std::reverse(digits.begin(), digits.end());
+  std::string out = negative ? "-" + digits : digits;
+  if (frac != 0) {
+    char buf[11];
+    for (int k = 9; k >= 0; --k) {
+      buf[k] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    int len = 10;
+    while (len > 0 && buf[len - 1] == '0') --len;
+    out.push_back('.');
+    out.append(buf, len);
+  }
+  return out;
+}
+
+long double ToLongDouble(Money amount) {
+  return static_cast<long double>(amount.units) / 1e12L;
+}
+
+}  // namespace openpal::usage

@@ -1,0 +1,181 @@
+// Family detection by header, column aliases, and per-row validation into rows or rejections.
+#include "ingest/usage/usage_reader.h"
+
+#include <algorithm>
+#include <initializer_list>
+
+#include "ingest/usage/fast_time.h"
+
+namespace openpal::usage {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string_view Trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '\r')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
+  return v;
+}
+
+// Index of the first alias (in the contract's order) present in the header, or -1.
+int FindColumn(const std::vector<std::string>& header, std::initializer_list<const char*> aliases) {
+  for (const char* alias : aliases) {
+    auto it = std::find(header.begin(), header.end(), alias);
+    if (it != header.end()) return static_cast<int>(it - header.begin());
+  }
+  return -1;
+}
+
+}  // namespace
+
+const char* FamilyName(Family f) { return f == Family::kFocus ? "FOCUS" : "Azure Cost Management export"; }
+
+std::string_view CleanValue(std::string_view v) {
+  v = Trim(v);
+  if (v.size() == 4 && (v[0] | 0x20) == 'n' && (v[1] | 0x20) == 'u' && (v[2] | 0x20) == 'l' && (v[3] | 0x20) == 'l')
+    return {};
+  return v;
+}
+
+Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, Measure measure) {
+  auto source = ByteSource::Open(path);
+  if (!source.ok()) return source.status();
+  std::unique_ptr<UsageReader> reader(new UsageReader(CsvReader(std::move(source).value(), path), path));
+  CsvRecord header;
+  for (;;) {
+    auto got = reader->csv_.Next(header);
+    if (!got.ok()) return got.status();
+    if (!*got) return Status::Error("BadUsageFile", "empty file: expected a CSV header line", path);
+    if (!header.blank) break;
+  }
+  for (size_t i = 0; i < header.fields.size(); ++i) {
+    std::string_view name = header.fields[i];
+    if (i == 0 && name.size() >= 3 && name.substr(0, 3) == "\xEF\xBB\xBF") name.remove_prefix(3);
+    reader->header_.push_back(Lower(Trim(name)));
+  }
+  const auto& h = reader->header_;
+  Columns& c = reader->cols_;
+  c.count = h.size();
+  int focus_start = FindColumn(h, {"chargeperiodstart"});
+  if (focus_start >= 0) {
+    reader->family_ = Family::kFocus;
+    c.start = focus_start;
+    c.end = FindColumn(h, {"chargeperiodend"});
+    c.amount = measure == Measure::kBilled ? FindColumn(h, {"billedcost"}) : FindColumn(h, {"effectivecost"});
+    c.currency = FindColumn(h, {"billingcurrency"});
+    c.resource_id = FindColumn(h, {"resourceid"});
+    c.subscription = FindColumn(h, {"subaccountid"});
+    std::string missing;
+    if (c.end < 0) missing += " ChargePeriodEnd";
+    if (c.amount < 0) missing += measure == Measure::kBilled ? " BilledCost" : " EffectiveCost";
+    if (c.currency < 0) missing += " BillingCurrency";
+    if (!missing.empty())
+      return Status::Error("BadUsageFile", "FOCUS header lacks required column(s):" + missing, path + ":1");
+    return reader;
+  }
+  c.start = FindColumn(h, {"date", "usagedatetime"});
+  c.amount = FindColumn(h, {"costinbillingcurrency", "cost", "pretaxcost"});
+  c.currency = FindColumn(h, {"billingcurrency", "billingcurrencycode", "currency"});
+  c.resource_id = FindColumn(h, {"resourceid", "instanceid"});
+  c.subscription = FindColumn(h, {"subscriptionid", "subscriptionguid"});
+  if (c.start >= 0 && c.amount >= 0 && c.currency >= 0) {
+    reader->family_ = Family::kAzureExport;
+    return reader;
+  }
+  return Status::Error("BadUsageFile",
+                       "header fits neither FOCUS (needs ChargePeriodStart, ChargePeriodEnd, EffectiveCost or "
+                       "BilledCost, BillingCurrency) nor an Azure Cost Management export (needs Date or "
+                       "UsageDateTime, CostInBillingCurrency/Cost/PreTaxCost, BillingCurrency/BillingCurrencyCode/"
+                       "Currency)",
+                       path + ":1");
+}
+
+std::string UsageReader::DescribeColumns() const {
+  auto name = [&](int i) { return i < 0 ? std::string("(none)") : header_[static_cast<size_t>(i)]; };
+  return std::string(FamilyName(family_)) + ": resource=" + name(cols_.resource_id) +
+         " subscription=" + name(cols_.subscription) + " start=" + name(cols_.start) + " end=" + name(cols_.end) +
+         " cost=" + name(cols_.amount) + " currency=" + name(cols_.currency);
+}
+
+Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejected) {
+  for (;;) {
+    auto got = csv_.Next(record_);
+    if (!got.ok()) return got.status();
+    if (!*got) return Outcome::kEnd;
+    if (!record_.blank) break;
+  }
+  const auto& f = record_.fields;
+  auto field = [&](int index) -> std::string_view {
+    return index >= 0 && static_cast<size_t>(index) < f.size() ? CleanValue(f[static_cast<size_t>(index)])
+                                                                : std::string_view{};
+  };
+  std::string why;
+  std::string_view amount_text = field(cols_.amount);
+  std::string_view currency = field(cols_.currency);
+  std::optional<Money> amount = amount_text.empty() ? std::nullopt : ParseMoney(amount_text);
+
+  if (f.size() != cols_.count) {
+    why = "has " + std::to_string(f.size()) + " fields, the header has " + std::to_string(cols_.count);
+  } else {
+    std::string_view start_text = field(cols_.start);
+    if (family_ == Family::kFocus) {
+      std::string_view end_text = field(cols_.end);
+      auto start = start_text.empty() ? std::nullopt : ParseUsageTime(start_text);
+      auto end = end_text.empty() ? std::nullopt : ParseUsageTime(end_text);
+      if (start_text.empty()) {
+        why = "ChargePeriodStart is missing or NULL";
+      } else if (!start) {
+        why = "ChargePeriodStart is not a real time: \"" + std::string(start_text) + "\"";
+      } else if (end_text.empty()) {
+        why = "ChargePeriodEnd is missing or NULL";
+      } else if (!end) {
+        why = "ChargePeriodEnd is not a real time: \"" + std::string(end_text) + "\"";
+      } else if (end->at < start->at) {
+        why = "ChargePeriodEnd is before ChargePeriodStart";
+      } else {
+        row.start = start->at;
+        row.end = end->at;
+      }
+    } else {
+      auto date = start_text.empty() ? std::nullopt : ParseUsageTime(start_text);
+      if (start_text.empty()) {
+        why = "Date is missing or NULL";
+      } else if (!date) {
+        why = "Date is not a real time: \"" + std::string(start_text) + "\"";
+      } else {
+        // A Date row covers its UTC day, whether or not a time of day is written.
+        row.start = StartOfDay(date->at);
+        row.end = StartOfNextDay(date->at);
+      }
+    }
+    if (why.empty()) {
+      if (amount_text.empty())
+        why = "the cost column is missing or NULL";
+      else if (!amount)
+        why = "the cost column is not a number: \"" + std::string(amount_text) + "\"";
+      else if (currency.empty())
+        why = "the currency is missing";
+    }
+  }
+  if (!why.empty()) {
+    rejected.line = record_.line;
+    rejected.why = std::move(why);
+    rejected.has_cost = amount.has_value() && !currency.empty();
+    rejected.amount = amount.value_or(Money{});
+    rejected.currency = rejected.has_cost ? std::string(currency) : std::string();
+    return Outcome::kRejected;
+  }
+  row.amount = *amount;
+  row.currency = currency;
+  row.resource_id = field(cols_.resource_id);
+  row.subscription = field(cols_.subscription);
+  row.line = record_.line;
+  return Outcome::kRow;
+}
+
+}  // namespace openpal::usage

@@ -1,0 +1,83 @@
+// Reads one cost/usage export (FOCUS 1.0–1.2 or Azure Cost Management EA/MCA/CSP), row by row, without holding it.
+// Contract: ../shared/spec/attribution.md "Usage input"; decisions: docs/attribution.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "ingest/usage/csv_reader.h"
+#include "ingest/usage/money.h"
+
+namespace openpal::usage {
+
+enum class Family { kFocus, kAzureExport };
+const char* FamilyName(Family f);  // "FOCUS", "Azure Cost Management export"
+
+// Which FOCUS metric is credited (Azure exports have one cost column).
+enum class Measure { kEffective, kBilled };
+
+// One well-formed usage row. Views point into the reader's buffer: valid until the next Read().
+struct UsageRow {
+  std::string_view resource_id;   // trimmed; "" when empty or NULL
+  std::string_view subscription;  // the subscription column, trimmed; "" when empty or NULL
+  Timestamp start;                // charge period [start, end)
+  Timestamp end;
+  Money amount;                   // the measure in use
+  std::string_view currency;      // trimmed, non-empty
+  uint64_t line = 0;              // physical line where the record starts
+};
+
+// A malformed row: where it starts, why, and its cost when the measure and currency still parse.
+struct RejectedRow {
+  uint64_t line = 0;
+  std::string why;
+  bool has_cost = false;
+  Money amount;
+  std::string currency;
+};
+
+class UsageReader {
+ public:
+  enum class Outcome { kRow, kRejected, kEnd };
+
+  // Opens `path` (plain or gzip) and recognises its family from the header; an error names the file and says
+  // which columns were expected when the header fits neither family.
+  static Result<std::unique_ptr<UsageReader>> Open(const std::string& path, Measure measure);
+
+  // Reads the next data row: a well-formed row into `row`, a malformed one into `rejected`, or the end.
+  // Blank lines are skipped. I/O and gzip errors stop reading (returned as errors naming the file).
+  Result<Outcome> Read(UsageRow& row, RejectedRow& rejected);
+
+  Family family() const { return family_; }
+  const std::string& path() const { return path_; }
+  uint64_t ConsumedBytes() const { return csv_.ConsumedBytes(); }
+  uint64_t FileSize() const { return csv_.FileSize(); }
+  // The header name used for each role, for messages ("cost column: Cost").
+  std::string DescribeColumns() const;
+
+  // Column indexes (-1 when absent); public for tests.
+  struct Columns {
+    int resource_id = -1, subscription = -1, start = -1, end = -1, amount = -1, currency = -1;
+    size_t count = 0;
+  };
+  const Columns& columns() const { return cols_; }
+
+ private:
+  UsageReader(CsvReader csv, std::string path) : csv_(std::move(csv)), path_(std::move(path)) {}
+
+  CsvReader csv_;
+  std::string path_;
+  Family family_ = Family::kFocus;
+  Columns cols_;
+  std::vector<std::string> header_;
+  CsvRecord record_;
+};
+
+// Trims spaces, tabs and CR; "" for the literal NULL in any case.
+std::string_view CleanValue(std::string_view v);
+
+}  // namespace openpal::usage
