@@ -55,7 +55,8 @@ struct Broken {
 
 Broken Break(Timestamp t) {
   int64_t day = FloorDiv(t.micros, kMicrosPerDay);
-  int64_t in_day = t.micros - day * kMicrosPerDay;
+  int64_t in_day = t.micros % kMicrosPerDay;  // not micros - day * D: that overflows near Timestamp::Min()
+  if (in_day < 0) in_day += kMicrosPerDay;
   if (day < kFirstFormattableDay) {
     day = kFirstFormattableDay;
     in_day = 0;
