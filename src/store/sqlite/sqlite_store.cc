@@ -256,7 +256,18 @@ Result<LinkState> SqliteStore::ChangeLink(const TenantId& tenant_in, const Objec
   if (d.action != A::kDelete && d.partner_id.empty())
     return Status::Error("BadDecision", "a create or move needs a partner ID", where);
 
-  // A clock that stepped back must not end a fact before it began (the triggers would refuse it).
+  // A clock that stepped back (or another server's clock) must not put a change before the previous one:
+  // the link's history stays in time order, and no fact ends before it began (the triggers refuse that).
+  {
+    auto last = c.Prepare("SELECT max(at) FROM link_events WHERE tenant = ?1 AND object_id = ?2");
+    if (!last.ok()) return last.status();
+    StatementUse use(**last);
+    use->BindText(1, tenant);
+    use->BindText(2, object);
+    int rc = use->Step();
+    if (rc != SQLITE_ROW) return SqliteError(c.raw(), rc, "reading the last change of the " + where);
+    if (!use->IsNull(0) && at.micros < use->Int(0)) at = Timestamp{use->Int(0)};
+  }
   if (state.current && at < state.current->valid.from) at = state.current->valid.from;
   const int64_t version = state.version + 1;
 

@@ -1,0 +1,252 @@
+// Facts in and out of the store: every kind round-trips with all its fields; the point and bulk reads
+// answer by half-open validity [from, to).
+#include "store_test_util.h"
+
+namespace openpal::testing {
+namespace {
+
+class FactsTest : public TempStoreTest {
+ protected:
+  // Inserts each value valid over `valid` in one committed import; returns the ids.
+  std::vector<int64_t> Import(const std::vector<std::pair<FactValue, Interval>>& facts) {
+    std::vector<int64_t> ids;
+    auto tx = store_->BeginImport();
+    EXPECT_TRUE(tx.ok()) << tx.status().ToString();
+    if (!tx.ok()) return ids;
+    for (const auto& [v, valid] : facts) {
+      auto id = (*tx)->Insert(v, valid);
+      EXPECT_TRUE(id.ok()) << id.status().ToString();
+      ids.push_back(id.ok() ? *id : 0);
+    }
+    EXPECT_TRUE((*tx)->Commit().ok());
+    return ids;
+  }
+};
+
+const std::string kTenant = "11111111-1111-1111-1111-111111111111";
+const std::string kOther = "22222222-2222-2222-2222-222222222222";
+const Interval kAllTime{Timestamp::Min(), Timestamp::Max()};
+
+Principal User(const TenantId& tenant, const ObjectId& object) {
+  Principal p;
+  p.tenant_id = tenant;
+  p.object_id = object;
+  p.user_type = UserType::kMember;
+  return p;
+}
+
+// One value of every kind with every field set away from its default.
+std::vector<FactValue> OneOfEachKind() {
+  Principal sp{kTenant, "aaaaaaaa-0000-0000-0000-000000000002", PrincipalKind::kServicePrincipal,
+               UserType::kUnknown, ServicePrincipalType::kManagedIdentity, "backup-identity",
+               "cccccccc-0000-0000-0000-000000000003", false};
+  LighthouseAuthorization lh{kTenant,
+                             "/subscriptions/33333333-3333-3333-3333-333333333333/providers/"
+                             "Microsoft.ManagedServices/registrationAssignments/ab12",
+                             "/subscriptions/33333333-3333-3333-3333-333333333333",
+                             kOther,
+                             "dddddddd-0000-0000-0000-000000000004",
+                             "Contoso Ops",
+                             "b24988ac-6180-42a0-ab88-20f7382dd24c",
+                             true};
+  PartnerLink link{kTenant, "aaaaaaaa-0000-0000-0000-000000000001", "1234567", LinkSource::kImport, Day(-3), 7};
+  return {
+      Tenant{kTenant, "Contoso", "contoso.example"},
+      sp,
+      GroupMembership{kTenant, "eeeeeeee-0000-0000-0000-000000000005", "aaaaaaaa-0000-0000-0000-000000000002",
+                      PrincipalKind::kServicePrincipal},
+      SubscriptionPlacement{"33333333-3333-3333-3333-333333333333", kTenant, "Production", "Finance-MG"},
+      ManagementGroup{kTenant, "Finance-MG", "Finance", kTenant},
+      CustomRole{kTenant, "ffffffff-0000-0000-0000-000000000006", "Backup Operator (custom)"},
+      RoleAssignment{kTenant, "99999999-0000-0000-0000-000000000009",
+                     "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/RG1",
+                     "aaaaaaaa-0000-0000-0000-000000000002", AssigneeType::kForeignGroup,
+                     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"},
+      lh,
+      Partner{"1234567", "Contoso Managed Services (Seattle)", PartnerLevel::kLocation, "7654321",
+              PartnerState::kDeleted, kOther},
+      link,
+  };
+}
+
+TEST_F(FactsTest, EveryKindRoundTripsWithAllFields) {
+  std::vector<FactValue> values = OneOfEachKind();
+  ASSERT_EQ(values.size(), 10u) << "one per FactKind";
+  std::vector<std::pair<FactValue, Interval>> in;
+  for (size_t i = 0; i < values.size(); ++i)
+    in.push_back({values[i], i % 2 ? Interval{Day(1), Timestamp::Max()} : Interval{Day(1), Day(2)}});
+  std::vector<int64_t> ids = Import(in);
+  for (size_t i = 0; i < values.size(); ++i) {
+    FactKind kind = KindOf(values[i]);
+    auto facts = store_->LoadFacts(kind, kAllTime);
+    ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+    ASSERT_EQ(facts->size(), 1u) << FactKindName(kind);
+    EXPECT_EQ(facts->front().id, ids[i]);
+    EXPECT_TRUE(facts->front().value == values[i]) << FactKindName(kind) << " changed on the way";
+    EXPECT_EQ(facts->front().valid, in[i].second) << FactKindName(kind);
+  }
+}
+
+TEST_F(FactsTest, OpenFactsListsOnlyOpenOnesOfTheTenantInIdOrder) {
+  Principal a = User(kTenant, "aaaaaaaa-0000-0000-0000-000000000001");
+  Principal b = User(kTenant, "aaaaaaaa-0000-0000-0000-000000000002");
+  Principal c = User(kOther, "aaaaaaaa-0000-0000-0000-000000000003");
+  auto ids = Import({{a, {Day(0), Day(5)}}, {b, {Day(0), Timestamp::Max()}}, {c, {Day(0), Timestamp::Max()}}});
+  auto tx = store_->BeginImport();
+  ASSERT_TRUE(tx.ok());
+  auto mine = (*tx)->OpenFacts(FactKind::kPrincipal, kTenant);
+  ASSERT_TRUE(mine.ok());
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ(mine->front().id, ids[1]);
+  EXPECT_TRUE(mine->front().valid.open_ended());
+  auto all = (*tx)->OpenFacts(FactKind::kPrincipal, std::nullopt);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, ids[1]);
+  EXPECT_EQ((*all)[1].id, ids[2]);
+  // Facts inserted within the import are visible to it before commit.
+  ASSERT_TRUE((*tx)->Insert(User(kTenant, "aaaaaaaa-0000-0000-0000-000000000004"), {Day(6), Timestamp::Max()}).ok());
+  auto after = (*tx)->OpenFacts(FactKind::kPrincipal, kTenant);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->size(), 2u);
+}
+
+TEST_F(FactsTest, LoadFactsSelectsByHalfOpenOverlapAndTenant) {
+  RoleAssignment r{kTenant, "n1", "/subscriptions/s1", "p1", AssigneeType::kUser, "g1", "Reader"};
+  RoleAssignment other = r;
+  other.tenant_id = kOther;
+  auto ids = Import({{r, {Day(10), Day(20)}}, {other, {Day(0), Timestamp::Max()}}});
+  auto count = [&](Interval w, std::optional<TenantId> t = std::nullopt) {
+    auto f = store_->LoadFacts(FactKind::kRoleAssignment, w, t);
+    EXPECT_TRUE(f.ok());
+    return f.ok() ? f->size() : 0u;
+  };
+  EXPECT_EQ(count({Day(0), Day(10)}, kTenant), 0u) << "ends where the fact starts: no overlap";
+  EXPECT_EQ(count({Day(20), Day(30)}, kTenant), 0u) << "starts where the fact ends: no overlap";
+  EXPECT_EQ(count({Day(19), Day(21)}, kTenant), 1u);
+  EXPECT_EQ(count({Day(0), Day(11)}, kTenant), 1u);
+  EXPECT_EQ(count({Day(12), Day(13)}), 2u);
+  EXPECT_EQ(count({Day(12), Day(12)}), 0u) << "an empty window overlaps nothing";
+  EXPECT_EQ(count({Day(12), Day(13)}, "33333333-3333-3333-3333-333333333333"), 0u);
+  auto counts = store_->CountFacts(FactKind::kRoleAssignment);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->first, 2);
+  EXPECT_EQ(counts->second, 1);
+}
+
+TEST_F(FactsTest, PrincipalAtHonoursHalfOpenBoundariesAndSuccessiveStates) {
+  Principal enabled = User(kTenant, "aaaaaaaa-0000-0000-0000-000000000001");
+  Principal disabled = enabled;
+  disabled.enabled = false;
+  Import({{enabled, {Day(10), Day(20)}}, {disabled, {Day(20), Day(30)}}});
+  auto at = [&](Timestamp t) {
+    auto p = store_->PrincipalAt(kTenant, enabled.object_id, t);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return p.ok() ? *p : std::nullopt;
+  };
+  EXPECT_FALSE(at(Timestamp{Day(10).micros - 1}).has_value()) << "before the first state";
+  ASSERT_TRUE(at(Day(10)).has_value()) << "from is inclusive";
+  EXPECT_TRUE(at(Day(10))->value.enabled);
+  EXPECT_TRUE(at(Timestamp{Day(20).micros - 1})->value.enabled);
+  ASSERT_TRUE(at(Day(20)).has_value());
+  EXPECT_FALSE(at(Day(20))->value.enabled) << "at the boundary the next state holds";
+  EXPECT_EQ(at(Day(20))->valid, (Interval{Day(20), Day(30)}));
+  EXPECT_FALSE(at(Day(30)).has_value()) << "to is exclusive: deleted at day 30";
+  // Lookups are case-insensitive on the IDs, which are stored lowercase.
+  auto upper = store_->PrincipalAt("11111111-1111-1111-1111-111111111111", "AAAAAAAA-0000-0000-0000-000000000001", Day(15));
+  ASSERT_TRUE(upper.ok());
+  EXPECT_TRUE(upper->has_value());
+  auto wrong_tenant = store_->PrincipalAt(kOther, enabled.object_id, Day(15));
+  ASSERT_TRUE(wrong_tenant.ok());
+  EXPECT_FALSE(wrong_tenant->has_value());
+}
+
+TEST_F(FactsTest, PartnerAtAndLocationsOfFollowTheDirectoryOverTime) {
+  Partner global{"7654321", "Contoso", PartnerLevel::kGlobal, "", PartnerState::kActive, kOther};
+  Partner seattle{"1234567", "Contoso (Seattle)", PartnerLevel::kLocation, "7654321", PartnerState::kActive, ""};
+  Partner seattle_gone = seattle;
+  seattle_gone.state = PartnerState::kDeleted;
+  Partner dublin{"2345678", "Contoso (Dublin)", PartnerLevel::kLocation, "7654321", PartnerState::kActive, ""};
+  Import({{global, {Day(0), Timestamp::Max()}},
+          {seattle, {Day(0), Day(10)}},
+          {seattle_gone, {Day(10), Timestamp::Max()}},
+          {dublin, {Day(5), Timestamp::Max()}}});
+  auto p = store_->PartnerAt("1234567", Day(9));
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(p->has_value());
+  EXPECT_EQ((*p)->value.state, PartnerState::kActive);
+  p = store_->PartnerAt("1234567", Day(10));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ((*p)->value.state, PartnerState::kDeleted);
+  p = store_->PartnerAt("9999999", Day(10));
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->has_value());
+
+  auto early = store_->LocationsOf("7654321", Day(1));
+  ASSERT_TRUE(early.ok());
+  ASSERT_EQ(early->size(), 1u);
+  EXPECT_EQ(early->front().partner_id, "1234567");
+  auto later = store_->LocationsOf("7654321", Day(12));
+  ASSERT_TRUE(later.ok());
+  ASSERT_EQ(later->size(), 2u) << "the deleted row is still a location row; the caller checks state";
+  EXPECT_EQ((*later)[0].partner_id, "1234567");
+  EXPECT_EQ((*later)[1].partner_id, "2345678");
+  auto none = store_->LocationsOf("1234567", Day(12));
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(FactsTest, AssignmentsOnScopesMatchesWholeKeysCaseInsensitively) {
+  const std::string sub = "/subscriptions/33333333-3333-3333-3333-333333333333";
+  RoleAssignment on_rg1{kTenant, "a1", sub + "/resourceGroups/RG1", "p1", AssigneeType::kUser, "g", "Reader"};
+  RoleAssignment on_rg10{kTenant, "a2", sub + "/resourceGroups/rg10", "p1", AssigneeType::kUser, "g", "Reader"};
+  RoleAssignment on_sub{kTenant, "a3", sub + "/", "p2", AssigneeType::kGroup, "g", "Owner"};
+  RoleAssignment other_tenant = on_sub;
+  other_tenant.tenant_id = kOther;
+  auto ids = Import({{on_rg1, {Day(0), Day(10)}},
+                     {on_rg10, {Day(0), Timestamp::Max()}},
+                     {on_sub, {Day(5), Timestamp::Max()}},
+                     {other_tenant, {Day(0), Timestamp::Max()}}});
+  auto found = store_->AssignmentsOnScopes(kTenant, {sub + "/resourcegroups/rg1", sub}, {Day(0), Day(30)});
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].id, ids[0]);
+  EXPECT_EQ((*found)[0].value.scope, sub + "/resourceGroups/RG1") << "the text keeps its casing";
+  EXPECT_EQ((*found)[1].id, ids[2]);
+  auto late = store_->AssignmentsOnScopes(kTenant, {sub + "/resourcegroups/rg1", sub}, {Day(10), Day(30)});
+  ASSERT_TRUE(late.ok());
+  ASSERT_EQ(late->size(), 1u) << "the rg1 assignment ended at day 10";
+  EXPECT_EQ(late->front().id, ids[2]);
+}
+
+TEST_F(FactsTest, LighthouseOnScopesSpansTenants) {
+  LighthouseAuthorization a{kTenant, "/subscriptions/s1/providers/Microsoft.ManagedServices/registrationAssignments/x",
+                            "/subscriptions/S1", kOther, "p1", "Ops", "g1", false};
+  LighthouseAuthorization b = a;
+  b.eligible = true;
+  LighthouseAuthorization elsewhere = a;
+  elsewhere.scope = "/subscriptions/s2";
+  auto ids = Import({{a, {Day(0), Timestamp::Max()}}, {b, {Day(0), Day(3)}}, {elsewhere, {Day(0), Timestamp::Max()}}});
+  auto found = store_->LighthouseOnScopes({"/subscriptions/s1"}, {Day(1), Day(2)});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_FALSE((*found)[0].value.eligible);
+  EXPECT_TRUE((*found)[1].value.eligible);
+  auto later = store_->LighthouseOnScopes({"/subscriptions/s1"}, {Day(3), Day(4)});
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->size(), 1u);
+}
+
+TEST_F(FactsTest, SettingsAreWrittenOnceAndReadBack) {
+  auto missing = store_->GetSetting("dev-issuer-key");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_TRUE(store_->PutSettingIfAbsent("dev-issuer-key", "first").ok());
+  ASSERT_TRUE(store_->PutSettingIfAbsent("dev-issuer-key", "second").ok()) << "present: silently kept";
+  auto v = store_->GetSetting("dev-issuer-key");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(**v, "first");
+}
+
+}  // namespace
+}  // namespace openpal::testing

@@ -1,0 +1,240 @@
+// The store's schema and its guarantees: migrations, append-only history enforced by the database,
+// transactions that roll back, and crash safety.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store_test_util.h"
+
+namespace openpal::testing {
+namespace {
+
+class SchemaTest : public TempStoreTest {};
+
+Principal Alice() {
+  Principal p;
+  p.tenant_id = "11111111-1111-1111-1111-111111111111";
+  p.object_id = "aaaaaaaa-0000-0000-0000-000000000001";
+  p.display_name = "Alice";
+  p.sign_in_name = "alice@contoso.example";
+  p.user_type = UserType::kMember;
+  return p;
+}
+
+int64_t InsertAlice(Store& store, Interval valid = {Day(0), Timestamp::Max()}) {
+  auto tx = store.BeginImport();
+  EXPECT_TRUE(tx.ok()) << tx.status().ToString();
+  auto id = (*tx)->Insert(Alice(), valid);
+  EXPECT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_TRUE((*tx)->Commit().ok());
+  return id.ok() ? *id : 0;
+}
+
+TEST_F(SchemaTest, FreshDatabaseIsAtTheLatestVersionInWalMode) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
+  sqlite3_finalize(st);
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  EXPECT_EQ(store_->Describe(), path_);
+}
+
+TEST_F(SchemaTest, ReopeningKeepsTheDataAndDoesNotMigrateAgain) {
+  int64_t id = InsertAlice(*store_);
+  store_.reset();
+  auto again = OpenSqliteStore(path_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  auto facts = (*again)->LoadFacts(FactKind::kPrincipal, Interval{Timestamp::Min(), Timestamp::Max()});
+  ASSERT_TRUE(facts.ok());
+  ASSERT_EQ(facts->size(), 1u);
+  EXPECT_EQ(facts->front().id, id);
+}
+
+TEST_F(SchemaTest, ADatabaseFromANewerBinaryIsRefusedWithAClearError) {
+  store_.reset();
+  ASSERT_EQ(RawExec("PRAGMA user_version=99"), SQLITE_OK);
+  auto s = OpenSqliteStore(path_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), "StoreTooNew");
+  EXPECT_NE(s.status().message().find("99"), std::string::npos) << s.status().message();
+}
+
+TEST_F(SchemaTest, AnUnwritableLocationIsAnErrorNotACrash) {
+  auto s = OpenSqliteStore("/nonexistent-dir-openpal/x/openpal.db");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().ToString().find("/nonexistent-dir-openpal"), std::string::npos) << s.status().ToString();
+}
+
+TEST_F(SchemaTest, HistoryRowsCannotBeDeleted) {
+  InsertAlice(*store_);
+  std::string err;
+  EXPECT_EQ(RawExec("DELETE FROM principals", &err), SQLITE_CONSTRAINT);
+  EXPECT_NE(err.find("append-only"), std::string::npos) << err;
+  // Every table, the logs included, refuses deletion.
+  for (const char* table : {"tenants", "group_memberships", "subscriptions", "management_groups", "custom_roles",
+                            "role_assignments", "lighthouse_authorizations", "partners", "partner_links",
+                            "observations", "snapshots", "link_events", "settings"}) {
+    std::string sql = std::string("SELECT 1 FROM sqlite_master WHERE type='trigger' AND tbl_name='") + table +
+                      "' AND name LIKE '%no_delete'";
+    sqlite3* db = nullptr;
+    sqlite3_open(path_.c_str(), &db);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_ROW) << table << " has no delete trigger";
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+}
+
+TEST_F(SchemaTest, OnlyValidToMayBeSetOnceFromOpenToAnEndNotBeforeTheStart) {
+  int64_t id = InsertAlice(*store_, Interval{Day(10), Timestamp::Max()});
+  std::string row = " WHERE id = " + std::to_string(id);
+  EXPECT_EQ(RawExec("UPDATE principals SET display_name = 'Mallory'" + row), SQLITE_CONSTRAINT);
+  EXPECT_EQ(RawExec("UPDATE principals SET valid_from = 0" + row), SQLITE_CONSTRAINT);
+  EXPECT_EQ(RawExec("UPDATE principals SET id = 999" + row), SQLITE_CONSTRAINT);
+  // An end before the start is refused.
+  EXPECT_EQ(RawExec("UPDATE principals SET valid_to = " + std::to_string(Day(9).micros) + row), SQLITE_CONSTRAINT);
+  // Setting the end once is the one allowed change...
+  EXPECT_EQ(RawExec("UPDATE principals SET valid_to = " + std::to_string(Day(20).micros) + row), SQLITE_OK);
+  // ...and it cannot be moved or reopened afterwards.
+  EXPECT_EQ(RawExec("UPDATE principals SET valid_to = " + std::to_string(Day(30).micros) + row), SQLITE_CONSTRAINT);
+  EXPECT_EQ(RawExec("UPDATE principals SET valid_to = NULL" + row), SQLITE_CONSTRAINT);
+  auto p = store_->PrincipalAt(Alice().tenant_id, Alice().object_id, Day(15));
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(p->has_value());
+  EXPECT_EQ((*p)->valid.to, Day(20));
+  EXPECT_EQ((*p)->value.display_name, "Alice");
+}
+
+TEST_F(SchemaTest, LinkEventsAndSettingsAreInsertOnly) {
+  ASSERT_TRUE(store_->PutSettingIfAbsent("issuer-key", "k1").ok());
+  EXPECT_EQ(RawExec("UPDATE settings SET value = 'k2'"), SQLITE_CONSTRAINT);
+  EXPECT_EQ(RawExec("DELETE FROM settings"), SQLITE_CONSTRAINT);
+  auto r = store_->ChangeLink("t", "o", Day(1), "req", [](const LinkState&) {
+    return LinkDecision{LinkDecision::Action::kCreate, "1234567"};
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(RawExec("UPDATE link_events SET partner_id = '7654321'"), SQLITE_CONSTRAINT);
+  EXPECT_EQ(RawExec("DELETE FROM link_events"), SQLITE_CONSTRAINT);
+}
+
+TEST_F(SchemaTest, CloseEndsAnOpenFactOnceAndRefusesASecondClose) {
+  auto tx = store_->BeginImport();
+  ASSERT_TRUE(tx.ok());
+  auto id = (*tx)->Insert(Alice(), Interval{Day(0), Timestamp::Max()});
+  ASSERT_TRUE(id.ok());
+  EXPECT_TRUE((*tx)->Close(FactKind::kPrincipal, *id, Day(5)).ok());
+  Status again = (*tx)->Close(FactKind::kPrincipal, *id, Day(6));
+  EXPECT_FALSE(again.ok());
+  EXPECT_EQ(again.code(), "NotOpen");
+  EXPECT_FALSE((*tx)->Close(FactKind::kPrincipal, *id + 1000, Day(6)).ok()) << "unknown id";
+  ASSERT_TRUE((*tx)->Commit().ok());
+  auto open = store_->CountFacts(FactKind::kPrincipal);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(open->first, 1);
+  EXPECT_EQ(open->second, 0);
+}
+
+TEST_F(SchemaTest, CloseBeforeTheStartIsRefusedAndInsertOfABackwardIntervalToo) {
+  auto tx = store_->BeginImport();
+  ASSERT_TRUE(tx.ok());
+  auto id = (*tx)->Insert(Alice(), Interval{Day(10), Timestamp::Max()});
+  ASSERT_TRUE(id.ok());
+  EXPECT_FALSE((*tx)->Close(FactKind::kPrincipal, *id, Day(9)).ok());
+  EXPECT_TRUE((*tx)->Close(FactKind::kPrincipal, *id, Day(10)).ok()) << "an end equal to the start is allowed";
+  EXPECT_FALSE((*tx)->Insert(Alice(), Interval{Day(10), Day(9)}).ok());
+}
+
+TEST_F(SchemaTest, AnImportNotCommittedLeavesNothing) {
+  {
+    auto tx = store_->BeginImport();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*tx)->Insert(Alice(), Interval{Day(0), Timestamp::Max()}).ok());
+    ASSERT_TRUE((*tx)->RecordSnapshot(Alice().tenant_id, Day(0), "snap").ok());
+  }  // destroyed without Commit
+  auto n = store_->CountFacts(FactKind::kPrincipal);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->first, 0);
+  auto tx = store_->BeginImport();  // the write lock was released
+  ASSERT_TRUE(tx.ok());
+  auto newest = (*tx)->NewestSnapshot(Alice().tenant_id);
+  ASSERT_TRUE(newest.ok());
+  EXPECT_FALSE(newest->has_value());
+}
+
+TEST_F(SchemaTest, UsingAnImportAfterCommitIsAnError) {
+  auto tx = store_->BeginImport();
+  ASSERT_TRUE(tx.ok());
+  ASSERT_TRUE((*tx)->Commit().ok());
+  EXPECT_FALSE((*tx)->Commit().ok());
+  EXPECT_FALSE((*tx)->Insert(Alice(), Interval{Day(0), Timestamp::Max()}).ok());
+}
+
+TEST_F(SchemaTest, ACrashedWriterLeavesNothingHalfWrittenAndTheStoreOpens) {
+  InsertAlice(*store_);
+  store_.reset();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child writes a large uncommitted import and dies without cleanup, as a kill -9 would leave it.
+    auto s = OpenSqliteStore(path_);
+    if (!s.ok()) _exit(2);
+    auto tx = (*s)->BeginImport();
+    if (!tx.ok()) _exit(3);
+    for (int i = 0; i < 20000; ++i) {
+      Principal p = Alice();
+      p.object_id = "bbbbbbbb-0000-0000-0000-" + std::to_string(100000000000LL + i);
+      if (!(*tx)->Insert(p, Interval{Day(1), Timestamp::Max()}).ok()) _exit(4);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  auto s = OpenSqliteStore(path_);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto n = (*s)->CountFacts(FactKind::kPrincipal);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->first, 1) << "only the committed principal remains";
+  auto tx = (*s)->BeginImport();  // and the write lock is free again
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  EXPECT_TRUE((*tx)->Commit().ok());
+}
+
+TEST_F(SchemaTest, ObservationsAndSnapshotsAnswerTheLatestAsOf) {
+  auto tx = store_->BeginImport();
+  ASSERT_TRUE(tx.ok());
+  const std::string t = Alice().tenant_id;
+  ASSERT_TRUE((*tx)->RecordObservation(t, FactKind::kPrincipal, Day(1)).ok());
+  ASSERT_TRUE((*tx)->RecordObservation(t, FactKind::kPrincipal, Day(3)).ok());
+  ASSERT_TRUE((*tx)->RecordObservation(t, FactKind::kPrincipal, Day(3)).ok()) << "a repeat changes nothing";
+  ASSERT_TRUE((*tx)->RecordObservation(t, FactKind::kRoleAssignment, Day(2)).ok());
+  ASSERT_TRUE((*tx)->RecordSnapshot(t, Day(3), "snapshots/2026-01-04").ok());
+  ASSERT_TRUE((*tx)->RecordSnapshot("", Day(2), "snapshots/2026-01-03").ok());
+  auto last = (*tx)->LastObservation(t, FactKind::kPrincipal);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(**last, Day(3));
+  auto ra = (*tx)->LastObservation(t, FactKind::kRoleAssignment);
+  ASSERT_TRUE(ra.ok());
+  EXPECT_EQ(**ra, Day(2));
+  auto none = (*tx)->LastObservation(t, FactKind::kGroupMembership);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto newest = (*tx)->NewestSnapshot(t);
+  ASSERT_TRUE(newest.ok());
+  EXPECT_EQ(**newest, Day(3));
+  auto partners = (*tx)->NewestSnapshot("");
+  ASSERT_TRUE(partners.ok());
+  EXPECT_EQ(**partners, Day(2));
+  ASSERT_TRUE((*tx)->Commit().ok());
+}
+
+}  // namespace
+}  // namespace openpal::testing
