@@ -1,0 +1,50 @@
+// The ARM error mapping (link-api.md "Bodies"): code twice, statuses per the table, internals never leak.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "api/arm_errors.h"
+#include "api/management_partner.h"
+
+namespace openpal::api {
+namespace {
+
+TEST(ArmErrors, BodyCarriesCodeAndMessageNestedAndAtTheTop) {
+  ArmError e = ToArmError(NotLinked());
+  EXPECT_EQ(e.http_status, 404);
+  EXPECT_EQ(ArmErrorBody(e),
+            R"({"code":"ManagementPartnerNotFound","error":{"code":"ManagementPartnerNotFound","message":"This user or service principal is not linked with a Partner ID"},"message":"This user or service principal is not linked with a Partner ID"})");
+}
+
+TEST(ArmErrors, StatusesFollowTheSpecTable) {
+  EXPECT_EQ(ToArmError(MissingAuthorization()).http_status, 401);
+  EXPECT_TRUE(ToArmError(MissingAuthorization()).www_authenticate);
+  EXPECT_EQ(ToArmError(PrincipalNotFound("t", "o")).http_status, 403);
+  EXPECT_EQ(ToArmError(MissingApiVersion()).http_status, 400);
+  EXPECT_EQ(ToArmError(InvalidApiVersion("x")).http_status, 400);
+  EXPECT_EQ(ToArmError(MethodNotAllowed("POST")).http_status, 405);
+  EXPECT_EQ(ToArmError(UnknownResourceType("/p")).http_status, 404);
+  EXPECT_EQ(ToArmError(UnknownPath("/p")).http_status, 404);
+  EXPECT_EQ(ToArmError(BodyTooLarge()).http_status, 413);
+  EXPECT_EQ(ToArmError(PartnerIdInvalid(kPartnerIdNotValid)).http_status, 400);
+  EXPECT_EQ(ToArmError(AlreadyLinked("1234567")).http_status, 409);
+  EXPECT_NE(ToArmError(AlreadyLinked("1234567")).message.find("1234567"), std::string::npos);
+}
+
+TEST(ArmErrors, UnknownCodesBecome500WithoutInternals) {
+  ArmError e = ToArmError(Status::Error("SqliteError", "disk I/O error at /secret/path"));
+  EXPECT_EQ(e.http_status, 500);
+  EXPECT_EQ(e.code, "InternalServerError");
+  EXPECT_EQ(e.message.find("/secret"), std::string::npos);
+}
+
+TEST(PartnerIdFormat, SixToTenDigits) {
+  EXPECT_TRUE(IsPartnerIdFormat("123456"));
+  EXPECT_TRUE(IsPartnerIdFormat("1234567890"));
+  EXPECT_FALSE(IsPartnerIdFormat("12345"));
+  EXPECT_FALSE(IsPartnerIdFormat("12345678901"));
+  EXPECT_FALSE(IsPartnerIdFormat("12345a"));
+  EXPECT_FALSE(IsPartnerIdFormat("-123456"));
+}
+
+}  // namespace
+}  // namespace openpal::api

@@ -1,0 +1,203 @@
+// The integration fixture: a temp store with a directory, a test key as JWKS, a self-signed cert, `pal serve`.
+#include "serve_fixture.h"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <fstream>
+#include <poll.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "api/tls.h"
+#include "store/store.h"
+
+namespace openpal::api::testing {
+namespace {
+
+std::string TwoDigits(int i) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d", i);
+  return buf;
+}
+
+void FillDirectory(const std::string& db) {
+  auto store = OpenSqliteStore(db);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto tx = (*store)->BeginImport();
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  Interval always{Timestamp::FromSeconds(946684800), Timestamp::Max()};  // since 2000
+  auto insert = [&](const FactValue& v) {
+    auto r = (*tx)->Insert(v, always);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  };
+  insert(Tenant{kTenantA, "Contoso customer", "a.example"});
+  insert(Tenant{kTenantB, "Fabrikam", "b.example"});
+  for (int i = 0; i < 40; ++i) {
+    insert(Principal{kTenantA, UserA(i), PrincipalKind::kUser, UserType::kMember, ServicePrincipalType::kOther,
+                     "User A" + std::to_string(i), "a" + std::to_string(i) + "@a.example", true});
+    insert(Principal{kTenantB, UserB(i), PrincipalKind::kUser, UserType::kMember, ServicePrincipalType::kOther,
+                     "User B" + std::to_string(i), "b" + std::to_string(i) + "@b.example", true});
+  }
+  insert(Principal{kTenantA, kDisabledUser, PrincipalKind::kUser, UserType::kMember, ServicePrincipalType::kOther,
+                   "Disabled", "off@a.example", false});
+  insert(Principal{kTenantA, kGroup, PrincipalKind::kGroup, UserType::kUnknown, ServicePrincipalType::kOther,
+                   "Admins", "", true});
+  auto partner = [&](const char* id, const char* name, PartnerLevel level, const char* pga, PartnerState state) {
+    insert(Partner{id, name, level, pga, state, ""});
+  };
+  partner("7654321", "Contoso Managed Services", PartnerLevel::kGlobal, "", PartnerState::kActive);
+  partner("1234567", kPartnerName, PartnerLevel::kLocation, "7654321", PartnerState::kActive);
+  partner("1234568", "Contoso Managed Services (Lyon)", PartnerLevel::kLocation, "7654321", PartnerState::kActive);
+  partner("2222222", "Gone Ltd", PartnerLevel::kLocation, "", PartnerState::kDeleted);
+  // The IDs of the recorded sequences (reference file §2.4 and §3.2).
+  partner("123456", "Test_jefl", PartnerLevel::kLocation, "", PartnerState::kActive);
+  partner("123457", "Test_jefl", PartnerLevel::kLocation, "", PartnerState::kActive);
+  partner("5127255", "Test_Test_DhirajTesting", PartnerLevel::kLocation, "", PartnerState::kActive);
+  partner("5127254", "Test_Test_DhirajTesting", PartnerLevel::kLocation, "", PartnerState::kActive);
+  ASSERT_TRUE((*tx)->Commit().ok());
+}
+
+}  // namespace
+
+std::string UserA(int i) { return "aaaaaaaa-0000-4000-8000-0000000000" + TwoDigits(i); }
+std::string UserB(int i) { return "aaaaaaaa-0000-4000-8000-0000000000" + TwoDigits(i); }
+
+int PalServer::Stop(int seconds) {
+  if (pid <= 0) return -1;
+  ::kill(pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      pid = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  pid = -1;
+  return -1;
+}
+
+ServeEnv& ServeEnv::Get() {
+  static ServeEnv* env = new ServeEnv();  // stopped by the atexit hook below
+  return *env;
+}
+
+ServeEnv::ServeEnv() {
+  char tmpl[] = "/tmp/openpal-api-test-XXXXXX";
+  dir_ = ::mkdtemp(tmpl);
+  db_ = dir_ + "/openpal.db";
+  cert_ = dir_ + "/cert.pem";
+  key_file_ = dir_ + "/key.pem";
+  jwks_ = dir_ + "/keys.jwks";
+  FillDirectory(db_);
+  EXPECT_TRUE(WriteSelfSignedCertificate("127.0.0.1", cert_, key_file_).ok());
+  key_ = *GenerateRsaKey(2048);
+  std::ofstream(jwks_) << "{\"keys\":[" << *PublicJwk(key_, "test-k1") << "]}";
+  server_ = StartServer();
+  std::atexit([] {
+    int code = Get().server_.Stop();
+    if (code != 0) std::fprintf(stderr, "pal serve exited with %d on SIGTERM\n", code);
+  });
+}
+
+PalServer ServeEnv::StartServer() {
+  PalServer server;
+  server.log_path = dir_ + "/serve-" + std::to_string(::time(nullptr)) + "-" + std::to_string(rand()) + ".log";
+  int out[2];
+  if (::pipe(out) != 0) return server;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    int log = ::open(server.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(log, 2);
+    ::close(out[0]);
+    const char* argv[] = {OPENPAL_PAL_BINARY, "serve", "--db", db_.c_str(), "--listen", "127.0.0.1:0",
+                          "--tls-cert", cert_.c_str(), "--tls-key", key_file_.c_str(), "--jwks", jwks_.c_str(),
+                          nullptr};
+    ::execv(argv[0], const_cast<char* const*>(argv));
+    std::_Exit(127);
+  }
+  ::close(out[1]);
+  server.pid = pid;
+  // Read "pal serve: listening on https://127.0.0.1:PORT ..." within 30 s.
+  std::string line;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{out[0], POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    char buf[256];
+    ssize_t n = ::read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    line.append(buf, static_cast<size_t>(n));
+  }
+  ::close(out[0]);  // later stdout lines go nowhere: the server ignores SIGPIPE? It only prints once more at exit.
+  size_t at = line.find("://127.0.0.1:");
+  EXPECT_NE(at, std::string::npos) << "pal serve did not start: " << line;
+  if (at != std::string::npos) server.port = std::atoi(line.c_str() + at + 13);
+  return server;
+}
+
+std::string ServeEnv::Token(const std::string& tid, const std::string& oid,
+                            const std::function<void(nlohmann::json&)>& change) const {
+  int64_t now = Timestamp::Now().micros / 1000000;
+  nlohmann::json claims = {{"aud", "https://management.azure.com/"},
+                           {"iss", "https://sts.windows.net/" + tid + "/"},
+                           {"tid", tid},
+                           {"oid", oid},
+                           {"nbf", now - 10},
+                           {"exp", now + 3600}};
+  nlohmann::json header = {{"alg", "RS256"}, {"kid", "test-k1"}, {"typ", "JWT"}};
+  if (change) change(claims);
+  if (claims.contains("__header")) {
+    header = claims["__header"];
+    claims.erase("__header");
+  }
+  return *SignRs256(header.dump(), claims.dump(), key_);
+}
+
+std::unique_ptr<httplib::SSLClient> ServeEnv::Client(int port) const {
+  auto cli = std::make_unique<httplib::SSLClient>("127.0.0.1", port);
+  cli->set_ca_cert_path(cert_.c_str());
+  cli->enable_server_certificate_verification(true);
+  cli->set_connection_timeout(10);
+  cli->set_read_timeout(20);
+  cli->set_write_timeout(20);
+  return cli;
+}
+
+httplib::Result ServeEnv::Call(const std::string& method, const std::string& path, const std::string& token,
+                               const std::string& body, httplib::Headers headers) const {
+  thread_local std::unique_ptr<httplib::SSLClient> cli;
+  thread_local int cli_port = 0;
+  if (!cli || cli_port != server_.port) {
+    cli = Client(server_.port);
+    cli_port = server_.port;
+  }
+  httplib::Request req;
+  req.method = method;
+  req.path = path;
+  req.headers = std::move(headers);
+  if (!token.empty()) req.headers.emplace("Authorization", "Bearer " + token);
+  req.body = body;
+  if (!body.empty() && !req.has_header("Content-Type")) req.headers.emplace("Content-Type", "application/json");
+  return cli->send(req);
+}
+
+std::string PartnerPath(const std::string& id) {
+  return "/providers/Microsoft.ManagementPartner/partners/" + id + "?api-version=2018-02-01";
+}
+
+nlohmann::json Json(const httplib::Result& r) {
+  if (!r) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return nlohmann::json::parse(r->body, nullptr, false);
+}
+
+}  // namespace openpal::api::testing
