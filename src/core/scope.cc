@@ -14,11 +14,13 @@ struct Layout {
   ScopeKind kind = ScopeKind::kRoot;
   std::string_view text;                  // normalized: no trailing "/", no dangling collection type
   std::vector<std::string_view> segs;
-  std::vector<size_t> seg_end;            // offset in `text` just past each segment
-  std::vector<size_t> bounds;             // segment counts of ancestor prefixes, then of the scope itself
+  // The scope's lexical ancestors then itself, as (segment count of the prefix, kind of that prefix).
+  std::vector<std::pair<size_t, ScopeKind>> bounds;
   bool first_chain_is_mg = false;
 
-  std::string_view Prefix(size_t n) const { return n == 0 ? std::string_view("/") : text.substr(0, seg_end[n - 1]); }
+  // Offset in `text` just past segment i.
+  size_t SegEnd(size_t i) const { return static_cast<size_t>(segs[i].data() - text.data()) + segs[i].size(); }
+  std::string_view Prefix(size_t n) const { return n == 0 ? std::string_view("/") : text.substr(0, SegEnd(n - 1)); }
 };
 
 bool HasControl(std::string_view s) {
@@ -60,30 +62,33 @@ std::optional<std::string> Analyze(std::string_view input, Layout* out) {
     l.text = text;
     return std::nullopt;
   }
+  l.text = text;  // SegEnd() measures from here
+  l.segs.reserve(16);
+  l.bounds.reserve(8);
   for (size_t pos = 1;;) {
     const size_t slash = text.find('/', pos);
     const size_t end = slash == std::string_view::npos ? text.size() : slash;
     if (end == pos) return "no empty segments (\"//\")";
     l.segs.push_back(text.substr(pos, end - pos));
-    l.seg_end.push_back(end);
     if (slash == std::string_view::npos) break;
     pos = slash + 1;
   }
   const auto& s = l.segs;
   const size_t n = s.size();
   auto is = [&](size_t i, std::string_view word) { return i < n && EqualsIgnoreCase(s[i], word); };
+  auto bound = [&](size_t count, ScopeKind kind) { l.bounds.emplace_back(count, kind); };
 
   size_t i = 0;
   enum class Base { kTenant, kSubscription, kResourceGroup } base = Base::kTenant;
   if (is(0, "subscriptions")) {
     if (n < 2) return "a subscription ID after /subscriptions";
     base = Base::kSubscription;
-    l.bounds.push_back(2);
+    bound(2, ScopeKind::kSubscription);
     i = 2;
     if (is(2, "resourceGroups")) {
       if (n < 4) return "a resource group name after /resourceGroups";
       base = Base::kResourceGroup;
-      l.bounds.push_back(4);
+      bound(4, ScopeKind::kResourceGroup);
       i = 4;
     }
   } else if (!is(0, "providers")) {
@@ -91,7 +96,14 @@ std::optional<std::string> Analyze(std::string_view input, Layout* out) {
   }
 
   int chains = 0;
-  bool children = false;
+  // The kind of the scope ending at the current segment, given how many provider chains it has.
+  auto kind_here = [&](bool is_child) {
+    if (chains >= 2) return ScopeKind::kExtensionResource;
+    if (l.first_chain_is_mg) return is_child ? ScopeKind::kTenantResource : ScopeKind::kManagementGroup;
+    return base == Base::kTenant         ? ScopeKind::kTenantResource
+           : base == Base::kSubscription ? ScopeKind::kSubscriptionResource
+                                         : ScopeKind::kResource;
+  };
   while (i < n) {
     if (!is(i, "providers")) {
       if (chains == 0) return "\"providers\" or \"resourceGroups\" where " + Quote(s[i]) + " is";
@@ -100,16 +112,14 @@ std::optional<std::string> Analyze(std::string_view input, Layout* out) {
         // ".../reservationOrders/{g}/reservations/" (EA exports): a collection URL, not a resource. Read it
         // as the resource that holds the collection; without the trailing "/" it is a type without a name.
         if (trailing_slash) {
-          l.text = text.substr(0, l.seg_end[i - 1]);
+          l.text = text.substr(0, l.SegEnd(i - 1));
           l.segs.pop_back();
-          l.seg_end.pop_back();
           break;
         }
         return "a name after the resource type " + Quote(s[i]);
       }
-      children = true;
       i += 2;
-      l.bounds.push_back(i);
+      bound(i, kind_here(true));
       continue;
     }
     if (i + 1 >= n) return "a provider namespace after \"providers\"";
@@ -119,27 +129,20 @@ std::optional<std::string> Analyze(std::string_view input, Layout* out) {
       l.first_chain_is_mg = EqualsIgnoreCase(s[i + 1], "Microsoft.Management") &&
                             EqualsIgnoreCase(s[i + 2], "managementGroups");
       // A management group's parents come from the tree; a tenant-level resource's parent is the root.
-      if (!l.first_chain_is_mg) l.bounds.push_back(0);
+      if (!l.first_chain_is_mg) bound(0, ScopeKind::kRoot);
     }
     ++chains;
-    children = false;
     i += 4;
-    l.bounds.push_back(i);
+    bound(i, kind_here(false));
   }
-  if (l.text.empty()) l.text = text;
-
-  if (chains == 0) {
-    l.kind = base == Base::kSubscription ? ScopeKind::kSubscription : ScopeKind::kResourceGroup;
-  } else if (chains >= 2) {
-    l.kind = ScopeKind::kExtensionResource;
-  } else if (l.first_chain_is_mg) {
-    l.kind = children ? ScopeKind::kTenantResource : ScopeKind::kManagementGroup;
-  } else {
-    l.kind = base == Base::kTenant         ? ScopeKind::kTenantResource
-             : base == Base::kSubscription ? ScopeKind::kSubscriptionResource
-                                           : ScopeKind::kResource;
-  }
+  l.kind = l.bounds.back().second;  // non-empty: every accepted path above pushed the scope's own bound
   return std::nullopt;
+}
+
+// The segment of text() that starts at `pos` (up to the next "/").
+std::string SegmentAt(const std::string& text, size_t pos) {
+  const size_t end = text.find('/', pos);
+  return text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
 }
 
 // Analyzes text already known to be a valid scope's text().
@@ -196,18 +199,20 @@ Scope Scope::ForManagementGroup(std::string_view group_id) {
 }
 
 std::optional<std::string> Scope::subscription_id() const {
-  const Layout l = Reanalyze(text_);
-  if (l.segs.size() >= 2 && EqualsIgnoreCase(l.segs[0], "subscriptions")) return std::string(l.segs[1]);
-  return std::nullopt;
+  // Cheap prefix tests on the key instead of a re-parse: this runs once per usage row.
+  static constexpr std::string_view kPrefix = "/subscriptions/";
+  if (key_.compare(0, kPrefix.size(), kPrefix) != 0 || key_.size() == kPrefix.size()) return std::nullopt;
+  return SegmentAt(text_, kPrefix.size());
 }
 
 std::optional<std::string> Scope::resource_group() const {
-  const Layout l = Reanalyze(text_);
-  if (l.segs.size() >= 4 && EqualsIgnoreCase(l.segs[0], "subscriptions") &&
-      EqualsIgnoreCase(l.segs[2], "resourceGroups")) {
-    return std::string(l.segs[3]);
-  }
-  return std::nullopt;
+  static constexpr std::string_view kSubscriptions = "/subscriptions/";
+  static constexpr std::string_view kGroups = "/resourcegroups/";
+  if (key_.compare(0, kSubscriptions.size(), kSubscriptions) != 0) return std::nullopt;
+  const size_t after_sub = key_.find('/', kSubscriptions.size());
+  if (after_sub == std::string::npos || key_.compare(after_sub, kGroups.size(), kGroups) != 0) return std::nullopt;
+  if (after_sub + kGroups.size() >= key_.size()) return std::nullopt;
+  return SegmentAt(text_, after_sub + kGroups.size());
 }
 
 std::optional<std::string> Scope::management_group_id() const {
@@ -227,19 +232,24 @@ bool Scope::Covers(const Scope& other) const {
 std::vector<Scope> Scope::LexicalAncestors() const {
   std::vector<Scope> out;
   const Layout l = Reanalyze(text_);
-  for (size_t k = l.bounds.size(); k-- > 1;) {
-    auto parent = Parse(l.Prefix(l.bounds[k - 1]));
-    if (parent.ok()) out.push_back(std::move(parent).value());
+  if (l.bounds.size() < 2) return out;
+  out.reserve(l.bounds.size() - 1);
+  for (size_t k = l.bounds.size() - 1; k-- > 0;) {
+    // Built from the prefix directly: key_ is text_ lowercased byte for byte, so the lengths agree.
+    Scope a;
+    a.kind_ = l.bounds[k].second;
+    const std::string_view prefix = l.Prefix(l.bounds[k].first);
+    a.text_ = std::string(prefix);
+    a.key_ = prefix == "/" ? std::string("/") : key_.substr(0, prefix.size());
+    out.push_back(std::move(a));
   }
   return out;
 }
 
 std::optional<Scope> Scope::Parent() const {
-  const Layout l = Reanalyze(text_);
-  if (l.bounds.size() < 2) return std::nullopt;
-  auto parent = Parse(l.Prefix(l.bounds[l.bounds.size() - 2]));
-  if (!parent.ok()) return std::nullopt;
-  return std::move(parent).value();
+  std::vector<Scope> ancestors = LexicalAncestors();
+  if (ancestors.empty()) return std::nullopt;
+  return std::move(ancestors.front());
 }
 
 }  // namespace openpal

@@ -122,6 +122,11 @@ TEST(ScopeRobustness, RandomBytesAndMutationsNeverCrash) {
     for (const Scope& a : s->LexicalAncestors()) {
       ASSERT_TRUE(a.Covers(*s)) << a.text() << " / " << s->text();
       ASSERT_FALSE(a == *s);
+      // Ancestors are built from prefixes without re-parsing: they must equal what parsing gives.
+      auto reparsed = Scope::Parse(a.text());
+      ASSERT_TRUE(reparsed.ok()) << a.text();
+      ASSERT_EQ(reparsed->kind(), a.kind()) << a.text();
+      ASSERT_EQ(reparsed->key(), a.key());
     }
     auto parent = s->Parent();
     if (parent) {
