@@ -117,6 +117,9 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
       out += static_cast<char>((acc >> bits) & 0xFF);
     }
   }
+  // Leftover bits must be zero: otherwise several texts decode to the same bytes, and a token could be altered
+  // without touching what the signature covers.
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
 }
 

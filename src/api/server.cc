@@ -93,6 +93,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& option
   return server;
 }
 
+ApiServer::ApiServer(const ServerOptions& options, const ManagementPartnerApi& api) : options_(options), api_(api) {}
 ApiServer::~ApiServer() = default;
 
 void ApiServer::Install() {

@@ -48,7 +48,7 @@ class ApiServer {
   Status RunUntilSignal();
 
  private:
-  ApiServer(const ServerOptions& options, const ManagementPartnerApi& api) : options_(options), api_(api) {}
+  ApiServer(const ServerOptions& options, const ManagementPartnerApi& api);  // out of line: httplib is incomplete here
   void Install();
 
   ServerOptions options_;

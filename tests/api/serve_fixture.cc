@@ -91,6 +91,7 @@ ServeEnv& ServeEnv::Get() {
 }
 
 ServeEnv::ServeEnv() {
+  std::signal(SIGPIPE, SIG_IGN);  // a client writing to a server that just stopped must see an error, not die
   char tmpl[] = "/tmp/openpal-api-test-XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   db_ = dir_ + "/openpal.db";
@@ -119,10 +120,12 @@ PalServer ServeEnv::StartServer() {
     int log = ::open(server.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(log, 2);
     ::close(out[0]);
-    const char* argv[] = {OPENPAL_PAL_BINARY, "serve", "--db", db_.c_str(), "--listen", "127.0.0.1:0",
+    const char* pal = std::getenv("OPENPAL_PAL") ? std::getenv("OPENPAL_PAL") : OPENPAL_PAL_BINARY;
+    const char* argv[] = {pal, "serve", "--db", db_.c_str(), "--listen", "127.0.0.1:0",
                           "--tls-cert", cert_.c_str(), "--tls-key", key_file_.c_str(), "--jwks", jwks_.c_str(),
                           nullptr};
     ::execv(argv[0], const_cast<char* const*>(argv));
+    std::perror(argv[0]);
     std::_Exit(127);
   }
   ::close(out[1]);
