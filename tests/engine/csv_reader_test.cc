@@ -1,0 +1,118 @@
+// The CSV reader: quoting, embedded line breaks, CRLF, physical line numbers, long records, and random garbage.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include "ingest/usage/csv_reader.h"
+
+namespace openpal::usage {
+namespace {
+
+std::string TempFile(const std::string& name, const std::string& content) {
+  std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+std::vector<CsvRecord> ReadAll(const std::string& path) {
+  auto source = ByteSource::Open(path);
+  EXPECT_TRUE(source.ok()) << source.status().ToString();
+  CsvReader reader(std::move(source).value(), path);
+  std::vector<CsvRecord> out;
+  CsvRecord r;
+  for (;;) {
+    auto got = reader.Next(r);
+    EXPECT_TRUE(got.ok());
+    if (!got.ok() || !*got) break;
+    CsvRecord copy;
+    copy.line = r.line;
+    copy.blank = r.blank;
+    out.push_back(copy);
+    // Own the text: views die at the next call.
+    static std::vector<std::unique_ptr<std::string>> keep;
+    for (auto f : r.fields) {
+      keep.push_back(std::make_unique<std::string>(f));
+      out.back().fields.emplace_back(*keep.back());
+    }
+  }
+  return out;
+}
+
+TEST(CsvReader, QuotedFieldsHoldCommasQuotesAndLineBreaksAndLinesAreCountedPhysically) {
+  auto path = TempFile("q.csv", "a,b,c\r\n\"x,1\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n\n3,,\"\"\nlast,row,end");
+  auto records = ReadAll(path);
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[0].fields, (std::vector<std::string_view>{"a", "b", "c"}));
+  EXPECT_EQ(records[1].fields, (std::vector<std::string_view>{"x,1", "say \"hi\"", "two\nlines"}));
+  EXPECT_EQ(records[1].line, 2u);
+  EXPECT_TRUE(records[2].blank);
+  EXPECT_EQ(records[2].line, 4u);
+  EXPECT_EQ(records[3].fields, (std::vector<std::string_view>{"3", "", ""}));
+  EXPECT_EQ(records[3].line, 5u);
+  EXPECT_EQ(records[4].fields, (std::vector<std::string_view>{"last", "row", "end"}));
+  EXPECT_EQ(records[4].line, 6u);
+}
+
+TEST(CsvReader, RecordsLongerThanTheBufferAndGzipInputAreRead) {
+  std::string big(3 << 20, 'x');
+  std::string content = "h1,h2\n\"" + big + "\",2\n";
+  auto records = ReadAll(TempFile("big.csv", content));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].fields[0].size(), big.size());
+  // The same bytes gzip-compressed, under a name that does not say so.
+  std::string gz_path = ::testing::TempDir() + "/big.data";
+  gzFile gz = gzopen(gz_path.c_str(), "wb");
+  gzwrite(gz, content.data(), static_cast<unsigned>(content.size()));
+  gzclose(gz);
+  auto gz_records = ReadAll(gz_path);
+  ASSERT_EQ(gz_records.size(), 2u);
+  EXPECT_EQ(gz_records[1].fields[1], "2");
+}
+
+TEST(CsvReader, TruncatedGzipIsAnErrorNamingTheFile) {
+  std::string content(100000, 'a');
+  std::string gz_path = ::testing::TempDir() + "/trunc.csv.gz";
+  gzFile gz = gzopen(gz_path.c_str(), "wb");
+  for (int i = 0; i < 50; ++i) gzwrite(gz, content.data(), static_cast<unsigned>(content.size()));
+  gzclose(gz);
+  std::ifstream in(gz_path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::string cut = TempFile("trunc2.csv.gz", bytes.substr(0, bytes.size() / 2));
+  auto source = ByteSource::Open(cut);
+  ASSERT_TRUE(source.ok());
+  CsvReader reader(std::move(source).value(), cut);
+  CsvRecord r;
+  Status error;
+  for (int i = 0; i < 100000; ++i) {
+    auto got = reader.Next(r);
+    if (!got.ok()) {
+      error = got.status();
+      break;
+    }
+    if (!*got) break;
+  }
+  EXPECT_FALSE(error.ok());
+  EXPECT_NE(error.ToString().find("trunc2.csv.gz"), std::string::npos);
+}
+
+TEST(CsvReader, SurvivesRandomGarbageWithinBoundedTime) {
+  std::mt19937 rng(42);
+  const char alphabet[] = {'a', ',', '"', '\n', '\r', '\0', '\xff', ' ', '1'};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (int round = 0; round < 300 && std::chrono::steady_clock::now() < deadline; ++round) {
+    std::string content;
+    size_t n = rng() % 5000;
+    for (size_t i = 0; i < n; ++i) content.push_back(alphabet[rng() % sizeof alphabet]);
+    auto records = ReadAll(TempFile("garbage.csv", content));
+    size_t newlines = std::count(content.begin(), content.end(), '\n');
+    EXPECT_LE(records.size(), newlines + 1);
+    for (size_t i = 1; i < records.size(); ++i) EXPECT_GT(records[i].line, records[i - 1].line);
+  }
+}
+
+}  // namespace
+}  // namespace openpal::usage

@@ -1,0 +1,64 @@
+// Money: exact decimal parsing (FOCUS numeric format, E-notation) and the report's number format.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "ingest/usage/money.h"
+
+namespace openpal::usage {
+namespace {
+
+TEST(Money, ParsesDecimalAndENotationExactly) {
+  struct Case {
+    const char* text;
+    const char* printed;
+  } cases[] = {
+      {"12", "12"},           {"-0.5", "-0.5"},         {"0.00000080000", "0.0000008"}, {"35.2E-7", "0.00000352"},
+      {"1e3", "1000"},        {" 3.25 ", "3.25"},       {"+7", "7"},                    {"0", "0"},
+      {"-0.00000000004", "0"}, {"0.00000000005", "0.0000000001"}, {".5", "0.5"},        {"5.", "5"},
+      {"123456789012.123456789", "123456789012.123456789"},
+  };
+  for (const auto& c : cases) {
+    auto m = ParseMoney(c.text);
+    ASSERT_TRUE(m.has_value()) << c.text;
+    EXPECT_EQ(FormatMoney(*m), c.printed) << c.text;
+  }
+}
+
+TEST(Money, RejectsWhatIsNotANumber) {
+  for (const char* bad : {"", "NULL", "1,5", "$3", "nan", "inf", "1e", "1e+", "--1", "1.2.3", "abc", "1 2", ".", "e5",
+                          "1e400000000000"}) {
+    EXPECT_FALSE(ParseMoney(bad).has_value()) << bad;
+  }
+}
+
+TEST(Money, PrintsAtMostTenDecimalsWithoutExponentOrTrailingZeros) {
+  EXPECT_EQ(FormatMoney(*ParseMoney("0.123456789049")), "0.123456789");
+  EXPECT_EQ(FormatMoney(*ParseMoney("0.12345678905")), "0.1234567891");
+  EXPECT_EQ(FormatMoney(*ParseMoney("1e-20")), "0");
+  EXPECT_EQ(FormatMoney(*ParseMoney("-2.50")), "-2.5");
+}
+
+TEST(Money, ProRataRoundsToTheNearestUnitAndIsExactForWholeShares) {
+  EXPECT_EQ(FormatMoney(ProRata(*ParseMoney("10"), 6, 24)), "2.5");
+  EXPECT_EQ(FormatMoney(ProRata(*ParseMoney("1"), 1, 3)), "0.3333333333");
+  EXPECT_EQ(FormatMoney(ProRata(*ParseMoney("-9"), 1, 3)), "-3");
+  EXPECT_EQ(ProRata(*ParseMoney("7.77"), 5, 5), *ParseMoney("7.77"));
+  // Huge amount, long period: no overflow.
+  Money big = *ParseMoney("100000000000000");
+  EXPECT_EQ(FormatMoney(ProRata(big, 2592000000000LL, 2 * 2592000000000LL)), "50000000000000");
+}
+
+TEST(Money, SumsDoNotDependOnOrder) {
+  std::mt19937_64 rng(7);
+  std::vector<Money> values;
+  for (int i = 0; i < 10000; ++i)
+    values.push_back(*ParseMoney(std::to_string(rng() % 1000000) + "." + std::to_string(rng() % 100000000000ULL)));
+  Money forward, backward;
+  for (auto v : values) forward += v;
+  for (auto it = values.rbegin(); it != values.rend(); ++it) backward += *it;
+  EXPECT_EQ(forward, backward);
+}
+
+}  // namespace
+}  // namespace openpal::usage

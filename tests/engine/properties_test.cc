@@ -1,0 +1,123 @@
+// Properties: crediting does not depend on row order or on how usage is split into files; the reconciliation balances.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "engine/report_writer.h"
+#include "engine/run.h"
+#include "world.h"
+
+namespace openpal::engine::testing {
+namespace {
+
+// A random world over three subscriptions, four principals, three partners, with gaps and overlaps.
+World RandomWorld(std::mt19937& rng) {
+  const char* subs[] = {"aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002",
+                        "aaaaaaaa-0000-4000-8000-000000000003"};
+  const char* users[] = {"cccccccc-0000-4000-8000-000000000001", "cccccccc-0000-4000-8000-000000000002",
+                         "cccccccc-0000-4000-8000-000000000003", "cccccccc-0000-4000-8000-000000000004"};
+  const char* partners[] = {"1000001", "1000002", "2000001"};
+  const std::string_view roles[] = {kOwnerRole, kContributorRole, kReaderRole, kUserAccessAdministratorRole};
+  auto day = [&](int d) { return Timestamp::FromSeconds(1767225600LL + d * 86400LL + (rng() % 86400)); };  // 2026-01-01
+  auto span = [&]() {
+    Timestamp a = day(static_cast<int>(rng() % 60)), b = day(static_cast<int>(rng() % 60));
+    if (b < a) std::swap(a, b);
+    return rng() % 3 == 0 ? Interval{a, Timestamp::Max()} : Interval{a, b};
+  };
+  World w;
+  for (const char* s : subs) w.Placement(s, kTenant, Interval{day(0), Timestamp::Max()});
+  for (const char* p : partners) w.Partner(p, span(), rng() % 5 ? PartnerLevel::kLocation : PartnerLevel::kGlobal);
+  for (const char* u : users) {
+    w.User(kTenant, u, span(), rng() % 4 != 0);
+    w.Link(kTenant, u, partners[rng() % 3], span());
+    w.Member(kTenant, kGroup, u, span());
+  }
+  for (int i = 0; i < 8; ++i) {
+    std::string scope = std::string("/subscriptions/") + subs[rng() % 3];
+    if (rng() % 2) scope += "/resourceGroups/rg" + std::to_string(rng() % 2);
+    bool group = rng() % 3 == 0;
+    w.Assign(kTenant, scope, group ? kGroup : users[rng() % 4], roles[rng() % 4], span(),
+             group ? AssigneeType::kGroup : AssigneeType::kUser);
+  }
+  return w;
+}
+
+std::vector<std::string> RandomUsageLines(std::mt19937& rng, int n) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < n; ++i) {
+    int sub = 1 + static_cast<int>(rng() % 3), rg = static_cast<int>(rng() % 3), d = static_cast<int>(rng() % 70);
+    int hours = static_cast<int>(rng() % 48);
+    Timestamp start = Timestamp::FromSeconds(1767225600LL + d * 86400LL);
+    Timestamp end = Timestamp::FromSeconds(start.micros / 1000000 + hours * 3600LL);
+    std::string resource = "/subscriptions/aaaaaaaa-0000-4000-8000-00000000000" + std::to_string(sub) +
+                           "/resourceGroups/rg" + std::to_string(rg) + "/providers/Microsoft.Web/sites/s" +
+                           std::to_string(rng() % 4);
+    std::string cost = std::to_string(rng() % 1000) + "." + std::to_string(rng() % 1000000);
+    const char* currency = rng() % 4 ? "USD" : "EUR";
+    lines.push_back(FormatIsoTime(start) + "," + FormatIsoTime(end) + "," + cost + "," + currency + "," + resource);
+    if (rng() % 50 == 0) lines.push_back("broken,row," + cost + "," + currency + ",x");
+  }
+  return lines;
+}
+
+std::string RunFiles(const DirectoryIndex& index, const std::vector<std::string>& lines, int files, const std::string& tag) {
+  const std::string header = "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,BillingCurrency,ResourceId\n";
+  AttributeOptions options;
+  for (int f = 0; f < files; ++f) {
+    std::string path = ::testing::TempDir() + "/prop_" + tag + "_" + std::to_string(f) + ".csv";
+    std::ofstream out(path, std::ios::binary);
+    out << header;
+    for (size_t i = static_cast<size_t>(f); i < lines.size(); i += static_cast<size_t>(files)) out << lines[i] << "\n";
+    options.files.push_back(path);
+  }
+  auto result = RunAttribution(index, RolePolicy::All(), options);
+  EXPECT_TRUE(result.ok()) << result.status().ToString();
+  std::ostringstream text;
+  WriteReport(*result, OutputFormat::kCsv, text);
+  WriteUnattributed(*result, OutputFormat::kCsv, text);
+  for (const auto& c : result->reconciliation) EXPECT_TRUE(c.balances()) << c.currency;
+  WriteReconciliation(*result, text);
+  return text.str();
+}
+
+TEST(Properties, CreditingIsIndependentOfRowOrderAndFileSplitAndAlwaysReconciles) {
+  for (int seed = 1; seed <= 8; ++seed) {
+    SCOPED_TRACE(seed);
+    std::mt19937 rng(static_cast<unsigned>(seed));
+    World world = RandomWorld(rng);
+    auto index = DirectoryIndex::Build(world.facts);
+    auto lines = RandomUsageLines(rng, 400);
+    std::string baseline = RunFiles(*index, lines, 1, "a");
+    std::shuffle(lines.begin(), lines.end(), rng);
+    EXPECT_EQ(RunFiles(*index, lines, 1, "b"), baseline);
+    EXPECT_EQ(RunFiles(*index, lines, 5, "c"), baseline);
+  }
+}
+
+TEST(Properties, CreditNeverExceedsCostPerPartnerRowAndIsCreditedRowsFullCost) {
+  std::mt19937 rng(99);
+  World world = RandomWorld(rng);
+  auto index = DirectoryIndex::Build(world.facts);
+  Attributor a(*index, RolePolicy::All());
+  auto lines = RandomUsageLines(rng, 300);
+  (void)lines;
+  for (int i = 0; i < 300; ++i) {
+    int d = static_cast<int>(rng() % 70);
+    std::string start = FormatIsoTime(Timestamp::FromSeconds(1767225600LL + d * 86400LL));
+    std::string end = FormatIsoTime(Timestamp::FromSeconds(1767225600LL + (d + 1) * 86400LL));
+    std::string resource = "/subscriptions/aaaaaaaa-0000-4000-8000-00000000000" + std::to_string(1 + rng() % 3);
+    a.AddRow(Row(resource, start.c_str(), end.c_str(), "1"));
+  }
+  auto result = a.Finish();
+  for (const auto& r : result.report) {
+    EXPECT_LE(r.attributed_cost.units, r.total_cost.units);
+    EXPECT_GT(r.attributed_cost.units, 0);
+  }
+  for (const auto& c : result.reconciliation) EXPECT_TRUE(c.balances());
+}
+
+}  // namespace
+}  // namespace openpal::engine::testing
