@@ -324,7 +324,11 @@ def main():
             name, domain = TENANTS[t]
             write_json(os.path.join(folder, "tenant.json"),
                        {"tenantId": tid(t), "displayName": name, "defaultDomain": domain})
-            for fname, content in files.items():
+            # The export job writes every Graph/RBAC file, empty or not: a present file is the whole truth, so an
+            # assignment that disappears with its tenant's last one still ends.
+            for always in ("users.json", "servicePrincipals.json", "groups.json", "roleAssignments.json"):
+                files.setdefault(always, [])
+            for fname, content in sorted(files.items()):
                 # Graph files as Graph pages in even snapshots, bare arrays in odd ones: both shapes are read.
                 if fname in ("users.json", "servicePrincipals.json", "groups.json") and i % 2 == 0:
                     content = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#" + fname[:-5],

@@ -1,0 +1,33 @@
+// Reads a snapshot folder (docs/import.md, ../shared/spec/snapshot-format.md) into a validated Snapshot.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+#include "core/status.h"
+#include "ingest/json_file.h"
+#include "ingest/snapshot.h"
+
+namespace openpal::ingest {
+
+// Command-line values that win over snapshot.json.
+struct ReadOptions {
+  std::optional<Timestamp> as_of;
+  std::optional<Timestamp> assume_since;
+  ProgressFn progress;  // for large files (may be empty)
+};
+
+// Reads and validates every file of the snapshot at `directory`. Errors name the file (relative to the
+// folder), the line and JSON path, and what was expected; a snapshot without an asOf (file or flag),
+// with an assumeSince not before asOf, or with neither tenants nor partners.csv is an error.
+Result<Snapshot> ReadSnapshot(const std::string& directory, const ReadOptions& options);
+
+// Parses partners.csv text (`origin` names it in errors as "origin:line"): the header
+// partnerId,partnerName,level,globalPartnerId,state[,tenantId] (any column order, names case-insensitive),
+// RFC 4180 quoting, CRLF or LF, an optional UTF-8 byte-order mark.
+Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::string& origin);
+
+}  // namespace openpal::ingest
