@@ -287,20 +287,23 @@ Status TokenVerifier::AddJwks(std::string_view jwks_json, const std::string& ori
 
 Result<VerifiedToken> TokenVerifier::Verify(std::string_view token, Timestamp now) const {
   if (token.size() > kMaxTokenLength) return Invalid("The access token is too long.");
+  std::string key(token);
+  CacheShard& shard = cache_[std::hash<std::string>{}(key) % cache_.size()];
   {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    auto it = cache_.find(std::string(token));
-    if (it != cache_.end()) {
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    auto it = shard.tokens.find(key);
+    if (it != shard.tokens.end()) {
       if (now.micros <= it->second.expires.micros + skew_micros_) return it->second;
-      cache_.erase(it);
+      shard.tokens.erase(it);
       return Status::Error(kExpiredToken, "The access token has expired.", "Authorization");
     }
   }
   auto verified = VerifyUncached(token, now);
   if (verified.ok()) {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    if (cache_.size() >= cache_capacity_) cache_.clear();  // crude but bounded; refills with live tokens
-    cache_.emplace(std::string(token), *verified);
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    // Crude but bounded; the shard refills with live tokens.
+    if (shard.tokens.size() >= cache_capacity_ / cache_.size() + 1) shard.tokens.clear();
+    shard.tokens.emplace(std::move(key), *verified);
   }
   return verified;
 }

@@ -3,6 +3,7 @@
 // ../shared/spec/link-api.md "Who is calling"; docs/api.md explains the choices made here.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -103,8 +104,12 @@ class TokenVerifier {
   int64_t skew_micros_;
   size_t cache_capacity_;
   std::map<std::string, TrustedKey, std::less<>> keys_;
-  mutable std::mutex cache_mutex_;
-  mutable std::unordered_map<std::string, VerifiedToken> cache_;
+  // Sharded so that concurrent requests rarely wait on each other's lookups.
+  struct CacheShard {
+    std::mutex mutex;
+    std::unordered_map<std::string, VerifiedToken> tokens;
+  };
+  mutable std::array<CacheShard, 16> cache_;
 };
 
 }  // namespace openpal::api

@@ -152,21 +152,36 @@ Result<VerifiedToken> ManagementPartnerApi::Authenticate(const ApiRequest& reque
 }
 
 Status ManagementPartnerApi::CheckPrincipal(const VerifiedToken& caller, Timestamp now) const {
-  auto principal = store_.PrincipalAt(caller.tenant_id, caller.object_id, now);
-  if (!principal.ok()) return principal.status();
-  const auto& fact = *principal;
-  if (!fact || !fact->value.enabled || fact->value.kind == PrincipalKind::kGroup)
-    return PrincipalNotFound(caller.tenant_id, caller.object_id);
+  std::string key = caller.tenant_id + "/" + caller.object_id;
+  std::optional<bool> may_link = principals_.Get(key);
+  if (!may_link) {
+    auto principal = store_.PrincipalAt(caller.tenant_id, caller.object_id, now);
+    if (!principal.ok()) return principal.status();
+    const auto& fact = *principal;
+    may_link = fact && fact->value.enabled && fact->value.kind != PrincipalKind::kGroup;
+    principals_.Put(key, *may_link);
+  }
+  if (!*may_link) return PrincipalNotFound(caller.tenant_id, caller.object_id);
   return Status::Ok();
+}
+
+Result<std::optional<Partner>> ManagementPartnerApi::PartnerRow(const std::string& partner_id, Timestamp now) const {
+  if (auto cached = partners_.Get(partner_id)) return *cached;
+  auto row = store_.PartnerAt(partner_id, now);
+  if (!row.ok()) return row.status();
+  std::optional<Partner> partner;
+  if (*row) partner = (*row)->value;
+  partners_.Put(partner_id, partner);
+  return partner;
 }
 
 Result<Partner> ManagementPartnerApi::ValidatePartnerId(const std::string& partner_id, Timestamp now) const {
   if (!IsPartnerIdFormat(partner_id)) return PartnerIdInvalid(kPartnerIdNotValid);
-  auto row = store_.PartnerAt(partner_id, now);
+  auto row = PartnerRow(partner_id, now);
   if (!row.ok()) return row.status();
   const std::string prefix = std::string(kPartnerIdNotValid) + ": ";
   if (!*row) return PartnerIdInvalid(prefix + partner_id + " is not in the partner directory.");
-  const Partner& partner = (*row)->value;
+  const Partner& partner = **row;
   if (partner.state == PartnerState::kDeleted)
     return PartnerIdInvalid(prefix + partner_id + " (" + partner.partner_name +
                             ") has been deleted from the partner directory.");
@@ -192,9 +207,9 @@ Result<std::string> ManagementPartnerApi::LinkBody(const LinkState& state, const
   const Fact<PartnerLink>& link = *state.current;
   std::optional<Partner> named = partner;
   if (!named) {
-    auto row = store_.PartnerAt(link.value.partner_id, now);
+    auto row = PartnerRow(link.value.partner_id, now);
     if (!row.ok()) return row.status();
-    if (*row) named = (*row)->value;
+    named = *row;
   }
   nlohmann::json properties = {{"partnerId", link.value.partner_id}};
   if (named) properties["partnerName"] = named->partner_name;

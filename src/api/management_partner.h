@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/jwt.h"
+#include "api/ttl_cache.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -39,7 +40,11 @@ struct ApiResponse {
 // The routes of the API. Thread-safe: all state is in the store, which serializes each principal's changes.
 class ManagementPartnerApi {
  public:
-  ManagementPartnerApi(Store& store, const TokenVerifier& verifier) : store_(store), verifier_(verifier) {}
+  // `directory_ttl`: how long a principal's verdict and a partner row read from the store are reused (0 = never).
+  // Only imports change them; a short TTL bounds how stale they can be. Link state is always read fresh.
+  ManagementPartnerApi(Store& store, const TokenVerifier& verifier,
+                       std::chrono::milliseconds directory_ttl = std::chrono::milliseconds(1000))
+      : store_(store), verifier_(verifier), principals_(directory_ttl), partners_(directory_ttl) {}
 
   // Answers one request, running the checks in link-api.md's order: token, route, api-version, body, principal,
   // partner ID, link state. Link changes are durable in the store before this returns.
@@ -49,6 +54,7 @@ class ManagementPartnerApi {
   Result<VerifiedToken> Authenticate(const ApiRequest& request, Timestamp now) const;
   Status CheckPrincipal(const VerifiedToken& caller, Timestamp now) const;
   Result<Partner> ValidatePartnerId(const std::string& partner_id, Timestamp now) const;
+  Result<std::optional<Partner>> PartnerRow(const std::string& partner_id, Timestamp now) const;
   Result<std::string> LinkBody(const LinkState& state, const std::optional<Partner>& partner, Timestamp now) const;
 
   ApiResponse Put(const VerifiedToken& caller, const std::string& partner_id, const ApiRequest& request,
@@ -61,6 +67,8 @@ class ManagementPartnerApi {
 
   Store& store_;
   const TokenVerifier& verifier_;
+  TtlCache<bool> principals_;                   // "tid/oid" -> may link (exists, enabled, not a group)
+  TtlCache<std::optional<Partner>> partners_;   // partner ID -> its directory row now
 };
 
 // The body of GET .../operations: the four operations of the real service.

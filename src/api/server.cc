@@ -101,6 +101,9 @@ void ApiServer::Install() {
   size_t threads = options_.worker_threads;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr.set_payload_max_length(options_.max_body_bytes);
+  // cpp-httplib writes headers and body in separate sends; with Nagle on, the body waits for the client's delayed
+  // ACK (40 ms on Linux) on every keep-alive response.
+  svr.set_tcp_nodelay(true);
   svr.set_keep_alive_max_count(1000000);
   svr.set_keep_alive_timeout(options_.keep_alive_seconds);
   svr.set_read_timeout(30);
