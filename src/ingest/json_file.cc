@@ -21,8 +21,41 @@ Result<std::unique_ptr<JsonFile>> JsonFile::Open(const std::string& path, std::s
     std::fill(file->text_.data(), file->text_.data() + 3, ' ');
   }
   (void)skip;
-  if (auto error = file->parser_.iterate(file->text_).get(file->doc_)) return file->JsonError(error, "$");
+  if (auto error = file->parser_.iterate(file->text_).get(file->doc_)) {
+    // The document was never started, so it cannot say where it stopped: find the place ourselves.
+    return file->Error("InvalidJson", std::string("invalid JSON (") + simdjson::error_message(error) + ")",
+                       file->LocateUnreadableText(error), "$");
+  }
+  file->doc_ready_ = true;
   return file;
+}
+
+const char* JsonFile::LocateUnreadableText(simdjson::error_code error) const {
+  const char* p = text_.data();
+  const char* end = p + text_.size();
+  if (error == simdjson::UNCLOSED_STRING) {
+    const char* open = nullptr;
+    for (; p < end; ++p) {
+      if (open && *p == '\\') {
+        ++p;
+      } else if (*p == '"') {
+        open = open ? nullptr : p;
+      }
+    }
+    return open;
+  }
+  if (error == simdjson::UTF8_ERROR) {
+    while (p < end) {
+      auto c = static_cast<unsigned char>(*p);
+      int extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
+      if (extra < 0 || end - p <= extra) return p;
+      for (int i = 1; i <= extra; ++i)
+        if ((static_cast<unsigned char>(p[i]) >> 6) != 2) return p;
+      p += 1 + extra;
+    }
+    return nullptr;
+  }
+  return nullptr;
 }
 
 uint64_t JsonFile::LineOf(const char* at) const {
@@ -41,7 +74,7 @@ Status JsonFile::Error(std::string code, std::string message, const char* at, st
 
 Status JsonFile::JsonError(simdjson::error_code error, std::string_view path) {
   const char* at = nullptr;
-  if (doc_.current_location().get(at) != simdjson::SUCCESS) at = nullptr;
+  if (!doc_ready_ || doc_.current_location().get(at) != simdjson::SUCCESS) at = nullptr;
   // Past the end (a truncated file): point at the last line.
   if (at == nullptr && error != simdjson::INCORRECT_TYPE && text_.size() > 0) at = text_.data() + text_.size();
   std::string what = error == simdjson::INCORRECT_TYPE ? "a value of the wrong type" : "invalid JSON";

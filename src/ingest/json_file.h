@@ -43,6 +43,10 @@ class JsonFile {
 
  private:
   JsonFile() = default;
+  // For errors found before reading starts (an unclosed string, bad UTF-8): where the problem begins, or nullptr.
+  const char* LocateUnreadableText(simdjson::error_code error) const;
+
+  bool doc_ready_ = false;
   std::string name_;
   simdjson::padded_string text_;
   simdjson::ondemand::parser parser_;
