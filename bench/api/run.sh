@@ -20,6 +20,7 @@ NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 [ -x "$PAL" ] || { echo "bench: $PAL not found; build the pal target first" >&2; exit 2; }
 
 WORK="$(mktemp -d /tmp/openpal-bench-api-XXXXXX)"
+chmod 755 "$WORK"  # nginx workers run as another user and must read the static body
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done

@@ -109,8 +109,13 @@ void ApiServer::Install() {
   svr.set_read_timeout(30);
   svr.set_write_timeout(30);
 
-  svr.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
     request_started = std::chrono::steady_clock::now();
+    // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body. cpp-httplib would instead
+    // read a PUT/PATCH/DELETE body until the peer closes, stalling keep-alive clients; say "no body" explicitly.
+    // (The request object is not const in cpp-httplib; only this callback's view of it is.)
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
+      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
@@ -126,8 +131,11 @@ void ApiServer::Install() {
     ApiResponse response = api_.Handle(request);
     res.status = response.status;
     for (auto& [name, value] : response.headers) res.set_header(name, value);
-    res.set_content(response.body, kJson);
-    if (response.body.empty()) res.set_header("Content-Type", kJson);
+    if (response.body.empty()) {
+      res.set_header("Content-Type", kJson);  // DELETE: 200, no body, still JSON-typed as the spec asks
+    } else {
+      res.set_content(std::move(response.body), kJson);
+    }
     log_caller = std::move(response.caller);
     log_detail = std::move(response.log_detail);
   };
