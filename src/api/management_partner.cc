@@ -227,6 +227,23 @@ Result<std::string> ManagementPartnerApi::LinkBody(const LinkState& state, const
   return body.dump();
 }
 
+Result<ManagementPartnerApi::RenderedLink> ManagementPartnerApi::Remember(const VerifiedToken& caller,
+                                                                        const LinkState& state,
+                                                                        const std::optional<Partner>& partner,
+                                                                        Timestamp now) const {
+  RenderedLink rendered;
+  rendered.version = state.version;
+  if (state.current) {
+    auto body = LinkBody(state, partner, now);
+    if (!body.ok()) return body.status();
+    rendered.partner_id = state.current->value.partner_id;
+    rendered.body = std::move(*body);
+  }
+  links_.PutUnless(caller.tenant_id + "/" + caller.object_id, rendered,
+                   [&](const RenderedLink& existing) { return existing.version >= rendered.version; });
+  return rendered;
+}
+
 ApiResponse ManagementPartnerApi::Put(const VerifiedToken& caller, const std::string& partner_id,
                                       const ApiRequest& request, Timestamp now) const {
   auto partner = ValidatePartnerId(partner_id, now);
@@ -243,8 +260,8 @@ ApiResponse ManagementPartnerApi::Put(const VerifiedToken& caller, const std::st
   if (!state.ok()) return ErrorResponse(state.status());
   if (linked_elsewhere) return ErrorResponse(AlreadyLinked(*linked_elsewhere));
   if (!state->current) return ErrorResponse(Status::Error("Internal", "the link is missing after PUT"));
-  auto body = LinkBody(*state, *partner, now);
-  return body.ok() ? Ok(std::move(*body)) : ErrorResponse(body.status());
+  auto rendered = Remember(caller, *state, *partner, now);
+  return rendered.ok() ? Ok(std::move(rendered->body)) : ErrorResponse(rendered.status());
 }
 
 ApiResponse ManagementPartnerApi::Patch(const VerifiedToken& caller, const std::string& partner_id,
@@ -261,18 +278,22 @@ ApiResponse ManagementPartnerApi::Patch(const VerifiedToken& caller, const std::
                                  });
   if (!state.ok()) return ErrorResponse(state.status());
   if (not_linked || !state->current) return ErrorResponse(NotLinked());
-  auto body = LinkBody(*state, *partner, now);
-  return body.ok() ? Ok(std::move(*body)) : ErrorResponse(body.status());
+  auto rendered = Remember(caller, *state, *partner, now);
+  return rendered.ok() ? Ok(std::move(rendered->body)) : ErrorResponse(rendered.status());
 }
 
 ApiResponse ManagementPartnerApi::GetOne(const VerifiedToken& caller, const std::optional<std::string>& partner_id,
                                          Timestamp now) const {
-  auto state = store_.CurrentLink(caller.tenant_id, caller.object_id);
-  if (!state.ok()) return ErrorResponse(state.status());
-  if (!state->current || (partner_id && state->current->value.partner_id != *partner_id))
-    return ErrorResponse(NotLinked());
-  auto body = LinkBody(*state, std::nullopt, now);
-  return body.ok() ? Ok(std::move(*body)) : ErrorResponse(body.status());
+  std::optional<RenderedLink> link = links_.Get(caller.tenant_id + "/" + caller.object_id);
+  if (!link) {
+    auto state = store_.CurrentLink(caller.tenant_id, caller.object_id);
+    if (!state.ok()) return ErrorResponse(state.status());
+    auto rendered = Remember(caller, *state, std::nullopt, now);
+    if (!rendered.ok()) return ErrorResponse(rendered.status());
+    link = std::move(*rendered);
+  }
+  if (!link->partner_id || (partner_id && *link->partner_id != *partner_id)) return ErrorResponse(NotLinked());
+  return Ok(std::move(link->body));
 }
 
 ApiResponse ManagementPartnerApi::Delete(const VerifiedToken& caller, const std::string& partner_id,
@@ -284,6 +305,8 @@ ApiResponse ManagementPartnerApi::Delete(const VerifiedToken& caller, const std:
                                    return LinkDecision{};  // nothing linked to that ID: still 200
                                  });
   if (!state.ok()) return ErrorResponse(state.status());
+  if (auto rendered = Remember(caller, *state, std::nullopt, now); !rendered.ok())
+    return ErrorResponse(rendered.status());
   return Ok({});
 }
 

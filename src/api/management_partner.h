@@ -44,7 +44,7 @@ class ManagementPartnerApi {
   // Only imports change them; a short TTL bounds how stale they can be. Link state is always read fresh.
   ManagementPartnerApi(Store& store, const TokenVerifier& verifier,
                        std::chrono::milliseconds directory_ttl = std::chrono::milliseconds(1000))
-      : store_(store), verifier_(verifier), principals_(directory_ttl), partners_(directory_ttl) {}
+      : store_(store), verifier_(verifier), principals_(directory_ttl), partners_(directory_ttl), links_(directory_ttl) {}
 
   // Answers one request, running the checks in link-api.md's order: token, route, api-version, body, principal,
   // partner ID, link state. Link changes are durable in the store before this returns.
@@ -56,6 +56,15 @@ class ManagementPartnerApi {
   Result<Partner> ValidatePartnerId(const std::string& partner_id, Timestamp now) const;
   Result<std::optional<Partner>> PartnerRow(const std::string& partner_id, Timestamp now) const;
   Result<std::string> LinkBody(const LinkState& state, const std::optional<Partner>& partner, Timestamp now) const;
+  // A link state as GET answers it, remembered per principal; only ever replaced by a newer version.
+  struct RenderedLink {
+    int64_t version = 0;
+    std::optional<std::string> partner_id;  // nullopt: not linked
+    std::string body;
+  };
+  // Renders `state` and remembers it for `caller` unless a newer version is already remembered.
+  Result<RenderedLink> Remember(const VerifiedToken& caller, const LinkState& state,
+                                const std::optional<Partner>& partner, Timestamp now) const;
 
   ApiResponse Put(const VerifiedToken& caller, const std::string& partner_id, const ApiRequest& request,
                   Timestamp now) const;
@@ -69,6 +78,9 @@ class ManagementPartnerApi {
   const TokenVerifier& verifier_;
   TtlCache<bool> principals_;                   // "tid/oid" -> may link (exists, enabled, not a group)
   TtlCache<std::optional<Partner>> partners_;   // partner ID -> its directory row now
+  // "tid/oid" -> the principal's link as last read or written by this process. Versions only grow, so a stale
+  // read can never replace a newer write; changes made by another process show within the TTL.
+  TtlCache<RenderedLink> links_;
 };
 
 // The body of GET .../operations: the four operations of the real service.

@@ -31,11 +31,21 @@ class TtlCache {
 
   // Remembers `value` for `key` from now.
   void Put(const std::string& key, V value) const {
+    PutUnless(key, std::move(value), [](const V&) { return false; });
+  }
+
+  // Like Put, but keeps a live entry for which `keep_existing(existing)` is true (checked under the shard's lock,
+  // so callers can refuse to overwrite newer data with older).
+  template <typename KeepExisting>
+  void PutUnless(const std::string& key, V value, KeepExisting keep_existing) const {
     if (ttl_.count() <= 0) return;
     Shard& shard = ShardOf(key);
     std::lock_guard<std::mutex> lock(shard.mutex);
-    if (shard.entries.size() >= shard_capacity_) shard.entries.clear();
-    shard.entries[key] = Entry{std::move(value), Clock::now() + ttl_};
+    auto now = Clock::now();
+    auto it = shard.entries.find(key);
+    if (it != shard.entries.end() && it->second.expires >= now && keep_existing(it->second.value)) return;
+    if (it == shard.entries.end() && shard.entries.size() >= shard_capacity_) shard.entries.clear();
+    shard.entries[key] = Entry{std::move(value), now + ttl_};
   }
 
  private:
