@@ -112,5 +112,25 @@ TEST(Directory, DisablingAPrincipalByImportTakesEffectWithinASecond) {
   EXPECT_EQ(Json(r)["code"], "PrincipalNotFound");
 }
 
+// Another writer of the same database (a second server) is seen by GETs within the 1 s link cache.
+TEST(Directory, AnotherWritersLinkChangeShowsWithinASecond) {
+  auto& env = ServeEnv::Get();
+  std::string t = env.TokenA(16);
+  ASSERT_EQ(env.Call("PUT", PartnerPath("1234567"), t)->status, 200);
+  ASSERT_EQ(Json(env.Call("GET", PartnerPath("1234567"), t))["etag"], 1);  // now remembered by the server
+  {
+    auto store = OpenSqliteStore(env.db_path());
+    ASSERT_TRUE(store.ok());
+    auto moved = (*store)->ChangeLink(kTenantA, UserA(16), Timestamp::Now(), "other-writer", [](const LinkState&) {
+      return LinkDecision{LinkDecision::Action::kMove, "1234568"};
+    });
+    ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto now = Json(env.Call("GET", "/providers/Microsoft.ManagementPartner/partners?api-version=2018-02-01", t));
+  EXPECT_EQ(now["properties"]["partnerId"], "1234568");
+  EXPECT_EQ(now["etag"], 2);
+}
+
 }  // namespace
 }  // namespace openpal::api::testing
