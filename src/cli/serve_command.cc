@@ -1,4 +1,5 @@
 // `pal serve`: the ARM Microsoft.ManagementPartner API (link-api.md) over HTTP or HTTPS, until SIGTERM/SIGINT.
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -37,6 +38,8 @@ int Serve(const std::string& db_flag, const std::string& listen, const std::stri
   options.tls_key = key;
   options.worker_threads = threads;
 
+  // Writes to a peer that went away (plain or TLS sockets, or a closed stdout) must fail, not kill the server.
+  std::signal(SIGPIPE, SIG_IGN);
   api::TokenVerifier verifier;
   for (const auto& file : jwks_files) {
     std::ifstream in(file, std::ios::binary);
