@@ -44,7 +44,9 @@ std::string ArmErrorBody(const ArmError& error) {
   nlohmann::json body = {{"error", {{"code", error.code}, {"message", error.message}}},
                          {"code", error.code},
                          {"message", error.message}};
-  return body.dump();
+  // Messages may quote what the client sent (a path decoded from %XX escapes need not be UTF-8): replace invalid
+  // bytes instead of letting the serializer throw.
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string BearerChallenge(const ArmError& error) {

@@ -30,6 +30,11 @@ TEST(ArmErrors, StatusesFollowTheSpecTable) {
   EXPECT_NE(ToArmError(AlreadyLinked("1234567")).message.find("1234567"), std::string::npos);
 }
 
+TEST(ArmErrors, MessagesQuotingInvalidUtf8StillSerialize) {
+  std::string body = ArmErrorBody(ToArmError(UnknownPath("/providers/\xa0\xff")));
+  EXPECT_TRUE(nlohmann::json::accept(body)) << body;
+}
+
 TEST(ArmErrors, UnknownCodesBecome500WithoutInternals) {
   ArmError e = ToArmError(Status::Error("SqliteError", "disk I/O error at /secret/path"));
   EXPECT_EQ(e.http_status, 500);

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <random>
 #include <thread>
 #include <unistd.h>
 
@@ -130,6 +131,50 @@ TEST(Directory, AnotherWritersLinkChangeShowsWithinASecond) {
   auto now = Json(env.Call("GET", "/providers/Microsoft.ManagementPartner/partners?api-version=2018-02-01", t));
   EXPECT_EQ(now["properties"]["partnerId"], "1234568");
   EXPECT_EQ(now["etag"], 2);
+}
+
+// Garbage in: random methods, paths, Authorization headers, correlation ids and bodies each get an ARM error (or
+// a link) and never take the server down; raw random bytes on a connection neither.
+TEST(Fuzz, RandomRequestsGetArmAnswersAndTheServerSurvives) {
+  auto& env = ServeEnv::Get();
+  std::mt19937 rng(2026);
+  auto random_text = [&](size_t max, const std::string& alphabet) {
+    std::string s(rng() % max, ' ');
+    for (auto& c : s) c = alphabet[rng() % alphabet.size()];
+    return s;
+  };
+  const std::string path_chars = "abcAZ09/._-~%?=&";
+  const std::string header_chars = "Bearer eyJ.abc-_ =\"\t";
+  const char* methods[] = {"GET", "PUT", "PATCH", "DELETE", "POST", "OPTIONS"};
+  std::string good = env.TokenA(17);
+  for (int i = 0; i < 300; ++i) {
+    std::string path = "/" + random_text(80, path_chars);
+    if (i % 3 == 0) path = "/providers/Microsoft.ManagementPartner/" + random_text(40, path_chars);
+    httplib::Headers headers;
+    std::string token;
+    if (i % 4 == 0) token = good;
+    else if (i % 4 == 1) headers.emplace("Authorization", random_text(200, header_chars));
+    headers.emplace("x-ms-correlation-request-id", random_text(200, header_chars));
+    std::string body = i % 5 == 0 ? random_text(300, "{}[]\":,01ab") : "";
+    auto r = env.Call(methods[rng() % 6], path, token, body, headers);
+    ASSERT_TRUE(r) << "no answer to " << path;
+    if (r->status == 200) continue;  // a random path can be a real route
+    EXPECT_TRUE(r->status == 400 || r->status == 401 || r->status == 403 || r->status == 404 || r->status == 405)
+        << r->status << " for " << path;
+    auto j = Json(r);
+    ASSERT_TRUE(j.is_object()) << r->body;
+    EXPECT_TRUE(j["error"]["code"].is_string());
+    EXPECT_LE(r->get_header_value("x-ms-correlation-request-id").size(), 128u);
+  }
+  for (int i = 0; i < 20; ++i) {
+    RawTls conn(env.port());
+    ASSERT_TRUE(conn.connected());
+    std::string junk(1 + rng() % 2000, ' ');
+    for (auto& c : junk) c = static_cast<char>(rng());
+    if (i % 2) junk = "GET /" + junk + " HTTP/1.1\r\nContent-Length: " + std::to_string(rng()) + "\r\n\r\n";
+    conn.Send(junk);
+  }
+  EXPECT_EQ(env.Call("GET", PartnerPath("1234567"), good)->status, 404);  // still serving
 }
 
 }  // namespace
