@@ -32,6 +32,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
   // synchronous=FULL: a commit is on disk (WAL fsynced) before COMMIT returns; the API promises that.
   // cache_size: 64 MiB per connection keeps the index B-trees of a large import in memory.
   Status s = c->Exec(
+      "PRAGMA page_size=8192;"
       "PRAGMA busy_timeout=10000;"
       "PRAGMA journal_mode=WAL;"
       "PRAGMA synchronous=FULL;"

@@ -29,10 +29,11 @@ constexpr std::array<KindTable, 10> kTables = {{
      "group_id, group_key, display_name, parent_group_id, parent_group_key", 5},
     {FactKind::kCustomRole, "custom_roles", "role_guid, role_name", 2},
     {FactKind::kRoleAssignment, "role_assignments",
-     "assignment_name, scope, scope_key, principal_id, principal_type, role_guid, role_name", 7},
+     "assignment_name, scope, scope_key, scope_hash, principal_id, principal_type, role_guid, role_name", 8},
     {FactKind::kLighthouseAuthorization, "lighthouse_authorizations",
-     "assignment_id, scope, scope_key, managing_tenant_id, principal_id, principal_display_name, role_guid, eligible",
-     8},
+     "assignment_id, scope, scope_key, scope_hash, managing_tenant_id, principal_id, principal_display_name, "
+     "role_guid, eligible",
+     9},
     {FactKind::kPartner, "partners", "partner_id, partner_name, level, global_partner_id, state, partner_tenant_id",
      6},
     {FactKind::kPartnerLink, "partner_links", "object_id, partner_id, source, created_time, version", 5},
@@ -117,6 +118,21 @@ std::string ScopeKeyOf(std::string_view scope) {
   return Lower(scope);
 }
 
+int64_t ScopeHash(std::string_view tenant, std::string_view scope_key) {
+  // FNV-1a, 64 bits: stable across builds and platforms (it is stored), fast, well spread for such strings.
+  uint64_t h = 14695981039346656037ULL;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char ch : s) {
+      h ^= ch;
+      h *= 1099511628211ULL;
+    }
+  };
+  mix(tenant);
+  mix(std::string_view("\0", 1));  // so ("ab", "c") and ("a", "bc") differ
+  mix(scope_key);
+  return static_cast<int64_t>(h);
+}
+
 void BindFact(Statement& st, const FactValue& value, const Interval& valid) {
   st.BindText(1, Lower(FactTenant(value)));
   st.BindText(2, FactKey(value));
@@ -156,22 +172,26 @@ void BindFact(Statement& st, const FactValue& value, const Interval& valid) {
           st.BindText(5, Lower(v.role_guid));
           st.BindText(6, v.role_name);
         } else if constexpr (std::is_same_v<T, RoleAssignment>) {
+          std::string key = ScopeKeyOf(v.scope);
+          st.BindInt(8, ScopeHash(Lower(v.tenant_id), key));
           st.BindText(5, v.assignment_name);
           st.BindText(6, v.scope);
-          st.BindText(7, ScopeKeyOf(v.scope));
-          st.BindText(8, Lower(v.principal_id));
-          st.BindText(9, NameOf(kAssigneeTypes, v.principal_type));
-          st.BindText(10, Lower(v.role_guid));
-          st.BindText(11, v.role_name);
+          st.BindText(7, key);
+          st.BindText(9, Lower(v.principal_id));
+          st.BindText(10, NameOf(kAssigneeTypes, v.principal_type));
+          st.BindText(11, Lower(v.role_guid));
+          st.BindText(12, v.role_name);
         } else if constexpr (std::is_same_v<T, LighthouseAuthorization>) {
+          std::string key = ScopeKeyOf(v.scope);
+          st.BindInt(8, ScopeHash("", key));
           st.BindText(5, v.assignment_id);
           st.BindText(6, v.scope);
-          st.BindText(7, ScopeKeyOf(v.scope));
-          st.BindText(8, Lower(v.managing_tenant_id));
-          st.BindText(9, Lower(v.principal_id));
-          st.BindText(10, v.principal_display_name);
-          st.BindText(11, Lower(v.role_guid));
-          st.BindInt(12, v.eligible ? 1 : 0);
+          st.BindText(7, key);
+          st.BindText(9, Lower(v.managing_tenant_id));
+          st.BindText(10, Lower(v.principal_id));
+          st.BindText(11, v.principal_display_name);
+          st.BindText(12, Lower(v.role_guid));
+          st.BindInt(13, v.eligible ? 1 : 0);
         } else if constexpr (std::is_same_v<T, Partner>) {
           st.BindText(5, v.partner_id);
           st.BindText(6, v.partner_name);
@@ -231,10 +251,10 @@ AnyFact ReadFact(const Statement& st, FactKind kind) {
       a.tenant_id = tenant;
       a.assignment_name = st.Text(c);
       a.scope = st.Text(c + 1);
-      a.principal_id = st.Text(c + 3);
-      a.principal_type = ValueOf(kAssigneeTypes, st.Text(c + 4));
-      a.role_guid = st.Text(c + 5);
-      a.role_name = st.Text(c + 6);
+      a.principal_id = st.Text(c + 4);  // c + 2, c + 3: scope_key, scope_hash
+      a.principal_type = ValueOf(kAssigneeTypes, st.Text(c + 5));
+      a.role_guid = st.Text(c + 6);
+      a.role_name = st.Text(c + 7);
       f.value = std::move(a);
       break;
     }
@@ -243,11 +263,11 @@ AnyFact ReadFact(const Statement& st, FactKind kind) {
       l.customer_tenant_id = tenant;
       l.assignment_id = st.Text(c);
       l.scope = st.Text(c + 1);
-      l.managing_tenant_id = st.Text(c + 3);
-      l.principal_id = st.Text(c + 4);
-      l.principal_display_name = st.Text(c + 5);
-      l.role_guid = st.Text(c + 6);
-      l.eligible = st.Int(c + 7) != 0;
+      l.managing_tenant_id = st.Text(c + 4);  // c + 2, c + 3: scope_key, scope_hash
+      l.principal_id = st.Text(c + 5);
+      l.principal_display_name = st.Text(c + 6);
+      l.role_guid = st.Text(c + 7);
+      l.eligible = st.Int(c + 8) != 0;
       f.value = std::move(l);
       break;
     }

@@ -32,4 +32,7 @@ std::string Lower(std::string_view s);
 // (the root stays "/"). Computed here rather than by parsing so a million-row import does not parse twice.
 std::string ScopeKeyOf(std::string_view scope);
 
+// The indexed hash of a (tenant, scope key) pair (tenant "" for Lighthouse, which is looked up across tenants).
+int64_t ScopeHash(std::string_view tenant, std::string_view scope_key);
+
 }  // namespace openpal::sqlite

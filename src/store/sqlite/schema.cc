@@ -41,6 +41,9 @@ std::string FactTable(const std::string& table, const std::string& own_columns, 
          "  valid_to INTEGER CHECK (valid_to IS NULL OR valid_to >= valid_from),\n" +
          own_columns + ");\n" + "CREATE INDEX " + table + "_open ON " + table +
          " (tenant, id) WHERE valid_to IS NULL;\n" +
+         // LoadFacts of one tenant over a window. A snapshot's rows share valid_from, so inserts land at the
+         // end of each tenant's range: cheap even for a million rows.
+         "CREATE INDEX " + table + "_window ON " + table + " (tenant, valid_from);\n" +
          FactTableTriggers(table, "id, tenant, fact_key, valid_from, " + own_names);
 }
 
@@ -70,17 +73,21 @@ std::string SchemaV1() {
   sql += FactTable("custom_roles", "role_guid TEXT NOT NULL, role_name TEXT NOT NULL", "role_guid, role_name");
   sql += FactTable("role_assignments",
                    "assignment_name TEXT NOT NULL, scope TEXT NOT NULL, scope_key TEXT NOT NULL,"
-                   " principal_id TEXT NOT NULL, principal_type TEXT NOT NULL, role_guid TEXT NOT NULL,"
-                   " role_name TEXT NOT NULL",
-                   "assignment_name, scope, scope_key, principal_id, principal_type, role_guid, role_name");
-  sql += "CREATE INDEX role_assignments_by_scope ON role_assignments (tenant, scope_key, valid_from);\n";
+                   " scope_hash INTEGER NOT NULL, principal_id TEXT NOT NULL, principal_type TEXT NOT NULL,"
+                   " role_guid TEXT NOT NULL, role_name TEXT NOT NULL",
+                   "assignment_name, scope, scope_key, scope_hash, principal_id, principal_type, role_guid,"
+                   " role_name");
+  // (tenant, scope_key) is indexed through a 64-bit hash of the pair: an index of 8-byte keys instead of
+  // ~170-byte strings is a fraction of the size and of the comparisons, which decides the speed of a
+  // million-row import. Lookups check tenant and scope_key too, so a collision costs a row read, not a wrong answer.
+  sql += "CREATE INDEX role_assignments_by_scope ON role_assignments (scope_hash);\n";
   sql += FactTable("lighthouse_authorizations",
                    "assignment_id TEXT NOT NULL, scope TEXT NOT NULL, scope_key TEXT NOT NULL,"
-                   " managing_tenant_id TEXT NOT NULL, principal_id TEXT NOT NULL,"
+                   " scope_hash INTEGER NOT NULL, managing_tenant_id TEXT NOT NULL, principal_id TEXT NOT NULL,"
                    " principal_display_name TEXT NOT NULL, role_guid TEXT NOT NULL, eligible INTEGER NOT NULL",
-                   "assignment_id, scope, scope_key, managing_tenant_id, principal_id, principal_display_name,"
-                   " role_guid, eligible");
-  sql += "CREATE INDEX lighthouse_by_scope ON lighthouse_authorizations (scope_key, valid_from);\n";
+                   "assignment_id, scope, scope_key, scope_hash, managing_tenant_id, principal_id,"
+                   " principal_display_name, role_guid, eligible");
+  sql += "CREATE INDEX lighthouse_by_scope ON lighthouse_authorizations (scope_hash);\n";
   sql += FactTable("partners",
                    "partner_id TEXT NOT NULL, partner_name TEXT NOT NULL, level TEXT NOT NULL,"
                    " global_partner_id TEXT NOT NULL, state TEXT NOT NULL, partner_tenant_id TEXT NOT NULL",
