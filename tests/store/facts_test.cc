@@ -1,5 +1,7 @@
 // Facts in and out of the store: every kind round-trips with all its fields; the point and bulk reads
 // answer by half-open validity [from, to).
+#include "core/scope.h"
+#include "store/sqlite/fact_codec.h"
 #include "store_test_util.h"
 
 namespace openpal::testing {
@@ -246,6 +248,54 @@ TEST_F(FactsTest, SettingsAreWrittenOnceAndReadBack) {
   auto v = store_->GetSetting("dev-issuer-key");
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(**v, "first");
+}
+
+}  // namespace
+}  // namespace openpal::testing
+
+namespace openpal::testing {
+namespace {
+
+TEST_F(FactsTest, HostileTextIsStoredAsDataNotSql) {
+  Principal p = User(kTenant, "aaaaaaaa-0000-0000-0000-000000000009");
+  p.display_name = std::string("Robert'); DROP TABLE principals; --\0after NUL", 45) + " Zoë 日本";
+  p.sign_in_name = "\"quoted\"\n\t\\";
+  Import({{p, {Day(0), Timestamp::Max()}}});
+  auto back = store_->PrincipalAt(kTenant, p.object_id, Day(1));
+  ASSERT_TRUE(back.ok());
+  ASSERT_TRUE(back->has_value());
+  EXPECT_EQ((*back)->value.display_name, p.display_name) << "embedded NUL, quotes and UTF-8 survive";
+  EXPECT_EQ((*back)->value.sign_in_name, p.sign_in_name);
+  auto none = store_->PrincipalAt(kTenant, "' OR 1=1 --", Day(1));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto nothing = store_->AssignmentsOnScopes(kTenant, {"' OR 1=1 --", std::string(5000, '/'), ""}, {Day(0), Day(1)});
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_TRUE(nothing->empty());
+}
+
+TEST_F(FactsTest, ScopeKeysAreWhatScopeKeyComputes) {
+  for (const char* text : {"/", "/subscriptions/AbC/", "/subscriptions/a/resourceGroups/RG1",
+                           "/providers/Microsoft.Management/managementGroups/Finance",
+                           "/subscriptions/a/resourcegroups/rg/providers/Microsoft.Web/sites/S1/slots/Staging"}) {
+    auto scope = Scope::Parse(text);
+    ASSERT_TRUE(scope.ok()) << text;
+    EXPECT_EQ(sqlite::ScopeKeyOf(text), scope->key()) << text;
+  }
+}
+
+TEST_F(FactsTest, ReadsAreNotBlockedByARunningImportAndDoNotSeeIt) {
+  auto tx = store_->BeginImport();
+  ASSERT_TRUE(tx.ok());
+  ASSERT_TRUE((*tx)->Insert(User(kTenant, "aaaaaaaa-0000-0000-0000-000000000001"), {Day(0), Timestamp::Max()}).ok());
+  // Same thread, import still open: a reader answers at once from the last committed state.
+  auto during = store_->LoadFacts(FactKind::kPrincipal, kAllTime);
+  ASSERT_TRUE(during.ok()) << during.status().ToString();
+  EXPECT_TRUE(during->empty());
+  ASSERT_TRUE((*tx)->Commit().ok());
+  auto after = store_->LoadFacts(FactKind::kPrincipal, kAllTime);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->size(), 1u);
 }
 
 }  // namespace

@@ -28,9 +28,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
   }
   sqlite3_extended_result_codes(db, 1);
   std::unique_ptr<Connection> c(new Connection(db));
-  // busy_timeout first: switching to WAL itself needs a lock another process may hold.
+  // page_size: 8 KiB (effective only when the file is created) measured faster than 4 KiB for big imports.
+  // busy_timeout before WAL: switching to WAL itself needs a lock another process may hold.
   // synchronous=FULL: a commit is on disk (WAL fsynced) before COMMIT returns; the API promises that.
-  // cache_size: 64 MiB per connection keeps the index B-trees of a large import in memory.
+  // journal_size_limit: after a big import, the WAL is cut back to 64 MiB once checkpointed.
+  // cache_size: 64 MiB per connection for reads; an import raises its own (import_transaction.cc).
   Status s = c->Exec(
       "PRAGMA page_size=8192;"
       "PRAGMA busy_timeout=10000;"
@@ -38,6 +40,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
       "PRAGMA synchronous=FULL;"
       "PRAGMA foreign_keys=ON;"
       "PRAGMA temp_store=MEMORY;"
+      "PRAGMA journal_size_limit=67108864;"
       "PRAGMA cache_size=-65536;");
   if (!s.ok()) return s.WithContext(path);
   auto mode = c->QueryInt("SELECT journal_mode = 'wal' FROM pragma_journal_mode");
