@@ -38,20 +38,22 @@ TOKEN_GET="$("$PAL" token --db "$DB" --tenant $TENANT --object aa67f786-0552-423
 TOKEN_WRITE="$("$PAL" token --db "$DB" --tenant $TENANT --object bb67f786-0552-423e-8849-244ed12bf582)"
 LINK_PATH="/providers/Microsoft.ManagementPartner/partners/1234567?api-version=2018-02-01"
 
-start_pal() {  # $1 = name, extra args follow; echoes the port
+start_pal() {  # $1 = name, extra args follow; sets STARTED_PORT. Not run in $(...): PIDS must reach cleanup.
   local name="$1"; shift
   "$PAL" serve --db "$DB" --listen 127.0.0.1:0 --dev-issuer "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
   PIDS+=($!)
+  STARTED_PORT=""
   for _ in $(seq 100); do
-    local port
-    port="$(sed -n 's#.*listening on https\{0,1\}://127.0.0.1:\([0-9]*\).*#\1#p' "$WORK/$name.out")"
-    [ -n "$port" ] && { echo "$port"; return; }
+    STARTED_PORT="$(sed -n 's#.*listening on https\{0,1\}://127.0.0.1:\([0-9]*\).*#\1#p' "$WORK/$name.out")"
+    [ -n "$STARTED_PORT" ] && return
     sleep 0.1
   done
   echo "bench: pal serve ($name) did not start" >&2; cat "$WORK/$name.log" >&2; exit 1
 }
-HTTP_PORT="$(start_pal http)"
-HTTPS_PORT="$(start_pal https --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem")"
+start_pal http
+HTTP_PORT="$STARTED_PORT"
+start_pal https --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem"
+HTTPS_PORT="$STARTED_PORT"
 
 # Create the GET principal's link; its body, byte for byte, is what nginx serves.
 curl -sf -X PUT -H "Authorization: Bearer $TOKEN_GET" -H "Content-Length: 0" \
@@ -122,4 +124,4 @@ for s in nginx_http nginx_https get_http get_https putdel_http putdel_https; do
   base="${R[nginx_${s##*_}]%% *}"
   printf "%-22s %10.0f %9s %9s %9s\n" "$s" "$rps" "$p50" "$p99" "$(awk -v a="$rps" -v b="$base" 'BEGIN{printf "%.2f", a/b}')"
 done
-echo "(pal serve logged $(cat "$WORK"/http.log "$WORK"/https.log | wc -l) requests; raw wrk output was in $WORK/wrk.txt)"
+echo "(pal serve logged $(cat "$WORK"/http.log "$WORK"/https.log | wc -l) request lines)"
