@@ -130,6 +130,18 @@ int main(int argc, char** argv) {
     if (p.ok() && p->has_value()) ++hits;
   }
   double t_lookups = Seconds(t6);
+  // Link changes: each one is a durable commit (fsync of the WAL), so this is the API's write ceiling.
+  constexpr int kChanges = 500;
+  auto t7 = Clock::now();
+  for (int i = 0; i < kChanges; ++i) {
+    const auto& p = ps[i % 50];
+    auto r = store.ChangeLink(p.tenant_id, p.object_id, Timestamp{as_of.micros + i}, "bench", [](const LinkState& st) {
+      return st.current ? LinkDecision{LinkDecision::Action::kDelete, ""}
+                        : LinkDecision{LinkDecision::Action::kCreate, "1234567"};
+    });
+    if (!Check(r.status(), "change link")) return 1;
+  }
+  double t_changes = Seconds(t7);
   auto size = std::filesystem::file_size(path);
 
   std::printf("store_bench: %lld principals + %lld role assignments into %s\n", static_cast<long long>(principals),
@@ -148,6 +160,8 @@ int main(int argc, char** argv) {
   std::printf("  LoadFacts(assignments, one tenant)  %7.2f s  (%zu facts)\n", t_load_tenant, loaded->size());
   std::printf("  %d x (AssignmentsOnScopes + PrincipalAt)  %7.3f s  (%.1f us each, %zu hits)\n", kLookups, t_lookups,
               t_lookups * 1e6 / kLookups, hits);
+  std::printf("  %d x ChangeLink (durable commits)  %7.3f s  (%.2f ms each)\n", kChanges, t_changes,
+              t_changes * 1e3 / kChanges);
   std::printf("  database size        %7.1f MiB\n", size / 1048576.0);
   opened = Status::Error("done", "");
   if (temp) {
