@@ -1,5 +1,7 @@
 // Facts in and out of the store: every kind round-trips with all its fields; the point and bulk reads
 // answer by half-open validity [from, to).
+#include <random>
+
 #include "core/scope.h"
 #include "store/sqlite/fact_codec.h"
 #include "store_test_util.h"
@@ -296,6 +298,60 @@ TEST_F(FactsTest, ReadsAreNotBlockedByARunningImportAndDoNotSeeIt) {
   auto after = store_->LoadFacts(FactKind::kPrincipal, kAllTime);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->size(), 1u);
+}
+
+}  // namespace
+}  // namespace openpal::testing
+
+namespace openpal::testing {
+namespace {
+
+// Random facts, some closed, against random windows: LoadFacts returns exactly what Interval::overlaps
+// selects from a plain list, and PrincipalAt exactly what Interval::contains does.
+TEST_F(FactsTest, RandomHistoriesAgreeWithTheIntervalRules) {
+  std::mt19937 rng(7);
+  std::vector<AnyFact> model;
+  auto tx = store_->BeginImport();
+  ASSERT_TRUE(tx.ok());
+  for (int i = 0; i < 300; ++i) {
+    Principal p = User(i % 2 ? kTenant : kOther, "aaaaaaaa-0000-0000-0000-00000000000" + std::to_string(i % 7));
+    Interval valid{Day(static_cast<int>(rng() % 50)), Timestamp::Max()};
+    auto id = (*tx)->Insert(p, valid);
+    ASSERT_TRUE(id.ok());
+    if (rng() % 3) {
+      valid.to = Timestamp{valid.from.micros + static_cast<int64_t>(rng() % 20) * 43200000000LL};  // half-days
+      ASSERT_TRUE((*tx)->Close(FactKind::kPrincipal, *id, valid.to).ok());
+    }
+    model.push_back(AnyFact{*id, p, valid});
+  }
+  ASSERT_TRUE((*tx)->Commit().ok());
+  for (int q = 0; q < 200; ++q) {
+    Interval window{Day(static_cast<int>(rng() % 60) - 5), Day(static_cast<int>(rng() % 60) - 5)};
+    std::optional<TenantId> tenant;
+    if (q % 3 == 1) tenant = kTenant;
+    auto got = store_->LoadFacts(FactKind::kPrincipal, window, tenant);
+    ASSERT_TRUE(got.ok());
+    std::vector<int64_t> expected, actual;
+    for (const auto& f : model)
+      if (f.valid.overlaps(window) && (!tenant || FactTenant(f.value) == *tenant)) expected.push_back(f.id);
+    for (const auto& f : *got) actual.push_back(f.id);
+    ASSERT_EQ(actual, expected) << "window " << window.ToString();
+  }
+  for (int q = 0; q < 200; ++q) {
+    Timestamp t{Day(0).micros + static_cast<int64_t>(rng() % 120) * 43200000000LL};
+    std::string object = "aaaaaaaa-0000-0000-0000-00000000000" + std::to_string(q % 7);
+    auto got = store_->PrincipalAt(kTenant, object, t);
+    ASSERT_TRUE(got.ok());
+    bool any = false;
+    for (const auto& f : model) {
+      const auto& p = std::get<Principal>(f.value);
+      if (p.tenant_id == kTenant && p.object_id == object && f.valid.contains(t)) any = true;
+    }
+    EXPECT_EQ(got->has_value(), any);
+    if (got->has_value()) {
+      EXPECT_TRUE((*got)->valid.contains(t));
+    }
+  }
 }
 
 }  // namespace
