@@ -56,6 +56,7 @@ int Attribute(const AttributeArgs& args) {
   options.measure = args.measure == "billed" ? usage::Measure::kBilled : usage::Measure::kEffective;
   options.progress = !args.quiet && ::isatty(STDERR_FILENO);
   options.rejected_log = &std::cerr;
+  options.skip_cleanup = true;
   auto result = engine::RunAttribution(**index, *policy, options);
   if (!result.ok()) {
     std::cerr << "pal attribute: " << result.status().ToString() << "\n";
@@ -85,6 +86,8 @@ int Attribute(const AttributeArgs& args) {
     std::cerr << "attribute: " << result->report.size() << " report rows, " << result->unattributed.size()
               << " unattributed groups, " << result->distinct_scopes << " distinct scopes, " << seconds << " s\n";
   }
+  // The index is large and about to be reclaimed by the exit: freeing it object by object takes seconds.
+  (void)std::move(index).value().release();
   for (const auto& c : result->reconciliation)
     if (!c.balances()) return kExitFailure;  // cannot happen by construction; never hide it if it does
   return kExitOk;

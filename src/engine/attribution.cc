@@ -115,6 +115,7 @@ struct Attributor::Impl {
   const DirectoryIndex& index;
   RolePolicy policy;
   StringPool pool;
+  PathCache paths;
   StringMap<std::unique_ptr<ScopeProfile>> by_scope_key;
   // Raw ResourceId text -> its profile, or nullptr when the ID names no subscription (then the column decides).
   StringMap<ScopeProfile*> by_resource;
@@ -128,7 +129,9 @@ struct Attributor::Impl {
 
   Impl(const DirectoryIndex& i, RolePolicy p) : index(i), policy(std::move(p)) { empty_id = pool.Intern(""); }
 
-  ScopeProfile* ProfileFor(const Scope& scope) {
+  ScopeProfile* ProfileFor(const Scope& resource) {
+    // Resources without grants of their own share the profile of the nearest scope above them that has some.
+    Scope scope = EffectiveScope(index, resource);
     auto found = by_scope_key.find(scope.key());
     if (found != by_scope_key.end()) return found->second.get();
     auto profile = std::make_unique<ScopeProfile>();
@@ -141,7 +144,7 @@ struct Attributor::Impl {
         if (inserted) {
           auto entry = std::make_unique<TenantEntry>();
           entry->tenant = pool.Intern(placement.tenant);
-          entry->profile = BuildTenantProfile(FindPaths(index, scope, placement.tenant, policy));
+          entry->profile = BuildTenantProfile(FindPaths(index, scope, placement.tenant, policy, &paths));
           for (const auto& credit : entry->profile.partners) {
             CompiledPartner compiled{pool.Intern(credit.partner_id), &credit.qualifying, {}};
             for (const auto& [name, when] : credit.roles) compiled.roles.emplace_back(pool.Intern(name), &when);

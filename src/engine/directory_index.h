@@ -24,6 +24,14 @@ using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>
 
 // "tenant|object": the key of a principal, a group or a link holder.
 std::string PrincipalKey(std::string_view tenant, std::string_view object);
+// The same key from parts already lowercase (the index stores them so): no case folding on the hot path.
+inline std::string JoinKey(std::string_view lower_tenant, std::string_view lower_object) {
+  std::string key;
+  key.reserve(lower_tenant.size() + 1 + lower_object.size());
+  key.append(lower_tenant).push_back('|');
+  key.append(lower_object);
+  return key;
+}
 
 struct TimedPartnerLink {
   Interval valid;
@@ -90,6 +98,10 @@ class DirectoryIndex {
   const std::vector<GroupParent>* GroupParents(std::string_view tenant, std::string_view group_lower) const;
   // Assignments whose scope key is `scope_key`, or nullptr.
   const std::vector<AssignmentEntry>* AssignmentsAt(std::string_view scope_key) const;
+  // True when some role assignment or Lighthouse authorization is granted on exactly `scope_key`.
+  bool HasGrantsAt(std::string_view scope_key) const {
+    return assignments_.find(scope_key) != assignments_.end() || lighthouse_.find(scope_key) != lighthouse_.end();
+  }
   // Lighthouse authorizations (permanent and eligible) whose scope key is `scope_key`, or nullptr.
   const std::vector<LighthouseEntry>* LighthouseAt(std::string_view scope_key) const;
   // The links of a principal over time (any partner), or nullptr when it never had an active link.

@@ -92,12 +92,15 @@ std::vector<ChainScope> ScopeChain(const DirectoryIndex& index, const Scope& res
   return chain;
 }
 
-std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
-                                     const RolePolicy& policy) {
+namespace {
+
+// Paths from the grants on one scope, with every step computed (access is not yet narrowed to the chain's `when`).
+std::vector<CandidatePath> PathsOnScope(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
+                                        std::string_view tenant, const RolePolicy& policy) {
   std::vector<CandidatePath> paths;
-  auto add_principal = [&](CandidatePath base, std::string_view holder_tenant, std::string_view holder,
+  auto add_principal = [&](const CandidatePath& base, std::string_view holder_tenant, std::string_view holder,
                            const IntervalSet& access) {
-    std::string holder_key = PrincipalKey(holder_tenant, holder);
+    std::string holder_key = JoinKey(holder_tenant, holder);
     if (index.LinksOf(holder_key)) {
       CandidatePath path = base;
       path.principal = std::string(holder);
@@ -114,22 +117,21 @@ std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& r
       }
     }
   };
-  for (const ChainScope& scope : ScopeChain(index, resource, tenant)) {
-    if (const auto* assignments = index.AssignmentsAt(scope.key)) {
-      for (const auto& a : *assignments) {
-        // ForeignGroup members live in another tenant: they never resolve here (attribution.md).
-        if (a.tenant != tenant || a.principal_type == AssigneeType::kForeignGroup) continue;
-        CandidatePath base;
-        base.scope_text = a.scope_text;
-        base.tenant = a.tenant;
-        base.role_guid = a.role_guid;
-        base.role_name = index.RoleName(tenant, a.role_guid, a.role_name);
-        base.role_passes = policy.Passes(a.role_guid);
-        add_principal(std::move(base), a.tenant, a.principal, scope.when.intersected(a.valid));
-      }
+  if (const auto* assignments = index.AssignmentsAt(scope_key)) {
+    for (const auto& a : *assignments) {
+      // ForeignGroup members live in another tenant: they never resolve here (attribution.md).
+      if (a.tenant != tenant || a.principal_type == AssigneeType::kForeignGroup) continue;
+      CandidatePath base;
+      base.scope_text = a.scope_text;
+      base.tenant = a.tenant;
+      base.role_guid = a.role_guid;
+      base.role_name = index.RoleName(tenant, a.role_guid, a.role_name);
+      base.role_passes = policy.Passes(a.role_guid);
+      add_principal(base, a.tenant, a.principal, IntervalSet(a.valid));
     }
-    if (scope.management_group || scope.key == "/") continue;
-    if (const auto* authorizations = index.LighthouseAt(scope.key)) {
+  }
+  if (lighthouse_too) {
+    if (const auto* authorizations = index.LighthouseAt(scope_key)) {
       for (const auto& l : *authorizations) {
         if (l.eligible) continue;  // just-in-time authorizations are not access
         CandidatePath base;
@@ -139,12 +141,12 @@ std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& r
         base.role_guid = l.role_guid;
         base.role_name = index.RoleName(tenant, l.role_guid, "");
         base.role_passes = policy.Passes(l.role_guid);
-        add_principal(std::move(base), l.managing_tenant, l.principal, IntervalSet(l.valid));
+        add_principal(base, l.managing_tenant, l.principal, IntervalSet(l.valid));
       }
     }
   }
   for (CandidatePath& path : paths) {
-    std::string key = PrincipalKey(path.tenant, path.principal);
+    std::string key = JoinKey(path.tenant, path.principal);
     const auto* links = index.LinksOf(key);
     IntervalSet any_link;
     std::map<std::string, IntervalSet> by_partner;
@@ -164,6 +166,61 @@ std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& r
     }
   }
   return paths;
+}
+
+// Narrows every step of a path to `when` (a management group's time on the chain): each step is an intersection
+// with access, so narrowing access narrows them all alike.
+void Narrow(CandidatePath& path, const IntervalSet& when) {
+  path.access = path.access.intersected(when);
+  path.linked = path.linked.intersected(when);
+  path.enabled = path.enabled.intersected(when);
+  for (auto& w : path.partners) {
+    w.linked = w.linked.intersected(when);
+    w.valid = w.valid.intersected(when);
+  }
+}
+
+}  // namespace
+
+const std::vector<CandidatePath>& PathCache::On(const DirectoryIndex& index, const std::string& scope_key,
+                                                bool lighthouse_too, std::string_view tenant, const RolePolicy& policy) {
+  std::string key(tenant);
+  key.push_back('|');
+  key += scope_key;
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+  return cache_.emplace(std::move(key), PathsOnScope(index, scope_key, lighthouse_too, tenant, policy)).first->second;
+}
+
+std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
+                                     const RolePolicy& policy, PathCache* cache) {
+  std::vector<CandidatePath> paths;
+  const IntervalSet& always = Always();
+  for (const ChainScope& scope : ScopeChain(index, resource, tenant)) {
+    bool lighthouse_too = !scope.management_group && scope.key != "/";
+    std::vector<CandidatePath> local;
+    const std::vector<CandidatePath>* on_scope;
+    if (cache) {
+      on_scope = &cache->On(index, scope.key, lighthouse_too, tenant, policy);
+    } else {
+      local = PathsOnScope(index, scope.key, lighthouse_too, tenant, policy);
+      on_scope = &local;
+    }
+    for (const CandidatePath& path : *on_scope) {
+      paths.push_back(path);
+      if (!(scope.when == always)) Narrow(paths.back(), scope.when);
+    }
+  }
+  return paths;
+}
+
+Scope EffectiveScope(const DirectoryIndex& index, const Scope& resource) {
+  if (resource.kind() == ScopeKind::kSubscription) return resource;
+  if (index.HasGrantsAt(resource.key())) return resource;
+  for (const Scope& ancestor : resource.LexicalAncestors()) {
+    if (ancestor.kind() == ScopeKind::kSubscription || index.HasGrantsAt(ancestor.key())) return ancestor;
+  }
+  return resource;
 }
 
 TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths) {
