@@ -2,7 +2,10 @@
 #include "api/server.h"
 
 #include <chrono>
+#include <arpa/inet.h>
 #include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <thread>
 #include <unistd.h>
@@ -16,6 +19,7 @@ namespace openpal::api {
 namespace {
 
 constexpr const char* kJson = "application/json; charset=utf-8";
+void EnlargeListenBacklog(int port);  // below, with Run()
 constexpr size_t kMaxCorrelationIdLength = 128;
 
 // When the current request's handling started, set before the body is read (pre-routing) and read by the logger,
@@ -185,8 +189,32 @@ Status ApiServer::Bind() {
                            "--listen");
     port_ = options_.port;
   }
+  EnlargeListenBacklog(port_);
   return Status::Ok();
 }
+
+namespace {
+
+// cpp-httplib (as packaged, compiled with CPPHTTPLIB_LISTEN_BACKLOG 5) listens with a backlog of 5: a burst of new
+// connections (64 clients starting at once) overflows it, and the dropped SYNs are retried after a second.
+// Linux lets listen() be called again on a listening socket to enlarge the backlog; the library does not expose the
+// socket, so find it: the listening socket bound to our port.
+void EnlargeListenBacklog(int port) {
+  for (int fd = 3; fd < 4096; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
+    int bound = addr.ss_family == AF_INET    ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                : addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                             : -1;
+    if (bound == port) ::listen(fd, 1024);
+  }
+}
+
+}  // namespace
 
 Status ApiServer::Run() {
   if (!server_->listen_after_bind()) return Status::Error("ServeFailed", "the server stopped with an error");
