@@ -62,7 +62,14 @@ uint64_t JsonFile::LineOf(const char* at) const {
   const char* begin = text_.data();
   const char* end = begin + text_.size();
   if (at == nullptr || at < begin || at > end) return 0;
-  return 1 + static_cast<uint64_t>(std::count(begin, at, '\n'));
+  // Entries are located in file order, so counting resumes from the last answer: linear over the whole file.
+  if (at < line_cache_at_ || line_cache_at_ == nullptr) {
+    line_cache_at_ = begin;
+    line_cache_line_ = 1;
+  }
+  line_cache_line_ += static_cast<uint64_t>(std::count(line_cache_at_, at, '\n'));
+  line_cache_at_ = at;
+  return line_cache_line_;
 }
 
 Status JsonFile::Error(std::string code, std::string message, const char* at, std::string_view path) const {

@@ -47,6 +47,8 @@ class JsonFile {
   const char* LocateUnreadableText(simdjson::error_code error) const;
 
   bool doc_ready_ = false;
+  mutable const char* line_cache_at_ = nullptr;  // LineOf's last position and its line
+  mutable uint64_t line_cache_line_ = 1;
   std::string name_;
   simdjson::padded_string text_;
   simdjson::ondemand::parser parser_;
