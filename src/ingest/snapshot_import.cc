@@ -65,9 +65,8 @@ Result<ObservationTimes> Importer::Observe(const TenantId& tenant, FactKind kind
   if (!previous.ok()) return previous.status();
   ObservationTimes obs{snap_.as_of, *previous, std::nullopt};
   if (obs.first()) obs.assume_since = snap_.assume_since;
-  // A repeat of the same snapshot sees itself as the previous observation: use the one before, which is
-  // unknowable here, so treat "previous == asOf" as "no newer information" (own times then never count,
-  // and nothing changes anyway unless the content differs, which the same-asOf rule refuses).
+  // A repeat at the same asOf sees itself as the previous observation, so own timestamps never count then;
+  // that is harmless because such a snapshot may not change anything (checked at the end of Run()).
   if (Status s = tx_.RecordObservation(tenant, kind, snap_.as_of); !s.ok()) return s;
   return obs;
 }
