@@ -27,6 +27,11 @@ const std::map<std::string, int, std::less<>>& StatusByCode() {
       {"PartnerIdAlreadyLinked", 409},
       {"RequestEntityTooLarge", 413},
       {"InternalServerError", 500},
+      // The /openpal/v1 surfaces (docs/openpal-api.md).
+      {"AuthorizationFailed", 403},
+      {"PartnerNotFound", 404},
+      {"InvalidQueryParameter", 400},
+      {"RunNotFound", 404},
   };
   return table;
 }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/arm_errors.h"
+#include "api/caller.h"
 #include "core/guid.h"
 
 namespace openpal::api {
@@ -137,18 +138,7 @@ ApiResponse ManagementPartnerApi::Handle(const ApiRequest& request) const {
 }
 
 Result<VerifiedToken> ManagementPartnerApi::Authenticate(const ApiRequest& request, Timestamp now) const {
-  if (!request.authorization) return MissingAuthorization();
-  std::string_view header = *request.authorization;
-  while (!header.empty() && (header.front() == ' ' || header.front() == '\t')) header.remove_prefix(1);
-  while (!header.empty() && (header.back() == ' ' || header.back() == '\t')) header.remove_suffix(1);
-  if (header.empty()) return MissingAuthorization();
-  constexpr std::string_view kScheme = "bearer ";
-  if (header.size() <= kScheme.size() || !EqualsIgnoreCase(header.substr(0, kScheme.size()), kScheme))
-    return MalformedAuthorization();
-  std::string_view token = header.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  if (token.empty() || token.find_first_of(" \t,") != std::string_view::npos) return MalformedAuthorization();
-  return verifier_.Verify(token, now);
+  return AuthenticateBearer(verifier_, request.authorization, now);
 }
 
 Status ManagementPartnerApi::CheckPrincipal(const VerifiedToken& caller, Timestamp now) const {

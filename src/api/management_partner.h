@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/jwt.h"
+#include "api/surface.h"
 #include "api/ttl_cache.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -18,27 +19,8 @@ namespace openpal::api {
 
 inline constexpr const char* kApiVersion = "2018-02-01";
 
-// What the API needs of an HTTP request.
-struct ApiRequest {
-  std::string method;                        // upper case, as sent
-  std::string path;                          // decoded path, no query
-  std::optional<std::string> api_version;    // the api-version query parameter, if present
-  std::optional<std::string> authorization;  // the Authorization header, if present
-  std::string body;
-  std::string request_id;                    // the x-ms-request-id this response will carry
-};
-
-// What goes back; `status` 200 with an empty body means "no content" (DELETE).
-struct ApiResponse {
-  int status = 200;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (WWW-Authenticate, Allow)
-  std::string log_detail;  // for the request log only (internal errors), never sent
-  std::string caller;      // "tid/oid" once the token is verified, for the log
-};
-
 // The routes of the API. Thread-safe: all state is in the store, which serializes each principal's changes.
-class ManagementPartnerApi {
+class ManagementPartnerApi : public Surface {
  public:
   // `directory_ttl`: how long a principal's verdict and a partner row read from the store are reused (0 = never).
   // Only imports change them; a short TTL bounds how stale they can be. Link state is always read fresh.
@@ -48,7 +30,9 @@ class ManagementPartnerApi {
 
   // Answers one request, running the checks in link-api.md's order: token, route, api-version, body, principal,
   // partner ID, link state. Link changes are durable in the store before this returns.
-  ApiResponse Handle(const ApiRequest& request) const;
+  ApiResponse Handle(const ApiRequest& request) const override;
+  // The ARM surface answers every path no other surface claims (unknown paths get its 404 bodies).
+  bool Claims(std::string_view) const override { return true; }
 
  private:
   Result<VerifiedToken> Authenticate(const ApiRequest& request, Timestamp now) const;

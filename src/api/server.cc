@@ -14,6 +14,7 @@
 
 #include "api/arm_errors.h"
 #include "core/guid.h"
+#include "core/time.h"
 
 namespace openpal::api {
 namespace {
@@ -79,8 +80,10 @@ void WriteLogLine(FILE* log, const httplib::Request& req, const httplib::Respons
 
 }  // namespace
 
-Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& options, const ManagementPartnerApi& api) {
-  std::unique_ptr<ApiServer> server(new ApiServer(options, api));
+Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& options,
+                                                     std::vector<const Surface*> surfaces) {
+  if (surfaces.empty()) return Status::Error("BadArgument", "a server needs at least one surface");
+  std::unique_ptr<ApiServer> server(new ApiServer(options, std::move(surfaces)));
   if (options.tls_cert.empty() != options.tls_key.empty())
     return Status::Error("BadArgument", "--tls-cert and --tls-key go together", "--tls-cert");
   if (!options.tls_cert.empty()) {
@@ -97,7 +100,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& option
   return server;
 }
 
-ApiServer::ApiServer(const ServerOptions& options, const ManagementPartnerApi& api) : options_(options), api_(api) {}
+ApiServer::ApiServer(const ServerOptions& options, std::vector<const Surface*> surfaces)
+    : options_(options), surfaces_(std::move(surfaces)) {}
 ApiServer::~ApiServer() = default;
 
 void ApiServer::Install() {
@@ -132,13 +136,25 @@ void ApiServer::Install() {
     if (req.has_header("Authorization")) request.authorization = req.get_header_value("Authorization");
     request.body = req.body;
     request.request_id = res.get_header_value("x-ms-request-id");
-    ApiResponse response = api_.Handle(request);
+    for (const auto& [key, value] : req.params) request.query.emplace_back(key, value);
+    for (const auto& [name, value] : req.headers) request.headers.emplace_back(name, value);
+    const Surface* surface = surfaces_.back();
+    for (const Surface* candidate : surfaces_) {
+      if (candidate->Claims(request.path)) {
+        surface = candidate;
+        break;
+      }
+    }
+    ApiResponse response = surface->Handle(request);
     res.status = response.status;
-    for (auto& [name, value] : response.headers) res.set_header(name, value);
+    for (auto& [name, value] : response.headers) {
+      if (EqualsIgnoreCase(name, "Cache-Control")) res.headers.erase("Cache-Control");
+      res.set_header(name, value);
+    }
     if (response.body.empty()) {
-      res.set_header("Content-Type", kJson);  // DELETE: 200, no body, still JSON-typed as the spec asks
+      res.set_header("Content-Type", response.content_type);  // DELETE: 200, no body, still typed as the spec asks
     } else {
-      res.set_content(std::move(response.body), kJson);
+      res.set_content(std::move(response.body), response.content_type);
     }
     log_caller = std::move(response.caller);
     log_detail = std::move(response.log_detail);

@@ -7,7 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "api/management_partner.h"
+#include <vector>
+
+#include "api/surface.h"
 #include "core/status.h"
 
 namespace httplib {
@@ -29,8 +31,9 @@ struct ServerOptions {
 
 class ApiServer {
  public:
-  // A server for `api` (which must outlive it). Fails if the TLS files cannot be loaded.
-  static Result<std::unique_ptr<ApiServer>> Create(const ServerOptions& options, const ManagementPartnerApi& api);
+  // A server for `surfaces` (which must outlive it), asked in order which one claims a request's path; the last
+  // should claim everything (the ARM surface). Fails if the TLS files cannot be loaded.
+  static Result<std::unique_ptr<ApiServer>> Create(const ServerOptions& options, std::vector<const Surface*> surfaces);
   ~ApiServer();
 
   // Binds the listening socket; after this, port() is the real port.
@@ -48,11 +51,11 @@ class ApiServer {
   Status RunUntilSignal();
 
  private:
-  ApiServer(const ServerOptions& options, const ManagementPartnerApi& api);  // out of line: httplib is incomplete here
+  ApiServer(const ServerOptions& options, std::vector<const Surface*> surfaces);  // out of line: httplib is incomplete here
   void Install();
 
   ServerOptions options_;
-  const ManagementPartnerApi& api_;
+  std::vector<const Surface*> surfaces_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   bool tls_ = false;

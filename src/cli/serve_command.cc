@@ -1,5 +1,6 @@
 // `pal serve`: the ARM Microsoft.ManagementPartner API (link-api.md) over HTTP or HTTPS, until SIGTERM/SIGINT.
 #include <csignal>
+#include <optional>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include "api/dev_issuer.h"
 #include "api/jwt.h"
 #include "api/management_partner.h"
+#include "api/openpal_surfaces.h"
 #include "api/server.h"
 #include "cli/command.h"
 #include "store/store.h"
@@ -55,12 +57,14 @@ int Serve(const std::string& db_flag, const std::string& listen, const std::stri
     }
   }
   std::string db_path = ResolveDbPath(db_flag);
+  std::optional<api::DevIssuer> issuer;
   if (dev_issuer) {
-    auto issuer = api::DevIssuer::LoadOrCreate(api::DevIssuer::KeyPathFor(db_path));
-    if (!issuer.ok()) {
-      std::cerr << "pal serve: --dev-issuer: " << issuer.status().ToString() << "\n";
+    auto loaded = api::DevIssuer::LoadOrCreate(api::DevIssuer::KeyPathFor(db_path));
+    if (!loaded.ok()) {
+      std::cerr << "pal serve: --dev-issuer: " << loaded.status().ToString() << "\n";
       return kExitFailure;
     }
+    issuer.emplace(std::move(*loaded));
     if (Status s = issuer->TrustIn(verifier); !s.ok()) {
       std::cerr << "pal serve: --dev-issuer: " << s.ToString() << "\n";
       return kExitFailure;
@@ -77,7 +81,12 @@ int Serve(const std::string& db_flag, const std::string& listen, const std::stri
     return kExitFailure;
   }
   api::ManagementPartnerApi api(**store, verifier);
-  auto server = api::ApiServer::Create(options, api);
+  api::SurfaceContext context{**store, verifier, issuer ? &*issuer : nullptr, db_path};
+  // Asked in this order; the ARM surface last, as it answers every path the others do not claim.
+  auto reports = api::MakeReportsSurface(context);
+  auto directory = api::MakeDirectorySurface(context);
+  auto portal = api::MakePortalSurface(context);
+  auto server = api::ApiServer::Create(options, {reports.get(), directory.get(), portal.get(), &api});
   if (!server.ok()) {
     std::cerr << "pal serve: " << server.status().ToString() << "\n";
     return kExitFailure;
