@@ -7,6 +7,7 @@
 
 #include "core/guid.h"
 #include "core/scope.h"
+#include "engine/flat_map.h"
 
 namespace openpal::engine {
 namespace {
@@ -53,13 +54,11 @@ std::string MonthText(int yyyymm) {
 struct ReportKey {
   int partner, tenant, subscription, month, currency, admin;
   friend bool operator==(const ReportKey&, const ReportKey&) = default;
-};
-struct ReportKeyHash {
-  size_t operator()(const ReportKey& k) const {
+  uint64_t Hash() const {
     uint64_t h = 1469598103934665603ULL;
-    for (int v : {k.partner, k.tenant, k.subscription, k.month, k.currency, k.admin})
+    for (int v : {partner, tenant, subscription, month, currency, admin})
       h = (h ^ static_cast<uint64_t>(static_cast<uint32_t>(v))) * 1099511628211ULL;
-    return static_cast<size_t>(h);
+    return h ^ (h >> 31);
   }
 };
 struct ReportCell {
@@ -70,11 +69,11 @@ struct ReportCell {
 struct MissKey {
   int subscription, month, currency, reason;
   friend bool operator==(const MissKey&, const MissKey&) = default;
-};
-struct MissKeyHash {
-  size_t operator()(const MissKey& k) const {
-    return static_cast<size_t>(((static_cast<uint64_t>(k.subscription) * 1000003ULL + k.month) * 1000003ULL +
-                                k.currency) * 31 + k.reason);
+  uint64_t Hash() const {
+    uint64_t h = ((static_cast<uint64_t>(subscription) * 1000003ULL + static_cast<uint64_t>(month)) * 1000003ULL +
+                  static_cast<uint64_t>(currency)) * 31 + static_cast<uint64_t>(reason);
+    h *= 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
   }
 };
 
@@ -118,12 +117,33 @@ struct Attributor::Impl {
   PathCache paths;
   StringMap<std::unique_ptr<ScopeProfile>> by_scope_key;
   // Raw ResourceId text -> its profile, or nullptr when the ID names no subscription (then the column decides).
-  StringMap<ScopeProfile*> by_resource;
-  StringMap<ScopeProfile*> by_subscription_column;
+  FlatStringMap<ScopeProfile*> by_resource;
+  FlatStringMap<ScopeProfile*> by_subscription_column;
   ScopeProfile no_scope;
-  std::unordered_map<ReportKey, ReportCell, ReportKeyHash> report;
-  std::unordered_map<MissKey, ReportCell, MissKeyHash> misses;
-  std::map<int, CurrencyReconciliation> totals;  // by currency pool id
+  FlatCellMap<ReportKey, ReportCell> report;
+  FlatCellMap<MissKey, ReportCell> misses;
+  std::vector<std::pair<std::string, int>> currencies;  // few: a linear scan beats hashing
+  std::vector<CurrencyReconciliation> totals;            // by pool id of the currency, via currency_slot
+  std::vector<int> currency_slot;                        // pool id -> index in totals (-1 none)
+
+  // The pool id of a currency, by a scan of the few seen so far.
+  int CurrencyId(std::string_view text) {
+    for (const auto& [name, id] : currencies)
+      if (name == text) return id;
+    int id = pool.Intern(text);
+    currencies.emplace_back(std::string(text), id);
+    return id;
+  }
+  CurrencyReconciliation& Totals(int currency) {
+    if (static_cast<size_t>(currency) >= currency_slot.size()) currency_slot.resize(static_cast<size_t>(currency) + 1, -1);
+    int& slot = currency_slot[static_cast<size_t>(currency)];
+    if (slot < 0) {
+      slot = static_cast<int>(totals.size());
+      totals.emplace_back();
+      totals.back().currency = pool.Get(currency);
+    }
+    return totals[static_cast<size_t>(slot)];
+  }
   uint64_t rows_read = 0, rejected_without_cost = 0;
   int empty_id;
 
@@ -161,30 +181,28 @@ struct Attributor::Impl {
   }
 
   ScopeProfile* FromSubscriptionColumn(std::string_view column) {
-    auto found = by_subscription_column.find(column);
-    if (found != by_subscription_column.end()) return found->second;
+    if (const auto* found = by_subscription_column.Find(column)) return *found;
     ScopeProfile* profile = &no_scope;
     if (IsGuid(column)) {
       profile = ProfileFor(Scope::ForSubscription(*NormalizeGuid(column)));
     } else if (auto parsed = Scope::Parse(column); parsed.ok() && parsed->subscription_id()) {
       profile = ProfileFor(Scope::ForSubscription(*parsed->subscription_id()));
     }
-    by_subscription_column.emplace(std::string(column), profile);
+    by_subscription_column.Insert(column, profile);
     return profile;
   }
 
   ScopeProfile* Resolve(const usage::UsageRow& row) {
-    auto found = by_resource.find(row.resource_id);
     ScopeProfile* profile;
-    if (found != by_resource.end()) {
-      profile = found->second;
+    if (const auto* found = by_resource.Find(row.resource_id)) {
+      profile = *found;
     } else {
       profile = nullptr;
       if (!row.resource_id.empty()) {
         auto parsed = Scope::Parse(row.resource_id);
         if (parsed.ok() && parsed->subscription_id()) profile = ProfileFor(*parsed);
       }
-      by_resource.emplace(std::string(row.resource_id), profile);
+      by_resource.Insert(row.resource_id, profile);
     }
     // When the ResourceId names a subscription, the subscription column is ignored (attribution.md).
     return profile ? profile : FromSubscriptionColumn(row.subscription);
@@ -198,7 +216,7 @@ struct Attributor::Impl {
 
   std::optional<Reason> Process(const usage::UsageRow& row, bool record) {
     ScopeProfile* profile = Resolve(row);
-    int currency = pool.Intern(row.currency);
+    int currency = CurrencyId(row.currency);
     int month = MonthOf(row.start);
     std::optional<Reason> reason;
     const TenantEntry* tenant = nullptr;
@@ -232,13 +250,13 @@ struct Attributor::Impl {
         ++cell.rows;
         cell.total += row.amount;
         cell.attributed += credit;
-        totals[currency].attributed += credit;
+        Totals(currency).attributed += credit;
       }
       if (!credited) reason = ReasonFor(tenant->profile, row.start, row.end);
     }
     if (!record) return reason;
     ++rows_read;
-    CurrencyReconciliation& total = totals[currency];
+    CurrencyReconciliation& total = Totals(currency);
     total.read += row.amount;
     if (reason) {
       ++total.rows_not_credited;
@@ -269,10 +287,73 @@ void Attributor::AddRejected(const usage::RejectedRow& row) {
     ++impl_->rejected_without_cost;
     return;
   }
-  auto& total = impl_->totals[impl_->pool.Intern(row.currency)];
+  auto& total = impl_->Totals(impl_->CurrencyId(row.currency));
   ++total.rows_rejected;
   total.read += row.amount;
   total.rejected += row.amount;
+}
+
+namespace {
+
+void SortResult(AttributionResult& result) {
+  std::sort(result.report.begin(), result.report.end(), [](const ReportRow& a, const ReportRow& b) {
+    return std::tie(a.partner_id, a.customer_tenant_id, a.subscription_id, a.month, a.currency, a.admin_type) <
+           std::tie(b.partner_id, b.customer_tenant_id, b.subscription_id, b.month, b.currency, b.admin_type);
+  });
+  std::sort(result.unattributed.begin(), result.unattributed.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.subscription_id, a.month, a.currency, a.reason) <
+           std::tie(b.subscription_id, b.month, b.currency, b.reason);
+  });
+  std::sort(result.reconciliation.begin(), result.reconciliation.end(),
+            [](const auto& a, const auto& b) { return a.currency < b.currency; });
+}
+
+}  // namespace
+
+AttributionResult MergeResults(std::vector<AttributionResult> parts) {
+  if (parts.size() == 1) return std::move(parts[0]);
+  AttributionResult merged;
+  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>, ReportRow> report;
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, UnattributedRow> misses;
+  std::map<std::string, CurrencyReconciliation> totals;
+  for (auto& part : parts) {
+    merged.rows_read += part.rows_read;
+    merged.rows_rejected_without_cost += part.rows_rejected_without_cost;
+    merged.distinct_scopes = std::max(merged.distinct_scopes, part.distinct_scopes);
+    for (auto& r : part.report) {
+      auto key = std::make_tuple(r.partner_id, r.customer_tenant_id, r.subscription_id, r.month, r.currency, r.admin_type);
+      auto [it, inserted] = report.emplace(key, r);
+      if (!inserted) {
+        it->second.usage_rows += r.usage_rows;
+        it->second.total_cost += r.total_cost;
+        it->second.attributed_cost += r.attributed_cost;
+      }
+    }
+    for (auto& u : part.unattributed) {
+      auto [it, inserted] = misses.emplace(std::make_tuple(u.subscription_id, u.month, u.currency, u.reason), u);
+      if (!inserted) {
+        it->second.usage_rows += u.usage_rows;
+        it->second.total_cost += u.total_cost;
+      }
+    }
+    for (auto& c : part.reconciliation) {
+      auto& t = totals[c.currency];
+      t.currency = c.currency;
+      t.rows_credited += c.rows_credited;
+      t.rows_not_credited += c.rows_not_credited;
+      t.rows_rejected += c.rows_rejected;
+      t.read += c.read;
+      t.credited += c.credited;
+      t.not_credited += c.not_credited;
+      t.rejected += c.rejected;
+      t.attributed += c.attributed;
+    }
+  }
+  for (auto& [k, r] : report) merged.report.push_back(std::move(r));
+  for (auto& [k, u] : misses) merged.unattributed.push_back(std::move(u));
+  for (auto& [k, c] : totals) merged.reconciliation.push_back(std::move(c));
+  SortResult(merged);
+  return merged;
 }
 
 AttributionResult Attributor::Finish() const {
@@ -281,7 +362,7 @@ AttributionResult Attributor::Finish() const {
   result.rows_read = m.rows_read;
   result.rows_rejected_without_cost = m.rejected_without_cost;
   result.distinct_scopes = m.by_scope_key.size();
-  for (const auto& [key, cell] : m.report) {
+  for (const auto& [key, cell] : m.report.cells()) {
     ReportRow row;
     row.partner_id = m.pool.Get(key.partner);
     const PartnerInfo* partner = m.index.Partner(row.partner_id);
@@ -296,26 +377,13 @@ AttributionResult Attributor::Finish() const {
     row.attributed_cost = cell.attributed;
     result.report.push_back(std::move(row));
   }
-  std::sort(result.report.begin(), result.report.end(), [](const ReportRow& a, const ReportRow& b) {
-    return std::tie(a.partner_id, a.customer_tenant_id, a.subscription_id, a.month, a.currency, a.admin_type) <
-           std::tie(b.partner_id, b.customer_tenant_id, b.subscription_id, b.month, b.currency, b.admin_type);
-  });
-  for (const auto& [key, cell] : m.misses) {
+  for (const auto& [key, cell] : m.misses.cells()) {
     UnattributedRow row{m.pool.Get(key.subscription), MonthText(key.month), m.pool.Get(key.currency),
                         ReasonCode(static_cast<Reason>(key.reason)), cell.rows, cell.total};
     result.unattributed.push_back(std::move(row));
   }
-  std::sort(result.unattributed.begin(), result.unattributed.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.subscription_id, a.month, a.currency, a.reason) <
-           std::tie(b.subscription_id, b.month, b.currency, b.reason);
-  });
-  for (const auto& [currency, total] : m.totals) {
-    CurrencyReconciliation r = total;
-    r.currency = m.pool.Get(currency);
-    result.reconciliation.push_back(std::move(r));
-  }
-  std::sort(result.reconciliation.begin(), result.reconciliation.end(),
-            [](const auto& a, const auto& b) { return a.currency < b.currency; });
+  for (const auto& total : m.totals) result.reconciliation.push_back(total);
+  SortResult(result);
   return result;
 }
 

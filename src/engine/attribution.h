@@ -70,6 +70,10 @@ class Attributor {
   std::unique_ptr<Impl> impl_;
 };
 
+// One result from several partial ones (parts of the usage credited separately): groups with the same key are
+// summed, then everything is sorted as Finish() sorts it. Crediting is per row, so this equals one pass over all.
+AttributionResult MergeResults(std::vector<AttributionResult> parts);
+
 // The first failing reason for a period of a tenant profile with no credit (attribution.md, "Reasons").
 Reason ReasonFor(const TenantProfile& profile, Timestamp start, Timestamp end);
 

@@ -1,9 +1,16 @@
-// The attribute loop: one reader at a time, rows handed to the Attributor, a progress line twice a second.
+// The attribute loop: files in order; a large plain file is split at a line break near its middle and its halves are
+// credited at once on two threads (each with its own Attributor, merged at the end). The split is kept only when the
+// first half ends exactly at a record boundary (not inside a quoted field); otherwise the file is read again whole.
 #include "engine/run.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <iostream>
+#include <cstring>
+#include <thread>
 
 namespace openpal::engine {
 namespace {
@@ -33,6 +40,65 @@ class Progress {
   std::chrono::steady_clock::time_point last_ = start_;
 };
 
+struct Rejection {
+  std::string file;
+  uint64_t line;
+  std::string why;
+};
+
+// One reader's rows into one Attributor; rejected rows kept (up to `cap`) with their line shifted by `line_offset`.
+struct Part {
+  std::unique_ptr<Attributor> attributor;
+  std::vector<Rejection> rejections;
+  uint64_t rejected_total = 0;
+  Status status;
+};
+
+void ReadInto(usage::UsageReader& reader, Part& part, uint64_t line_offset, size_t cap, std::atomic<uint64_t>& rows,
+              const std::function<void(uint64_t)>& tick) {
+  usage::UsageRow row;
+  usage::RejectedRow rejected;
+  uint64_t local = 0;
+  for (;;) {
+    auto outcome = reader.Read(row, rejected);
+    if (!outcome.ok()) {
+      part.status = outcome.status();
+      return;
+    }
+    if (*outcome == usage::UsageReader::Outcome::kEnd) break;
+    if (*outcome == usage::UsageReader::Outcome::kRow) {
+      part.attributor->AddRow(row);
+    } else {
+      part.attributor->AddRejected(rejected);
+      ++part.rejected_total;
+      if (part.rejections.size() < cap)
+        part.rejections.push_back(Rejection{reader.path(), rejected.line + line_offset, rejected.why});
+    }
+    if ((++local & 0xFFFF) == 0) {
+      rows.fetch_add(0x10000, std::memory_order_relaxed);
+      if (tick) tick(reader.ConsumedBytes());
+    }
+  }
+  rows.fetch_add(local & 0xFFFF, std::memory_order_relaxed);
+}
+
+// The offset just after the first line break at or after `from`, or 0 when there is none before `end`.
+uint64_t LineBreakAfter(const std::string& path, uint64_t from, uint64_t end) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  std::vector<char> buffer(1 << 16);
+  uint64_t at = from, found = 0;
+  while (at < end && !found) {
+    ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(at));
+    if (n <= 0) break;
+    if (const void* p = std::memchr(buffer.data(), '\n', static_cast<size_t>(n)))
+      found = at + static_cast<uint64_t>(static_cast<const char*>(p) - buffer.data()) + 1;
+    at += static_cast<uint64_t>(n);
+  }
+  ::close(fd);
+  return found < end ? found : 0;
+}
+
 }  // namespace
 
 Result<AttributionResult> RunAttribution(const DirectoryIndex& index, const RolePolicy& policy,
@@ -45,41 +111,82 @@ Result<AttributionResult> RunAttribution(const DirectoryIndex& index, const Role
     if (!reader.ok()) return reader.status();
     total_bytes += (*reader)->FileSize();
   }
-  auto owned = std::make_unique<Attributor>(index, policy);
-  Attributor& attributor = *owned;
   Progress progress(options.progress, total_bytes);
-  uint64_t rows = 0, done_bytes = 0, rejected_listed = 0, rejected_total = 0;
-  usage::UsageRow row;
-  usage::RejectedRow rejected;
+  std::atomic<uint64_t> rows{0};
+  uint64_t done_bytes = 0;
+  std::vector<AttributionResult> results;
+  Part main;
+  main.attributor = std::make_unique<Attributor>(index, policy);
+  std::vector<Rejection> rejections;
+  uint64_t rejected_total = 0;
+  auto keep_rejections = [&](Part& part) {
+    for (auto& r : part.rejections)
+      if (rejections.size() < options.max_rejected_lines) rejections.push_back(std::move(r));
+    rejected_total += part.rejected_total;
+    part.rejections.clear();
+    part.rejected_total = 0;
+  };
   for (const auto& file : options.files) {
     auto opened = usage::UsageReader::Open(file, options.measure);
     if (!opened.ok()) return opened.status();
     auto reader = std::move(opened).value();
-    for (;;) {
-      auto outcome = reader->Read(row, rejected);
-      if (!outcome.ok()) return outcome.status();
-      if (*outcome == usage::UsageReader::Outcome::kEnd) break;
-      if (*outcome == usage::UsageReader::Outcome::kRow) {
-        attributor.AddRow(row);
-      } else {
-        attributor.AddRejected(rejected);
-        ++rejected_total;
-        if (options.rejected_log && rejected_listed < options.max_rejected_lines) {
-          ++rejected_listed;
-          *options.rejected_log << "rejected: " << reader->path() << ":" << rejected.line << ": " << rejected.why
-                                << '\n';
+    uint64_t size = reader->FileSize();
+    bool split = false;
+    if (options.threads > 1 && !reader->compressed() && size >= options.split_bytes) {
+      uint64_t boundary = LineBreakAfter(file, reader->header_end() + (size - reader->header_end()) / 2, size);
+      if (boundary > reader->header_end()) {
+        auto first = usage::UsageReader::OpenRange(file, options.measure, reader->header_end(), boundary);
+        auto second = usage::UsageReader::OpenRange(file, options.measure, boundary, size);
+        if (!first.ok()) return first.status();
+        if (!second.ok()) return second.status();
+        Part a, b;
+        a.attributor = std::make_unique<Attributor>(index, policy);
+        b.attributor = std::make_unique<Attributor>(index, policy);
+        std::atomic<uint64_t> b_bytes{0};
+        uint64_t first_line = reader->next_line() - 1;  // lines up to and including the header
+        std::thread other([&] { ReadInto(**second, b, 0, options.max_rejected_lines, rows, nullptr); });
+        ReadInto(**first, a, first_line, options.max_rejected_lines, rows, [&](uint64_t consumed) {
+          progress.Update(rows.load(std::memory_order_relaxed), done_bytes + 2 * consumed);
+        });
+        other.join();
+        (void)b_bytes;
+        if (!a.status.ok()) return a.status;
+        if (!b.status.ok()) return b.status;
+        if ((*first)->ended_cleanly()) {
+          uint64_t b_offset = first_line + (*first)->next_line() - 1;
+          for (auto& r : b.rejections) r.line += b_offset;
+          keep_rejections(a);
+          keep_rejections(b);
+          results.push_back(a.attributor->Finish());
+          results.push_back(b.attributor->Finish());
+          if (options.skip_cleanup) {
+            (void)a.attributor.release();
+            (void)b.attributor.release();
+          }
+          split = true;
+        } else {
+          rows.store(rows.load() - 0);  // counts are for progress only; the file is read again below
         }
       }
-      if ((++rows & 0xFFFF) == 0) progress.Update(rows, done_bytes + reader->ConsumedBytes());
     }
-    done_bytes += reader->FileSize();
+    if (!split) {
+      ReadInto(*reader, main, 0, options.max_rejected_lines, rows, [&](uint64_t consumed) {
+        progress.Update(rows.load(std::memory_order_relaxed), done_bytes + consumed);
+      });
+      if (!main.status.ok()) return main.status;
+      keep_rejections(main);
+    }
+    done_bytes += size;
   }
-  progress.Update(rows, done_bytes, true);
-  if (options.rejected_log && rejected_total > rejected_listed)
-    *options.rejected_log << "rejected: " << (rejected_total - rejected_listed) << " more rejected rows not listed\n";
-  AttributionResult result = attributor.Finish();
-  if (options.skip_cleanup) (void)owned.release();  // freeing millions of small objects only delays the exit
-  return result;
+  progress.Update(rows.load(), done_bytes, true);
+  if (options.rejected_log) {
+    for (const auto& r : rejections) *options.rejected_log << "rejected: " << r.file << ":" << r.line << ": " << r.why << '\n';
+    if (rejected_total > rejections.size())
+      *options.rejected_log << "rejected: " << (rejected_total - rejections.size()) << " more rejected rows not listed\n";
+  }
+  results.push_back(main.attributor->Finish());
+  if (options.skip_cleanup) (void)main.attributor.release();  // freeing millions of small objects only delays exit
+  return MergeResults(std::move(results));
 }
 
 }  // namespace openpal::engine

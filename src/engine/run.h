@@ -17,6 +17,8 @@ struct AttributeOptions {
   std::ostream* rejected_log = nullptr;  // "file:line: why" per rejected row
   size_t max_rejected_lines = 1000;   // beyond this, rejected rows are counted, not listed
   bool skip_cleanup = false;          // leave the crediting state for process exit to reclaim (saves seconds)
+  int threads = 2;                    // plain files above split_bytes are read as two halves at once
+  uint64_t split_bytes = 64ull << 20;
 };
 
 // Reads every file in order and credits its rows. A file that cannot be opened or whose header fits no family stops

@@ -63,9 +63,11 @@ std::vector<std::string> RandomUsageLines(std::mt19937& rng, int n) {
   return lines;
 }
 
-std::string RunFiles(const DirectoryIndex& index, const std::vector<std::string>& lines, int files, const std::string& tag) {
+std::string RunFiles(const DirectoryIndex& index, const std::vector<std::string>& lines, int files, const std::string& tag,
+                     uint64_t split_bytes = 64ull << 20) {
   const std::string header = "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,BillingCurrency,ResourceId\n";
   AttributeOptions options;
+  options.split_bytes = split_bytes;
   for (int f = 0; f < files; ++f) {
     std::string path = ::testing::TempDir() + "/prop_" + tag + "_" + std::to_string(f) + ".csv";
     std::ofstream out(path, std::ios::binary);
@@ -94,7 +96,57 @@ TEST(Properties, CreditingIsIndependentOfRowOrderAndFileSplitAndAlwaysReconciles
     std::shuffle(lines.begin(), lines.end(), rng);
     EXPECT_EQ(RunFiles(*index, lines, 1, "b"), baseline);
     EXPECT_EQ(RunFiles(*index, lines, 5, "c"), baseline);
+    // Each file read as two halves on two threads, then merged.
+    EXPECT_EQ(RunFiles(*index, lines, 2, "d", /*split_bytes=*/1), baseline);
   }
+}
+
+TEST(Properties, ASplitPointInsideAQuotedFieldFallsBackToReadingTheFileWhole) {
+  std::mt19937 rng(5);
+  World world = RandomWorld(rng);
+  auto index = DirectoryIndex::Build(world.facts);
+  // One row whose quoted ResourceId holds many line breaks, placed in the middle: the split lands inside it.
+  auto lines = RandomUsageLines(rng, 100);
+  std::string quoted = "2026-01-05T00:00:00Z,2026-01-06T00:00:00Z,7,USD,\"/subscriptions/x" + std::string(4000, '\n') + "y\"";
+  lines.insert(lines.begin() + 50, quoted);
+  lines.push_back("broken");  // a rejected row after the split: its line must be the physical one
+  std::string whole = RunFiles(*index, lines, 1, "w");
+  EXPECT_EQ(RunFiles(*index, lines, 1, "s", /*split_bytes=*/1), whole);
+  std::ostringstream log;
+  AttributeOptions options;
+  options.files = {::testing::TempDir() + "/prop_s_0.csv"};
+  options.split_bytes = 1;
+  options.rejected_log = &log;
+  ASSERT_TRUE(RunAttribution(*index, RolePolicy::All(), options).ok());
+  std::ostringstream expected_line;
+  expected_line << ":" << (1 + 50 + 4001 + (lines.size() - 51 - 1)) + 1 << ": has 1 fields";
+  EXPECT_NE(log.str().find(expected_line.str()), std::string::npos) << log.str();
+}
+
+TEST(Properties, RejectedRowLinesArePhysicalWhenAFileIsSplit) {
+  std::mt19937 rng(6);
+  World world = RandomWorld(rng);
+  auto index = DirectoryIndex::Build(world.facts);
+  std::vector<std::string> lines = RandomUsageLines(rng, 200);
+  std::vector<std::string> clean;
+  for (auto& l : lines)
+    if (l.rfind("broken", 0) != 0) clean.push_back(l);
+  clean.push_back("bad,row");  // physical line = rows + 2 (header is line 1)
+  std::string path = ::testing::TempDir() + "/split_lines.csv";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,BillingCurrency,ResourceId\n";
+    for (auto& l : clean) out << l << "\n";
+  }
+  std::ostringstream log;
+  AttributeOptions options;
+  options.files = {path};
+  options.split_bytes = 1;
+  options.rejected_log = &log;
+  auto result = RunAttribution(*index, RolePolicy::All(), options);
+  ASSERT_TRUE(result.ok());
+  EXPECT_NE(log.str().find("split_lines.csv:" + std::to_string(clean.size() + 1) + ": has 2 fields"), std::string::npos)
+      << log.str();
 }
 
 TEST(Properties, CreditNeverExceedsCostPerPartnerRowAndIsCreditedRowsFullCost) {

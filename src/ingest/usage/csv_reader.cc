@@ -36,6 +36,33 @@ class PlainSource : public ByteSource {
   uint64_t consumed_ = 0;
 };
 
+// A byte range of a plain file, read with pread so several ranges of one file can be read at once.
+class RangeSource : public ByteSource {
+ public:
+  RangeSource(int fd, std::string path, uint64_t begin, uint64_t end)
+      : fd_(fd), path_(std::move(path)), at_(begin), begin_(begin), end_(end) {}
+  ~RangeSource() override { ::close(fd_); }
+  Result<size_t> Read(char* buffer, size_t size) override {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(size, end_ - at_));
+    if (want == 0) return size_t{0};
+    for (;;) {
+      ssize_t n = ::pread(fd_, buffer, want, static_cast<off_t>(at_));
+      if (n >= 0) {
+        at_ += static_cast<uint64_t>(n);
+        return static_cast<size_t>(n);
+      }
+      if (errno != EINTR) return Status::Error("IoError", std::string("cannot read: ") + std::strerror(errno), path_);
+    }
+  }
+  uint64_t ConsumedBytes() const override { return at_ - begin_; }
+  uint64_t FileSize() const override { return end_ - begin_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  uint64_t at_, begin_, end_;
+};
+
 class GzipSource : public ByteSource {
  public:
   GzipSource(gzFile file, std::string path, uint64_t size) : file_(file), path_(std::move(path)), size_(size) {}
@@ -61,6 +88,7 @@ class GzipSource : public ByteSource {
     return off < 0 ? 0 : static_cast<uint64_t>(off);
   }
   uint64_t FileSize() const override { return size_; }
+  bool compressed() const override { return true; }
 
  private:
   gzFile file_;
@@ -96,6 +124,12 @@ Result<std::unique_ptr<ByteSource>> ByteSource::Open(const std::string& path) {
   return std::unique_ptr<ByteSource>(new PlainSource(fd, path, size));
 }
 
+Result<std::unique_ptr<ByteSource>> ByteSource::OpenRange(const std::string& path, uint64_t begin, uint64_t end) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error("IoError", std::string("cannot open: ") + std::strerror(errno), path);
+  return std::unique_ptr<ByteSource>(new RangeSource(fd, path, begin, end));
+}
+
 CsvReader::CsvReader(std::unique_ptr<ByteSource> source, std::string origin)
     : source_(std::move(source)), origin_(std::move(origin)), buffer_(1 << 20) {}
 
@@ -115,6 +149,7 @@ Result<bool> CsvReader::Refill() {
     return false;
   }
   end_ += *n;
+  delivered_ += *n;
   return true;
 }
 
@@ -228,6 +263,7 @@ Result<bool> CsvReader::Next(CsvRecord& record) {
     }
     record.line = line_;
     record.blank = !any_quoted && spans_.size() == 1 && spans_[0].second == 0;
+    clean_end_ = ended_by_newline;
     line_ += embedded_newlines + (ended_by_newline ? 1 : 0);
     begin_ = pos;
     return true;

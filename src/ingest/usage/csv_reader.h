@@ -17,6 +17,10 @@ class ByteSource {
   virtual ~ByteSource() = default;
   // Opens `path`; error "IoError" naming the file when it cannot be opened.
   static Result<std::unique_ptr<ByteSource>> Open(const std::string& path);
+  // Opens bytes [begin, end) of a plain (not gzip) file, for reading parts of one file in parallel.
+  static Result<std::unique_ptr<ByteSource>> OpenRange(const std::string& path, uint64_t begin, uint64_t end);
+  // True when the bytes are inflated from gzip (such a file cannot be split).
+  virtual bool compressed() const { return false; }
   // Fills up to `size` bytes; returns the count (0 at the end) or an error naming the file.
   virtual Result<size_t> Read(char* buffer, size_t size) = 0;
   // Bytes of the file consumed so far (compressed bytes for gzip), for progress.
@@ -43,6 +47,13 @@ class CsvReader {
   uint64_t ConsumedBytes() const { return source_->ConsumedBytes(); }
   uint64_t FileSize() const { return source_->FileSize(); }
   const std::string& origin() const { return origin_; }
+  // Bytes of the input before the next record (decompressed bytes for gzip).
+  uint64_t ConsumedOffset() const { return delivered_ - (end_ - begin_); }
+  // The physical line the next record would start on.
+  uint64_t line() const { return line_; }
+  // True when the input ended at a record boundary (after a line break, outside quotes, or with no bytes at all):
+  // a split point was a true record boundary only if the part before it ends cleanly.
+  bool ended_cleanly() const { return clean_end_; }
 
  private:
   // Ensures the buffer holds unread bytes after `pos_`, moving the unread tail to the front; false at the end.
@@ -55,6 +66,8 @@ class CsvReader {
   size_t end_ = 0;     // bytes of buffer_ filled
   bool eof_ = false;
   uint64_t line_ = 1;  // physical line at begin_
+  bool clean_end_ = true;
+  uint64_t delivered_ = 0;  // bytes handed over by the source so far
   std::string scratch_;  // unescaped quoted fields of the current record
   std::vector<std::pair<size_t, size_t>> spans_;  // field offsets: into buffer_ (even) or scratch_ (odd flag)
   std::vector<uint8_t> in_scratch_;

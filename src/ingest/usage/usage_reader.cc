@@ -45,7 +45,9 @@ std::string_view CleanValue(std::string_view v) {
 Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, Measure measure) {
   auto source = ByteSource::Open(path);
   if (!source.ok()) return source.status();
+  bool compressed = (*source)->compressed();
   std::unique_ptr<UsageReader> reader(new UsageReader(CsvReader(std::move(source).value(), path), path));
+  reader->compressed_ = compressed;
   CsvRecord header;
   for (;;) {
     auto got = reader->csv_.Next(header);
@@ -53,6 +55,7 @@ Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, 
     if (!*got) return Status::Error("BadUsageFile", "empty file: expected a CSV header line", path);
     if (!header.blank) break;
   }
+  reader->header_end_ = reader->csv_.ConsumedOffset();
   for (size_t i = 0; i < header.fields.size(); ++i) {
     std::string_view name = header.fields[i];
     if (i == 0 && name.size() >= 3 && name.substr(0, 3) == "\xEF\xBB\xBF") name.remove_prefix(3);
@@ -93,6 +96,19 @@ Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, 
                        "UsageDateTime, CostInBillingCurrency/Cost/PreTaxCost, BillingCurrency/BillingCurrencyCode/"
                        "Currency)",
                        path + ":1");
+}
+
+Result<std::unique_ptr<UsageReader>> UsageReader::OpenRange(const std::string& path, Measure measure, uint64_t begin,
+                                                            uint64_t end) {
+  auto whole = Open(path, measure);
+  if (!whole.ok()) return whole.status();
+  auto range = ByteSource::OpenRange(path, begin, end);
+  if (!range.ok()) return range.status();
+  std::unique_ptr<UsageReader> reader(new UsageReader(CsvReader(std::move(range).value(), path), path));
+  reader->family_ = (*whole)->family_;
+  reader->cols_ = (*whole)->cols_;
+  reader->header_ = (*whole)->header_;
+  return reader;
 }
 
 std::string UsageReader::DescribeColumns() const {

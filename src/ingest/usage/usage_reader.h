@@ -47,6 +47,15 @@ class UsageReader {
   // Opens `path` (plain or gzip) and recognises its family from the header; an error names the file and says
   // which columns were expected when the header fits neither family.
   static Result<std::unique_ptr<UsageReader>> Open(const std::string& path, Measure measure);
+  // Reads only the rows in bytes [begin, end) of a plain file (begin just after a line break), with the columns of the
+  // file's header. Lines are counted from 1 at `begin`: the caller adds the lines before it.
+  static Result<std::unique_ptr<UsageReader>> OpenRange(const std::string& path, Measure measure, uint64_t begin,
+                                                        uint64_t end);
+  // Whether the file is gzip (then it cannot be split), the byte just after the header, and where reading stopped.
+  bool compressed() const { return compressed_; }
+  uint64_t header_end() const { return header_end_; }
+  bool ended_cleanly() const { return csv_.ended_cleanly(); }
+  uint64_t next_line() const { return csv_.line(); }
 
   // Reads the next data row: a well-formed row into `row`, a malformed one into `rejected`, or the end.
   // Blank lines are skipped. I/O and gzip errors stop reading (returned as errors naming the file).
@@ -71,6 +80,8 @@ class UsageReader {
 
   CsvReader csv_;
   std::string path_;
+  bool compressed_ = false;
+  uint64_t header_end_ = 0;
   Family family_ = Family::kFocus;
   Columns cols_;
   std::vector<std::string> header_;
