@@ -279,6 +279,35 @@ TEST(HistoryRules, ASubscriptionListedByANewerObservationOfAnotherTenantMoves) {
   EXPECT_EQ(subs[1].valid, (Interval{T("2026-08-01"), kMax}));
 }
 
+TEST(HistoryRules, AStaleListingOfASubscriptionHeldByANewerObservationIsRefused) {
+  SnapshotWorld w;
+  w.Begin("s2", "2026-08-01T00:00:00Z", {kTenantA});
+  w.TenantFile("s2", kTenantA, "subscriptions.json", "[{\"id\": \"" + kSub1 + "\"}]");
+  w.Begin("s1", "2026-07-01T00:00:00Z", {kTenantB});  // older, of another tenant, arriving later
+  w.TenantFile("s1", kTenantB, "subscriptions.json", "[{\"id\": \"" + kSub1 + "\"}]");
+  ASSERT_TRUE(w.Import("s2").ok());
+  std::string before = w.Fingerprint();
+  auto stale = w.Import("s1");
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.status().message().find("is held by tenant " + kTenantA), std::string::npos)
+      << stale.status().ToString();
+  EXPECT_EQ(w.Fingerprint(), before);
+}
+
+TEST(HistoryRules, AssumeSinceAlsoSpeaksForTheFirstPartnersCsvOnly) {
+  SnapshotWorld w;
+  const std::string header = "partnerId,partnerName,level,globalPartnerId,state\n";
+  w.Write("s1", "snapshot.json", "{\"asOf\": \"2026-07-01T00:00:00Z\", \"assumeSince\": \"2026-04-01T00:00:00Z\"}");
+  w.Write("s1", "partners.csv", header + "1000,Global,global,,active\n");
+  w.Write("s2", "snapshot.json", "{\"asOf\": \"2026-08-01T00:00:00Z\", \"assumeSince\": \"2026-04-01T00:00:00Z\"}");
+  w.Write("s2", "partners.csv", header + "1000,Global,global,,active\n1001,Loc,location,1000,active\n");
+  ASSERT_TRUE(w.Import("s1").ok());
+  ASSERT_TRUE(w.Import("s2").ok());
+  auto facts = w.Facts(FactKind::kPartner);
+  EXPECT_EQ(IntervalsOf(facts, "1000"), (std::vector<Interval>{{T("2026-04-01"), kMax}}));
+  EXPECT_EQ(IntervalsOf(facts, "1001"), (std::vector<Interval>{{T("2026-08-01"), kMax}}));
+}
+
 TEST(HistoryRules, AManagementGroupTreePlacesSubscriptionsAndAMoveInTheTreeChangesThePlacement) {
   SnapshotWorld w;
   auto tree = [](const std::string& mg_of_sub) {
