@@ -58,6 +58,7 @@ class Importer {
   // Lighthouse: open facts anywhere, and which tenant's file speaks for each authorization key.
   std::vector<AnyFact> open_lighthouse_;
   std::unordered_map<std::string, TenantId> lighthouse_owner_;
+  std::unordered_map<std::string, TenantId> lighthouse_holder_;  // key -> tenant holding it open before this import
 };
 
 Result<ObservationTimes> Importer::Observe(const TenantId& tenant, FactKind kind) {
@@ -152,7 +153,7 @@ Status Importer::PrepareLighthouse() {
   }
   // The tenant already holding an open fact keeps speaking for it while its file lists it or is absent;
   // otherwise the first tenant listing it does. One authorization is one fact, whoever lists it.
-  std::unordered_map<std::string, TenantId> holder;
+  std::unordered_map<std::string, TenantId>& holder = lighthouse_holder_;
   for (const AnyFact& f : open_lighthouse_) holder.emplace(FactKey(f.value), FactTenant(f.value));
   for (auto& [key, tenants] : listers) {
     auto h = holder.find(key);
@@ -289,7 +290,10 @@ Status Importer::ApplyLighthouse(const TenantSnapshot& t) {
   for (const LighthouseAuthorization& a : *t.lighthouse) {
     auto owner = lighthouse_owner_.find(FactKey(a));
     if (owner != lighthouse_owner_.end() && owner->second != tenant) continue;  // another tenant speaks for it
-    wanted.push_back(WantedFact{a, start, snap_.as_of, std::nullopt});
+    // Taken over from another tenant's file: it continues from asOf, never backdated over the old fact.
+    auto held = lighthouse_holder_.find(FactKey(a));
+    bool taken_over = held != lighthouse_holder_.end() && held->second != tenant;
+    wanted.push_back(WantedFact{a, taken_over ? snap_.as_of : start, snap_.as_of, std::nullopt});
   }
   return writer_.Apply(FactKind::kLighthouseAuthorization, mine, std::move(wanted), snap_.as_of);
 }

@@ -361,6 +361,16 @@ TEST(HistoryRules, ARegistrationAssignmentListedTwiceIsOneFact) {
   facts = w.Facts(FactKind::kLighthouseAuthorization);
   ASSERT_EQ(facts.size(), 2u);
   EXPECT_TRUE(facts[0].valid.open_ended());
+  // Now only tenant B lists it: tenant A's fact ends and B's starts at the same asOf.
+  w.Begin("s3", "2026-09-01T00:00:00Z", {kTenantA, kTenantB});
+  w.TenantFile("s3", kTenantA, "registrationAssignments.json", "[]");
+  w.TenantFile("s3", kTenantB, "registrationAssignments.json", "[" + assignment + "]");
+  ASSERT_TRUE(w.Import("s3").ok());
+  facts = w.Facts(FactKind::kLighthouseAuthorization);
+  ASSERT_EQ(facts.size(), 4u);
+  EXPECT_EQ(facts[0].valid, (Interval{T("2026-07-01"), T("2026-09-01")}));
+  EXPECT_EQ(FactTenant(facts[2].value), kTenantB);
+  EXPECT_EQ(facts[2].valid, (Interval{T("2026-09-01"), kMax}));
 }
 
 TEST(HistoryRules, ForeignGroupAssigneesAreKept) {
