@@ -12,15 +12,12 @@ Result<std::unique_ptr<JsonFile>> JsonFile::Open(const std::string& path, std::s
   file->name_ = std::move(display_name);
   if (auto error = simdjson::padded_string::load(path).get(file->text_))
     return Status::Error("Io", std::string("cannot read the file: ") + simdjson::error_message(error), file->name_);
-  // Skip a UTF-8 byte-order mark, which some exporters (PowerShell's Out-File) write.
-  size_t skip = 0;
+  // Blank out a UTF-8 byte-order mark, which some exporters (PowerShell's Out-File) write.
   if (file->text_.size() >= 3 && static_cast<unsigned char>(file->text_.data()[0]) == 0xEF &&
       static_cast<unsigned char>(file->text_.data()[1]) == 0xBB &&
       static_cast<unsigned char>(file->text_.data()[2]) == 0xBF) {
-    skip = 3;
     std::fill(file->text_.data(), file->text_.data() + 3, ' ');
   }
-  (void)skip;
   if (auto error = file->parser_.iterate(file->text_).get(file->doc_)) {
     // The document was never started, so it cannot say where it stopped: find the place ourselves.
     return file->Error("InvalidJson", std::string("invalid JSON (") + simdjson::error_message(error) + ")",

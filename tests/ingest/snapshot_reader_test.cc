@@ -66,6 +66,15 @@ TEST(SnapshotReader, ABareArrayAndAGraphPageGiveTheSameFacts) {
   for (size_t i = 0; i < 2; ++i) EXPECT_EQ((*bare->tenants[0].users)[i].value, (*page->tenants[0].users)[i].value);
 }
 
+TEST(SnapshotReader, AUtf8ByteOrderMarkIsAccepted) {
+  SnapshotWorld w;
+  w.Begin("bom", "2026-07-01T00:00:00Z");
+  w.TenantFile("bom", kTenantA, "users.json", "\xEF\xBB\xBF" + Array({UserJson(kUser1)}));
+  auto read = ReadSnapshot(w.Dir("bom"), {});
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->tenants[0].users->size(), 1u);
+}
+
 TEST(SnapshotReader, WithoutAnAsOfTheSnapshotIsRefusedUnlessTheFlagGivesOne) {
   SnapshotWorld w;
   w.Write("s", "tenants/" + kTenantA + "/tenant.json", "{\"tenantId\": \"" + kTenantA + "\"}");
