@@ -1,5 +1,6 @@
 // Migrations of the SQLite store. Each step is frozen once released: change the schema by appending a step.
 #include "store/sqlite/schema.h"
+#include "store/sqlite/runs_schema.h"
 
 #include <string>
 #include <vector>
@@ -131,6 +132,7 @@ struct Migration {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kSteps = {
       {1, &SchemaV1},
+      {2, &RunsSchemaV2},  // saved attribution runs (runs.cc, docs/reports.md)
   };
   return kSteps;
 }

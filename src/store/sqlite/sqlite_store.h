@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "store/sqlite/connection.h"
+#include "store/runs.h"
 #include "store/store.h"
 
 namespace openpal::sqlite {
@@ -46,7 +47,7 @@ class ConnectionPool {
   std::vector<std::unique_ptr<Connection>> idle_;
 };
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public RunStore {
  public:
   explicit SqliteStore(std::string path) : path_(path), pool_(std::move(path)) {}
 
@@ -76,6 +77,14 @@ class SqliteStore final : public Store {
   Result<std::optional<std::string>> GetSetting(const std::string& name) override;
   Status PutSettingIfAbsent(const std::string& name, const std::string& value) override;
   std::string Describe() const override { return path_; }
+
+  // RunStore: saved attribution runs (runs.cc).
+  Result<int64_t> SaveRun(const SavedRun& run) override;
+  Result<std::vector<RunInfo>> ListRuns() override;
+  Result<std::vector<SavedReportRow>> LoadReportRows(const std::vector<RunFileRef>& files,
+                                                     const std::optional<std::string>& partner_id) override;
+  Result<std::vector<SavedUnattributedRow>> LoadUnattributedRows(const std::vector<RunFileRef>& files) override;
+  Result<std::vector<SavedReconciliation>> LoadReconciliation(const std::vector<RunFileRef>& files) override;
 
  private:
   std::string path_;

@@ -1,0 +1,122 @@
+// Saved attribution runs: stored whole, read back exactly, listed newest last, and immutable in the database itself.
+#include <gtest/gtest.h>
+
+#include "store/runs.h"
+#include "store_test_util.h"
+
+namespace openpal::testing {
+namespace {
+
+class RunsTest : public TempStoreTest {
+ protected:
+  RunStore& runs() {
+    RunStore* r = RunsOf(*store_);
+    EXPECT_NE(r, nullptr);
+    return *r;
+  }
+
+  // A run over two files of September: one partner credited in EUR, one unattributed group.
+  static SavedRun SeptemberRun(const std::string& path_b) {
+    SavedRun run;
+    run.info.created = Timestamp::FromSeconds(1790000000);
+    run.info.role_policy = "all";
+    run.info.measure = "effective";
+    run.info.from = "2026-09";
+    run.info.to = "2026-09";
+    run.info.files = {RunFile{0, "/data/a.csv", std::string(64, 'a'), 10}, RunFile{1, path_b, std::string(64, 'b'), 5}};
+    run.report = {SavedReportRow{0, "4100011", "Contoso, Seattle", "t3", "s3", "2026-09", "EUR", "Contributor", 7,
+                                 "123.4567890123", "61.5"},
+                  SavedReportRow{1, "4200011", "Fabrikam Berlin", "t5", "s6", "2026-09", "EUR", "Owner", 2, "3", "3"}};
+    run.unattributed = {SavedUnattributedRow{1, "", "", "2026-09", "EUR", "NO_SCOPE", 3, "0.0000000001"}};
+    run.reconciliation = {SavedReconciliation{0, "EUR", 7, 3, 0, "130", "123.4567890123", "6.5432109877", "0", "61.5"}};
+    return run;
+  }
+};
+
+TEST_F(RunsTest, ASavedRunReadsBackExactlyWithIncreasingIds) {
+  auto first = runs().SaveRun(SeptemberRun("/data/b.csv"));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = runs().SaveRun(SeptemberRun("/data/c.csv"));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_GT(*second, *first) << "a newer run has a higher ID";
+
+  auto list = runs().ListRuns();
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 2u);
+  const RunInfo& info = list->front();
+  EXPECT_EQ(info.run_id, *first);
+  EXPECT_EQ(info.created, Timestamp::FromSeconds(1790000000));
+  EXPECT_EQ(info.role_policy, "all");
+  EXPECT_EQ(info.measure, "effective");
+  EXPECT_EQ(info.from, "2026-09");
+  ASSERT_EQ(info.files.size(), 2u);
+  EXPECT_EQ(info.files[1].path, "/data/b.csv");
+  EXPECT_EQ(info.files[1].sha256, std::string(64, 'b'));
+  EXPECT_EQ(info.files[1].rows, 5);
+  EXPECT_EQ((*list)[1].files[1].path, "/data/c.csv");
+
+  auto rows = runs().LoadReportRows({RunFileRef{*first, 0}, RunFileRef{*first, 1}}, std::nullopt);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].partner_name, "Contoso, Seattle");
+  EXPECT_EQ((*rows)[0].total_cost, "123.4567890123") << "amounts are kept as exact decimal text";
+  EXPECT_EQ((*rows)[0].usage_rows, 7);
+  EXPECT_EQ((*rows)[1].file_index, 1);
+
+  auto only = runs().LoadReportRows({RunFileRef{*first, 0}, RunFileRef{*first, 1}}, std::string("4200011"));
+  ASSERT_TRUE(only.ok());
+  ASSERT_EQ(only->size(), 1u);
+  EXPECT_EQ(only->front().admin_type, "Owner");
+
+  auto unattributed = runs().LoadUnattributedRows({RunFileRef{*second, 1}});
+  ASSERT_TRUE(unattributed.ok());
+  ASSERT_EQ(unattributed->size(), 1u);
+  EXPECT_EQ(unattributed->front().reason, "NO_SCOPE");
+  EXPECT_EQ(unattributed->front().total_cost, "0.0000000001");
+
+  auto rec = runs().LoadReconciliation({RunFileRef{*first, 0}});
+  ASSERT_TRUE(rec.ok());
+  ASSERT_EQ(rec->size(), 1u);
+  EXPECT_EQ(rec->front().not_credited, "6.5432109877");
+  EXPECT_EQ(rec->front().attributed, "61.5");
+}
+
+TEST_F(RunsTest, TheDatabaseRefusesToChangeOrDeleteAnySavedRow) {
+  auto id = runs().SaveRun(SeptemberRun("/data/b.csv"));
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  const std::string run = std::to_string(*id);
+  const std::vector<std::string> forbidden = {
+      "UPDATE runs SET measure = 'billed' WHERE run_id = " + run,
+      "DELETE FROM runs WHERE run_id = " + run,
+      "UPDATE run_files SET sha256 = 'x' WHERE run_id = " + run,
+      "DELETE FROM run_files WHERE run_id = " + run,
+      "UPDATE run_report_rows SET attributed_cost = '999' WHERE run_id = " + run,
+      "DELETE FROM run_report_rows WHERE run_id = " + run,
+      "UPDATE run_unattributed_rows SET reason = 'NO_ACCESS' WHERE run_id = " + run,
+      "DELETE FROM run_unattributed_rows",
+      "UPDATE run_reconciliation SET read = '0'",
+      "DELETE FROM run_reconciliation",
+  };
+  for (const auto& sql : forbidden) {
+    std::string error;
+    EXPECT_NE(RawExec(sql, &error), SQLITE_OK) << sql;
+    EXPECT_NE(error.find("saved runs are immutable"), std::string::npos) << sql << ": " << error;
+  }
+  auto rows = runs().LoadReportRows({RunFileRef{*id, 0}}, std::nullopt);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().attributed_cost, "61.5") << "nothing changed";
+}
+
+TEST_F(RunsTest, AFailedSaveLeavesNoPartOfTheRun) {
+  SavedRun bad = SeptemberRun("/data/b.csv");
+  bad.info.files.push_back(bad.info.files.front());  // the same file index twice violates the primary key
+  auto id = runs().SaveRun(bad);
+  EXPECT_FALSE(id.ok());
+  auto list = runs().ListRuns();
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->empty()) << "a run is saved whole or not at all";
+}
+
+}  // namespace
+}  // namespace openpal::testing
