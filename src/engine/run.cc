@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 namespace openpal::engine {
@@ -101,6 +102,81 @@ uint64_t LineBreakAfter(const std::string& path, uint64_t from, uint64_t end) {
 
 }  // namespace
 
+namespace {
+
+// One pass over the files. Returns nullopt when a split point turned out to be inside a quoted field: the halves'
+// credit is then unusable and the caller runs again without splitting (rare: a line break inside a quoted field at
+// exactly the middle of a file).
+Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, const RolePolicy& policy,
+                                                 const AttributeOptions& options, uint64_t total_bytes, bool allow_split) {
+  Progress progress(options.progress, total_bytes);
+  std::atomic<uint64_t> rows{0};
+  uint64_t done_bytes = 0;
+  // Two attributors for the whole run (each caches the profiles of the resources it met): the first takes whole
+  // files and first halves, the second takes second halves.
+  Part first_part, second_part;
+  first_part.attributor = std::make_unique<Attributor>(index, policy);
+  second_part.attributor = std::make_unique<Attributor>(index, policy);
+  std::vector<Rejection> rejections;
+  uint64_t rejected_total = 0;
+  auto keep_rejections = [&](Part& part, uint64_t line_shift) {
+    for (auto& r : part.rejections)
+      if (rejections.size() < options.max_rejected_lines) rejections.push_back(Rejection{r.file, r.line + line_shift, r.why});
+    rejected_total += part.rejected_total;
+    part.rejections.clear();
+    part.rejected_total = 0;
+  };
+  for (const auto& file : options.files) {
+    auto opened = usage::UsageReader::Open(file, options.measure);
+    if (!opened.ok()) return opened.status();
+    auto reader = std::move(opened).value();
+    uint64_t size = reader->FileSize();
+    uint64_t boundary = 0;
+    if (allow_split && options.threads > 1 && !reader->compressed() && size >= options.split_bytes)
+      boundary = LineBreakAfter(file, reader->header_end() + (size - reader->header_end()) / 2, size);
+    if (boundary > reader->header_end()) {
+      auto first = usage::UsageReader::OpenRange(file, options.measure, reader->header_end(), boundary);
+      auto second = usage::UsageReader::OpenRange(file, options.measure, boundary, size);
+      if (!first.ok()) return first.status();
+      if (!second.ok()) return second.status();
+      uint64_t first_line = reader->next_line() - 1;  // lines up to and including the header
+      std::thread other([&] { ReadInto(**second, second_part, 0, options.max_rejected_lines, rows, nullptr); });
+      ReadInto(**first, first_part, first_line, options.max_rejected_lines, rows, [&](uint64_t consumed) {
+        progress.Update(rows.load(std::memory_order_relaxed), done_bytes + 2 * consumed);
+      });
+      other.join();
+      if (!first_part.status.ok()) return first_part.status;
+      if (!second_part.status.ok()) return second_part.status;
+      if (!(*first)->ended_cleanly()) return std::optional<AttributionResult>();
+      keep_rejections(first_part, 0);
+      keep_rejections(second_part, first_line + (*first)->next_line() - 1);
+    } else {
+      ReadInto(*reader, first_part, 0, options.max_rejected_lines, rows, [&](uint64_t consumed) {
+        progress.Update(rows.load(std::memory_order_relaxed), done_bytes + consumed);
+      });
+      if (!first_part.status.ok()) return first_part.status;
+      keep_rejections(first_part, 0);
+    }
+    done_bytes += size;
+  }
+  progress.Update(rows.load(), done_bytes, true);
+  if (options.rejected_log) {
+    for (const auto& r : rejections) *options.rejected_log << "rejected: " << r.file << ":" << r.line << ": " << r.why << '\n';
+    if (rejected_total > rejections.size())
+      *options.rejected_log << "rejected: " << (rejected_total - rejections.size()) << " more rejected rows not listed\n";
+  }
+  std::vector<AttributionResult> results;
+  results.push_back(first_part.attributor->Finish());
+  results.push_back(second_part.attributor->Finish());
+  if (options.skip_cleanup) {  // freeing millions of small objects only delays the exit
+    (void)first_part.attributor.release();
+    (void)second_part.attributor.release();
+  }
+  return std::optional<AttributionResult>(MergeResults(std::move(results)));
+}
+
+}  // namespace
+
 Result<AttributionResult> RunAttribution(const DirectoryIndex& index, const RolePolicy& policy,
                                          const AttributeOptions& options) {
   // Check every header first: a bad file stops the run before any work, naming the file. Readers are then
@@ -111,82 +187,12 @@ Result<AttributionResult> RunAttribution(const DirectoryIndex& index, const Role
     if (!reader.ok()) return reader.status();
     total_bytes += (*reader)->FileSize();
   }
-  Progress progress(options.progress, total_bytes);
-  std::atomic<uint64_t> rows{0};
-  uint64_t done_bytes = 0;
-  std::vector<AttributionResult> results;
-  Part main;
-  main.attributor = std::make_unique<Attributor>(index, policy);
-  std::vector<Rejection> rejections;
-  uint64_t rejected_total = 0;
-  auto keep_rejections = [&](Part& part) {
-    for (auto& r : part.rejections)
-      if (rejections.size() < options.max_rejected_lines) rejections.push_back(std::move(r));
-    rejected_total += part.rejected_total;
-    part.rejections.clear();
-    part.rejected_total = 0;
-  };
-  for (const auto& file : options.files) {
-    auto opened = usage::UsageReader::Open(file, options.measure);
-    if (!opened.ok()) return opened.status();
-    auto reader = std::move(opened).value();
-    uint64_t size = reader->FileSize();
-    bool split = false;
-    if (options.threads > 1 && !reader->compressed() && size >= options.split_bytes) {
-      uint64_t boundary = LineBreakAfter(file, reader->header_end() + (size - reader->header_end()) / 2, size);
-      if (boundary > reader->header_end()) {
-        auto first = usage::UsageReader::OpenRange(file, options.measure, reader->header_end(), boundary);
-        auto second = usage::UsageReader::OpenRange(file, options.measure, boundary, size);
-        if (!first.ok()) return first.status();
-        if (!second.ok()) return second.status();
-        Part a, b;
-        a.attributor = std::make_unique<Attributor>(index, policy);
-        b.attributor = std::make_unique<Attributor>(index, policy);
-        std::atomic<uint64_t> b_bytes{0};
-        uint64_t first_line = reader->next_line() - 1;  // lines up to and including the header
-        std::thread other([&] { ReadInto(**second, b, 0, options.max_rejected_lines, rows, nullptr); });
-        ReadInto(**first, a, first_line, options.max_rejected_lines, rows, [&](uint64_t consumed) {
-          progress.Update(rows.load(std::memory_order_relaxed), done_bytes + 2 * consumed);
-        });
-        other.join();
-        (void)b_bytes;
-        if (!a.status.ok()) return a.status;
-        if (!b.status.ok()) return b.status;
-        if ((*first)->ended_cleanly()) {
-          uint64_t b_offset = first_line + (*first)->next_line() - 1;
-          for (auto& r : b.rejections) r.line += b_offset;
-          keep_rejections(a);
-          keep_rejections(b);
-          results.push_back(a.attributor->Finish());
-          results.push_back(b.attributor->Finish());
-          if (options.skip_cleanup) {
-            (void)a.attributor.release();
-            (void)b.attributor.release();
-          }
-          split = true;
-        } else {
-          rows.store(rows.load() - 0);  // counts are for progress only; the file is read again below
-        }
-      }
-    }
-    if (!split) {
-      ReadInto(*reader, main, 0, options.max_rejected_lines, rows, [&](uint64_t consumed) {
-        progress.Update(rows.load(std::memory_order_relaxed), done_bytes + consumed);
-      });
-      if (!main.status.ok()) return main.status;
-      keep_rejections(main);
-    }
-    done_bytes += size;
-  }
-  progress.Update(rows.load(), done_bytes, true);
-  if (options.rejected_log) {
-    for (const auto& r : rejections) *options.rejected_log << "rejected: " << r.file << ":" << r.line << ": " << r.why << '\n';
-    if (rejected_total > rejections.size())
-      *options.rejected_log << "rejected: " << (rejected_total - rejections.size()) << " more rejected rows not listed\n";
-  }
-  results.push_back(main.attributor->Finish());
-  if (options.skip_cleanup) (void)main.attributor.release();  // freeing millions of small objects only delays exit
-  return MergeResults(std::move(results));
+  auto result = RunOnce(index, policy, options, total_bytes, /*allow_split=*/true);
+  if (!result.ok()) return result.status();
+  if (*result) return std::move(**result);
+  auto again = RunOnce(index, policy, options, total_bytes, /*allow_split=*/false);
+  if (!again.ok()) return again.status();
+  return std::move(**again);
 }
 
 }  // namespace openpal::engine
