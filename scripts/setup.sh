@@ -15,7 +15,8 @@ PACKAGES=(
   libfmt-dev                # formatting
   libgtest-dev libgmock-dev # tests
   libbenchmark-dev          # micro-benchmarks
-  nodejs npm                # the Azure SDK conformance tests
+  nodejs npm                # the Azure SDK conformance tests; the portal's build (Vite)
+  chromium                  # the portal's end-to-end tests (headless, driven by playwright-core)
 )
 if [ "${OPENPAL_WITH_BENCH_TOOLS:-0}" = 1 ]; then
   PACKAGES+=(wrk nginx-light)   # load generator and the static-server baseline for bench/

@@ -9,3 +9,6 @@ ctest --test-dir build --output-on-failure --timeout 300 -j2
 if [ -f tests/conformance/package.json ]; then
   bash tests/conformance/run.sh
 fi
+if [ -f tests/portal/package.json ]; then
+  bash tests/portal/run.sh
+fi

@@ -15,7 +15,7 @@ export function monthChart({ rows, currency, title }) {
   const slot = rows.length ? plotW / rows.length : plotW;
   const barW = Math.max(8, Math.min(64, slot * 0.6));
   const y = (v) => pad.top + plotH - (max ? (v / max) * plotH : 0);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
+  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1].map((f) => f * max);
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img',
     'aria-labelledby': 'chart-title chart-desc', preserveAspectRatio: 'xMidYMid meet' },
     s('title', { id: 'chart-title' }, title),

@@ -60,8 +60,8 @@ export async function renderDashboard(ctx) {
     totalsSection(data.byMonth),
     monthSection(data.byMonth),
     customerSection(data.byCustomer, filter),
-    subscriptionSection(data.bySubscription),
     adminTypeSection(data.byAdminType),
+    subscriptionSection(data.bySubscription),
     unattributedSection(data.unattributed),
     linksSection(data.links, filter));
 }

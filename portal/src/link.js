@@ -66,8 +66,11 @@ export async function renderLink(ctx) {
       }
     } catch (e) {
       // The service's own words; on a conflict the page was out of date, so show the link as it is now.
-      const hint = e.code === 'PartnerIdAlreadyLinked' ? ' The link shown below is the current one; use "Change" to move it.' : '';
-      show('error', `${e.code}: ${e.message}${hint}`);
+      show('error', `${e.code}: ${e.message}`);
+      if (e.code === 'PartnerIdAlreadyLinked') {
+        outcome.append(h('p', { class: 'help' }, 'Your current link, as the service has it now, is shown above; ' +
+          'to move it, use "Change to this partner ID".'));
+      }
     } finally {
       primary.disabled = false;
     }

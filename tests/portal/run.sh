@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# End-to-end tests of the portal in Debian's Chromium (playwright-core, pinned in package-lock.json): imports the demo
+# world into a temporary database, saves an attribution run of the demo usage, starts `pal serve --dev-issuer` over
+# TLS with a self-signed certificate on loopback, runs `node --test`, and stops the server.
+# Usage: tests/portal/run.sh [BUILD_DIR]   (default: build). Screenshots go to BUILD_DIR/portal-e2e/. Bounded: ~6 min.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+BUILD="$(cd "${1:-$ROOT/build}" && pwd)"
+PAL="${OPENPAL_PAL:-$BUILD/pal}"
+CHROMIUM="${OPENPAL_CHROMIUM:-/usr/bin/chromium}"
+[ -x "$PAL" ] || { echo "run.sh: $PAL not found; build the pal target first" >&2; exit 2; }
+[ -x "$CHROMIUM" ] || { echo "run.sh: $CHROMIUM not found; scripts/setup.sh installs Debian's chromium" >&2; exit 2; }
+WORK="$(mktemp -d /tmp/openpal-portal-e2e-XXXXXX)"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cd "$HERE"
+if ! cmp -s package-lock.json node_modules/.openpal-installed-lock 2>/dev/null; then
+  timeout 180 npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.openpal-installed-lock
+fi
+
+# The demo world and its usage, as demo/usage/README.md runs them.
+DB="$WORK/openpal.db"
+for snap in "$ROOT"/demo/snapshots/2026-07-01 "$ROOT"/demo/snapshots/2026-08-01 "$ROOT"/demo/snapshots/2026-09-01 \
+            "$ROOT"/demo/snapshots/2026-10-01 "$ROOT"/demo/usage/snapshots/2026-10-01 "$ROOT"/demo/usage/snapshots/2026-10-16; do
+  timeout 60 "$PAL" import "$snap" --db "$DB" >/dev/null
+done
+timeout 120 "$PAL" attribute --db "$DB" --usage "$ROOT"/demo/usage/focus_2026-q3.csv "$ROOT"/demo/usage/ea_actualcost_2026-09.csv \
+  --save --quiet --out "$WORK/report.csv"
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 2 \
+  -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
+"$PAL" serve --db "$DB" --listen 127.0.0.1:0 --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --dev-issuer \
+  >"$WORK/serve.out" 2>"$WORK/serve.log" &
+SERVER_PID=$!
+PORT=""
+for _ in $(seq 100); do
+  PORT="$(sed -n 's#.*listening on https://127.0.0.1:\([0-9]*\).*#\1#p' "$WORK/serve.out")"
+  [ -n "$PORT" ] && break
+  sleep 0.1
+done
+[ -n "$PORT" ] || { echo "run.sh: pal serve did not start:" >&2; cat "$WORK/serve.log" >&2; exit 1; }
+
+export OPENPAL_URL="https://127.0.0.1:$PORT"
+export OPENPAL_CHROMIUM="$CHROMIUM"
+export OPENPAL_ARTIFACTS="$BUILD/portal-e2e"
+export NODE_EXTRA_CA_CERTS="$WORK/cert.pem"
+mkdir -p "$OPENPAL_ARTIFACTS"
+status=0
+timeout 300 node --test --test-concurrency=1 --test-timeout=120000 "$HERE/test/" || status=$?
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" || { echo "run.sh: pal serve did not exit cleanly on SIGTERM" >&2; status=1; }
+SERVER_PID=""
+cp "$WORK/serve.log" "$OPENPAL_ARTIFACTS/serve.log" 2>/dev/null || true
+echo "run.sh: screenshots in $OPENPAL_ARTIFACTS; $(wc -l <"$OPENPAL_ARTIFACTS/serve.log") requests logged; exit $status"
+exit $status
