@@ -27,6 +27,9 @@ if ! cmp -s package-lock.json node_modules/.openpal-installed-lock 2>/dev/null; 
   timeout 180 npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.openpal-installed-lock
 fi
 
+# The portal's own unit tests (exact decimals), no browser needed.
+timeout 60 node --test "$ROOT/portal/test/"
+
 # The demo world and its usage, as demo/usage/README.md runs them.
 DB="$WORK/openpal.db"
 for snap in "$ROOT"/demo/snapshots/2026-07-01 "$ROOT"/demo/snapshots/2026-08-01 "$ROOT"/demo/snapshots/2026-09-01 \
