@@ -27,8 +27,8 @@ function drawChrome(page) {
   const links = [];
   if (s) {
     links.push(['link', 'Link to a partner ID']);
-    if (me && me.partners && me.partners.length) links.push(['dashboard', 'Influence']);
-    links.push(['explain', 'Explain a resource']);
+    // Reports and explanations are partner data: offered only to principals of a partner organisation's tenant.
+    if (me && me.partners && me.partners.length) links.push(['dashboard', 'Influence'], ['explain', 'Explain a resource']);
   } else {
     links.push(['signin', 'Sign in']);
   }
