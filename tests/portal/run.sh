@@ -37,7 +37,7 @@ for snap in "$ROOT"/demo/snapshots/2026-07-01 "$ROOT"/demo/snapshots/2026-08-01 
   timeout 60 "$PAL" import "$snap" --db "$DB" >/dev/null
 done
 timeout 120 "$PAL" attribute --db "$DB" --usage "$ROOT"/demo/usage/focus_2026-q3.csv "$ROOT"/demo/usage/ea_actualcost_2026-09.csv \
-  --save --quiet --out "$WORK/report.csv"
+  --save --quiet --out "$WORK/report.csv" || { echo "run.sh: pal attribute --save failed (see above)" >&2; exit 1; }
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 2 \
   -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
