@@ -102,15 +102,29 @@ Result<LinkInventory> BuildLinkInventory(Store& store, const InventoryQuery& que
     row.source = l.source == LinkSource::kApi ? "api" : "import";
     auto principal = store.PrincipalAt(l.tenant_id, l.object_id, query.at);
     if (!principal.ok()) return principal.status();
+    row.principal_state = "enabled";
+    if (!*principal) {
+      // Gone from the directory while the link stayed: describe it as it was when the link began.
+      row.principal_state = "deleted";
+      principal = store.PrincipalAt(l.tenant_id, l.object_id, link.valid.from);
+      if (!principal.ok()) return principal.status();
+      if (!*principal) {  // the link predates what the directory knows: take its last known state
+        auto known = store.LoadFacts(FactKind::kPrincipal, Interval{link.valid.from, moment.to}, l.tenant_id);
+        if (!known.ok()) return known.status();
+        for (const auto& f : *known) {
+          const auto& p = std::get<Principal>(f.value);
+          if (p.object_id == l.object_id) principal = std::optional<Fact<Principal>>(Fact<Principal>{f.id, p, f.valid});
+        }
+      }
+    }
     if (*principal) {
       const Principal& p = (*principal)->value;
       row.display_name = p.display_name;
       row.identity_kind = KindOfPrincipal(p);
       row.is_user = p.kind == PrincipalKind::kUser;
-      row.enabled = p.enabled;
+      if (!p.enabled && row.principal_state == "enabled") row.principal_state = "disabled";
     } else {
       row.identity_kind = "unknown";
-      row.enabled = false;
     }
     row.tenant_id = l.tenant_id;
     row.tenant_name = name_of(l.tenant_id);
@@ -161,14 +175,18 @@ Result<LinkInventory> BuildLinkInventory(Store& store, const InventoryQuery& que
     std::string names;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (i) names += i + 1 == rows.size() ? " and " : ", ";
+      names += rows[i]->identity_kind == "lighthouse" ? "" : rows[i]->identity_kind + " ";
       names += rows[i]->display_name.empty() ? rows[i]->object_id : rows[i]->display_name;
-      names += " (" + rows[i]->identity_kind + ")";
     }
-    risk.reason = rows.size() == 1
-                      ? "The credit for " + partner_id + " rests on one linked user, " + names +
-                            ": it ends when that person leaves. Link a service principal too."
-                      : "The credit for " + partner_id + " rests on " + std::to_string(rows.size()) +
-                            " linked users only, " + names + ": link a service principal too.";
+    bool none_active = std::none_of(rows.begin(), rows.end(),
+                                    [](const InventoryLink* r) { return r->principal_state == "enabled"; });
+    if (none_active)
+      risk.reason = "Credit already lost: the only linked " + std::string(rows.size() == 1 ? "user, " : "users, ") +
+                    names + ", " + (rows.size() == 1 ? "is" : "are") + " disabled or deleted. Link a service principal.";
+    else if (rows.size() == 1)
+      risk.reason = "One linked user, " + names + ": the credit ends when that person leaves. Link a service principal too.";
+    else
+      risk.reason = "Only linked users, " + names + ": the credit ends when they leave. Link a service principal too.";
     inventory.at_risk.push_back(std::move(risk));
   }
   std::sort(inventory.at_risk.begin(), inventory.at_risk.end(), [](const CustomerAtRisk& a, const CustomerAtRisk& b) {
@@ -186,7 +204,7 @@ std::string LinkInventoryJson(const LinkInventory& inventory, int indent) {
                      {"objectId", r.object_id},
                      {"displayName", r.display_name},
                      {"identityKind", r.identity_kind},
-                     {"enabled", r.enabled},
+                     {"principalState", r.principal_state},
                      {"partnerId", r.partner_id},
                      {"partnerName", r.partner_name},
                      {"since", FormatIsoTime(r.since)},

@@ -23,10 +23,10 @@ struct InventoryLink {
   std::string tenant_name;
   TenantId principal_tenant_id;
   ObjectId object_id;
-  std::string display_name;     // "" when the principal is not in the directory at that moment
+  std::string display_name;     // "" when the principal was never in the directory
   std::string identity_kind;    // member | guest | servicePrincipal | managedIdentity | lighthouse | unknown
   bool is_user = false;         // a user (member or guest), also behind a "lighthouse" row
-  bool enabled = true;          // the principal's accountEnabled then (false also when it is not in the directory)
+  std::string principal_state;  // enabled | disabled | deleted (not in the directory then; named as it was)
   std::string partner_id;
   std::string partner_name;     // "" when the ID is not in the partner directory
   Timestamp since;              // the link's createdTime (its validity start when the source gave none)
