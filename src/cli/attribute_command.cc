@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "engine/directory_index.h"
+#include "engine/report_query.h"
 #include "engine/report_writer.h"
 #include "engine/run.h"
 
@@ -19,6 +20,7 @@ struct AttributeArgs {
   std::vector<std::string> usage;
   std::string db, role_policy = "all", measure = "effective", output = "csv", out, unattributed;
   bool quiet = false;
+  bool save = false;  // keep the run in the database for `pal report` (docs/reports.md)
 };
 
 Result<RolePolicy> LoadPolicy(const std::string& spec) {
@@ -57,7 +59,22 @@ int Attribute(const AttributeArgs& args) {
   options.progress = !args.quiet && ::isatty(STDERR_FILENO);
   options.rejected_log = &std::cerr;
   options.skip_cleanup = true;
-  auto result = engine::RunAttribution(**index, *policy, options);
+  // --save credits each file on its own (same sums), so the saved run knows each file's rows (docs/reports.md).
+  std::vector<engine::FileResult> per_file;
+  Result<engine::AttributionResult> result = engine::AttributionResult{};
+  if (args.save) {
+    auto files = engine::AttributeEachFile(**index, *policy, options);
+    if (files.ok()) {
+      per_file = std::move(files).value();
+      std::vector<engine::AttributionResult> parts;
+      for (const auto& f : per_file) parts.push_back(f.result);
+      result = engine::MergeResults(std::move(parts));
+    } else {
+      result = files.status();
+    }
+  } else {
+    result = engine::RunAttribution(**index, *policy, options);
+  }
   if (!result.ok()) {
     std::cerr << "pal attribute: " << result.status().ToString() << "\n";
     return kExitFailure;
@@ -79,6 +96,14 @@ int Attribute(const AttributeArgs& args) {
       std::cerr << "pal attribute: cannot write " << args.unattributed << "\n";
       return kExitFailure;
     }
+  }
+  if (args.save) {
+    auto run = engine::SaveAttributionRun(**store, per_file, **index, args.role_policy, args.measure);
+    if (!run.ok()) {
+      std::cerr << "pal attribute: --save: " << run.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    if (!args.quiet) std::cerr << "attribute: saved as run " << *run << " (pal report --run " << *run << ")\n";
   }
   if (!args.quiet) {
     engine::WriteReconciliation(*result, std::cerr);
@@ -108,6 +133,7 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--out", args->out, "Write the report to this file (default: standard output)");
       sub->add_option("--unattributed", args->unattributed,
                       "Write cost not credited, per subscription, month, currency and reason, to this file");
+      sub->add_flag("--save", args->save, "Keep this run (inputs, report, unattributed, reconciliation) for pal report");
       sub->add_flag("--quiet", args->quiet, "No progress line, no reconciliation on standard error");
       return [args] { return Attribute(*args); };
     }});

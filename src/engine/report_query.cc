@@ -148,6 +148,36 @@ SavedRun BuildSavedRun(const std::vector<FileResult>& files, const DirectoryInde
   return run;
 }
 
+Result<std::vector<FileResult>> AttributeEachFile(const DirectoryIndex& index, const RolePolicy& policy,
+                                                  const AttributeOptions& options) {
+  std::vector<FileResult> out;
+  for (const std::string& file : options.files) {
+    AttributeOptions one = options;
+    one.files = {file};
+    auto result = RunAttribution(index, policy, one);
+    if (!result.ok()) return result.status();
+    auto sha = Sha256OfFile(file);
+    if (!sha.ok()) return sha.status();
+    out.push_back(FileResult{file, *sha, std::move(result).value()});
+  }
+  return out;
+}
+
+Result<int64_t> SaveAttributionRun(Store& store, const std::vector<FileResult>& files, const DirectoryIndex& index,
+                                   const std::string& role_policy_spec, const std::string& measure) {
+  RunStore* runs = RunsOf(store);
+  if (!runs) return Status::Error("FailedPrecondition", "this store keeps no saved runs", store.Describe());
+  std::string policy = role_policy_spec;
+  if (policy != "all" && policy != "pec") {
+    auto sha = Sha256OfFile(role_policy_spec);
+    if (!sha.ok()) return sha.status();
+    std::error_code ec;
+    auto absolute = std::filesystem::absolute(role_policy_spec, ec);
+    policy = "file:" + (ec ? role_policy_spec : absolute.lexically_normal().string()) + " sha256:" + *sha;
+  }
+  return runs->SaveRun(BuildSavedRun(files, index, policy, measure, Timestamp::Now()));
+}
+
 Result<std::vector<RunFileRef>> SelectRunFiles(const std::vector<RunInfo>& runs, std::optional<int64_t> run_id) {
   std::vector<RunFileRef> out;
   if (run_id) {
@@ -379,10 +409,10 @@ Result<UnattributedReport> QueryUnattributed(Store& store, const ReportQuery& q)
 
 namespace {
 
-nlohmann::json TotalsJson(const std::vector<CurrencyTotal>& totals, bool with_attributed) {
-  nlohmann::json list = nlohmann::json::array();
+nlohmann::ordered_json TotalsJson(const std::vector<CurrencyTotal>& totals, bool with_attributed) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const CurrencyTotal& t : totals) {
-    nlohmann::json o = {{"currency", t.currency}, {"usageRows", t.usage_rows},
+    nlohmann::ordered_json o = {{"currency", t.currency}, {"usageRows", t.usage_rows},
                         {"totalCost", usage::FormatMoney(t.total_cost)}};
     if (with_attributed) o["attributedCost"] = usage::FormatMoney(t.attributed_cost);
     list.push_back(std::move(o));
@@ -390,23 +420,23 @@ nlohmann::json TotalsJson(const std::vector<CurrencyTotal>& totals, bool with_at
   return list;
 }
 
-std::string Dump(const nlohmann::json& doc) {
+std::string Dump(const nlohmann::ordered_json& doc) {
   // Names come from imported files: replace invalid UTF-8 rather than throw.
-  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace
 
 std::string InfluenceJson(const InfluenceReport& report, const std::optional<std::string>& partner) {
-  nlohmann::json doc;
-  doc["partnerId"] = partner ? nlohmann::json(*partner) : nlohmann::json(nullptr);
+  nlohmann::ordered_json doc;
+  doc["partnerId"] = partner ? nlohmann::ordered_json(*partner) : nlohmann::ordered_json(nullptr);
   doc["runs"] = report.runs;
-  doc["groupBy"] = nlohmann::json::array();
+  doc["groupBy"] = nlohmann::ordered_json::array();
   for (GroupBy g : report.by) doc["groupBy"].push_back(GroupByName(g));
   auto has = [&](GroupBy g) { return std::find(report.by.begin(), report.by.end(), g) != report.by.end(); };
-  nlohmann::json rows = nlohmann::json::array();
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const InfluenceRow& r : report.rows) {
-    nlohmann::json o = nlohmann::json::object();
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
     if (has(GroupBy::kPartner)) {
       o["partnerId"] = r.partner_id;
       o["partnerName"] = r.partner_name;
@@ -430,25 +460,25 @@ std::string InfluenceJson(const InfluenceReport& report, const std::optional<std
 }
 
 std::string UnattributedJson(const UnattributedReport& report, const std::string& partner) {
-  nlohmann::json rows = nlohmann::json::array();
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const UnattributedGroup& r : report.rows)
     rows.push_back({{"customerTenantId", r.customer_tenant_id}, {"subscriptionId", r.subscription_id},
                     {"month", r.month}, {"currency", r.currency}, {"reason", r.reason},
                     {"usageRows", r.usage_rows}, {"totalCost", usage::FormatMoney(r.total_cost)}});
-  nlohmann::json doc = {{"partnerId", partner}, {"runs", report.runs}, {"rows", std::move(rows)},
+  nlohmann::ordered_json doc = {{"partnerId", partner}, {"runs", report.runs}, {"rows", std::move(rows)},
                         {"totals", TotalsJson(report.totals, false)}};
   return Dump(doc);
 }
 
 std::string RunsJson(const std::vector<RunInfo>& runs) {
-  nlohmann::json list = nlohmann::json::array();
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const RunInfo& r : runs) {
-    nlohmann::json files = nlohmann::json::array();
+    nlohmann::ordered_json files = nlohmann::ordered_json::array();
     for (const RunFile& f : r.files) files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"rows", f.rows}});
     list.push_back({{"runId", r.run_id}, {"createdTime", FormatIsoTime(r.created)}, {"files", std::move(files)},
                     {"rolePolicy", r.role_policy}, {"measure", r.measure}, {"from", r.from}, {"to", r.to}});
   }
-  return Dump(nlohmann::json{{"runs", std::move(list)}});
+  return Dump(nlohmann::ordered_json{{"runs", std::move(list)}});
 }
 
 }  // namespace openpal::engine

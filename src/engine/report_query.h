@@ -11,6 +11,7 @@
 
 #include "engine/attribution.h"
 #include "engine/directory_index.h"
+#include "engine/run.h"
 #include "store/runs.h"
 #include "store/store.h"
 
@@ -25,6 +26,16 @@ struct FileResult {
 
 // The lowercase hex SHA-256 of a file's bytes, or an error naming the file.
 Result<std::string> Sha256OfFile(const std::string& path);
+
+// Credits each file of `options.files` on its own (same rows and sums as one pass: crediting is per row), so a saved
+// run knows each file's rows and a later run of one file can replace just that file. Stops at the first failing file.
+Result<std::vector<FileResult>> AttributeEachFile(const DirectoryIndex& index, const RolePolicy& policy,
+                                                  const AttributeOptions& options);
+
+// Saves the run of `files` in `store` and returns its ID. `role_policy_spec` is the --role-policy value ("all",
+// "pec" or a file, recorded as "file:<absolute path> sha256:<hex>"); `measure` is "effective" or "billed".
+Result<int64_t> SaveAttributionRun(Store& store, const std::vector<FileResult>& files, const DirectoryIndex& index,
+                                   const std::string& role_policy_spec, const std::string& measure);
 
 // The run to save from per-file results: report rows and reconciliation as computed, unattributed groups with their
 // customer tenant (the tenant holding the subscription at the month's start, else the first to hold it during the
