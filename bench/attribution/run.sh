@@ -30,24 +30,26 @@ t0=$(date +%s.%N); wc -l "$DIR/usage.csv" > /dev/null; t1=$(date +%s.%N)
 wc_s=$(echo "$t1 - $t0" | bc -l)
 floor_s=$("$BUILD/attribution_bench_floor" "$DIR/usage.csv" | awk '{print $5}')
 
-/usr/bin/time -f "%e %M" -o "$DIR/pal.time" "$BUILD/pal" attribute --quiet --db "$DIR/world.db" --usage "$DIR/usage.csv" \
+/usr/bin/time -f "%e %M %U %S" -o "$DIR/pal.time" "$BUILD/pal" attribute --quiet --db "$DIR/world.db" --usage "$DIR/usage.csv" \
   --out "$DIR/pal_report.csv" --unattributed "$DIR/pal_unattributed.csv"
-read -r pal_s pal_kb < "$DIR/pal.time"
+read -r pal_s pal_kb pal_u pal_sys < "$DIR/pal.time"
 
-duck_json=$(cd "$NODE_DIR" && /usr/bin/time -f "%e %M" -o "$DIR/duck.time" node duckdb_report.mjs "$DIR" "$DIR/duckdb_report.csv")
-read -r duck_s duck_kb < "$DIR/duck.time"
+duck_json=$(cd "$NODE_DIR" && /usr/bin/time -f "%e %M %U %S" -o "$DIR/duck.time" node duckdb_report.mjs "$DIR" "$DIR/duckdb_report.csv")
+read -r duck_s duck_kb duck_u duck_sys < "$DIR/duck.time"
 verdict=$(node "$HERE/compare_reports.mjs" "$DIR/pal_report.csv" "$DIR/duckdb_report.csv" || true)
 
-python3 - "$ROWS" "$bytes" "$wc_s" "$floor_s" "$pal_s" "$pal_kb" "$duck_s" "$duck_kb" "$duck_json" "$verdict" <<'PY'
+python3 - "$ROWS" "$bytes" "$wc_s" "$floor_s" "$pal_s" "$pal_kb" "$duck_s" "$duck_kb" "$duck_json" "$verdict" \
+  "$pal_u" "$pal_sys" "$duck_u" "$duck_sys" <<'PY'
 import json, sys
 rows, size, wc, floor, pal, pal_kb, duck, duck_kb = (float(x) for x in sys.argv[1:9])
 duck_info, verdict = json.loads(sys.argv[9]), json.loads(sys.argv[10])
+pal_cpu, duck_cpu = float(sys.argv[11]) + float(sys.argv[12]), float(sys.argv[13]) + float(sys.argv[14])
 print(f"usage: {int(rows):,} rows, {size/1e9:.2f} GB (page cache warm), 2 cores")
 print(f"floor  wc -l          {wc:7.2f} s  {rows/wc:13,.0f} rows/s")
 print(f"floor  memchr read    {floor:7.2f} s  {rows/floor:13,.0f} rows/s")
 print(f"pal attribute         {pal:7.2f} s  {rows/pal:13,.0f} rows/s  peak {pal_kb/1024:,.0f} MiB (directory load included)")
 print(f"DuckDB (same report)  {duck:7.2f} s  {rows/duck:13,.0f} rows/s  peak {duck_kb/1024:,.0f} MiB (node process)")
-print(f"pal / DuckDB throughput: {duck/pal:.2f}x (target >= 3x)")
+print(f"pal / DuckDB throughput: {duck/pal:.2f}x wall (target >= 3x); CPU seconds pal {pal_cpu:.1f}, DuckDB {duck_cpu:.1f}: {duck_cpu/pal_cpu:.2f}x")
 print(f"pal vs memchr floor: {pal/floor:.2f}x slower (target <= 3x); vs wc -l: {pal/wc:.2f}x")
 print(f"reports identical: {verdict['identical']} ({verdict['rows']} rows, max relative difference {verdict['maxRelativeDifference']:.2e})")
 if verdict['problems']: print("  " + "\n  ".join(verdict['problems']))
