@@ -1,15 +1,205 @@
-// Placeholder until its issue lands: claims no path, so requests fall through to the ARM surface (404 NotFound).
+// /openpal/v1/reports/influence, /reports/unattributed, /runs and /explain (docs/openpal-api.md): saved runs and
+// explanations as JSON, readable only by principals of the partner organisation's own tenant.
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "api/arm_errors.h"
+#include "api/caller.h"
+#include "api/management_partner.h"
 #include "api/openpal_surfaces.h"
+#include "core/guid.h"
+#include "engine/explain.h"
+#include "engine/report_query.h"
 
 namespace openpal::api {
 namespace {
-class Unclaimed : public Surface {
+
+constexpr std::string_view kInfluence = "/openpal/v1/reports/influence";
+constexpr std::string_view kUnattributed = "/openpal/v1/reports/unattributed";
+constexpr std::string_view kRuns = "/openpal/v1/runs";
+constexpr std::string_view kExplain = "/openpal/v1/explain";
+
+// The directory index explain needs takes a while to build on a large store, so it is shared for a few seconds:
+// an explanation may lag a link change by at most kIndexSeconds.
+constexpr int kIndexSeconds = 5;
+
+ApiResponse Json(std::string body) {
+  ApiResponse r;
+  r.body = std::move(body);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+Status BadParameter(const std::string& message) { return Status::Error("InvalidQueryParameter", message); }
+
+class ReportsSurface : public Surface {
  public:
-  bool Claims(std::string_view) const override { return false; }
-  ApiResponse Handle(const ApiRequest&) const override { return ApiResponse{404}; }
+  explicit ReportsSurface(const SurfaceContext& context) : context_(context) {}
+
+  bool Claims(std::string_view path) const override {
+    for (std::string_view route : {kInfluence, kUnattributed, kRuns, kExplain})
+      if (EqualsIgnoreCase(path, route) || (path.size() == route.size() + 1 && path.back() == '/' &&
+                                            EqualsIgnoreCase(path.substr(0, route.size()), route)))
+        return true;
+    return false;
+  }
+
+  ApiResponse Handle(const ApiRequest& request) const override {
+    Timestamp now = Timestamp::Now();
+    auto caller = AuthenticateBearer(context_.verifier, request.authorization, now);
+    if (!caller.ok()) return ErrorResponse(caller.status());
+    ApiResponse response = Answer(request, *caller, now);
+    response.caller = caller->tenant_id + "/" + caller->object_id;
+    return response;
+  }
+
+ private:
+  ApiResponse Answer(const ApiRequest& request, const VerifiedToken& caller, Timestamp now) const {
+    if (request.method != "GET") return ErrorResponse(MethodNotAllowed(request.method));
+    Status enabled = CheckEnabledPrincipal(context_.store, caller, now);
+    if (!enabled.ok()) return ErrorResponse(enabled);
+    std::string_view path = request.path;
+    if (path.back() == '/') path.remove_suffix(1);
+    if (EqualsIgnoreCase(path, kRuns)) return Runs(caller, now);
+    if (EqualsIgnoreCase(path, kExplain)) return Explain(request, caller, now);
+    auto query = ReadQuery(request);
+    if (!query.ok()) return ErrorResponse(query.status());
+    Status may = CheckMayReadPartner(context_.store, caller, *query->partner, now);
+    if (!may.ok()) return ErrorResponse(may);
+    if (EqualsIgnoreCase(path, kInfluence)) {
+      auto report = engine::QueryInfluence(context_.store, *query);
+      if (!report.ok()) return ErrorResponse(report.status());
+      return Json(engine::InfluenceJson(*report, query->partner));
+    }
+    auto report = engine::QueryUnattributed(context_.store, *query);
+    if (!report.ok()) return ErrorResponse(report.status());
+    return Json(engine::UnattributedJson(*report, *query->partner));
+  }
+
+  // partner (required), customer, from, to, by (default customer,month), run.
+  static Result<engine::ReportQuery> ReadQuery(const ApiRequest& request) {
+    engine::ReportQuery q;
+    q.partner = request.Query("partner");
+    if (!q.partner || q.partner->empty()) return BadParameter("The 'partner' query parameter is required.");
+    q.customer = request.Query("customer");
+    q.from = request.Query("from");
+    q.to = request.Query("to");
+    if (auto run = request.Query("run")) {
+      if (run->empty() || run->size() > 18 || run->find_first_not_of("0123456789") != std::string::npos)
+        return BadParameter("'" + *run + "' is not a run ID (a positive integer).");
+      q.run = std::stoll(*run);
+    }
+    auto by = engine::ParseGroupBy({request.Query("by").value_or("customer,month")});
+    if (!by.ok()) return by.status();
+    q.by = *by;
+    Status valid = engine::ValidateQuery(q);
+    if (!valid.ok()) return valid;
+    return q;
+  }
+
+  // The partner IDs whose data `caller` may read now.
+  Result<std::set<std::string>> Readable(const VerifiedToken& caller, Timestamp now) const {
+    auto partners = PartnersOfOrganisation(context_.store, caller.tenant_id, now);
+    if (!partners.ok()) return partners.status();
+    std::set<std::string> ids;
+    for (const Partner& p : *partners) ids.insert(p.partner_id);
+    return ids;
+  }
+
+  // The runs that credited at least one partner ID the caller may read.
+  ApiResponse Runs(const VerifiedToken& caller, Timestamp now) const {
+    auto readable = Readable(caller, now);
+    if (!readable.ok()) return ErrorResponse(readable.status());
+    RunStore* runs = RunsOf(context_.store);
+    if (!runs) return ErrorResponse(Status::Error("Internal", "the store keeps no runs"));
+    auto list = runs->ListRuns();
+    if (!list.ok()) return ErrorResponse(list.status());
+    std::vector<RunInfo> visible;
+    for (const RunInfo& run : *list) {
+      std::vector<RunFileRef> files;
+      for (const RunFile& f : run.files) files.push_back(RunFileRef{run.run_id, f.index});
+      bool credited = false;
+      for (const std::string& partner : *readable) {
+        if (credited) break;
+        auto rows = runs->LoadReportRows(files, partner);
+        if (!rows.ok()) return ErrorResponse(rows.status());
+        credited = !rows->empty();
+      }
+      if (credited) visible.push_back(run);
+    }
+    return Json(engine::RunsJson(visible));
+  }
+
+  ApiResponse Explain(const ApiRequest& request, const VerifiedToken& caller, Timestamp now) const {
+    auto resource = request.Query("resource");
+    auto at_text = request.Query("at");
+    if (!resource || resource->empty()) return ErrorResponse(BadParameter("The 'resource' query parameter is required."));
+    if (!at_text || at_text->empty()) return ErrorResponse(BadParameter("The 'at' query parameter is required."));
+    auto at = ParseTime(*at_text);
+    if (!at.ok()) return ErrorResponse(BadParameter("'" + *at_text + "' is not a time (ISO 8601)."));
+    std::optional<std::string> partner = request.Query("partner");
+    if (partner && partner->empty()) partner.reset();
+    std::set<std::string> readable;
+    if (partner) {
+      Status may = CheckMayReadPartner(context_.store, caller, *partner, now);
+      if (!may.ok()) return ErrorResponse(may);
+    } else {
+      auto ids = Readable(caller, now);
+      if (!ids.ok()) return ErrorResponse(ids.status());
+      readable = std::move(ids).value();
+    }
+    auto index = Index();
+    if (!index.ok()) return ErrorResponse(index.status());
+    auto e = engine::Explain(**index, RolePolicy::All(), *resource, *at, partner);
+    if (!e.ok()) return ErrorResponse(BadParameter(e.status().message()));
+    if (!partner) Restrict(*e, readable);
+    return Json(engine::ExplanationJson(*e));
+  }
+
+  // Keeps only the paths and credits of partners in `readable`; other partners' paths are not the caller's to see.
+  static void Restrict(engine::Explanation& e, const std::set<std::string>& readable) {
+    std::vector<engine::PathVerdict> kept;
+    for (auto& v : e.paths)
+      if (readable.count(v.partner_at)) kept.push_back(std::move(v));
+    e.paths = std::move(kept);
+    std::vector<std::string> credited;
+    for (const auto& p : e.credited_partners)
+      if (readable.count(p)) credited.push_back(p);
+    if (credited.size() == e.credited_partners.size()) return;
+    e.credited_partners = credited;
+    if (credited.empty()) {
+      e.summary = "None of your partner IDs is credited for this resource at that time.";
+    } else {
+      std::string list;
+      for (const auto& p : credited) list += (list.empty() ? "" : ", ") + p;
+      e.summary = "Credited in full (influence credit) to: " + list + ".";
+    }
+  }
+
+  Result<std::shared_ptr<const engine::DirectoryIndex>> Index() const {
+    std::lock_guard<std::mutex> lock(index_mu_);
+    auto fresh = std::chrono::steady_clock::now();
+    if (!index_ || fresh - index_loaded_ > std::chrono::seconds(kIndexSeconds)) {
+      auto loaded = engine::DirectoryIndex::Load(context_.store);
+      if (!loaded.ok()) return loaded.status();
+      index_ = std::shared_ptr<const engine::DirectoryIndex>(std::move(loaded).value());
+      index_loaded_ = fresh;
+    }
+    return index_;
+  }
+
+  SurfaceContext context_;
+  mutable std::mutex index_mu_;
+  mutable std::shared_ptr<const engine::DirectoryIndex> index_;
+  mutable std::chrono::steady_clock::time_point index_loaded_;
 };
+
 }  // namespace
 
-std::unique_ptr<Surface> MakeReportsSurface(const SurfaceContext&) { return std::make_unique<Unclaimed>(); }
+std::unique_ptr<Surface> MakeReportsSurface(const SurfaceContext& context) {
+  return std::make_unique<ReportsSurface>(context);
+}
 
 }  // namespace openpal::api
