@@ -85,7 +85,8 @@ void WriteTable(const engine::LinkInventory& inv, std::ostream& out) {
     }
     WriteAligned(rows, out, "  ");
   }
-  out << "\nCustomers at risk (credit rests on linked users only): " << inv.at_risk.size() << "\n";
+  out << "\nCustomers at risk (credit rests on linked users only; link a service principal too): "
+      << inv.at_risk.size() << "\n";
   if (inv.at_risk.empty()) return;
   out << "\n";
   std::vector<std::vector<std::string>> rows = {{"CUSTOMER", "PARTNER", "USERS", "WHY"}};

@@ -175,18 +175,19 @@ Result<LinkInventory> BuildLinkInventory(Store& store, const InventoryQuery& que
     std::string names;
     for (size_t i = 0; i < rows.size(); ++i) {
       if (i) names += i + 1 == rows.size() ? " and " : ", ";
-      names += rows[i]->identity_kind == "lighthouse" ? "" : rows[i]->identity_kind + " ";
+      bool delegated = rows[i]->identity_kind == "lighthouse";
+      names += delegated ? "" : rows[i]->identity_kind + " ";
       names += rows[i]->display_name.empty() ? rows[i]->object_id : rows[i]->display_name;
+      names += delegated ? " (via Lighthouse)" : "";
     }
     bool none_active = std::none_of(rows.begin(), rows.end(),
                                     [](const InventoryLink* r) { return r->principal_state == "enabled"; });
     if (none_active)
-      risk.reason = "Credit already lost: the only linked " + std::string(rows.size() == 1 ? "user, " : "users, ") +
-                    names + ", " + (rows.size() == 1 ? "is" : "are") + " disabled or deleted. Link a service principal.";
+      risk.reason = "Already lost: " + names + (rows.size() == 1 ? " is" : " are") + " disabled or deleted.";
     else if (rows.size() == 1)
-      risk.reason = "One linked user, " + names + ": the credit ends when that person leaves. Link a service principal too.";
+      risk.reason = "Only " + names + " is linked: the credit leaves with that person.";
     else
-      risk.reason = "Only linked users, " + names + ": the credit ends when they leave. Link a service principal too.";
+      risk.reason = "Only users are linked (" + names + "): the credit leaves with them.";
     inventory.at_risk.push_back(std::move(risk));
   }
   std::sort(inventory.at_risk.begin(), inventory.at_risk.end(), [](const CustomerAtRisk& a, const CustomerAtRisk& b) {
