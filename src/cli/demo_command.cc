@@ -344,15 +344,16 @@ const bool registered = RegisterCommand(Command{
     "demo", 10, [](CLI::App& app) -> std::function<int()> {
       auto args = std::make_shared<DemoArgs>();
       CLI::App* sub = app.add_subcommand(
-          "demo",
-          "Run openpal end to end on the shipped demo world in under a minute: import four snapshots into a\n"
-          "fresh store, start `pal serve` (HTTPS, dev issuer), link a partner ID through the API, attribute the\n"
-          "demo cost exports, and show the report, the link inventory with its risks, one explain and the portal.");
+          "demo", "Run openpal end to end on the shipped demo world, in seconds (start here)");
       sub->add_option("--dir", args->dir, "Keep the store, certificate and outputs here (default: a new temporary folder)");
       sub->add_option("--data", args->data, "The demo data folder (default: ../demo beside the binary)")
           ->check(CLI::ExistingDirectory);
       sub->add_flag("--keep-running", args->keep_running, "Keep serving the API and portal until Ctrl-C");
-      sub->footer("Examples:\n  pal demo\n  pal demo --dir /tmp/pal-demo --keep-running");
+      sub->footer(
+          "Imports four snapshots into a fresh store, starts `pal serve` (HTTPS, dev issuer) on a free loopback port,\n"
+          "links a partner ID through the ARM API, attributes the demo cost exports (saved), and shows the report,\n"
+          "the link inventory with its risks, one explain and the portal's URL, then stops the server.\n"
+          "Examples:\n  pal demo\n  pal demo --dir /tmp/pal-demo --keep-running");
       return [args] { return RunDemo(*args); };
     }});
 

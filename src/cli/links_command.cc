@@ -145,10 +145,7 @@ const bool registered = RegisterCommand(Command{
     "links", 45, [](CLI::App& app) -> std::function<int()> {
       auto args = std::make_shared<LinksArgs>();
       CLI::App* sub = app.add_subcommand(
-          "links",
-          "The link inventory Microsoft does not give partners: which principals of which tenants are linked\n"
-          "to which partner ID, since when, by which kind of identity (member, guest, servicePrincipal,\n"
-          "managedIdentity, lighthouse), and which customers depend on linked users only (at risk).");
+          "links", "Who is linked to which partner ID, by which kind of identity, and which customers are at risk");
       sub->add_option("--partner", args->partner,
                       "Only links to this partner ID; a global ID includes its location IDs, e.g. --partner 4100011");
       sub->add_option("--tenant", args->tenant, "Only this customer tenant (GUID)");
@@ -157,6 +154,10 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--output", args->output, "table (default), csv, tsv or json (the /openpal/v1/links body)")
           ->check(CLI::IsMember({"table", "csv", "tsv", "json"}));
       sub->footer(
+          "The inventory Microsoft does not give partners: which principals of which tenants are linked to which\n"
+          "partner ID, since when, by which kind of identity (member, guest, servicePrincipal, managedIdentity,\n"
+          "lighthouse: a linked principal of a managing tenant with Lighthouse access to a customer), and which\n"
+          "customers depend on linked users only (at risk: the credit leaves with those people).\n"
           "Examples:\n"
           "  pal links --partner 4100011 --at 2026-10-01\n"
           "  pal links --tenant 10000000-0000-4000-8000-000000000007 --output csv > links.csv");

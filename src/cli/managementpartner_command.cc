@@ -126,8 +126,7 @@ const bool registered = RegisterCommand(Command{
       auto args = std::make_shared<PartnerArgs>();
       CLI::App* group = app.add_subcommand(
           "managementpartner",
-          "Link your identity to a partner ID through the link API, as `az managementpartner` does\n"
-          "(the same verbs, flags and printed JSON; a real HTTPS client of `pal serve`).");
+          "Link your identity to a partner ID through the API, as `az managementpartner` does");
       group->require_subcommand(1);
       struct Verb {
         const char* name;
@@ -165,6 +164,7 @@ const bool registered = RegisterCommand(Command{
         sub->callback([args, name] { args->verb = name; });
       }
       group->footer(
+          "The same verbs, flags and printed JSON as the Azure CLI extension; a real HTTPS client of `pal serve`.\n"
           "Errors print as the Azure CLI prints them: ERROR: (Code) Message, then Code: and Message: lines; exit 1.\n"
           "Example:\n  pal managementpartner create --partner-id 4100011 --endpoint https://127.0.0.1:8443 "
           "--ca-file cert.pem --token \"$(pal token --tenant TID --object OID)\"");
