@@ -46,8 +46,8 @@ export async function renderDashboard(ctx) {
   } catch (e) {
     if (!ctx.isCurrent()) return;
     body.removeAttribute('aria-busy');
-    replace(body, h('p', { class: 'error', role: 'alert', id: 'dashboard-error' }, `${e.code}: ${e.message}`));
-    filterBox.append(filters(mine, filter, []));
+    replace(body, h('p', { class: 'error full', role: 'alert', id: 'dashboard-error' }, `${e.code}: ${e.message}`));
+    if (mine.length) filterBox.append(filters(mine, filter, []));
     return;
   }
   if (!ctx.isCurrent()) return;
@@ -62,7 +62,7 @@ export async function renderDashboard(ctx) {
     customerSection(data.byCustomer, filter),
     adminTypeSection(data.byAdminType),
     subscriptionSection(data.bySubscription),
-    unattributedSection(data.unattributed),
+    unattributedSection(data.unattributed, customers),
     linksSection(data.links, filter));
 }
 
@@ -155,12 +155,15 @@ function adminTypeSection(report) {
       { key: 'attributedCost', label: 'Influenced', type: 'money' }, { key: 'usageRows', label: 'Usage rows', type: 'number' }] }));
 }
 
-function unattributedSection(report) {
+// `names`: tenant ID -> name, from the influence and link answers (the unattributed rows carry IDs only).
+function unattributedSection(report, names) {
   return section('unattributed', 'Cost not credited', h('p', { class: 'help' }, 'Consumption in subscriptions of your ' +
     'customers that no partner was credited for, with the reason. Follow "Explain" to see every access path.'),
   sortableTable({ id: 'table-unattributed', caption: 'Cost not credited, with its reason', sortKey: 'totalCost',
     rows: report.rows || [], empty: 'All consumption of your customers was credited.', columns: [
-      { key: 'customerTenantId', label: 'Customer', render: (r) => h('span', { class: 'mono' }, r.customerTenantId) },
+      { key: 'customerTenantId', label: 'Customer', render: (r) => (names.has(r.customerTenantId)
+        ? h('span', { title: r.customerTenantId }, names.get(r.customerTenantId))
+        : h('span', { class: 'mono' }, r.customerTenantId)) },
       { key: 'subscriptionId', label: 'Subscription', render: (r) => h('span', { class: 'mono' }, r.subscriptionId) },
       { key: 'month', label: 'Month' }, { key: 'reason', label: 'Reason', render: (r) => h('code', {}, r.reason) },
       { key: 'totalCost', label: 'Cost', type: 'money' },

@@ -1,7 +1,7 @@
 // The portal's files as pal serve sends them: types, caching and a strict Content-Security-Policy (issue 6, "Build").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE } from './harness.js';
+import { BASE } from '../harness.js';
 
 test('index.html is HTML, revalidated on every load, under a CSP without unsafe-inline', async () => {
   for (const path of ['/', '/index.html']) {

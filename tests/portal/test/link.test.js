@@ -2,7 +2,7 @@
 // checked as typed and the service's 409 when the page was out of date (issue 6, "Link to a partner ID").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, devSignIn, devToken, api, shot, BASE, T04, ANNA } from './harness.js';
+import { launch, devSignIn, devToken, api, shot, BASE, T04, ANNA } from '../harness.js';
 
 const ARM = '/providers/Microsoft.ManagementPartner/partners';
 const V = 'api-version=2018-02-01';
