@@ -117,6 +117,29 @@ test('the link page is usable with the keyboard alone and labels every control',
   await api('DELETE', `${ARM}/4100011?${V}`, { token });
 });
 
+test('a pasted bearer token signs in once the server accepts it, and its refusal is shown as worded', async () => {
+  const other = await browser.context.newPage();
+  await other.goto(`${BASE}/#/signin`);
+  const area = other.getByLabel('Bearer token');
+  await area.fill('not-a-token');
+  await other.getByRole('button', { name: 'Sign in with this token' }).click();
+  await other.getByText('That is not a JWT').waitFor();
+  // A well-formed token of a principal the directory does not have: the server's 403, in its words.
+  const stranger = await devToken(T04, '30000000-0000-4000-8000-049999999999');
+  await area.fill(stranger);
+  await other.getByRole('button', { name: 'Sign in with this token' }).click();
+  await other.locator('.status .error').waitFor();
+  const refused = await api('GET', '/openpal/v1/me', { token: stranger, raw: true });
+  assert.equal(refused.status, 403);
+  assert.equal(await other.locator('.status .error').innerText(), `${refused.body.error.code}: ${refused.body.error.message}`);
+  await area.fill(`Bearer ${await devToken(T04, ANNA)}`);
+  await other.getByRole('button', { name: 'Sign in with this token' }).click();
+  await other.waitForURL(/#\/link$/);
+  assert.equal(await other.locator('#who .who-name').innerText(), 'Anna Alpine');
+  assert.equal(await other.locator('#devbanner').isVisible(), false, 'a pasted token is not labelled as a dev sign-in');
+  await other.close();
+});
+
 test('no request leaves pal serve', () => {
   const foreign = browser.requests.filter((u) => !u.startsWith(`${BASE}/`));
   assert.deepEqual(foreign, []);
