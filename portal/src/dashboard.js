@@ -69,7 +69,7 @@ export async function renderDashboard(ctx) {
 function filters(mine, filter, customers) {
   const partnerSelect = h('select', { id: 'f-partner', name: 'partner' }, mine.map((p) =>
     h('option', { value: p.partnerId, selected: p.partnerId === filter.partner },
-      `${p.partnerId} · ${p.partnerName}${p.level === 'global' ? ' (all locations)' : ''}`)));
+      `${p.partnerId} · ${p.partnerName}${p.level === 'global' ? ' (global ID: never credited itself)' : ''}`)));
   if (!mine.some((p) => p.partnerId === filter.partner)) {
     partnerSelect.prepend(h('option', { value: filter.partner, selected: true }, filter.partner));
   }
