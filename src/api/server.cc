@@ -148,7 +148,11 @@ void ApiServer::Install() {
     ApiResponse response = surface->Handle(request);
     res.status = response.status;
     for (auto& [name, value] : response.headers) {
-      if (EqualsIgnoreCase(name, "Cache-Control")) res.headers.erase("Cache-Control");
+      if (EqualsIgnoreCase(name, "Cache-Control")) {  // the surface decides caching: drop ARM's no-cache trio
+        res.headers.erase("Cache-Control");
+        res.headers.erase("Pragma");
+        res.headers.erase("Expires");
+      }
       res.set_header(name, value);
     }
     if (response.body.empty()) {
