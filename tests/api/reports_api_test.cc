@@ -317,5 +317,13 @@ TEST(OpenApiDocument, IsOpenApi30AndDescribesEveryOpenpalRoute) {
   walk(doc);
 }
 
+TEST(OpenApiDocument, IsWhatTheServerServes) {
+  auto& env = ReportsEnv::Get();
+  auto r = env.Get("/openpal/v1/openapi.json", env.Token(kT03, kAda));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(nlohmann::json::parse(r->body, nullptr, false), nlohmann::json::parse(OpenApiDocument()));
+}
+
 }  // namespace
 }  // namespace openpal::api
