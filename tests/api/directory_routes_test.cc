@@ -166,6 +166,17 @@ TEST_F(DirectoryRoutes, TheDevSignInListsPrincipalsAndMintsTokensTheServerAccept
   EXPECT_EQ(Call("GET", "/openpal/v1/dev/token", "")->status, 405);
 }
 
+TEST_F(DirectoryRoutes, TheOpenApiDocumentDescribesTheseRoutes) {
+  EXPECT_EQ(Call("GET", "/openpal/v1/openapi.json", "")->status, 401);  // every route but /dev/* needs a token
+  auto r = Call("GET", "/openpal/v1/openapi.json", Token(kT04, kAnna));
+  ASSERT_EQ(r->status, 200);
+  json doc = Body(r);
+  EXPECT_EQ(doc["openapi"].get<std::string>().substr(0, 4), "3.0.");
+  for (const char* path : {"/openpal/v1/me", "/openpal/v1/partners/{partnerId}", "/openpal/v1/links",
+                           "/openpal/v1/dev/principals", "/openpal/v1/dev/token"})
+    EXPECT_TRUE(doc["paths"].contains(path)) << path;
+}
+
 TEST(DirectoryRoutesWithoutDevIssuer, TheDevRoutesDoNotExist) {
   auto& env = api::testing::ServeEnv::Get();  // pal serve with a JWKS only
   auto principals = env.Call("GET", "/openpal/v1/dev/principals", "");
