@@ -77,19 +77,6 @@ struct MissKey {
   }
 };
 
-// Each partner's qualifying set and roles packed into one array, read front to back by every row of the resource:
-// one allocation instead of a pointer chase per set (the per-row cost is cache misses, not arithmetic). Layout per
-// partner: partner id, role count R, interval count Q, Q (from, to) pairs, then R times: admin id, count C, C pairs.
-using PackedPartners = std::vector<int64_t>;
-
-void PackSet(const IntervalSet& set, PackedPartners& out) {
-  out.push_back(static_cast<int64_t>(set.parts().size()));
-  for (const auto& i : set.parts()) {
-    out.push_back(i.from.micros);
-    out.push_back(i.to.micros);
-  }
-}
-
 // Microseconds of [start, end) covered by `n` sorted disjoint pairs at `pairs`.
 int64_t OverlapPairs(const int64_t* pairs, int64_t n, int64_t start, int64_t end) {
   int64_t total = 0;
@@ -108,22 +95,25 @@ bool PairsContain(const int64_t* pairs, int64_t n, int64_t t) {
   return false;
 }
 
-struct TenantEntry {
-  int tenant;  // pool id
-  TenantProfile profile;
-  PackedPartners packed;
-};
+// TouchesPeriod over packed pairs: some instant of [start, end), or `start` for an empty period.
+bool PairsTouch(const int64_t* pairs, int64_t n, int64_t start, int64_t end) {
+  if (end <= start) return PairsContain(pairs, n, start);
+  for (int64_t k = 0; k < n; ++k)
+    if (pairs[2 * k] < end && start < pairs[2 * k + 1]) return true;
+  return false;
+}
 
-// A resolved scope: its subscription, and who held it when, with the crediting profile of each holder.
-struct ScopeProfile {
-  int subscription = -1;  // pool id; -1 = the row names no subscription
-  struct Segment {
-    Interval valid;
-    size_t tenant_entry;
-  };
-  std::vector<Segment> segments;
-  std::vector<std::unique_ptr<TenantEntry>> tenants;
-};
+// ReasonFor over a packed tenant section's unions (access, linked, enabled, partner_valid).
+Reason PackedReason(const int64_t* unions, int64_t start, int64_t end) {
+  for (Reason r : {Reason::kNoAccess, Reason::kNoActiveLink, Reason::kIdentityDisabled, Reason::kPartnerIdInvalid}) {
+    if (!PairsTouch(unions + 1, unions[0], start, end)) return r;
+    unions += 1 + 2 * unions[0];
+  }
+  return Reason::kRoleNotEligible;
+}
+
+// Rows of the subscription column that name no subscription share this profile: subscription -1, no segments.
+const int64_t kNoScopeProfile[2] = {-1, 0};
 
 }  // namespace
 
@@ -136,100 +126,61 @@ Reason ReasonFor(const TenantProfile& p, Timestamp start, Timestamp end) {
 }
 
 struct Attributor::Impl {
-  const DirectoryIndex& index;
-  RolePolicy policy;
-  StringPool pool;
-  PathCache paths;
-  StringMap<std::unique_ptr<ScopeProfile>> by_scope_key;
+  std::shared_ptr<ProfileCache> cache;
+  int slot;
+  StringPool currency_pool;  // currency ids are this attributor's own (the cache's pool holds the other names)
   // Raw ResourceId text -> its profile, or nullptr when the ID names no subscription (then the column decides).
-  FlatStringMap<ScopeProfile*> by_resource;
-  FlatStringMap<ScopeProfile*> by_subscription_column;
-  ScopeProfile no_scope;
+  FlatStringMap<int64_t*> by_resource;
+  FlatStringMap<int64_t*> by_subscription_column;
   FlatCellMap<ReportKey, ReportCell> report;
   FlatCellMap<MissKey, ReportCell> misses;
   std::vector<std::pair<std::string, int>> currencies;  // few: a linear scan beats hashing
-  std::vector<CurrencyReconciliation> totals;            // by pool id of the currency, via currency_slot
-  std::vector<int> currency_slot;                        // pool id -> index in totals (-1 none)
+  std::vector<CurrencyReconciliation> totals;            // by currency id, via currency_slot
+  std::vector<int> currency_slot;                        // currency id -> index in totals (-1 none)
+  uint64_t rows_read = 0, rejected_without_cost = 0;
 
-  // The pool id of a currency, by a scan of the few seen so far.
+  Impl(std::shared_ptr<ProfileCache> c, int s) : cache(std::move(c)), slot(s) {}
+
+  // The id of a currency, by a scan of the few seen so far.
   int CurrencyId(std::string_view text) {
     for (const auto& [name, id] : currencies)
       if (name == text) return id;
-    int id = pool.Intern(text);
+    int id = currency_pool.Intern(text);
     currencies.emplace_back(std::string(text), id);
     return id;
   }
   CurrencyReconciliation& Totals(int currency) {
     if (static_cast<size_t>(currency) >= currency_slot.size()) currency_slot.resize(static_cast<size_t>(currency) + 1, -1);
-    int& slot = currency_slot[static_cast<size_t>(currency)];
-    if (slot < 0) {
-      slot = static_cast<int>(totals.size());
+    int& at = currency_slot[static_cast<size_t>(currency)];
+    if (at < 0) {
+      at = static_cast<int>(totals.size());
       totals.emplace_back();
-      totals.back().currency = pool.Get(currency);
+      totals.back().currency = currency_pool.Get(currency);
     }
-    return totals[static_cast<size_t>(slot)];
-  }
-  uint64_t rows_read = 0, rejected_without_cost = 0;
-  int empty_id;
-
-  Impl(const DirectoryIndex& i, RolePolicy p) : index(i), policy(std::move(p)) { empty_id = pool.Intern(""); }
-
-  ScopeProfile* ProfileFor(const Scope& resource) {
-    // Resources without grants of their own share the profile of the nearest scope above them that has some.
-    Scope scope = EffectiveScope(index, resource);
-    auto found = by_scope_key.find(scope.key());
-    if (found != by_scope_key.end()) return found->second.get();
-    auto profile = std::make_unique<ScopeProfile>();
-    std::string subscription = AsciiLower(*scope.subscription_id());
-    profile->subscription = pool.Intern(subscription);
-    std::map<std::string, size_t> tenant_slots;
-    if (const auto* placements = index.Placements(subscription)) {
-      for (const auto& placement : *placements) {
-        auto [it, inserted] = tenant_slots.emplace(placement.tenant, profile->tenants.size());
-        if (inserted) {
-          auto entry = std::make_unique<TenantEntry>();
-          entry->tenant = pool.Intern(placement.tenant);
-          entry->profile = BuildTenantProfile(FindPaths(index, scope, placement.tenant, policy, &paths));
-          for (const auto& credit : entry->profile.partners) {
-            entry->packed.push_back(pool.Intern(credit.partner_id));
-            entry->packed.push_back(static_cast<int64_t>(credit.roles.size()));
-            PackSet(credit.qualifying, entry->packed);
-            for (const auto& [name, when] : credit.roles) {
-              entry->packed.push_back(pool.Intern(name));
-              PackSet(when, entry->packed);
-            }
-          }
-          profile->tenants.push_back(std::move(entry));
-        }
-        profile->segments.push_back(ScopeProfile::Segment{placement.valid, it->second});
-      }
-    }
-    ScopeProfile* raw = profile.get();
-    by_scope_key.emplace(scope.key(), std::move(profile));
-    return raw;
+    return totals[static_cast<size_t>(at)];
   }
 
-  ScopeProfile* FromSubscriptionColumn(std::string_view column) {
-    if (const auto* found = by_subscription_column.Find(column)) return *found;
-    ScopeProfile* profile = &no_scope;
+  int64_t* FromSubscriptionColumn(std::string_view column) {
+    if (auto* const* found = by_subscription_column.Find(column)) return *found;
+    int64_t* profile = const_cast<int64_t*>(kNoScopeProfile);  // never written: it has no partners
     if (IsGuid(column)) {
-      profile = ProfileFor(Scope::ForSubscription(*NormalizeGuid(column)));
+      profile = cache->For(Scope::ForSubscription(*NormalizeGuid(column)));
     } else if (auto parsed = Scope::Parse(column); parsed.ok() && parsed->subscription_id()) {
-      profile = ProfileFor(Scope::ForSubscription(*parsed->subscription_id()));
+      profile = cache->For(Scope::ForSubscription(*parsed->subscription_id()));
     }
     by_subscription_column.Insert(column, profile);
     return profile;
   }
 
-  ScopeProfile* Resolve(const usage::UsageRow& row) {
-    ScopeProfile* profile;
-    if (const auto* found = by_resource.Find(row.resource_id)) {
+  int64_t* Resolve(const usage::UsageRow& row) {
+    int64_t* profile;
+    if (auto* const* found = by_resource.Find(row.resource_id)) {
       profile = *found;
     } else {
       profile = nullptr;
       if (!row.resource_id.empty()) {
         auto parsed = Scope::Parse(row.resource_id);
-        if (parsed.ok() && parsed->subscription_id()) profile = ProfileFor(*parsed);
+        if (parsed.ok() && parsed->subscription_id()) profile = cache->For(*parsed);
       }
       by_resource.Insert(row.resource_id, profile);
     }
@@ -237,36 +188,66 @@ struct Attributor::Impl {
     return profile ? profile : FromSubscriptionColumn(row.subscription);
   }
 
-  const TenantEntry* TenantAt(const ScopeProfile& profile, Timestamp start) const {
-    for (const auto& segment : profile.segments)
-      if (segment.valid.contains(start)) return profile.tenants[segment.tenant_entry].get();
-    return nullptr;
+  // The report cell of (partner record, month, currency, admin): through the record's cell cache for this thread,
+  // else the report map (and the cache learns it when it has room and the ids fit its encoding).
+  ReportCell& Cell(int64_t* ways, const ReportKey& key) {
+    const bool cacheable = key.currency < (1 << 20) && key.admin >= 0;
+    const int64_t tag = (static_cast<int64_t>(key.month) << 20) | key.currency;
+    if (cacheable) {
+      for (int64_t w = 0; w < profile::kCellWays; ++w, ways += 2) {
+        if (ways[1] == 0) {
+          uint32_t at = report.IndexOf(key);
+          if (at < UINT32_MAX - 1) {
+            ways[0] = tag;
+            ways[1] = (static_cast<int64_t>(key.admin) << 32) | (static_cast<int64_t>(at) + 1);
+          }
+          return report.At(at);
+        }
+        if (ways[0] == tag && (ways[1] >> 32) == key.admin)
+          return report.At(static_cast<uint32_t>((ways[1] & 0xFFFFFFFF) - 1));
+      }
+    }
+    return report.At(report.IndexOf(key));
   }
 
   std::optional<Reason> Process(const usage::UsageRow& row, bool record) {
-    ScopeProfile* profile = Resolve(row);
+    using namespace profile;
+    int64_t* block = Resolve(row);
     int currency = CurrencyId(row.currency);
     int month = MonthOf(row.start);
+    const int64_t start = row.start.micros, end = row.end.micros;
     std::optional<Reason> reason;
-    const TenantEntry* tenant = nullptr;
-    if (profile->subscription < 0) {
+    const int64_t* segment = nullptr;
+    if (block[kSubscription] < 0) {
       reason = Reason::kNoScope;
-    } else if (!(tenant = TenantAt(*profile, row.start))) {
-      reason = Reason::kUnknownSubscription;
     } else {
-      const int64_t length = row.end.micros - row.start.micros;
+      const int64_t* seg = block + kSegments;
+      for (int64_t s = 0; s < block[kSegmentCount]; ++s, seg += kSegmentWords)
+        if (seg[0] <= start && start < seg[1]) {
+          segment = seg;
+          break;
+        }
+      if (!segment) reason = Reason::kUnknownSubscription;
+    }
+    if (segment) {
+      const int64_t length = end - start;
+      const int tenant = static_cast<int>(segment[2]);
+      const int subscription = static_cast<int>(block[kSubscription]);
       bool credited = false;
-      const int64_t start = row.start.micros, end = row.end.micros;
-      const int64_t* p = tenant->packed.data();
-      const int64_t* const stop = p + tenant->packed.size();
+      int64_t* p = block + segment[4];
+      int64_t* const stop = block + segment[5];
+      const int64_t cache_words = cache->slots() * kCellWays * 2;
       while (p < stop) {
         const int partner = static_cast<int>(p[0]);
         const int64_t role_count = p[1], n = p[2];
         const int64_t* qualifying = p + 3;
         const int64_t* roles = qualifying + 2 * n;
-        // Step over this partner's roles to the next partner.
-        p = roles;
-        for (int64_t r = 0; r < role_count; ++r) p += 2 + 2 * p[1];
+        // Step over this partner's roles and cell cache to the next partner.
+        int64_t* q = p + 3 + 2 * n;
+        for (int64_t r = 0; r < role_count; ++r) q += 2 + 2 * q[1];
+        int64_t* ways = q + slot * kCellWays * 2;
+        const int64_t* roles_end = q;
+        p = q + cache_words;
         Money credit;
         if (length <= 0) {
           if (!PairsContain(qualifying, n, start)) continue;
@@ -278,21 +259,21 @@ struct Attributor::Impl {
         }
         credited = true;
         if (!record) break;
-        int admin = empty_id;
-        for (const int64_t* q = roles; q < p; q += 2 + 2 * q[1]) {
-          bool touches = length <= 0 ? PairsContain(q + 2, q[1], start) : OverlapPairs(q + 2, q[1], start, end) > 0;
+        int admin = static_cast<int>(cache->empty_id());
+        for (const int64_t* r = roles; r < roles_end; r += 2 + 2 * r[1]) {
+          bool touches = length <= 0 ? PairsContain(r + 2, r[1], start) : OverlapPairs(r + 2, r[1], start, end) > 0;
           if (touches) {
-            admin = static_cast<int>(q[0]);
+            admin = static_cast<int>(r[0]);
             break;
           }
         }
-        ReportCell& cell = report[ReportKey{partner, tenant->tenant, profile->subscription, month, currency, admin}];
+        ReportCell& cell = Cell(ways, ReportKey{partner, tenant, subscription, month, currency, admin});
         ++cell.rows;
         cell.total += row.amount;
         cell.attributed += credit;
         Totals(currency).attributed += credit;
       }
-      if (!credited) reason = ReasonFor(tenant->profile, row.start, row.end);
+      if (!credited) reason = PackedReason(block + segment[3], start, end);
     }
     if (!record) return reason;
     ++rows_read;
@@ -301,7 +282,7 @@ struct Attributor::Impl {
     if (reason) {
       ++total.rows_not_credited;
       total.not_credited += row.amount;
-      int subscription = profile->subscription < 0 ? empty_id : profile->subscription;
+      int subscription = block[kSubscription] < 0 ? static_cast<int>(cache->empty_id()) : static_cast<int>(block[kSubscription]);
       ReportCell& miss = misses[MissKey{subscription, month, currency, static_cast<int>(*reason)}];
       ++miss.rows;
       miss.total += row.amount;
@@ -314,7 +295,9 @@ struct Attributor::Impl {
 };
 
 Attributor::Attributor(const DirectoryIndex& index, RolePolicy policy)
-    : impl_(std::make_unique<Impl>(index, std::move(policy))) {}
+    : impl_(std::make_unique<Impl>(std::make_shared<ProfileCache>(index, std::move(policy), 1), 0)) {}
+Attributor::Attributor(std::shared_ptr<ProfileCache> cache, int slot)
+    : impl_(std::make_unique<Impl>(std::move(cache), slot)) {}
 Attributor::~Attributor() = default;
 
 void Attributor::AddRow(const usage::UsageRow& row) { impl_->Process(row, true); }
@@ -401,24 +384,24 @@ AttributionResult Attributor::Finish() const {
   AttributionResult result;
   result.rows_read = m.rows_read;
   result.rows_rejected_without_cost = m.rejected_without_cost;
-  result.distinct_scopes = m.by_scope_key.size();
+  result.distinct_scopes = m.cache->size();
   for (const auto& [key, cell] : m.report.cells()) {
     ReportRow row;
-    row.partner_id = m.pool.Get(key.partner);
-    const PartnerInfo* partner = m.index.Partner(row.partner_id);
+    row.partner_id = m.cache->Name(key.partner);
+    const PartnerInfo* partner = m.cache->index().Partner(row.partner_id);
     row.partner_name = partner ? partner->newest_name : "";
-    row.customer_tenant_id = m.pool.Get(key.tenant);
-    row.subscription_id = m.pool.Get(key.subscription);
+    row.customer_tenant_id = m.cache->Name(key.tenant);
+    row.subscription_id = m.cache->Name(key.subscription);
     row.month = MonthText(key.month);
-    row.currency = m.pool.Get(key.currency);
-    row.admin_type = m.pool.Get(key.admin);
+    row.currency = m.currency_pool.Get(key.currency);
+    row.admin_type = m.cache->Name(key.admin);
     row.usage_rows = cell.rows;
     row.total_cost = cell.total;
     row.attributed_cost = cell.attributed;
     result.report.push_back(std::move(row));
   }
   for (const auto& [key, cell] : m.misses.cells()) {
-    UnattributedRow row{m.pool.Get(key.subscription), MonthText(key.month), m.pool.Get(key.currency),
+    UnattributedRow row{m.cache->Name(key.subscription), MonthText(key.month), m.currency_pool.Get(key.currency),
                         ReasonCode(static_cast<Reason>(key.reason)), cell.rows, cell.total};
     result.unattributed.push_back(std::move(row));
   }

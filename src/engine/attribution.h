@@ -11,6 +11,7 @@
 #include "core/roles.h"
 #include "engine/directory_index.h"
 #include "engine/paths.h"
+#include "engine/profile_cache.h"
 #include "ingest/usage/money.h"
 #include "ingest/usage/usage_reader.h"
 
@@ -52,7 +53,10 @@ struct AttributionResult {
 
 class Attributor {
  public:
+  // An attributor with a profile cache of its own.
   Attributor(const DirectoryIndex& index, RolePolicy policy);
+  // One of several attributors (run on different threads) sharing `cache`, each with its own slot in [0, slots).
+  Attributor(std::shared_ptr<ProfileCache> cache, int slot);
   ~Attributor();
 
   // Credits one well-formed row, or files it under its first failing reason.

@@ -89,7 +89,9 @@ class FlatCellMap {
   FlatCellMap() : slots_(1024, kEmpty) {}
 
   // The cell for `key`, created (value-initialised) when absent.
-  Cell& operator[](const K& key) {
+  Cell& operator[](const K& key) { return cells_[IndexOf(key)].second; }
+  // The position of `key`'s cell (stable: cells are only appended), created when absent.
+  uint32_t IndexOf(const K& key) {
     uint64_t h = key.Hash();
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -97,15 +99,17 @@ class FlatCellMap {
       if (at == kEmpty) {
         if ((cells_.size() + 1) * 4 > slots_.size() * 3) {
           Grow();
-          return (*this)[key];
+          return IndexOf(key);
         }
         slots_[i] = static_cast<uint32_t>(cells_.size());
         cells_.push_back({key, Cell{}});
-        return cells_.back().second;
+        return slots_[i];
       }
-      if (cells_[at].first == key) return cells_[at].second;
+      if (cells_[at].first == key) return at;
     }
   }
+  // The cell at a position IndexOf returned.
+  Cell& At(uint32_t at) { return cells_[at].second; }
   const std::vector<std::pair<K, Cell>>& cells() const { return cells_; }
 
  private:

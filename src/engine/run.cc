@@ -112,11 +112,12 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
   Progress progress(options.progress, total_bytes);
   std::atomic<uint64_t> rows{0};
   uint64_t done_bytes = 0;
-  // Two attributors for the whole run (each caches the profiles of the resources it met): the first takes whole
-  // files and first halves, the second takes second halves.
+  // Two attributors for the whole run sharing one profile cache (each profile is built once, by whichever thread
+  // meets it first): the first takes whole files and first halves, the second takes second halves.
+  auto cache = std::make_shared<ProfileCache>(index, policy, 2);
   Part first_part, second_part;
-  first_part.attributor = std::make_unique<Attributor>(index, policy);
-  second_part.attributor = std::make_unique<Attributor>(index, policy);
+  first_part.attributor = std::make_unique<Attributor>(cache, 0);
+  second_part.attributor = std::make_unique<Attributor>(cache, 1);
   std::vector<Rejection> rejections;
   uint64_t rejected_total = 0;
   auto keep_rejections = [&](Part& part, uint64_t line_shift) {

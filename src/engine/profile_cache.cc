@@ -1,0 +1,102 @@
+// Building the packed crediting profiles: paths of each tenant that held the subscription, reduced and flattened.
+#include "engine/profile_cache.h"
+
+#include <cstring>
+#include <map>
+
+#include "core/guid.h"
+
+namespace openpal::engine {
+namespace {
+
+void PackSet(const IntervalSet& set, std::vector<int64_t>& out) {
+  out.push_back(static_cast<int64_t>(set.parts().size()));
+  for (const auto& i : set.parts()) {
+    out.push_back(i.from.micros);
+    out.push_back(i.to.micros);
+  }
+}
+
+}  // namespace
+
+ProfileCache::ProfileCache(const DirectoryIndex& index, RolePolicy policy, int slots)
+    : index_(index), policy_(std::move(policy)), slots_(slots < 1 ? 1 : slots) {
+  Intern("");  // id 0: empty_id()
+}
+
+ProfileCache::~ProfileCache() = default;
+
+size_t ProfileCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return by_scope_key_.size();
+}
+
+int64_t ProfileCache::Intern(std::string_view s) {
+  auto it = ids_.find(s);
+  if (it != ids_.end()) return it->second;
+  int64_t id = static_cast<int64_t>(names_.size());
+  names_.emplace_back(s);
+  ids_.emplace(std::string(s), id);
+  return id;
+}
+
+int64_t* ProfileCache::For(const Scope& resource) {
+  // Resources without grants of their own share the profile of the nearest scope above them that has some.
+  Scope scope = EffectiveScope(index_, resource);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto found = by_scope_key_.find(scope.key());
+  if (found != by_scope_key_.end()) return found->second.get();
+  std::vector<int64_t> words = Build(scope);
+  std::unique_ptr<int64_t[]> block(new int64_t[words.size()]);
+  std::memcpy(block.get(), words.data(), words.size() * sizeof(int64_t));
+  int64_t* raw = block.get();
+  by_scope_key_.emplace(scope.key(), std::move(block));
+  return raw;
+}
+
+std::vector<int64_t> ProfileCache::Build(const Scope& scope) {
+  using namespace profile;
+  std::string subscription = AsciiLower(*scope.subscription_id());
+  const auto* placements = index_.Placements(subscription);
+  const int64_t segment_count = placements ? static_cast<int64_t>(placements->size()) : 0;
+  std::vector<int64_t> out(static_cast<size_t>(kSegments + segment_count * kSegmentWords), 0);
+  out[kSubscription] = Intern(subscription);
+  out[kSegmentCount] = segment_count;
+  // Tenant sections in order of first placement; every segment of one tenant points at its section.
+  std::map<std::string, size_t> sections;  // tenant -> index of the first segment that built it
+  for (int64_t s = 0; s < segment_count; ++s) {
+    const Placement& placement = (*placements)[static_cast<size_t>(s)];
+    int64_t* seg = nullptr;
+    auto [it, inserted] = sections.emplace(placement.tenant, static_cast<size_t>(s));
+    if (!inserted) {
+      const size_t first = static_cast<size_t>(kSegments + static_cast<int64_t>(it->second) * kSegmentWords);
+      seg = &out[static_cast<size_t>(kSegments + s * kSegmentWords)];
+      for (int64_t w = 2; w < kSegmentWords; ++w) seg[w] = out[first + static_cast<size_t>(w)];
+    } else {
+      TenantProfile tp = BuildTenantProfile(FindPaths(index_, scope, placement.tenant, policy_, &paths_));
+      const int64_t unions = static_cast<int64_t>(out.size());
+      for (const IntervalSet* set : {&tp.access, &tp.linked, &tp.enabled, &tp.partner_valid}) PackSet(*set, out);
+      const int64_t partners = static_cast<int64_t>(out.size());
+      for (const auto& credit : tp.partners) {
+        out.push_back(Intern(credit.partner_id));
+        out.push_back(static_cast<int64_t>(credit.roles.size()));
+        PackSet(credit.qualifying, out);
+        for (const auto& [name, when] : credit.roles) {
+          out.push_back(Intern(name));
+          PackSet(when, out);
+        }
+        out.resize(out.size() + static_cast<size_t>(slots_ * kCellWays * 2), 0);
+      }
+      seg = &out[static_cast<size_t>(kSegments + s * kSegmentWords)];
+      seg[2] = Intern(placement.tenant);
+      seg[3] = unions;
+      seg[4] = partners;
+      seg[5] = static_cast<int64_t>(out.size());
+    }
+    seg[0] = placement.valid.from.micros;
+    seg[1] = placement.valid.to.micros;
+  }
+  return out;
+}
+
+}  // namespace openpal::engine

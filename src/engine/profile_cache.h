@@ -1,0 +1,63 @@
+// Crediting profiles of resources, built once per run, packed flat and shared by every thread that credits usage.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/roles.h"
+#include "core/scope.h"
+#include "engine/directory_index.h"
+#include "engine/paths.h"
+
+namespace openpal::engine {
+
+// A profile is one block of int64 words, so that a usage row reads it front to back (few cache misses, no pointer
+// chase). All names are ids of the cache's string pool. Layout:
+//   [0] subscription id (-1: none)   [1] S, the number of placement segments
+//   S times: from, to, tenant id, offset of the tenant's step unions, offset of its partners, end of its partners
+//   per tenant: the unions access, linked, enabled, partner_valid, each as (count N, N (from, to) pairs); then each
+//   credited partner: partner id, R roles, Q, Q qualifying pairs, R times (admin id, C, C pairs) in AdminType order,
+//   then the report-cell cache: `slots` x kCellWays x 2 words, each thread (slot) writing only its own part.
+// Offsets count words from the block's start. Pairs are sorted and disjoint.
+namespace profile {
+constexpr int64_t kSubscription = 0, kSegmentCount = 1, kSegments = 2, kSegmentWords = 6;
+constexpr int64_t kCellWays = 8;  // cached (month, currency, admin) -> report cell per partner and thread
+}  // namespace profile
+
+class ProfileCache {
+ public:
+  // `slots` is the number of Attributors that will share it (each takes one slot of every cell cache).
+  ProfileCache(const DirectoryIndex& index, RolePolicy policy, int slots);
+  ~ProfileCache();
+
+  // The profile shared by `resource` (that of the nearest scope above it with grants of its own), built on first use.
+  // Thread-safe; the block lives as long as the cache.
+  int64_t* For(const Scope& resource);
+  // The text of a pool id (partner, tenant, subscription, admin type); call only when no thread is in For().
+  const std::string& Name(int64_t id) const { return names_[static_cast<size_t>(id)]; }
+  // The pool id of "" (rows without a subscription, partners without an admin type).
+  int64_t empty_id() const { return 0; }
+  int slots() const { return slots_; }
+  // Distinct scopes profiled so far.
+  size_t size() const;
+  const DirectoryIndex& index() const { return index_; }
+
+ private:
+  int64_t Intern(std::string_view s);
+  std::vector<int64_t> Build(const Scope& scope);
+
+  const DirectoryIndex& index_;
+  RolePolicy policy_;
+  int slots_;
+  mutable std::mutex mu_;  // guards everything below
+  PathCache paths_;
+  StringMap<std::unique_ptr<int64_t[]>> by_scope_key_;
+  std::vector<std::string> names_;
+  StringMap<int64_t> ids_;
+};
+
+}  // namespace openpal::engine
