@@ -278,8 +278,10 @@ int RunDemo(const DemoArgs& args) {
     std::cout << "  " << fs::path(f).filename().string() << "\n";
   }
   if (RunPal(attribute, dir, out, err) != 0) return Fail("pal attribute failed:\n" + err, &*server);
-  size_t rejected = static_cast<size_t>(std::count(err.begin(), err.end(), '\n'));
-  std::cout << "  (" << rejected << " malformed rows set aside, as the files' README says they should be)\n\n"
+  size_t rejected = 0;
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);) rejected += line.rfind("rejected:", 0) == 0 ? 1 : 0;
+  std::cout << "  (" << rejected << " malformed rows set aside and counted, as demo/usage/README.md expects)\n\n"
             << "  $ pal report --by partner\n";
   if (RunPal({"report", "--db", db, "--by", "partner"}, dir, out, err) != 0)
     return Fail("pal report failed:\n" + err, &*server);
