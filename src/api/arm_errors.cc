@@ -32,6 +32,7 @@ const std::map<std::string, int, std::less<>>& StatusByCode() {
       {"PartnerNotFound", 404},
       {"InvalidQueryParameter", 400},
       {"RunNotFound", 404},
+      {"PortalNotBuilt", 503},
   };
   return table;
 }

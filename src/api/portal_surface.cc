@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/arm_errors.h"
 #include "api/openpal_surfaces.h"
 
 namespace openpal::api {
@@ -86,16 +87,18 @@ class PortalSurface : public Surface {
                         {"X-Frame-Options", "DENY"},
                         {"Cross-Origin-Opener-Policy", "same-origin"}};
     if (request.method != "GET" && request.method != "HEAD") {
-      return Text(std::move(response), 405, "The portal's files are read with GET.\n", {{"Allow", "GET, HEAD"}});
+      return Error(std::move(response), MethodNotAllowed(request.method), {{"Allow", "GET, HEAD"}});
     }
     if (assets_.empty()) {
       // Built without portal/dist: say so instead of serving an empty page.
-      return Text(std::move(response), 503,
-                  "not built: the portal (portal/dist) was missing when pal was built; run scripts/build.sh, which "
-                  "runs npm ci and npm run build in portal/ before compiling.\n", {});
+      return Error(std::move(response),
+                   Status::Error("PortalNotBuilt",
+                                 "not built: the portal (portal/dist) was missing when pal was built; run "
+                                 "scripts/build.sh, which runs npm ci and npm run build in portal/ before compiling."),
+                   {});
     }
     auto it = assets_.find(path);
-    if (it == assets_.end()) return Text(std::move(response), 404, "No such portal file: " + path + "\n", {});
+    if (it == assets_.end()) return Error(std::move(response), UnknownPath(path), {});
     const Asset& asset = it->second;
     response.headers.emplace_back("Cache-Control",
                                   asset.immutable ? "public, max-age=31536000, immutable" : "no-cache");
@@ -112,11 +115,12 @@ class PortalSurface : public Surface {
   }
 
  private:
-  static ApiResponse Text(ApiResponse response, int status, std::string body,
-                          std::vector<std::pair<std::string, std::string>> extra) {
-    response.status = status;
-    response.content_type = "text/plain; charset=utf-8";
-    response.body = std::move(body);
+  // Errors keep the server's one shape (an ARM error body), as every other path of pal serve answers.
+  static ApiResponse Error(ApiResponse response, const Status& status,
+                           std::vector<std::pair<std::string, std::string>> extra) {
+    ArmError error = ToArmError(status);
+    response.status = error.http_status;
+    response.body = ArmErrorBody(error);
     response.headers.emplace_back("Cache-Control", "no-cache");
     for (auto& header : extra) response.headers.push_back(std::move(header));
     return response;
