@@ -172,9 +172,9 @@ struct Attributor::Impl {
     return profile;
   }
 
-  int64_t* Resolve(const usage::UsageRow& row) {
+  int64_t* Resolve(const usage::UsageRow& row, uint64_t hash) {
     int64_t* profile;
-    if (auto* const* found = by_resource.Find(row.resource_id)) {
+    if (auto* const* found = by_resource.Find(row.resource_id, hash)) {
       profile = *found;
     } else {
       profile = nullptr;
@@ -210,9 +210,30 @@ struct Attributor::Impl {
     return report.At(report.IndexOf(key));
   }
 
+  // Starts loading what crediting the rows will read: the map slot of each resource, then its key and profile.
+  void Prefetch(const usage::UsageRow* rows, size_t n, uint64_t* hashes) {
+    for (size_t i = 0; i < n; ++i) {
+      hashes[i] = HashBytes(rows[i].resource_id);
+      by_resource.PrefetchSlot(hashes[i]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (auto* const* value = by_resource.Peek(hashes[i]); value && *value) {
+        const int64_t* block = *value;
+        __builtin_prefetch(block);
+        __builtin_prefetch(block + 8);
+        __builtin_prefetch(block + 16);
+        __builtin_prefetch(block + 24);
+      }
+    }
+  }
+
   std::optional<Reason> Process(const usage::UsageRow& row, bool record) {
+    return Process(row, record, HashBytes(row.resource_id));
+  }
+
+  std::optional<Reason> Process(const usage::UsageRow& row, bool record, uint64_t hash) {
     using namespace profile;
-    int64_t* block = Resolve(row);
+    int64_t* block = Resolve(row, hash);
     int currency = CurrencyId(row.currency);
     int month = MonthOf(row.start);
     const int64_t start = row.start.micros, end = row.end.micros;
@@ -301,6 +322,16 @@ Attributor::Attributor(std::shared_ptr<ProfileCache> cache, int slot)
 Attributor::~Attributor() = default;
 
 void Attributor::AddRow(const usage::UsageRow& row) { impl_->Process(row, true); }
+
+void Attributor::AddRows(const usage::UsageRow* rows, size_t n) {
+  constexpr size_t kBatch = 32;
+  uint64_t hashes[kBatch];
+  for (size_t at = 0; at < n; at += kBatch) {
+    const size_t count = std::min(kBatch, n - at);
+    impl_->Prefetch(rows + at, count, hashes);
+    for (size_t i = 0; i < count; ++i) impl_->Process(rows[at + i], true, hashes[i]);
+  }
+}
 
 std::optional<Reason> Attributor::Classify(const usage::UsageRow& row) { return impl_->Process(row, false); }
 

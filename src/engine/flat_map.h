@@ -32,14 +32,30 @@ class FlatStringMap {
   FlatStringMap() : slots_(1024) {}
 
   // The value for `key`, or nullptr.
-  const V* Find(std::string_view key) const {
-    uint64_t h = HashBytes(key);
+  const V* Find(std::string_view key) const { return Find(key, HashBytes(key)); }
+  // The same, with `h` = HashBytes(key) already computed.
+  const V* Find(std::string_view key, uint64_t h) const {
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
       if (s.length == kEmpty) return nullptr;
       if (s.hash == h && s.length == key.size() && std::memcmp(arena_.data() + s.offset, key.data(), key.size()) == 0)
         return &s.value;
+    }
+  }
+  // Asks the CPU to start loading the slot where a key of hash `h` would be found (a hint; no effect on results).
+  void PrefetchSlot(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+  // The value of the first slot of hash `h` without comparing keys, or nullptr; starts loading that key's bytes.
+  // A hint for prefetching the value's target: only Find() says whether the key is really there.
+  const V* Peek(uint64_t h) const {
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.length == kEmpty) return nullptr;
+      if (s.hash == h) {
+        __builtin_prefetch(arena_.data() + s.offset);
+        return &s.value;
+      }
     }
   }
   // Adds `key` (which must be absent).

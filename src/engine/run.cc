@@ -55,10 +55,40 @@ struct Part {
   Status status;
 };
 
+// Rows gathered for Attributor::AddRows: the reader's views last only until its next Read(), so the text a row's
+// crediting looks at is copied (into strings that keep their capacity from batch to batch).
+class RowBatch {
+ public:
+  static constexpr size_t kSize = 32;
+  void Add(const usage::UsageRow& row) {
+    usage::UsageRow& to = rows_[count_];
+    to = row;
+    to.resource_id = Keep(resource_[count_], row.resource_id);
+    to.subscription = Keep(subscription_[count_], row.subscription);
+    to.currency = Keep(currency_[count_], row.currency);
+    ++count_;
+  }
+  bool full() const { return count_ == kSize; }
+  void FlushInto(Attributor& attributor) {
+    attributor.AddRows(rows_, count_);
+    count_ = 0;
+  }
+
+ private:
+  static std::string_view Keep(std::string& store, std::string_view text) {
+    store.assign(text.data(), text.size());
+    return store;
+  }
+  usage::UsageRow rows_[kSize];
+  std::string resource_[kSize], subscription_[kSize], currency_[kSize];
+  size_t count_ = 0;
+};
+
 void ReadInto(usage::UsageReader& reader, Part& part, uint64_t line_offset, size_t cap, std::atomic<uint64_t>& rows,
               const std::function<void(uint64_t)>& tick) {
   usage::UsageRow row;
   usage::RejectedRow rejected;
+  auto batch = std::make_unique<RowBatch>();
   uint64_t local = 0;
   for (;;) {
     auto outcome = reader.Read(row, rejected);
@@ -68,8 +98,10 @@ void ReadInto(usage::UsageReader& reader, Part& part, uint64_t line_offset, size
     }
     if (*outcome == usage::UsageReader::Outcome::kEnd) break;
     if (*outcome == usage::UsageReader::Outcome::kRow) {
-      part.attributor->AddRow(row);
+      batch->Add(row);
+      if (batch->full()) batch->FlushInto(*part.attributor);
     } else {
+      // Sums do not depend on order, so a rejected row may be counted before the batched rows above it.
       part.attributor->AddRejected(rejected);
       ++part.rejected_total;
       if (part.rejections.size() < cap)
@@ -80,6 +112,7 @@ void ReadInto(usage::UsageReader& reader, Part& part, uint64_t line_offset, size
       if (tick) tick(reader.ConsumedBytes());
     }
   }
+  batch->FlushInto(*part.attributor);
   rows.fetch_add(local & 0xFFFF, std::memory_order_relaxed);
 }
 
