@@ -188,9 +188,9 @@ struct Attributor::Impl {
     return profile ? profile : FromSubscriptionColumn(row.subscription);
   }
 
-  // The report cell of (partner record, month, currency, admin): through the record's cell cache for this thread,
-  // else the report map (and the cache learns it when it has room and the ids fit its encoding).
-  ReportCell& Cell(int64_t* ways, const ReportKey& key) {
+  // The report cell index of (partner record, month, currency, admin): through the record's cell cache for this
+  // thread, else the report map (and the cache learns it when it has room and the ids fit its encoding).
+  uint32_t CellIndex(int64_t* ways, const ReportKey& key) {
     const bool cacheable = key.currency < (1 << 20) && key.admin >= 0;
     const int64_t tag = (static_cast<int64_t>(key.month) << 20) | key.currency;
     if (cacheable) {
@@ -201,13 +201,12 @@ struct Attributor::Impl {
             ways[0] = tag;
             ways[1] = (static_cast<int64_t>(key.admin) << 32) | (static_cast<int64_t>(at) + 1);
           }
-          return report.At(at);
+          return at;
         }
-        if (ways[0] == tag && (ways[1] >> 32) == key.admin)
-          return report.At(static_cast<uint32_t>((ways[1] & 0xFFFFFFFF) - 1));
+        if (ways[0] == tag && (ways[1] >> 32) == key.admin) return static_cast<uint32_t>((ways[1] & 0xFFFFFFFF) - 1);
       }
     }
-    return report.At(report.IndexOf(key));
+    return report.IndexOf(key);
   }
 
   // Starts loading what crediting the rows will read: the map slot of each resource, then its key and profile.
@@ -227,91 +226,123 @@ struct Attributor::Impl {
     }
   }
 
+  // What crediting one row will change, computed before anything is changed so that the report cells it adds to
+  // can be loaded (prefetched) while the next rows of the batch are planned.
+  struct Plan {
+    std::optional<Reason> reason;
+    int currency = 0, month = 0, subscription = 0;
+    size_t first = 0, count = 0;  // its credits in `credits`
+  };
+  struct Credit {
+    Money amount;
+    uint32_t cell;
+  };
+  std::vector<Credit> credits;  // of the rows planned and not yet applied
+
   std::optional<Reason> Process(const usage::UsageRow& row, bool record) {
     return Process(row, record, HashBytes(row.resource_id));
   }
 
   std::optional<Reason> Process(const usage::UsageRow& row, bool record, uint64_t hash) {
+    Plan plan;
+    credits.clear();
+    PlanRow(row, hash, record, plan);
+    if (record) Apply(row, plan);
+    credits.clear();
+    return plan.reason;
+  }
+
+  // Credits of `row` to the cells they go to (appended to `credits`), or its reason; with `record` false only
+  // whether some partner is credited (Classify).
+  void PlanRow(const usage::UsageRow& row, uint64_t hash, bool record, Plan& plan) {
     using namespace profile;
     int64_t* block = Resolve(row, hash);
-    int currency = CurrencyId(row.currency);
-    int month = MonthOf(row.start);
+    plan.currency = CurrencyId(row.currency);
+    plan.month = MonthOf(row.start);
+    plan.first = credits.size();
+    plan.subscription = block[kSubscription] < 0 ? static_cast<int>(cache->empty_id()) : static_cast<int>(block[kSubscription]);
     const int64_t start = row.start.micros, end = row.end.micros;
-    std::optional<Reason> reason;
     const int64_t* segment = nullptr;
     if (block[kSubscription] < 0) {
-      reason = Reason::kNoScope;
-    } else {
-      const int64_t* seg = block + kSegments;
-      for (int64_t s = 0; s < block[kSegmentCount]; ++s, seg += kSegmentWords)
-        if (seg[0] <= start && start < seg[1]) {
-          segment = seg;
+      plan.reason = Reason::kNoScope;
+      return;
+    }
+    const int64_t* seg = block + kSegments;
+    for (int64_t s = 0; s < block[kSegmentCount]; ++s, seg += kSegmentWords)
+      if (seg[0] <= start && start < seg[1]) {
+        segment = seg;
+        break;
+      }
+    if (!segment) {
+      plan.reason = Reason::kUnknownSubscription;
+      return;
+    }
+    const int64_t length = end - start;
+    const int tenant = static_cast<int>(segment[2]);
+    bool credited = false;
+    int64_t* p = block + segment[4];
+    int64_t* const stop = block + segment[5];
+    const int64_t cache_words = cache->slots() * kCellWays * 2;
+    while (p < stop) {
+      const int partner = static_cast<int>(p[0]);
+      const int64_t role_count = p[1], n = p[2];
+      const int64_t* qualifying = p + 3;
+      const int64_t* roles = qualifying + 2 * n;
+      // Step over this partner's roles and cell cache to the next partner.
+      int64_t* q = p + 3 + 2 * n;
+      for (int64_t r = 0; r < role_count; ++r) q += 2 + 2 * q[1];
+      int64_t* ways = q + slot * kCellWays * 2;
+      const int64_t* roles_end = q;
+      p = q + cache_words;
+      Money credit;
+      if (length <= 0) {
+        if (!PairsContain(qualifying, n, start)) continue;
+        credit = row.amount;
+      } else {
+        int64_t covered = OverlapPairs(qualifying, n, start, end);
+        if (covered <= 0) continue;
+        credit = usage::ProRata(row.amount, covered, length);
+      }
+      credited = true;
+      if (!record) break;
+      int admin = static_cast<int>(cache->empty_id());
+      for (const int64_t* r = roles; r < roles_end; r += 2 + 2 * r[1]) {
+        bool touches = length <= 0 ? PairsContain(r + 2, r[1], start) : OverlapPairs(r + 2, r[1], start, end) > 0;
+        if (touches) {
+          admin = static_cast<int>(r[0]);
           break;
         }
-      if (!segment) reason = Reason::kUnknownSubscription;
-    }
-    if (segment) {
-      const int64_t length = end - start;
-      const int tenant = static_cast<int>(segment[2]);
-      const int subscription = static_cast<int>(block[kSubscription]);
-      bool credited = false;
-      int64_t* p = block + segment[4];
-      int64_t* const stop = block + segment[5];
-      const int64_t cache_words = cache->slots() * kCellWays * 2;
-      while (p < stop) {
-        const int partner = static_cast<int>(p[0]);
-        const int64_t role_count = p[1], n = p[2];
-        const int64_t* qualifying = p + 3;
-        const int64_t* roles = qualifying + 2 * n;
-        // Step over this partner's roles and cell cache to the next partner.
-        int64_t* q = p + 3 + 2 * n;
-        for (int64_t r = 0; r < role_count; ++r) q += 2 + 2 * q[1];
-        int64_t* ways = q + slot * kCellWays * 2;
-        const int64_t* roles_end = q;
-        p = q + cache_words;
-        Money credit;
-        if (length <= 0) {
-          if (!PairsContain(qualifying, n, start)) continue;
-          credit = row.amount;
-        } else {
-          int64_t covered = OverlapPairs(qualifying, n, start, end);
-          if (covered <= 0) continue;
-          credit = usage::ProRata(row.amount, covered, length);
-        }
-        credited = true;
-        if (!record) break;
-        int admin = static_cast<int>(cache->empty_id());
-        for (const int64_t* r = roles; r < roles_end; r += 2 + 2 * r[1]) {
-          bool touches = length <= 0 ? PairsContain(r + 2, r[1], start) : OverlapPairs(r + 2, r[1], start, end) > 0;
-          if (touches) {
-            admin = static_cast<int>(r[0]);
-            break;
-          }
-        }
-        ReportCell& cell = Cell(ways, ReportKey{partner, tenant, subscription, month, currency, admin});
-        ++cell.rows;
-        cell.total += row.amount;
-        cell.attributed += credit;
-        Totals(currency).attributed += credit;
       }
-      if (!credited) reason = PackedReason(block + segment[3], start, end);
+      uint32_t cell = CellIndex(ways, ReportKey{partner, tenant, plan.subscription, plan.month, plan.currency, admin});
+      __builtin_prefetch(&report.At(cell));
+      credits.push_back(Credit{credit, cell});
+      ++plan.count;
     }
-    if (!record) return reason;
+    if (!credited) plan.reason = PackedReason(block + segment[3], start, end);
+  }
+
+  // Adds a planned row to the report cells, the unattributed groups and the reconciliation.
+  void Apply(const usage::UsageRow& row, const Plan& plan) {
+    CurrencyReconciliation& total = Totals(plan.currency);
+    for (size_t i = plan.first; i < plan.first + plan.count; ++i) {
+      ReportCell& cell = report.At(credits[i].cell);
+      ++cell.rows;
+      cell.total += row.amount;
+      cell.attributed += credits[i].amount;
+      total.attributed += credits[i].amount;
+    }
     ++rows_read;
-    CurrencyReconciliation& total = Totals(currency);
     total.read += row.amount;
-    if (reason) {
+    if (plan.reason) {
       ++total.rows_not_credited;
       total.not_credited += row.amount;
-      int subscription = block[kSubscription] < 0 ? static_cast<int>(cache->empty_id()) : static_cast<int>(block[kSubscription]);
-      ReportCell& miss = misses[MissKey{subscription, month, currency, static_cast<int>(*reason)}];
+      ReportCell& miss = misses[MissKey{plan.subscription, plan.month, plan.currency, static_cast<int>(*plan.reason)}];
       ++miss.rows;
       miss.total += row.amount;
     } else {
       ++total.rows_credited;
       total.credited += row.amount;
     }
-    return reason;
   }
 };
 
@@ -326,11 +357,19 @@ void Attributor::AddRow(const usage::UsageRow& row) { impl_->Process(row, true);
 void Attributor::AddRows(const usage::UsageRow* rows, size_t n) {
   constexpr size_t kBatch = 32;
   uint64_t hashes[kBatch];
+  Impl::Plan plans[kBatch];
+  Impl& m = *impl_;
   for (size_t at = 0; at < n; at += kBatch) {
     const size_t count = std::min(kBatch, n - at);
-    impl_->Prefetch(rows + at, count, hashes);
-    for (size_t i = 0; i < count; ++i) impl_->Process(rows[at + i], true, hashes[i]);
+    m.Prefetch(rows + at, count, hashes);
+    m.credits.clear();
+    for (size_t i = 0; i < count; ++i) {
+      plans[i] = Impl::Plan{};
+      m.PlanRow(rows[at + i], hashes[i], true, plans[i]);
+    }
+    for (size_t i = 0; i < count; ++i) m.Apply(rows[at + i], plans[i]);
   }
+  m.credits.clear();
 }
 
 std::optional<Reason> Attributor::Classify(const usage::UsageRow& row) { return impl_->Process(row, false); }

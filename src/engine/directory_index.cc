@@ -69,7 +69,11 @@ void DirectoryIndex::Add(const AnyFact& fact) {
           auto& slot = custom_roles_[PrincipalKey(v.tenant_id, v.role_guid)];
           if (slot.second.empty() || valid.from >= slot.first) slot = {valid.from, v.role_name};
         } else if constexpr (std::is_same_v<T, RoleAssignment>) {
-          assignments_[ScopeKeyOf(v.scope)].push_back(AssignmentEntry{AsciiLower(v.tenant_id), AsciiLower(v.principal_id),
+          // Many assignments share a scope: its text is parsed once (per load) and maps straight to its list.
+          auto slot = assignments_by_text_.find(v.scope);
+          if (slot == assignments_by_text_.end())
+            slot = assignments_by_text_.emplace(v.scope, &assignments_[ScopeKeyOf(v.scope)]).first;
+          slot->second->push_back(AssignmentEntry{AsciiLower(v.tenant_id), AsciiLower(v.principal_id),
                                                                       v.principal_type, AsciiLower(v.role_guid),
                                                                       v.role_name, v.scope, valid});
         } else if constexpr (std::is_same_v<T, LighthouseAuthorization>) {
@@ -95,6 +99,7 @@ void DirectoryIndex::Add(const AnyFact& fact) {
 }
 
 void DirectoryIndex::Finish() {
+  assignments_by_text_ = {};  // only needed while loading
   // For every principal that ever had a link, walk up its (nested) groups, carrying when each step holds.
   for (const auto& [principal_key, links] : links_) {
     StringMap<IntervalSet> reach;
