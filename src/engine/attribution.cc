@@ -177,11 +177,7 @@ struct Attributor::Impl {
     if (auto* const* found = by_resource.Find(row.resource_id, hash)) {
       profile = *found;
     } else {
-      profile = nullptr;
-      if (!row.resource_id.empty()) {
-        auto parsed = Scope::Parse(row.resource_id);
-        if (parsed.ok() && parsed->subscription_id()) profile = cache->For(*parsed);
-      }
+      profile = cache->ForResourceId(row.resource_id, hash);
       by_resource.Insert(row.resource_id, profile);
     }
     // When the ResourceId names a subscription, the subscription column is ignored (attribution.md).

@@ -54,6 +54,7 @@ class FlatStringMap {
       if (s.length == kEmpty) return nullptr;
       if (s.hash == h) {
         __builtin_prefetch(arena_.data() + s.offset);
+        if (s.length > 64) __builtin_prefetch(arena_.data() + s.offset + 64);
         return &s.value;
       }
     }

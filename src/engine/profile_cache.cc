@@ -54,6 +54,22 @@ int64_t* ProfileCache::For(const Scope& resource) {
   return raw;
 }
 
+int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto* const* found = by_resource_id_.Find(text, hash)) return *found;
+  }
+  // Parsed outside the lock: the other thread keeps crediting meanwhile.
+  int64_t* profile = nullptr;
+  if (!text.empty()) {
+    auto parsed = Scope::Parse(text);
+    if (parsed.ok() && parsed->subscription_id()) profile = For(*parsed);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!by_resource_id_.Find(text, hash)) by_resource_id_.Insert(text, profile);
+  return profile;
+}
+
 std::vector<int64_t> ProfileCache::Build(const Scope& scope) {
   using namespace profile;
   std::string subscription = AsciiLower(*scope.subscription_id());

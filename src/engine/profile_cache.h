@@ -11,6 +11,7 @@
 #include "core/roles.h"
 #include "core/scope.h"
 #include "engine/directory_index.h"
+#include "engine/flat_map.h"
 #include "engine/paths.h"
 
 namespace openpal::engine {
@@ -37,6 +38,9 @@ class ProfileCache {
   // The profile shared by `resource` (that of the nearest scope above it with grants of its own), built on first use.
   // Thread-safe; the block lives as long as the cache.
   int64_t* For(const Scope& resource);
+  // The profile of a usage row's ResourceId text (`hash` = HashBytes(text)), or nullptr when the text names no
+  // subscription: parsed once per run, by whichever thread meets it first. Thread-safe.
+  int64_t* ForResourceId(std::string_view text, uint64_t hash);
   // The text of a pool id (partner, tenant, subscription, admin type); call only when no thread is in For().
   const std::string& Name(int64_t id) const { return names_[static_cast<size_t>(id)]; }
   // The pool id of "" (rows without a subscription, partners without an admin type).
@@ -56,6 +60,7 @@ class ProfileCache {
   mutable std::mutex mu_;  // guards everything below
   PathCache paths_;
   StringMap<std::unique_ptr<int64_t[]>> by_scope_key_;
+  FlatStringMap<int64_t*> by_resource_id_;
   std::vector<std::string> names_;
   StringMap<int64_t> ids_;
 };
