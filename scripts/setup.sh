@@ -10,7 +10,8 @@ PACKAGES=(
   zlib1g-dev                # gzip cost exports
   nlohmann-json3-dev        # JSON for API bodies and outputs
   libsimdjson-dev           # fast JSON for large snapshot imports
-  libcpp-httplib-dev        # HTTP/1.1 server and client over OpenSSL
+  libcpp-httplib-dev        # HTTP/1.1 client over OpenSSL (pal managementpartner, tests)
+  libboost-dev              # Boost.Asio + Beast, header-only: pal serve's event-driven HTTP(S) edge
   libcli11-dev              # the command line
   libfmt-dev                # formatting
   libgtest-dev libgmock-dev # tests

@@ -1,247 +1,216 @@
-// cpp-httplib wiring: catch-all handlers, the ARM headers on every response, the request log, signals.
+// `pal serve`'s HTTP edge: the listening socket, one event loop per I/O thread, the blocking pool, dispatch to the
+// surfaces, TLS setup and signals. Connections themselves are http_session.cc.
 #include "api/server.h"
 
-#include <chrono>
-#include <arpa/inet.h>
 #include <csignal>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include <mutex>
+#include <optional>
 #include <pthread.h>
 #include <thread>
-#include <unistd.h>
 
-#include <httplib.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <openssl/ssl.h>
 
 #include "api/arm_errors.h"
-#include "core/guid.h"
-#include "core/time.h"
+#include "api/http_pool.h"
+#include "api/http_session.h"
 
 namespace openpal::api {
 namespace {
 
-constexpr const char* kJson = "application/json; charset=utf-8";
-void EnlargeListenBacklog(int port);  // below, with Run()
-constexpr size_t kMaxCorrelationIdLength = 128;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using ErrorCode = boost::system::error_code;
 
-// When the current request's handling started, set before the body is read (pre-routing) and read by the logger,
-// which cpp-httplib calls on the same thread after the response is written.
-thread_local std::chrono::steady_clock::time_point request_started{};
-// Who called and what failed inside, for the log line only: never sent (same thread as above).
-thread_local std::string log_caller;
-thread_local std::string log_detail;
+// The kernel caps this at net.core.somaxconn (4096 on current kernels): a burst of new connections (64 clients
+// starting at once) must not overflow it, or dropped SYNs are retried only after a second.
+constexpr int kListenBacklog = 4096;
 
-bool PrintableAscii(const std::string& s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c > 0x7E) return false;
-  return true;
-}
-
-// Adds the headers every response carries (link-api.md "Bodies"), once.
-void StampHeaders(const httplib::Request& req, httplib::Response& res) {
-  if (res.has_header("x-ms-request-id")) return;
-  std::string correlation = req.get_header_value("x-ms-correlation-request-id");
-  if (correlation.empty() || correlation.size() > kMaxCorrelationIdLength || !PrintableAscii(correlation))
-    correlation = NewGuid();
-  res.set_header("x-ms-request-id", NewGuid());
-  res.set_header("x-ms-correlation-request-id", correlation);
-  res.set_header("Cache-Control", "no-cache");
-  res.set_header("Pragma", "no-cache");
-  res.set_header("Expires", "-1");
-}
-
-std::optional<std::string> ApiVersionOf(const httplib::Request& req) {
-  for (const auto& [key, value] : req.params)
-    if (EqualsIgnoreCase(key, "api-version")) return value;
-  return std::nullopt;
-}
-
-void WriteLogLine(FILE* log, const httplib::Request& req, const httplib::Response& res) {
-  if (!log) return;
-  double ms = 0;
-  if (request_started.time_since_epoch().count() != 0)
-    ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_started).count();
-  request_started = {};
-  std::string path = req.path;
-  for (char& c : path)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';  // a log line stays one line
-  std::string caller = std::move(log_caller);
-  std::string detail = std::move(log_detail);
-  log_caller.clear();
-  log_detail.clear();
-  char duration[32];
-  std::snprintf(duration, sizeof duration, "%.3fms", ms);
-  std::string line = FormatIsoTime(Timestamp::Now()) + " " + req.method + " " + path + " " +
-                     std::to_string(res.status) + " " + duration + " request_id=" + res.get_header_value("x-ms-request-id") +
-                     (caller.empty() ? "" : " caller=" + caller) + (detail.empty() ? "" : " error=\"" + detail + "\"") +
-                     "\n";
-  // One write per line: lines from concurrent requests never interleave.
-  (void)!::write(fileno(log), line.data(), line.size());
+// Runs the surface, turning an escaping exception into a 500 (surfaces report errors as values; this is a net).
+ApiResponse Answer(const Surface& surface, const ApiRequest& request) {
+  try {
+    return surface.Handle(request);
+  } catch (const std::exception& e) {
+    ArmError error = ToArmError(Status::Error("Internal", "unexpected exception"));
+    ApiResponse response;
+    response.status = error.http_status;
+    response.body = ArmErrorBody(error);
+    response.log_detail = std::string("exception: ") + e.what();
+    return response;
+  }
 }
 
 }  // namespace
 
-Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& options,
-                                                     std::vector<const Surface*> surfaces) {
-  if (surfaces.empty()) return Status::Error("BadArgument", "a server needs at least one surface");
-  std::unique_ptr<ApiServer> server(new ApiServer(options, std::move(surfaces)));
-  if (options.tls_cert.empty() != options.tls_key.empty())
-    return Status::Error("BadArgument", "--tls-cert and --tls-key go together", "--tls-cert");
-  if (!options.tls_cert.empty()) {
-    auto ssl = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
-    if (!ssl->is_valid())
-      return Status::Error("BadTls", "cannot load the certificate and key (PEM files, matching pair expected)",
-                           options.tls_cert + ", " + options.tls_key);
-    server->server_ = std::move(ssl);
-    server->tls_ = true;
-  } else {
-    server->server_ = std::make_unique<httplib::Server>();
+struct ApiServer::Impl : RequestHandler {
+  Impl(const ServerOptions& o, std::vector<const Surface*> s)
+      : options(o),
+        surfaces(std::move(s)),
+        connections(*this,
+                    HttpLimits{o.max_header_bytes, o.max_body_bytes, std::chrono::seconds(o.keep_alive_seconds),
+                               std::chrono::seconds(o.io_timeout_seconds),
+                               std::chrono::seconds(o.handshake_timeout_seconds)},
+                    o.log),
+        pool(o.worker_threads) {
+    size_t threads = options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency());
+    for (size_t i = 0; i < threads; ++i) {
+      // Each loop is run by exactly one thread: it is the strand of every connection it owns.
+      loops.push_back(std::make_unique<asio::io_context>(1));
+      keep_running.push_back(asio::make_work_guard(*loops.back()));
+    }
+    retry.emplace(*loops.front());
   }
-  server->Install();
-  return server;
-}
 
-ApiServer::ApiServer(const ServerOptions& options, std::vector<const Surface*> surfaces)
-    : options_(options), surfaces_(std::move(surfaces)) {}
-ApiServer::~ApiServer() = default;
-
-void ApiServer::Install() {
-  httplib::Server& svr = *server_;
-  size_t threads = options_.worker_threads;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  svr.set_payload_max_length(options_.max_body_bytes);
-  // cpp-httplib writes headers and body in separate sends; with Nagle on, the body waits for the client's delayed
-  // ACK (40 ms on Linux) on every keep-alive response.
-  svr.set_tcp_nodelay(true);
-  svr.set_keep_alive_max_count(1000000);
-  svr.set_keep_alive_timeout(options_.keep_alive_seconds);
-  svr.set_read_timeout(30);
-  svr.set_write_timeout(30);
-
-  svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
-    request_started = std::chrono::steady_clock::now();
-    // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body. cpp-httplib would instead
-    // read a PUT/PATCH/DELETE body until the peer closes, stalling keep-alive clients; say "no body" explicitly.
-    // (The request object is not const in cpp-httplib; only this callback's view of it is.)
-    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
-      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-
-  auto handle = [this](const httplib::Request& req, httplib::Response& res) {
-    StampHeaders(req, res);
-    ApiRequest request;
-    request.method = req.method;
-    request.path = req.path;
-    request.api_version = ApiVersionOf(req);
-    if (req.has_header("Authorization")) request.authorization = req.get_header_value("Authorization");
-    request.body = req.body;
-    request.request_id = res.get_header_value("x-ms-request-id");
-    for (const auto& [key, value] : req.params) request.query.emplace_back(key, value);
-    for (const auto& [name, value] : req.headers) request.headers.emplace_back(name, value);
-    const Surface* surface = surfaces_.back();
-    for (const Surface* candidate : surfaces_) {
+  // GETs of the ARM surface are a cached render (microseconds): answered on the event loop. Everything else may
+  // block (a durable SQLite commit, a report query) and goes to the pool.
+  void Handle(ApiRequest request, std::function<void(ApiResponse)> done) override {
+    const Surface* surface = surfaces.back();
+    for (const Surface* candidate : surfaces) {
       if (candidate->Claims(request.path)) {
         surface = candidate;
         break;
       }
     }
-    ApiResponse response = surface->Handle(request);
-    res.status = response.status;
-    for (auto& [name, value] : response.headers) {
-      if (EqualsIgnoreCase(name, "Cache-Control")) {  // the surface decides caching: drop ARM's no-cache trio
-        res.headers.erase("Cache-Control");
-        res.headers.erase("Pragma");
-        res.headers.erase("Expires");
-      }
-      res.set_header(name, value);
+    if (surface == surfaces.back() && (request.method == "GET" || request.method == "HEAD")) {
+      done(Answer(*surface, request));
+      return;
     }
-    if (response.body.empty()) {
-      res.set_header("Content-Type", response.content_type);  // DELETE: 200, no body, still typed as the spec asks
-    } else {
-      res.set_content(std::move(response.body), response.content_type);
-    }
-    log_caller = std::move(response.caller);
-    log_detail = std::move(response.log_detail);
-  };
-  for (const char* method : {"GET", "PUT", "PATCH", "DELETE", "POST", "OPTIONS"}) {
-    std::string m = method;
-    if (m == "GET") svr.Get(".*", handle);
-    if (m == "PUT") svr.Put(".*", handle);
-    if (m == "PATCH") svr.Patch(".*", handle);
-    if (m == "DELETE") svr.Delete(".*", handle);
-    if (m == "POST") svr.Post(".*", handle);
-    if (m == "OPTIONS") svr.Options(".*", handle);
+    pool.Submit([surface, request = std::move(request), done = std::move(done)] { done(Answer(*surface, request)); });
   }
 
-  // Failures cpp-httplib detects itself (body too large, unparsable request) get the same ARM shape.
-  svr.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-    if (res.has_header("x-ms-request-id")) return httplib::Server::HandlerResponse::Unhandled;  // ours already
-    StampHeaders(req, res);
-    Status status = res.status == 413 ? BodyTooLarge()
-                    : res.status == 404 ? UnknownPath(req.path)
-                    : res.status == 400 ? InvalidRequestContent("the HTTP request could not be parsed.")
-                                        : Status::Error("Internal", "HTTP status " + std::to_string(res.status));
-    ArmError error = ToArmError(status);
-    if (res.status != 413 && res.status != 404 && res.status != 400) error.http_status = res.status;
-    res.status = error.http_status;
-    res.set_content(ArmErrorBody(error), kJson);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
-    StampHeaders(req, res);
-    ArmError error = ToArmError(Status::Error("Internal", "unexpected exception"));
-    res.status = error.http_status;
-    res.set_content(ArmErrorBody(error), kJson);
-  });
-  FILE* log = options_.log;
-  svr.set_logger([log](const httplib::Request& req, const httplib::Response& res) { WriteLogLine(log, req, res); });
+  void Accept() {
+    asio::io_context& loop = *loops[next_loop++ % loops.size()];
+    acceptor->async_accept(loop, [this](ErrorCode ec, tcp::socket socket) {
+      if (!acceptor->is_open()) return;  // stopped
+      if (ec) {
+        // Out of descriptors or memory, or the peer already left: pause briefly rather than spin, then go on.
+        retry->expires_after(std::chrono::milliseconds(50));
+        retry->async_wait([this](ErrorCode) {
+          if (acceptor->is_open()) Accept();
+        });
+        return;
+      }
+      ErrorCode ignored;
+      // Without it every keep-alive response can wait ~40 ms for the client's delayed ACK.
+      socket.set_option(tcp::no_delay(true), ignored);
+      if (tls) {
+        connections.StartTls(std::move(socket), *tls);
+      } else {
+        connections.StartPlain(std::move(socket));
+      }
+      Accept();
+    });
+  }
+
+  // Runs one loop until it has no work left, surviving an exception escaping a handler.
+  void RunLoop(asio::io_context& loop) {
+    while (true) {
+      try {
+        loop.run();
+        return;
+      } catch (const std::exception& e) {
+        if (options.log) std::fprintf(options.log, "pal serve: event loop: %s\n", e.what());
+      }
+    }
+  }
+
+  ServerOptions options;
+  std::vector<const Surface*> surfaces;
+  std::optional<asio::ssl::context> tls;
+  HttpConnections connections;  // outlives the loops: connections remove themselves from it when destroyed
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;  // until Stop()
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> retry;  // on loop 0, with the acceptor
+  size_t next_loop = 0;
+  std::mutex stop_mu;
+  bool stopped = false;
+  BlockingPool pool;  // declared last, destroyed first: its tasks finish while the loops still exist
+};
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& options,
+                                                     std::vector<const Surface*> surfaces) {
+  if (surfaces.empty()) return Status::Error("BadArgument", "a server needs at least one surface");
+  if (options.tls_cert.empty() != options.tls_key.empty())
+    return Status::Error("BadArgument", "--tls-cert and --tls-key go together", "--tls-cert");
+  auto impl = std::make_unique<Impl>(options, std::move(surfaces));
+  if (!options.tls_cert.empty()) {
+    auto& tls = impl->tls.emplace(asio::ssl::context::tls_server);
+    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                    asio::ssl::context::no_compression);
+    ErrorCode cert_error, key_error;
+    tls.use_certificate_chain_file(options.tls_cert, cert_error);
+    tls.use_private_key_file(options.tls_key, asio::ssl::context::pem, key_error);
+    if (cert_error || key_error || SSL_CTX_check_private_key(tls.native_handle()) != 1)
+      return Status::Error("BadTls", "cannot load the certificate and key (PEM files, matching pair expected)",
+                           options.tls_cert + ", " + options.tls_key);
+  }
+  bool tls = impl->tls.has_value();
+  std::unique_ptr<ApiServer> server(new ApiServer(std::move(impl)));
+  server->tls_ = tls;
+  return server;
 }
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ApiServer::~ApiServer() = default;
 
 Status ApiServer::Bind() {
-  if (options_.port == 0) {
-    port_ = server_->bind_to_any_port(options_.host);
-    if (port_ <= 0) return Status::Error("BindFailed", "cannot listen on " + options_.host, "--listen");
-  } else {
-    if (!server_->bind_to_port(options_.host, options_.port))
-      return Status::Error("BindFailed",
-                           "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
-                               " (in use, or not a local address)",
-                           "--listen");
-    port_ = options_.port;
+  Impl& impl = *impl_;
+  const ServerOptions& o = impl.options;
+  std::string where = o.host + ":" + std::to_string(o.port);
+  ErrorCode ec;
+  tcp::resolver resolver(*impl.loops.front());
+  auto found = resolver.resolve(o.host, std::to_string(o.port),
+                                tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || found.empty())
+    return Status::Error("BindFailed", "cannot listen on " + where + " (unknown host: " + ec.message() + ")",
+                         "--listen");
+  tcp::endpoint endpoint = found.begin()->endpoint();
+  auto& acceptor = impl.acceptor.emplace(*impl.loops.front());
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(kListenBacklog, ec);
+  if (ec) {
+    impl.acceptor.reset();
+    return Status::Error("BindFailed", "cannot listen on " + where + " (" + ec.message() + ")", "--listen");
   }
-  EnlargeListenBacklog(port_);
+  port_ = acceptor.local_endpoint().port();
   return Status::Ok();
 }
-
-namespace {
-
-// cpp-httplib (as packaged, compiled with CPPHTTPLIB_LISTEN_BACKLOG 5) listens with a backlog of 5: a burst of new
-// connections (64 clients starting at once) overflows it, and the dropped SYNs are retried after a second.
-// Linux lets listen() be called again on a listening socket to enlarge the backlog; the library does not expose the
-// socket, so find it: the listening socket bound to our port.
-void EnlargeListenBacklog(int port) {
-  for (int fd = 3; fd < 4096; ++fd) {
-    int listening = 0;
-    socklen_t len = sizeof listening;
-    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
-    sockaddr_storage addr{};
-    socklen_t addr_len = sizeof addr;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
-    int bound = addr.ss_family == AF_INET    ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
-                : addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                                             : -1;
-    if (bound == port) ::listen(fd, 1024);
-  }
-}
-
-}  // namespace
 
 Status ApiServer::Run() {
-  if (!server_->listen_after_bind()) return Status::Error("ServeFailed", "the server stopped with an error");
+  Impl& impl = *impl_;
+  if (!impl.acceptor) return Status::Error("ServeFailed", "Run() before a successful Bind()");
+  impl.Accept();
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < impl.loops.size(); ++i)
+    threads.emplace_back([&impl, i] { impl.RunLoop(*impl.loops[i]); });
+  impl.RunLoop(*impl.loops.front());
+  for (auto& thread : threads) thread.join();
   return Status::Ok();
 }
 
-void ApiServer::Stop() { server_->stop(); }
+void ApiServer::Stop() {
+  Impl& impl = *impl_;
+  std::lock_guard lock(impl.stop_mu);
+  if (impl.stopped) return;
+  impl.stopped = true;
+  asio::post(*impl.loops.front(), [&impl] {
+    ErrorCode ignored;
+    if (impl.acceptor) impl.acceptor->close(ignored);
+    impl.retry->cancel();
+  });
+  impl.connections.StopAll();
+  // Each loop now returns once its last connection has answered and closed.
+  for (auto& guard : impl.keep_running) guard.reset();
+}
 
 Status ApiServer::RunUntilSignal() {
   sigset_t signals;

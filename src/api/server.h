@@ -1,20 +1,15 @@
-// The HTTP(S) edge of `pal serve`: cpp-httplib with one catch-all handler per method (routing is ours, case-
-// insensitive), request and correlation ids, the 1 MiB body limit, a request log, and a graceful stop.
+// The HTTP(S) edge of `pal serve`: an event-driven server (Boost.Beast over Asio, TLS through OpenSSL) that routes
+// each request to the first surface claiming its path, runs blocking requests on a bounded pool, and stops
+// gracefully. Routing inside a surface is the surface's own (case-insensitive).
 #pragma once
 
-#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
-
 #include <vector>
 
 #include "api/surface.h"
 #include "core/status.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace openpal::api {
 
@@ -23,9 +18,13 @@ struct ServerOptions {
   int port = 0;                         // 0: any free port (see ApiServer::port())
   std::string tls_cert;                 // PEM files; both empty = plain HTTP
   std::string tls_key;
-  size_t worker_threads = 256;          // one per keep-alive connection in cpp-httplib's model
+  size_t io_threads = 0;                // event-loop threads; 0 = the machine's hardware threads
+  size_t worker_threads = 256;          // most threads of the blocking pool (writes, reports; started on demand)
   size_t max_body_bytes = 1024 * 1024;  // over this: 413 RequestEntityTooLarge
-  int keep_alive_seconds = 5;
+  size_t max_header_bytes = 32 * 1024;  // request line and headers; over this: 400
+  int keep_alive_seconds = 5;           // an idle keep-alive connection closes after this
+  int io_timeout_seconds = 30;          // reading a body, writing a response
+  int handshake_timeout_seconds = 10;   // TLS handshake
   FILE* log = stderr;                   // one line per request; nullptr = no log
 };
 
@@ -43,7 +42,8 @@ class ApiServer {
 
   // Serves until Stop(); requests in flight finish before it returns.
   Status Run();
-  // Stops accepting; safe from any thread (but not from a signal handler: see RunUntilSignal).
+  // Stops accepting and closes idle connections; safe from any thread (but not from a signal handler: see
+  // RunUntilSignal).
   void Stop();
 
   // Runs, stopping on SIGTERM or SIGINT. Call before starting other threads: it blocks those signals in the
@@ -51,12 +51,10 @@ class ApiServer {
   Status RunUntilSignal();
 
  private:
-  ApiServer(const ServerOptions& options, std::vector<const Surface*> surfaces);  // out of line: httplib is incomplete here
-  void Install();
+  struct Impl;  // Asio and Beast stay out of this header
+  explicit ApiServer(std::unique_ptr<Impl> impl);
 
-  ServerOptions options_;
-  std::vector<const Surface*> surfaces_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<Impl> impl_;
   int port_ = 0;
   bool tls_ = false;
 };

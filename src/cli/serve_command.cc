@@ -129,7 +129,7 @@ const bool registered = RegisterCommand(Command{
           ->check(CLI::ExistingFile);
       sub->add_flag("--dev-issuer", args->dev_issuer,
                     "Create once (<db>.dev-issuer.pem) and trust the local dev issuer key used by `pal token`");
-      sub->add_option("--threads", args->threads, "Worker threads (one per open connection)")
+      sub->add_option("--threads", args->threads, "Most threads of the blocking pool (writes, reports); event-loop threads = hardware threads")
           ->check(CLI::Range(4, 4096));
       return [args] {
         return Serve(args->db, args->listen, args->cert, args->key, args->jwks, args->dev_issuer, args->threads);

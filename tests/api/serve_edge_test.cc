@@ -1,4 +1,4 @@
-// Edge behaviour of the running server: raw HTTP framing, and the directory changing under a live server.
+// Edge behaviour of the running server: raw HTTP framing and limits, and the directory changing under a live server.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -40,6 +40,26 @@ class RawTls {
   }
   bool connected() const { return connected_; }
   void Send(const std::string& bytes) { SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())); }
+  // Reads one response's head only (a HEAD answer has no body); "" on timeout.
+  std::string ReadHead() {
+    std::string data;
+    char c;
+    while (data.size() < 4 || data.compare(data.size() - 4, 4, "\r\n\r\n") != 0) {
+      if (SSL_read(ssl_, &c, 1) != 1) return "";
+      data += c;
+    }
+    return data;
+  }
+  // Seconds until the server closes the connection (reads discarded), waiting at most `limit` seconds.
+  double SecondsUntilClosed(int limit) {
+    timeval tv{limit, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    auto started = std::chrono::steady_clock::now();
+    char buf[4096];
+    while (SSL_read(ssl_, buf, sizeof buf) > 0) {
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
   // Reads one response's head and Content-Length body; "" on timeout.
   std::string ReadResponse() {
     std::string data;
@@ -175,6 +195,139 @@ TEST(Fuzz, RandomRequestsGetArmAnswersAndTheServerSurvives) {
     conn.Send(junk);
   }
   EXPECT_EQ(env.Call("GET", PartnerPath("1234567"), good)->status, 404);  // still serving
+}
+
+// HTTP/1.1 servers must accept chunked request bodies: valid JSON is ignored, invalid JSON refused, as for a
+// Content-Length body.
+TEST(Framing, ChunkedRequestBodiesAreRead) {
+  auto& env = ServeEnv::Get();
+  RawTls conn(env.port());
+  ASSERT_TRUE(conn.connected());
+  std::string head = "Host: 127.0.0.1\r\nAuthorization: Bearer " + env.TokenA(30) + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+  conn.Send("PUT " + PartnerPath("1234567") + " HTTP/1.1\r\n" + head + "5\r\n{\"a\":\r\n2\r\n1}\r\n0\r\n\r\n");
+  std::string put = conn.ReadResponse();
+  EXPECT_EQ(put.rfind("HTTP/1.1 200", 0), 0u) << put;
+  EXPECT_NE(put.find("\"partnerId\":\"1234567\""), std::string::npos) << put;
+  conn.Send("PATCH " + PartnerPath("1234568") + " HTTP/1.1\r\n" + head + "4\r\n{bad\r\n0\r\n\r\n");
+  std::string patch = conn.ReadResponse();
+  EXPECT_EQ(patch.rfind("HTTP/1.1 400", 0), 0u) << patch;
+  EXPECT_NE(patch.find("InvalidRequestContent"), std::string::npos) << patch;
+}
+
+// Over 1 MiB is refused with 413 whether the size is declared (answered before the body is sent, so a client
+// waiting on Expect: 100-continue is not kept waiting) or found while reading chunks.
+TEST(Framing, OversizeBodiesGet413DeclaredOrChunked) {
+  auto& env = ServeEnv::Get();
+  RawTls declared(env.port());
+  ASSERT_TRUE(declared.connected());
+  auto started = std::chrono::steady_clock::now();
+  declared.Send("PUT " + PartnerPath("1234567") +
+                " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000000\r\nExpect: 100-continue\r\n\r\n");
+  std::string early = declared.ReadResponse();
+  EXPECT_EQ(early.rfind("HTTP/1.1 413", 0), 0u) << early;
+  EXPECT_NE(early.find("RequestEntityTooLarge"), std::string::npos) << early;
+  EXPECT_NE(early.find("x-ms-request-id: "), std::string::npos) << early;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+
+  RawTls chunked(env.port());
+  ASSERT_TRUE(chunked.connected());
+  chunked.Send("PUT " + PartnerPath("1234567") + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+  std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+  for (int i = 0; i < 17; ++i) chunked.Send(chunk);  // 17 x 64 KiB: just over 1 MiB
+  std::string late = chunked.ReadResponse();
+  EXPECT_EQ(late.rfind("HTTP/1.1 413", 0), 0u) << late.substr(0, 200);
+}
+
+// HEAD answers with the headers a GET would get, Content-Length included, and no body: the next request on the
+// connection is read from the right byte.
+TEST(Framing, HeadHasNoBodyAndKeepsTheConnectionInStep) {
+  auto& env = ServeEnv::Get();
+  RawTls conn(env.port());
+  ASSERT_TRUE(conn.connected());
+  std::string auth = "Host: 127.0.0.1\r\nAuthorization: Bearer " + env.TokenA(31) + "\r\n\r\n";
+  conn.Send("HEAD " + PartnerPath("1234567") + " HTTP/1.1\r\n" + auth);
+  std::string head = conn.ReadHead();
+  ASSERT_FALSE(head.empty());
+  EXPECT_NE(head.find("Content-Length: "), std::string::npos) << head;
+  EXPECT_EQ(head.find("Content-Length: 0\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("x-ms-request-id: "), std::string::npos) << head;
+  conn.Send("GET " + PartnerPath("1234567") + " HTTP/1.1\r\n" + auth);
+  std::string next = conn.ReadResponse();
+  EXPECT_EQ(next.rfind("HTTP/1.1 404", 0), 0u) << next;
+  EXPECT_NE(next.find("ManagementPartnerNotFound"), std::string::npos) << next;
+}
+
+// Requests sent back to back without waiting (pipelining) are answered in order.
+TEST(Framing, PipelinedRequestsAreAnsweredInOrder) {
+  auto& env = ServeEnv::Get();
+  RawTls conn(env.port());
+  ASSERT_TRUE(conn.connected());
+  std::string auth = "Host: 127.0.0.1\r\nAuthorization: Bearer " + env.TokenA(32) + "\r\n\r\n";
+  conn.Send("GET /providers/Microsoft.ManagementPartner/operations?api-version=2018-02-01 HTTP/1.1\r\n" + auth +
+            "GET " + PartnerPath("1234567") + " HTTP/1.1\r\n" + auth);
+  std::string first = conn.ReadResponse();
+  EXPECT_NE(first.find("Microsoft.ManagementPartner/partners/read"), std::string::npos) << first;
+  std::string second = conn.ReadResponse();
+  EXPECT_NE(second.find("ManagementPartnerNotFound"), std::string::npos) << second;
+}
+
+// Paths and query parameters are percent-decoded before routing; bytes that are not UTF-8 are just an unknown
+// path or partner, answered with an ARM body.
+TEST(Framing, PercentEncodedTargetsAreDecoded) {
+  auto& env = ServeEnv::Get();
+  std::string t = env.TokenA(33);
+  auto put = env.Call("PUT", "/providers/Microsoft.ManagementPartner/partners/%31%32%334567?api%2Dversion=2018-02-01", t);
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 200) << put->body;
+  EXPECT_EQ(Json(put)["properties"]["partnerId"], "1234567");
+  for (const char* path : {"/providers/Microsoft.ManagementPartner/partners/%FF%FE%00x?api-version=2018-02-01",
+                           "/%C3%28%ZZ/%?api-version=%FF"}) {
+    auto r = env.Call("GET", path, t);
+    ASSERT_TRUE(r) << path;
+    EXPECT_TRUE(r->status == 400 || r->status == 404) << r->status << " for " << path;
+    EXPECT_TRUE(Json(r)["error"]["code"].is_string()) << r->body;
+  }
+  EXPECT_EQ(env.Call("DELETE", PartnerPath("1234567"), t)->status, 200);
+}
+
+// The request head is bounded (32 KiB): a token of the largest size verified (16 KiB) fits, a 40 KiB header gets
+// an ARM 400 instead of being buffered.
+TEST(Limits, RequestHeadsAreBounded) {
+  auto& env = ServeEnv::Get();
+  auto big_token = env.Call("GET", PartnerPath("1234567"), std::string(16 * 1024, 'a'));
+  ASSERT_TRUE(big_token);
+  EXPECT_EQ(big_token->status, 401);
+  auto huge = env.Call("GET", PartnerPath("1234567"), env.TokenA(34), {}, {{"X-Padding", std::string(40000, 'p')}});
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 400);
+  EXPECT_EQ(Json(huge)["code"], "InvalidRequestContent");
+}
+
+// A keep-alive connection left idle is closed after the idle timeout (5 s), so idle clients cannot pile up.
+TEST(Limits, IdleConnectionsAreClosedAfterTheTimeout) {
+  auto& env = ServeEnv::Get();
+  RawTls conn(env.port());
+  ASSERT_TRUE(conn.connected());
+  double seconds = conn.SecondsUntilClosed(15);
+  EXPECT_GT(seconds, 3.5);
+  EXPECT_LT(seconds, 9.0);
+}
+
+// Connections cost no thread each: 300 held open at once (more than the blocking pool's 256 threads) are all
+// answered.
+TEST(Limits, ManyOpenConnectionsAreAllServed) {
+  auto& env = ServeEnv::Get();
+  std::vector<std::unique_ptr<RawTls>> conns;
+  for (int i = 0; i < 300; ++i) {
+    conns.push_back(std::make_unique<RawTls>(env.port()));
+    ASSERT_TRUE(conns.back()->connected()) << i;
+  }
+  std::string request = "GET " + PartnerPath("1234567") + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                        env.TokenA(35) + "\r\n\r\n";
+  for (auto& conn : conns) conn->Send(request);
+  int answered = 0;
+  for (auto& conn : conns) answered += conn->ReadResponse().find("ManagementPartnerNotFound") != std::string::npos;
+  EXPECT_EQ(answered, 300);
 }
 
 }  // namespace
