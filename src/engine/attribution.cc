@@ -164,9 +164,9 @@ struct Attributor::Impl {
     if (auto* const* found = by_subscription_column.Find(column)) return *found;
     int64_t* profile = const_cast<int64_t*>(kNoScopeProfile);  // never written: it has no partners
     if (IsGuid(column)) {
-      profile = cache->For(Scope::ForSubscription(*NormalizeGuid(column)));
+      profile = cache->For(Scope::ForSubscription(*NormalizeGuid(column)), slot);
     } else if (auto parsed = Scope::Parse(column); parsed.ok() && parsed->subscription_id()) {
-      profile = cache->For(Scope::ForSubscription(*parsed->subscription_id()));
+      profile = cache->For(Scope::ForSubscription(*parsed->subscription_id()), slot);
     }
     by_subscription_column.Insert(column, profile);
     return profile;
@@ -177,7 +177,7 @@ struct Attributor::Impl {
     if (auto* const* found = by_resource.Find(row.resource_id, hash)) {
       profile = *found;
     } else {
-      profile = cache->ForResourceId(row.resource_id, hash);
+      profile = cache->ForResourceId(row.resource_id, hash, slot);
       by_resource.Insert(row.resource_id, profile);
     }
     // When the ResourceId names a subscription, the subscription column is ignored (attribution.md).

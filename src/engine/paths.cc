@@ -223,30 +223,65 @@ Scope EffectiveScope(const DirectoryIndex& index, const Scope& resource) {
   return resource;
 }
 
-TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths) {
-  TenantProfile profile;
-  std::map<std::string, PartnerCredit> partners;
-  std::map<std::string, std::map<std::string, IntervalSet>> roles;
-  for (const auto& path : paths) {
-    profile.access.add(path.access);
-    profile.linked.add(path.linked);
-    profile.enabled.add(path.enabled);
+namespace {
+
+// Reduces paths one at a time to a TenantProfile (so memoised paths can be read in place, never copied).
+class ProfileBuilder {
+ public:
+  void Add(const CandidatePath& path) {
+    profile_.access.add(path.access);
+    profile_.linked.add(path.linked);
+    profile_.enabled.add(path.enabled);
     for (const auto& window : path.partners) {
-      profile.partner_valid.add(window.valid);
+      profile_.partner_valid.add(window.valid);
       if (!path.role_passes || window.valid.empty()) continue;
-      auto& credit = partners[window.partner_id];
+      auto& credit = partners_[window.partner_id];
       credit.partner_id = window.partner_id;
       credit.qualifying.add(window.valid);
-      roles[window.partner_id][path.role_name].add(window.valid);
+      roles_[window.partner_id][path.role_name].add(window.valid);
     }
   }
-  for (auto& [id, credit] : partners) {
-    for (auto& [name, when] : roles[id]) credit.roles.emplace_back(name, std::move(when));
-    std::stable_sort(credit.roles.begin(), credit.roles.end(),
-                     [](const auto& a, const auto& b) { return AdminTypeRanksAbove(a.first, b.first); });
-    profile.partners.push_back(std::move(credit));
+  TenantProfile Finish() {
+    for (auto& [id, credit] : partners_) {
+      for (auto& [name, when] : roles_[id]) credit.roles.emplace_back(name, std::move(when));
+      std::stable_sort(credit.roles.begin(), credit.roles.end(),
+                       [](const auto& a, const auto& b) { return AdminTypeRanksAbove(a.first, b.first); });
+      profile_.partners.push_back(std::move(credit));
+    }
+    return std::move(profile_);
   }
-  return profile;
+
+ private:
+  TenantProfile profile_;
+  std::map<std::string, PartnerCredit> partners_;
+  std::map<std::string, std::map<std::string, IntervalSet>> roles_;
+};
+
+}  // namespace
+
+TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths) {
+  ProfileBuilder builder;
+  for (const auto& path : paths) builder.Add(path);
+  return builder.Finish();
+}
+
+TenantProfile ProfileOf(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
+                        const RolePolicy& policy, PathCache& cache) {
+  ProfileBuilder builder;
+  const IntervalSet& always = Always();
+  for (const ChainScope& scope : ScopeChain(index, resource, tenant)) {
+    bool lighthouse_too = !scope.management_group && scope.key != "/";
+    for (const CandidatePath& path : cache.On(index, scope.key, lighthouse_too, tenant, policy)) {
+      if (scope.when == always) {
+        builder.Add(path);
+      } else {
+        CandidatePath narrowed = path;
+        Narrow(narrowed, scope.when);
+        builder.Add(narrowed);
+      }
+    }
+  }
+  return builder.Finish();
 }
 
 }  // namespace openpal::engine

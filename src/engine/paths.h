@@ -79,6 +79,9 @@ struct TenantProfile {
   std::vector<PartnerCredit> partners;
 };
 TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths);
+// BuildTenantProfile(FindPaths(index, resource, tenant, policy, &cache)), reading the memoised paths in place.
+TenantProfile ProfileOf(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
+                        const RolePolicy& policy, PathCache& cache);
 
 // The reason codes, in the order they are checked.
 enum class Reason { kNoScope, kUnknownSubscription, kNoAccess, kNoActiveLink, kIdentityDisabled, kPartnerIdInvalid,

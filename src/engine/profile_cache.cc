@@ -1,6 +1,7 @@
 // Building the packed crediting profiles: paths of each tenant that held the subscription, reduced and flattened.
 #include "engine/profile_cache.h"
 
+#include <array>
 #include <cstring>
 #include <map>
 
@@ -20,7 +21,7 @@ void PackSet(const IntervalSet& set, std::vector<int64_t>& out) {
 }  // namespace
 
 ProfileCache::ProfileCache(const DirectoryIndex& index, RolePolicy policy, int slots)
-    : index_(index), policy_(std::move(policy)), slots_(slots < 1 ? 1 : slots) {
+    : index_(index), policy_(std::move(policy)), slots_(slots < 1 ? 1 : slots), paths_(static_cast<size_t>(slots_)) {
   Intern("");  // id 0: empty_id()
 }
 
@@ -40,13 +41,32 @@ int64_t ProfileCache::Intern(std::string_view s) {
   return id;
 }
 
-int64_t* ProfileCache::For(const Scope& resource) {
+int64_t* ProfileCache::For(const Scope& resource, int slot) {
   // Resources without grants of their own share the profile of the nearest scope above them that has some.
   Scope scope = EffectiveScope(index_, resource);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto found = by_scope_key_.find(scope.key());
+    if (found != by_scope_key_.end()) return found->second.get();
+  }
+  // The paths are reduced outside the lock (each slot has its own path memo), so both threads can build at once;
+  // only the packing, which names things in the shared pool, is serialised.
+  std::string subscription = AsciiLower(*scope.subscription_id());
+  const auto* placements = index_.Placements(subscription);
+  std::vector<std::pair<std::string, TenantProfile>> tenants;  // in order of first placement
+  if (placements) {
+    for (const auto& placement : *placements) {
+      bool seen = false;
+      for (const auto& t : tenants) seen = seen || t.first == placement.tenant;
+      if (!seen)
+        tenants.emplace_back(placement.tenant, ProfileOf(index_, scope, placement.tenant, policy_,
+                                                         paths_[static_cast<size_t>(slot)]));
+    }
+  }
   std::lock_guard<std::mutex> lock(mu_);
   auto found = by_scope_key_.find(scope.key());
-  if (found != by_scope_key_.end()) return found->second.get();
-  std::vector<int64_t> words = Build(scope);
+  if (found != by_scope_key_.end()) return found->second.get();  // the other thread was quicker
+  std::vector<int64_t> words = Pack(subscription, placements, tenants);
   std::unique_ptr<int64_t[]> block(new int64_t[words.size()]);
   std::memcpy(block.get(), words.data(), words.size() * sizeof(int64_t));
   int64_t* raw = block.get();
@@ -54,7 +74,7 @@ int64_t* ProfileCache::For(const Scope& resource) {
   return raw;
 }
 
-int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash) {
+int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash, int slot) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto* const* found = by_resource_id_.Find(text, hash)) return *found;
@@ -63,54 +83,46 @@ int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash) {
   int64_t* profile = nullptr;
   if (!text.empty()) {
     auto parsed = Scope::Parse(text);
-    if (parsed.ok() && parsed->subscription_id()) profile = For(*parsed);
+    if (parsed.ok() && parsed->subscription_id()) profile = For(*parsed, slot);
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (!by_resource_id_.Find(text, hash)) by_resource_id_.Insert(text, profile);
   return profile;
 }
 
-std::vector<int64_t> ProfileCache::Build(const Scope& scope) {
+std::vector<int64_t> ProfileCache::Pack(const std::string& subscription, const std::vector<Placement>* placements,
+                                        const std::vector<std::pair<std::string, TenantProfile>>& tenants) {
   using namespace profile;
-  std::string subscription = AsciiLower(*scope.subscription_id());
-  const auto* placements = index_.Placements(subscription);
   const int64_t segment_count = placements ? static_cast<int64_t>(placements->size()) : 0;
   std::vector<int64_t> out(static_cast<size_t>(kSegments + segment_count * kSegmentWords), 0);
   out[kSubscription] = Intern(subscription);
   out[kSegmentCount] = segment_count;
-  // Tenant sections in order of first placement; every segment of one tenant points at its section.
-  std::map<std::string, size_t> sections;  // tenant -> index of the first segment that built it
+  // One section per tenant; every segment of that tenant points at it.
+  std::vector<std::array<int64_t, 4>> sections;  // tenant id, unions, partners, end
+  for (const auto& [tenant, tp] : tenants) {
+    const int64_t unions = static_cast<int64_t>(out.size());
+    for (const IntervalSet* set : {&tp.access, &tp.linked, &tp.enabled, &tp.partner_valid}) PackSet(*set, out);
+    const int64_t partners = static_cast<int64_t>(out.size());
+    for (const auto& credit : tp.partners) {
+      out.push_back(Intern(credit.partner_id));
+      out.push_back(static_cast<int64_t>(credit.roles.size()));
+      PackSet(credit.qualifying, out);
+      for (const auto& [name, when] : credit.roles) {
+        out.push_back(Intern(name));
+        PackSet(when, out);
+      }
+      out.resize(out.size() + static_cast<size_t>(slots_ * kCellWays * 2), 0);
+    }
+    sections.push_back({Intern(tenant), unions, partners, static_cast<int64_t>(out.size())});
+  }
   for (int64_t s = 0; s < segment_count; ++s) {
     const Placement& placement = (*placements)[static_cast<size_t>(s)];
-    int64_t* seg = nullptr;
-    auto [it, inserted] = sections.emplace(placement.tenant, static_cast<size_t>(s));
-    if (!inserted) {
-      const size_t first = static_cast<size_t>(kSegments + static_cast<int64_t>(it->second) * kSegmentWords);
-      seg = &out[static_cast<size_t>(kSegments + s * kSegmentWords)];
-      for (int64_t w = 2; w < kSegmentWords; ++w) seg[w] = out[first + static_cast<size_t>(w)];
-    } else {
-      TenantProfile tp = BuildTenantProfile(FindPaths(index_, scope, placement.tenant, policy_, &paths_));
-      const int64_t unions = static_cast<int64_t>(out.size());
-      for (const IntervalSet* set : {&tp.access, &tp.linked, &tp.enabled, &tp.partner_valid}) PackSet(*set, out);
-      const int64_t partners = static_cast<int64_t>(out.size());
-      for (const auto& credit : tp.partners) {
-        out.push_back(Intern(credit.partner_id));
-        out.push_back(static_cast<int64_t>(credit.roles.size()));
-        PackSet(credit.qualifying, out);
-        for (const auto& [name, when] : credit.roles) {
-          out.push_back(Intern(name));
-          PackSet(when, out);
-        }
-        out.resize(out.size() + static_cast<size_t>(slots_ * kCellWays * 2), 0);
-      }
-      seg = &out[static_cast<size_t>(kSegments + s * kSegmentWords)];
-      seg[2] = Intern(placement.tenant);
-      seg[3] = unions;
-      seg[4] = partners;
-      seg[5] = static_cast<int64_t>(out.size());
-    }
+    size_t t = 0;
+    while (tenants[t].first != placement.tenant) ++t;
+    int64_t* seg = &out[static_cast<size_t>(kSegments + s * kSegmentWords)];
     seg[0] = placement.valid.from.micros;
     seg[1] = placement.valid.to.micros;
+    for (int w = 0; w < 4; ++w) seg[2 + w] = sections[t][static_cast<size_t>(w)];
   }
   return out;
 }

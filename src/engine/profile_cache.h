@@ -35,12 +35,12 @@ class ProfileCache {
   ProfileCache(const DirectoryIndex& index, RolePolicy policy, int slots);
   ~ProfileCache();
 
-  // The profile shared by `resource` (that of the nearest scope above it with grants of its own), built on first use.
-  // Thread-safe; the block lives as long as the cache.
-  int64_t* For(const Scope& resource);
+  // The profile shared by `resource` (that of the nearest scope above it with grants of its own), built on first use
+  // by the caller's `slot`. Thread-safe; the block lives as long as the cache.
+  int64_t* For(const Scope& resource, int slot);
   // The profile of a usage row's ResourceId text (`hash` = HashBytes(text)), or nullptr when the text names no
   // subscription: parsed once per run, by whichever thread meets it first. Thread-safe.
-  int64_t* ForResourceId(std::string_view text, uint64_t hash);
+  int64_t* ForResourceId(std::string_view text, uint64_t hash, int slot);
   // The text of a pool id (partner, tenant, subscription, admin type); call only when no thread is in For().
   const std::string& Name(int64_t id) const { return names_[static_cast<size_t>(id)]; }
   // The pool id of "" (rows without a subscription, partners without an admin type).
@@ -52,13 +52,14 @@ class ProfileCache {
 
  private:
   int64_t Intern(std::string_view s);
-  std::vector<int64_t> Build(const Scope& scope);
+  std::vector<int64_t> Pack(const std::string& subscription, const std::vector<Placement>* placements,
+                            const std::vector<std::pair<std::string, TenantProfile>>& tenants);
 
   const DirectoryIndex& index_;
   RolePolicy policy_;
   int slots_;
+  std::vector<PathCache> paths_;  // one per slot, used only by that slot's thread
   mutable std::mutex mu_;  // guards everything below
-  PathCache paths_;
   StringMap<std::unique_ptr<int64_t[]>> by_scope_key_;
   FlatStringMap<int64_t*> by_resource_id_;
   std::vector<std::string> names_;
