@@ -83,6 +83,8 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
 
   void ReadHead() {
     if (owner_.stopping()) return Close();
+    // After a large body, do not keep its buffer for the life of the connection.
+    if (buffer_.size() == 0 && buffer_.capacity() > 64 * 1024) buffer_.shrink_to_fit();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(owner_.limits().header_bytes));
     parser_->body_limit(owner_.limits().body_bytes);
