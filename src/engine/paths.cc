@@ -269,9 +269,16 @@ TenantProfile ProfileOf(const DirectoryIndex& index, const Scope& resource, std:
                         const RolePolicy& policy, PathCache& cache) {
   ProfileBuilder builder;
   const IntervalSet& always = Always();
+  bool first = true;
   for (const ChainScope& scope : ScopeChain(index, resource, tenant)) {
     bool lighthouse_too = !scope.management_group && scope.key != "/";
-    for (const CandidatePath& path : cache.On(index, scope.key, lighthouse_too, tenant, policy)) {
+    // The resource's own scope is profiled once (profiles are cached by scope), so its paths are not memoised:
+    // only the scopes above it, shared by many resources, are worth the memory.
+    std::vector<CandidatePath> own;
+    const bool memoise = !first || resource.kind() == ScopeKind::kSubscription;
+    first = false;
+    if (!memoise) own = PathsOnScope(index, scope.key, lighthouse_too, tenant, policy);
+    for (const CandidatePath& path : memoise ? cache.On(index, scope.key, lighthouse_too, tenant, policy) : own) {
       if (scope.when == always) {
         builder.Add(path);
       } else {
