@@ -117,6 +117,9 @@ class SqliteImport final : public ImportTransaction {
     Status s = tx_.Commit();
     if (!s.ok()) return s.WithContext("committing the import");
     committed_ = true;
+    // The transaction is over: let other writers (a link change, the next import) go on even while this
+    // object lives on in its caller.
+    lock_.unlock();
     return s;
   }
 
