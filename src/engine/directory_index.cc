@@ -2,6 +2,7 @@
 #include "engine/directory_index.h"
 
 #include <deque>
+#include <thread>
 
 #include "core/guid.h"
 #include "core/roles.h"
@@ -19,6 +20,13 @@ std::string ScopeKeyOf(const std::string& text) {
   return key;
 }
 
+// `s` in ASCII lowercase, reusing its storage (AsciiLower would allocate a copy per fact).
+std::string Lowered(std::string&& s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return std::move(s);
+}
+
 }  // namespace
 
 std::string PrincipalKey(std::string_view tenant, std::string_view object) {
@@ -31,29 +39,45 @@ std::string PrincipalKey(std::string_view tenant, std::string_view object) {
 Result<std::unique_ptr<DirectoryIndex>> DirectoryIndex::Load(Store& store) {
   std::unique_ptr<DirectoryIndex> index(new DirectoryIndex());
   const Interval all{Timestamp::Min(), Timestamp::Max()};
+  // Role assignments are by far the most numerous facts: they are read first, then indexed (and freed) on a second
+  // thread while the other kinds are read and indexed here. Add() of different kinds touches different maps.
+  auto assignments = store.LoadFacts(FactKind::kRoleAssignment, all);
+  if (!assignments.ok()) return assignments.status().WithContext("loading roleAssignment facts");
+  std::thread assignment_thread([&index, facts = std::move(assignments).value()]() mutable {
+    for (auto& fact : facts) index->Add(fact);  // takes the facts' strings: they are not used again
+  });
+  Status status;
   for (FactKind kind : {FactKind::kPrincipal, FactKind::kGroupMembership, FactKind::kSubscription,
-                        FactKind::kManagementGroup, FactKind::kCustomRole, FactKind::kRoleAssignment,
-                        FactKind::kLighthouseAuthorization, FactKind::kPartner, FactKind::kPartnerLink}) {
+                        FactKind::kManagementGroup, FactKind::kCustomRole, FactKind::kLighthouseAuthorization,
+                        FactKind::kPartner, FactKind::kPartnerLink}) {
     auto facts = store.LoadFacts(kind, all);
-    if (!facts.ok()) return facts.status().WithContext(std::string("loading ") + FactKindName(kind) + " facts");
-    for (const auto& fact : *facts) index->Add(fact);
+    if (!facts.ok()) {
+      status = facts.status().WithContext(std::string("loading ") + FactKindName(kind) + " facts");
+      break;
+    }
+    for (auto& fact : *facts) index->Add(fact);
   }
+  assignment_thread.join();
+  if (!status.ok()) return status;
   index->Finish();
   return index;
 }
 
 std::unique_ptr<DirectoryIndex> DirectoryIndex::Build(const std::vector<AnyFact>& facts) {
   std::unique_ptr<DirectoryIndex> index(new DirectoryIndex());
-  for (const auto& fact : facts) index->Add(fact);
+  for (const auto& fact : facts) {
+    AnyFact copy = fact;
+    index->Add(copy);
+  }
   index->Finish();
   return index;
 }
 
-void DirectoryIndex::Add(const AnyFact& fact) {
+void DirectoryIndex::Add(AnyFact& fact) {
   if (fact.valid.empty()) return;
   const Interval& valid = fact.valid;
   std::visit(
-      [&](const auto& v) {
+      [&](auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, Principal>) {
           auto& set = enabled_[PrincipalKey(v.tenant_id, v.object_id)];
@@ -73,9 +97,9 @@ void DirectoryIndex::Add(const AnyFact& fact) {
           auto slot = assignments_by_text_.find(v.scope);
           if (slot == assignments_by_text_.end())
             slot = assignments_by_text_.emplace(v.scope, &assignments_[ScopeKeyOf(v.scope)]).first;
-          slot->second->push_back(AssignmentEntry{AsciiLower(v.tenant_id), AsciiLower(v.principal_id),
-                                                                      v.principal_type, AsciiLower(v.role_guid),
-                                                                      v.role_name, v.scope, valid});
+          slot->second->push_back(AssignmentEntry{Lowered(std::move(v.tenant_id)), Lowered(std::move(v.principal_id)),
+                                                  v.principal_type, Lowered(std::move(v.role_guid)),
+                                                  std::move(v.role_name), std::move(v.scope), valid});
         } else if constexpr (std::is_same_v<T, LighthouseAuthorization>) {
           lighthouse_[ScopeKeyOf(v.scope)].push_back(LighthouseEntry{AsciiLower(v.customer_tenant_id),
                                                                      AsciiLower(v.managing_tenant_id),

@@ -121,7 +121,7 @@ class DirectoryIndex {
   size_t linked_principal_count() const { return links_.size(); }
 
  private:
-  void Add(const AnyFact& fact);
+  void Add(AnyFact& fact);  // moves strings out of `fact`
   void Finish();
 
   StringMap<std::vector<Placement>> placements_;
