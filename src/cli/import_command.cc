@@ -68,8 +68,9 @@ const bool registered = RegisterCommand(Command{
     "import", 20, [](CLI::App& app) -> std::function<int()> {
       auto flags = std::make_shared<ImportFlags>();
       CLI::App* sub = app.add_subcommand(
-          "import",
-          "Add a directory snapshot (Graph, az and ARM exports of one moment) to the history.\n"
+          "import", "Add a directory snapshot (Graph, az and ARM exports of one moment) to the history");
+      // The long story goes in the footer: the one-line description is what `pal --help` lists.
+      sub->footer(
           "A present file is the complete truth for its kind in its tenant; an absent file changes nothing.\n"
           "The whole snapshot is imported in one transaction, or nothing is (exit status 1, message naming\n"
           "the file, line, JSON path and what was expected). Importing the same snapshot twice changes nothing;\n"
