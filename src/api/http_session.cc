@@ -40,6 +40,22 @@ bool PrintableAscii(std::string_view s) {
   return true;
 }
 
+// Request-log lines of this event-loop thread not yet written. Lines are written together once the loop has run
+// the handlers already ready (a batch per round of events instead of a write per request), in writes of at most
+// PIPE_BUF bytes so that concurrent writers never split a line, even on a pipe.
+struct PendingLog {
+  int fd = -1;
+  std::string lines;
+};
+thread_local PendingLog pending_log;
+constexpr size_t kLogBatchBytes = 4096;  // PIPE_BUF on Linux
+
+void FlushLog() {
+  if (pending_log.lines.empty()) return;
+  (void)!::write(pending_log.fd, pending_log.lines.data(), pending_log.lines.size());
+  pending_log.lines.clear();
+}
+
 std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
 
 bool IsHttpParseError(const ErrorCode& ec) {
@@ -272,8 +288,19 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
     std::string line = FormatIsoTime(Timestamp::Now()) + " " + method_ + " " + path + " " + std::to_string(status_) +
                        " " + duration + " request_id=" + request_id_ + (caller_.empty() ? "" : " caller=" + caller_) +
                        (detail_.empty() ? "" : " error=\"" + detail_ + "\"") + "\n";
-    // One write per line: lines from concurrent requests never interleave.
-    (void)!::write(fileno(log), line.data(), line.size());
+    int fd = fileno(log);
+    if (pending_log.fd != fd || pending_log.lines.size() + line.size() > kLogBatchBytes) {
+      FlushLog();
+      pending_log.fd = fd;
+    }
+    if (line.size() > kLogBatchBytes) {  // a long error detail: alone, in one write
+      (void)!::write(fd, line.data(), line.size());
+      return;
+    }
+    bool first = pending_log.lines.empty();
+    pending_log.lines += line;
+    // Runs after the handlers ready now: under load many lines share one write; when idle it runs at once.
+    if (first) asio::post(stream_.get_executor(), [] { FlushLog(); });
   }
 
   // TLS: close_notify, then close (bounded). Plain, or after an unread body: stop sending, drain, then close.
