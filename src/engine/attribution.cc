@@ -205,20 +205,16 @@ struct Attributor::Impl {
     return report.IndexOf(key);
   }
 
-  // Starts loading what crediting the rows will read: the map slot of each resource, then its key and profile.
-  void Prefetch(const usage::UsageRow* rows, size_t n, uint64_t* hashes) {
-    for (size_t i = 0; i < n; ++i) {
-      hashes[i] = HashBytes(rows[i].resource_id);
-      by_resource.PrefetchSlot(hashes[i]);
-    }
-    for (size_t i = 0; i < n; ++i) {
-      if (auto* const* value = by_resource.Peek(hashes[i]); value && *value) {
-        const int64_t* block = *value;
-        __builtin_prefetch(block);
-        __builtin_prefetch(block + 8);
-        __builtin_prefetch(block + 16);
-        __builtin_prefetch(block + 24);
-      }
+  // Starts loading the map slot where a row's resource will be looked up (stage 1 of the prefetch pipeline).
+  void PrefetchSlot(const usage::UsageRow& row, uint64_t& hash) {
+    hash = HashBytes(row.resource_id);
+    by_resource.PrefetchSlot(hash);
+  }
+  // Starts loading the row's key bytes and profile block, once its slot has arrived (stage 2).
+  void PrefetchProfile(uint64_t hash) {
+    if (auto* const* value = by_resource.Peek(hash); value && *value) {
+      const int64_t* block = *value;
+      for (int line = 0; line < 4; ++line) __builtin_prefetch(block + 8 * line);
     }
   }
 
@@ -351,19 +347,26 @@ Attributor::~Attributor() = default;
 void Attributor::AddRow(const usage::UsageRow& row) { impl_->Process(row, true); }
 
 void Attributor::AddRows(const usage::UsageRow* rows, size_t n) {
-  constexpr size_t kBatch = 32;
+  // A software pipeline: row i is credited while the profile of row i + kNear and the map slot of row i + kFar are
+  // being loaded, so about kFar cache misses are in flight instead of one. The credits of the whole batch are
+  // planned (prefetching their report cells) before any is added.
+  constexpr size_t kBatch = 128, kFar = 16, kNear = 8;
   uint64_t hashes[kBatch];
   Impl::Plan plans[kBatch];
   Impl& m = *impl_;
   for (size_t at = 0; at < n; at += kBatch) {
+    const usage::UsageRow* batch = rows + at;
     const size_t count = std::min(kBatch, n - at);
-    m.Prefetch(rows + at, count, hashes);
+    for (size_t i = 0; i < std::min(kFar, count); ++i) m.PrefetchSlot(batch[i], hashes[i]);
+    for (size_t i = 0; i < std::min(kNear, count); ++i) m.PrefetchProfile(hashes[i]);
     m.credits.clear();
     for (size_t i = 0; i < count; ++i) {
+      if (i + kFar < count) m.PrefetchSlot(batch[i + kFar], hashes[i + kFar]);
+      if (i + kNear < count) m.PrefetchProfile(hashes[i + kNear]);
       plans[i] = Impl::Plan{};
-      m.PlanRow(rows[at + i], hashes[i], true, plans[i]);
+      m.PlanRow(batch[i], hashes[i], true, plans[i]);
     }
-    for (size_t i = 0; i < count; ++i) m.Apply(rows[at + i], plans[i]);
+    for (size_t i = 0; i < count; ++i) m.Apply(batch[i], plans[i]);
   }
   m.credits.clear();
 }

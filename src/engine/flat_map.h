@@ -53,8 +53,9 @@ class FlatStringMap {
       const Slot& s = slots_[i];
       if (s.length == kEmpty) return nullptr;
       if (s.hash == h) {
-        __builtin_prefetch(arena_.data() + s.offset);
-        if (s.length > 64) __builtin_prefetch(arena_.data() + s.offset + 64);
+        // Every cache line of the key (a ResourceId spans two or three).
+        for (uint64_t at = 0; at < s.length; at += 64) __builtin_prefetch(arena_.data() + s.offset + at);
+        if (s.length > 0) __builtin_prefetch(arena_.data() + s.offset + s.length - 1);
         return &s.value;
       }
     }

@@ -59,7 +59,7 @@ struct Part {
 // crediting looks at is copied (into strings that keep their capacity from batch to batch).
 class RowBatch {
  public:
-  static constexpr size_t kSize = 32;
+  static constexpr size_t kSize = 128;
   void Add(const usage::UsageRow& row) {
     usage::UsageRow& to = rows_[count_];
     to = row;
