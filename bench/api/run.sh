@@ -110,6 +110,7 @@ measure_path() {  # $1 = url, $2 = script, $3 = token, $4 = path; prints "rps p5
   echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
 }
 
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 run nginx_http "http://127.0.0.1:$NGINX_HTTP$LINK_PATH" "$HERE/get.lua" "unused"
 run nginx_https "https://127.0.0.1:$NGINX_HTTPS$LINK_PATH" "$HERE/get.lua" "unused"
 run get_http "http://127.0.0.1:$HTTP_PORT$LINK_PATH" "$HERE/get.lua" "$TOKEN_GET"
@@ -118,6 +119,8 @@ run putdel_http "http://127.0.0.1:$HTTP_PORT$LINK_PATH" "$HERE/put_delete.lua" "
 run putdel_https "https://127.0.0.1:$HTTPS_PORT$LINK_PATH" "$HERE/put_delete.lua" "$TOKEN_WRITE"
 
 echo "link API bench: $CONNECTIONS keep-alive connections, $THREADS wrk threads, $DURATION each, body $BODY_BYTES bytes, $(nproc) cores"
+# The machine is shared: figures mean little without the load they were measured under.
+echo "load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-22s %10s %9s %9s %9s\n" scenario "req/s" "p50 ms" "p99 ms" "vs nginx"
 for s in nginx_http nginx_https get_http get_https putdel_http putdel_https; do
   read -r rps p50 p99 <<<"${R[$s]}"
