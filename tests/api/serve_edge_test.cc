@@ -1,5 +1,6 @@
 // Edge behaviour of the running server: raw HTTP framing and limits, and the directory changing under a live server.
 #include <arpa/inet.h>
+#include <atomic>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -10,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include "api/http_pool.h"
+#include "api/http_target.h"
 #include "serve_fixture.h"
 #include "store/store.h"
 
@@ -328,6 +331,41 @@ TEST(Limits, ManyOpenConnectionsAreAllServed) {
   int answered = 0;
   for (auto& conn : conns) answered += conn->ReadResponse().find("ManagementPartnerNotFound") != std::string::npos;
   EXPECT_EQ(answered, 300);
+}
+
+// The request target as surfaces see it: path decoded without '+' rules, query pairs in order with '+' as space,
+// malformed escapes kept, the legacy %uXXXX as UTF-8.
+TEST(RequestTarget, PathAndQueryAreDecodedInOrder) {
+  EXPECT_EQ(PercentDecode("%41%zz%u00e9+%", true), "A%zz\xC3\xA9 %");
+  EXPECT_EQ(PercentDecode("a+b%2B", false), "a+b+");
+  RequestTarget t = ParseRequestTarget("/a%2Fb%FF?z=1&&flag&api%2Dversion=2018-02-01&q=a+b%26c");
+  EXPECT_EQ(t.path, "/a/b\xFF");
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(t.query, (Pairs{{"z", "1"}, {"flag", ""}, {"api-version", "2018-02-01"}, {"q", "a b&c"}}));
+  EXPECT_TRUE(ParseRequestTarget("/only").query.empty());
+}
+
+// The blocking pool never runs more tasks at once than its bound, and runs every task submitted, also those still
+// queued when it is destroyed.
+TEST(BlockingPoolBound, AtMostMaxThreadsAndEveryTaskRuns) {
+  std::atomic<int> running{0}, most{0}, done{0};
+  {
+    BlockingPool pool(3);
+    for (int i = 0; i < 20; ++i) {
+      pool.Submit([&] {
+        int now = ++running;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        --running;
+        ++done;
+      });
+    }
+  }
+  EXPECT_EQ(done, 20);
+  EXPECT_LE(most, 3);
+  EXPECT_GE(most, 2);  // it did grow past one thread for a burst
 }
 
 }  // namespace
