@@ -199,113 +199,106 @@ Result<std::vector<RunInfo>> SqliteStore::ListRuns() {
   return runs;
 }
 
-Result<std::vector<SavedReportRow>> SqliteStore::LoadReportRows(const std::vector<RunFileRef>& files,
-                                                                const std::optional<std::string>& partner_id) {
-  auto conn = pool_.Acquire();
+namespace {
+
+// Runs `sql` once per run file, in one read transaction (?1 = run id, ?2 = file index, then whatever `bind_more`
+// binds), and turns each row into a T with `read_row`. The three per-file loaders below differ only in those.
+template <typename T, typename BindMore, typename ReadRow>
+Result<std::vector<T>> LoadPerFile(ConnectionPool& pool, const std::vector<RunFileRef>& files, const char* sql,
+                                   BindMore bind_more, ReadRow read_row, const char* what) {
+  auto conn = pool.Acquire();
   if (!conn.ok()) return conn.status();
   Connection& c = **conn;
   Transaction tx(c, Transaction::Mode::kRead);
   if (!tx.status().ok()) return tx.status();
-  auto st = c.Prepare(
-      "SELECT file_index, partner_id, partner_name, customer_tenant_id, subscription_id, month, currency,"
-      " admin_type, usage_rows, total_cost, attributed_cost FROM run_report_rows"
-      " WHERE run_id = ?1 AND file_index = ?2 AND (?3 IS NULL OR partner_id = ?3) ORDER BY id");
+  auto st = c.Prepare(sql);
   if (!st.ok()) return st.status();
-  std::vector<SavedReportRow> out;
+  std::vector<T> out;
   for (const RunFileRef& f : files) {
     StatementUse use(**st);
     use->BindInt(1, f.run_id);
     use->BindInt(2, f.file_index);
-    if (partner_id) use->BindText(3, *partner_id); else use->BindNull(3);
+    bind_more(use);
     int rc;
-    while ((rc = use->Step()) == SQLITE_ROW) {
-      SavedReportRow r;
-      r.file_index = static_cast<int>(use->Int(0));
-      r.partner_id = use->Text(1);
-      r.partner_name = use->Text(2);
-      r.customer_tenant_id = use->Text(3);
-      r.subscription_id = use->Text(4);
-      r.month = use->Text(5);
-      r.currency = use->Text(6);
-      r.admin_type = use->Text(7);
-      r.usage_rows = use->Int(8);
-      r.total_cost = use->Text(9);
-      r.attributed_cost = use->Text(10);
-      out.push_back(std::move(r));
-    }
-    if (rc != SQLITE_DONE) return SqliteError(c.raw(), rc, "reading report rows of run " + std::to_string(f.run_id));
+    while ((rc = use->Step()) == SQLITE_ROW) out.push_back(read_row(use));
+    if (rc != SQLITE_DONE)
+      return SqliteError(c.raw(), rc, std::string("reading ") + what + " of run " + std::to_string(f.run_id));
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<SavedReportRow>> SqliteStore::LoadReportRows(const std::vector<RunFileRef>& files,
+                                                                const std::optional<std::string>& partner_id) {
+  return LoadPerFile<SavedReportRow>(
+      pool_, files,
+      "SELECT file_index, partner_id, partner_name, customer_tenant_id, subscription_id, month, currency,"
+      " admin_type, usage_rows, total_cost, attributed_cost FROM run_report_rows"
+      " WHERE run_id = ?1 AND file_index = ?2 AND (?3 IS NULL OR partner_id = ?3) ORDER BY id",
+      [&partner_id](StatementUse& use) {
+        if (partner_id) use->BindText(3, *partner_id); else use->BindNull(3);
+      },
+      [](StatementUse& use) {
+        SavedReportRow r;
+        r.file_index = static_cast<int>(use->Int(0));
+        r.partner_id = use->Text(1);
+        r.partner_name = use->Text(2);
+        r.customer_tenant_id = use->Text(3);
+        r.subscription_id = use->Text(4);
+        r.month = use->Text(5);
+        r.currency = use->Text(6);
+        r.admin_type = use->Text(7);
+        r.usage_rows = use->Int(8);
+        r.total_cost = use->Text(9);
+        r.attributed_cost = use->Text(10);
+        return r;
+      },
+      "report rows");
 }
 
 Result<std::vector<SavedUnattributedRow>> SqliteStore::LoadUnattributedRows(const std::vector<RunFileRef>& files) {
-  auto conn = pool_.Acquire();
-  if (!conn.ok()) return conn.status();
-  Connection& c = **conn;
-  Transaction tx(c, Transaction::Mode::kRead);
-  if (!tx.status().ok()) return tx.status();
-  auto st = c.Prepare(
+  return LoadPerFile<SavedUnattributedRow>(
+      pool_, files,
       "SELECT file_index, customer_tenant_id, subscription_id, month, currency, reason, usage_rows, total_cost"
-      " FROM run_unattributed_rows WHERE run_id = ?1 AND file_index = ?2 ORDER BY id");
-  if (!st.ok()) return st.status();
-  std::vector<SavedUnattributedRow> out;
-  for (const RunFileRef& f : files) {
-    StatementUse use(**st);
-    use->BindInt(1, f.run_id);
-    use->BindInt(2, f.file_index);
-    int rc;
-    while ((rc = use->Step()) == SQLITE_ROW) {
-      SavedUnattributedRow r;
-      r.file_index = static_cast<int>(use->Int(0));
-      r.customer_tenant_id = use->Text(1);
-      r.subscription_id = use->Text(2);
-      r.month = use->Text(3);
-      r.currency = use->Text(4);
-      r.reason = use->Text(5);
-      r.usage_rows = use->Int(6);
-      r.total_cost = use->Text(7);
-      out.push_back(std::move(r));
-    }
-    if (rc != SQLITE_DONE)
-      return SqliteError(c.raw(), rc, "reading unattributed rows of run " + std::to_string(f.run_id));
-  }
-  return out;
+      " FROM run_unattributed_rows WHERE run_id = ?1 AND file_index = ?2 ORDER BY id",
+      [](StatementUse&) {},
+      [](StatementUse& use) {
+        SavedUnattributedRow r;
+        r.file_index = static_cast<int>(use->Int(0));
+        r.customer_tenant_id = use->Text(1);
+        r.subscription_id = use->Text(2);
+        r.month = use->Text(3);
+        r.currency = use->Text(4);
+        r.reason = use->Text(5);
+        r.usage_rows = use->Int(6);
+        r.total_cost = use->Text(7);
+        return r;
+      },
+      "unattributed rows");
 }
 
 Result<std::vector<SavedReconciliation>> SqliteStore::LoadReconciliation(const std::vector<RunFileRef>& files) {
-  auto conn = pool_.Acquire();
-  if (!conn.ok()) return conn.status();
-  Connection& c = **conn;
-  Transaction tx(c, Transaction::Mode::kRead);
-  if (!tx.status().ok()) return tx.status();
-  auto st = c.Prepare(
+  return LoadPerFile<SavedReconciliation>(
+      pool_, files,
       "SELECT file_index, currency, rows_credited, rows_not_credited, rows_rejected, read, credited, not_credited,"
-      " rejected, attributed FROM run_reconciliation WHERE run_id = ?1 AND file_index = ?2 ORDER BY currency");
-  if (!st.ok()) return st.status();
-  std::vector<SavedReconciliation> out;
-  for (const RunFileRef& f : files) {
-    StatementUse use(**st);
-    use->BindInt(1, f.run_id);
-    use->BindInt(2, f.file_index);
-    int rc;
-    while ((rc = use->Step()) == SQLITE_ROW) {
-      SavedReconciliation r;
-      r.file_index = static_cast<int>(use->Int(0));
-      r.currency = use->Text(1);
-      r.rows_credited = use->Int(2);
-      r.rows_not_credited = use->Int(3);
-      r.rows_rejected = use->Int(4);
-      r.read = use->Text(5);
-      r.credited = use->Text(6);
-      r.not_credited = use->Text(7);
-      r.rejected = use->Text(8);
-      r.attributed = use->Text(9);
-      out.push_back(std::move(r));
-    }
-    if (rc != SQLITE_DONE)
-      return SqliteError(c.raw(), rc, "reading the reconciliation of run " + std::to_string(f.run_id));
-  }
-  return out;
+      " rejected, attributed FROM run_reconciliation WHERE run_id = ?1 AND file_index = ?2 ORDER BY currency",
+      [](StatementUse&) {},
+      [](StatementUse& use) {
+        SavedReconciliation r;
+        r.file_index = static_cast<int>(use->Int(0));
+        r.currency = use->Text(1);
+        r.rows_credited = use->Int(2);
+        r.rows_not_credited = use->Int(3);
+        r.rows_rejected = use->Int(4);
+        r.read = use->Text(5);
+        r.credited = use->Text(6);
+        r.not_credited = use->Text(7);
+        r.rejected = use->Text(8);
+        r.attributed = use->Text(9);
+        return r;
+      },
+      "the reconciliation");
 }
 
 }  // namespace openpal::sqlite
