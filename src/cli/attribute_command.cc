@@ -43,7 +43,7 @@ int Attribute(const AttributeArgs& args) {
                                 : args.output == "table" ? engine::OutputFormat::kTable
                                                          : engine::OutputFormat::kCsv;
   auto started = std::chrono::steady_clock::now();
-  auto store = OpenSqliteStore(ResolveDbPath(args.db));
+  auto store = OpenExistingStore(args.db);
   if (!store.ok()) {
     std::cerr << "pal attribute: " << store.status().ToString() << "\n";
     return kExitFailure;

@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "store/store.h"
+
 namespace openpal::cli {
 
 // Exit codes, documented in `pal --help` and the README.
@@ -28,5 +30,9 @@ std::vector<Command>& Commands();
 
 // The database path: --db if given, else $OPENPAL_DB, else ./openpal.db.
 std::string ResolveDbPath(const std::string& flag_value);
+
+// Opens the store for a command that only reads what was imported (attribute, explain, report, links): a missing
+// database is an error that says how to make one, instead of a silently created empty store.
+Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& db_flag);
 
 }  // namespace openpal::cli

@@ -37,7 +37,7 @@ int RunExplain(const ExplainArgs& args) {
       return kExitFailure;
     }
   }
-  auto store = OpenSqliteStore(ResolveDbPath(args.db));
+  auto store = OpenExistingStore(args.db);
   if (!store.ok()) {
     std::cerr << "pal explain: " << store.status().ToString() << "\n";
     return kExitFailure;

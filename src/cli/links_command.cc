@@ -127,7 +127,7 @@ int RunLinks(const LinksArgs& args) {
     }
     query.tenant_id = *tenant;
   }
-  auto store = OpenSqliteStore(ResolveDbPath(args.db));
+  auto store = OpenExistingStore(args.db);
   if (!store.ok()) {
     std::cerr << "pal links: " << store.status().ToString() << "\n";
     return kExitFailure;

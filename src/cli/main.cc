@@ -1,6 +1,7 @@
 // `pal`: the openpal command line. Each subcommand lives in its own *_command.cc and registers itself.
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -40,6 +41,17 @@ const std::map<std::string, std::string>& DefaultExamples() {
       {"report", "Example:\n  pal report --partner 4100011 --by customer,month"},
   };
   return examples;
+}
+
+Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& db_flag) {
+  std::string path = ResolveDbPath(db_flag);
+  std::error_code error;
+  if (!std::filesystem::exists(path, error))
+    return Status::Error("NoDatabase",
+                         "no openpal database at '" + path +
+                             "': give --db PATH or set OPENPAL_DB, or create one with `pal import SNAPSHOT_DIR --db " +
+                             path + "` (or try `pal demo`)");
+  return OpenSqliteStore(path);
 }
 
 }  // namespace openpal::cli

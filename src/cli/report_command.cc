@@ -146,7 +146,7 @@ int RunReport(const ReportArgs& args) {
     std::cerr << "pal report: --unattributed needs --partner (the not-credited cost of that partner's customers)\n";
     return kExitUsage;
   }
-  auto store = OpenSqliteStore(ResolveDbPath(args.db));
+  auto store = OpenExistingStore(args.db);
   if (!store.ok()) {
     std::cerr << "pal report: " << store.status().ToString() << "\n";
     return kExitFailure;

@@ -3,6 +3,7 @@
 // To regenerate after an intended change: OPENPAL_UPDATE_GOLDEN=1 ./report_cli_tests, then review the diff.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -185,6 +186,17 @@ TEST_F(ReportGolden, BadArgumentsAreUsageErrors) {
   EXPECT_EQ(RunPal(db_, "report --customer not-a-guid").code, 2);
   EXPECT_EQ(RunPal(db_, "report --unattributed").code, 2) << "--unattributed needs --partner";
   EXPECT_EQ(RunPal(db_, "report --output xml").code, 2);
+}
+
+// Commands that read what was imported refuse a database that does not exist instead of creating an empty one
+// (a mistyped --db would otherwise print an empty report with exit status 0).
+TEST(ReadCommands, AMissingDatabaseIsAFailureThatCreatesNothing) {
+  const std::string missing = "/tmp/openpal-no-such-db-" + std::to_string(::getpid()) + ".db";
+  for (const char* args : {"report", "links", "attribute --usage /dev/null",
+                           "explain --resource /subscriptions/20000000-0000-4000-8000-000000000003 --at 2026-08-01"}) {
+    EXPECT_EQ(RunPal(missing, args).code, 1) << args;
+    EXPECT_FALSE(std::ifstream(missing).good()) << args << " created " << missing;
+  }
 }
 
 }  // namespace
