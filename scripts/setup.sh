@@ -27,7 +27,7 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# node/npm may come from outside Debian's packages (a preinstalled toolchain); accept any working node >= 18.
+# node/npm may come from outside Debian's packages (a preinstalled toolchain): keep it; its version is checked below.
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   missing=("${missing[@]/nodejs/}"); missing=("${missing[@]/npm/}")
 fi
@@ -37,4 +37,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The official Azure SDK for JavaScript (@azure/arm-managementpartner 3) and the portal's bundler (Vite 7) need
+# Node.js 20; Debian 12 ships 18. The npm registry's `node` package carries an official Node.js 20 build for this
+# CPU: install it when the node found is older (a machine image with Node.js 20 already skips this).
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js $(node --version 2>/dev/null || echo none) is older than 20; installing node@20 from the npm registry"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO npm install -g --no-audit --no-fund node@20 >/dev/null
+  hash -r
+  node --version
 fi
