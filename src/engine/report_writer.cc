@@ -42,29 +42,24 @@ std::string CsvField(const std::string& value) {
   return out;
 }
 
-void WriteReport(const AttributionResult& result, OutputFormat format, std::ostream& out) {
-  const std::vector<std::string> header = {"partnerId", "partnerName", "customerTenantId", "subscriptionId", "month",
-                                           "currency",  "adminType",   "usageRows",        "totalCost",      "attributedCost"};
-  std::vector<std::vector<std::string>> rows;
-  rows.reserve(result.report.size());
-  for (const auto& r : result.report)
-    rows.push_back({r.partner_id, r.partner_name, r.customer_tenant_id, r.subscription_id, r.month, r.currency,
-                    r.admin_type, std::to_string(r.usage_rows), FormatMoney(r.total_cost), FormatMoney(r.attributed_cost)});
+namespace {
+
+// Writes `rows` under `header` as a table, JSON (an array of objects keyed by the header, the column named
+// `count_column` as a number) or CSV: the report and the unattributed groups differ only in their columns.
+void WriteRecords(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                  const std::string& count_column, OutputFormat format, std::ostream& out) {
   if (format == OutputFormat::kTable) return WriteTable(header, rows, out);
   if (format == OutputFormat::kJson) {
     nlohmann::ordered_json array = nlohmann::ordered_json::array();
-    for (const auto& r : result.report) {
+    for (const auto& row : rows) {
       nlohmann::ordered_json o;
-      o["partnerId"] = r.partner_id;
-      o["partnerName"] = r.partner_name;
-      o["customerTenantId"] = r.customer_tenant_id;
-      o["subscriptionId"] = r.subscription_id;
-      o["month"] = r.month;
-      o["currency"] = r.currency;
-      o["adminType"] = r.admin_type;
-      o["usageRows"] = r.usage_rows;
-      o["totalCost"] = FormatMoney(r.total_cost);
-      o["attributedCost"] = FormatMoney(r.attributed_cost);
+      for (size_t i = 0; i < header.size(); ++i) {
+        if (header[i] == count_column) {
+          o[header[i]] = std::stoull(row[i]);
+        } else {
+          o[header[i]] = row[i];
+        }
+      }
       array.push_back(std::move(o));
     }
     out << array.dump(2) << '\n';
@@ -78,34 +73,27 @@ void WriteReport(const AttributionResult& result, OutputFormat format, std::ostr
   }
 }
 
+}  // namespace
+
+void WriteReport(const AttributionResult& result, OutputFormat format, std::ostream& out) {
+  const std::vector<std::string> header = {"partnerId", "partnerName", "customerTenantId", "subscriptionId", "month",
+                                           "currency",  "adminType",   "usageRows",        "totalCost",      "attributedCost"};
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(result.report.size());
+  for (const auto& r : result.report)
+    rows.push_back({r.partner_id, r.partner_name, r.customer_tenant_id, r.subscription_id, r.month, r.currency,
+                    r.admin_type, std::to_string(r.usage_rows), FormatMoney(r.total_cost), FormatMoney(r.attributed_cost)});
+  WriteRecords(header, rows, "usageRows", format, out);
+}
+
 void WriteUnattributed(const AttributionResult& result, OutputFormat format, std::ostream& out) {
   const std::vector<std::string> header = {"subscriptionId", "month", "currency", "reason", "usageRows", "totalCost"};
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(result.unattributed.size());
   for (const auto& r : result.unattributed)
     rows.push_back({r.subscription_id, r.month, r.currency, r.reason, std::to_string(r.usage_rows),
                     FormatMoney(r.total_cost)});
-  if (format == OutputFormat::kTable) return WriteTable(header, rows, out);
-  if (format == OutputFormat::kJson) {
-    nlohmann::ordered_json array = nlohmann::ordered_json::array();
-    for (const auto& r : result.unattributed) {
-      nlohmann::ordered_json o;
-      o["subscriptionId"] = r.subscription_id;
-      o["month"] = r.month;
-      o["currency"] = r.currency;
-      o["reason"] = r.reason;
-      o["usageRows"] = r.usage_rows;
-      o["totalCost"] = FormatMoney(r.total_cost);
-      array.push_back(std::move(o));
-    }
-    out << array.dump(2) << '\n';
-    return;
-  }
-  for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
-  out << '\n';
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << CsvField(row[i]);
-    out << '\n';
-  }
+  WriteRecords(header, rows, "usageRows", format, out);
 }
 
 void WriteReconciliation(const AttributionResult& result, std::ostream& out) {
