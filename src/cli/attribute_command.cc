@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -21,6 +22,7 @@ struct AttributeArgs {
   std::string db, role_policy = "all", measure = "effective", output = "csv", out, unattributed;
   bool quiet = false;
   bool save = false;  // keep the run in the database for `pal report` (docs/reports.md)
+  bool timings = false;  // phase wall times on standard error
 };
 
 Result<RolePolicy> LoadPolicy(const std::string& spec) {
@@ -53,7 +55,10 @@ int Attribute(const AttributeArgs& args) {
     std::cerr << "pal attribute: " << index.status().ToString() << "\n";
     return kExitFailure;
   }
+  auto indexed = std::chrono::steady_clock::now();
+  engine::PhaseTimes times;
   engine::AttributeOptions options;
+  options.times = &times;
   options.files = args.usage;
   options.measure = args.measure == "billed" ? usage::Measure::kBilled : usage::Measure::kEffective;
   options.progress = !args.quiet && ::isatty(STDERR_FILENO);
@@ -79,6 +84,7 @@ int Attribute(const AttributeArgs& args) {
     std::cerr << "pal attribute: " << result.status().ToString() << "\n";
     return kExitFailure;
   }
+  auto written_from = std::chrono::steady_clock::now();
   if (args.out.empty()) {
     engine::WriteReport(*result, format, std::cout);
   } else {
@@ -96,6 +102,15 @@ int Attribute(const AttributeArgs& args) {
       std::cerr << "pal attribute: cannot write " << args.unattributed << "\n";
       return kExitFailure;
     }
+  }
+  if (args.timings) {
+    using Seconds = std::chrono::duration<double>;
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "timings: directory %.2f s, credit %.2f s, combine %.2f s, finish %.2f s, write %.2f s\n",
+                  Seconds(indexed - started).count(), times.credit, times.combine, times.finish,
+                  Seconds(std::chrono::steady_clock::now() - written_from).count());
+    std::cerr << line;
   }
   if (args.save) {
     auto run = engine::SaveAttributionRun(**store, per_file, **index, args.role_policy, args.measure);
@@ -135,6 +150,8 @@ const bool registered = RegisterCommand(Command{
                       "Write cost not credited, per subscription, month, currency and reason, to this file");
       sub->add_flag("--save", args->save, "Keep this run (inputs, report, unattributed, reconciliation) for pal report");
       sub->add_flag("--quiet", args->quiet, "No progress line, no reconciliation on standard error");
+      sub->add_flag("--timings", args->timings,
+                    "Wall time of each phase (directory load, crediting, combining, sorting, writing) on standard error");
       return [args] { return Attribute(*args); };
     }});
 

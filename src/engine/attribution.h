@@ -66,6 +66,9 @@ class Attributor {
   void AddRows(const usage::UsageRow* rows, size_t n);
   // Accounts for one malformed row (its cost, when it parsed, in the reconciliation).
   void AddRejected(const usage::RejectedRow& row);
+  // Adds everything `other` credited (an attributor sharing this one's profile cache, now idle) into this one, so
+  // that one Finish() reports both: cheaper than finishing both and merging the text rows.
+  void Absorb(const Attributor& other);
   // The report, the unattributed groups and the reconciliation so far.
   AttributionResult Finish() const;
 

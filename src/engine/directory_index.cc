@@ -39,12 +39,17 @@ std::string PrincipalKey(std::string_view tenant, std::string_view object) {
 Result<std::unique_ptr<DirectoryIndex>> DirectoryIndex::Load(Store& store) {
   std::unique_ptr<DirectoryIndex> index(new DirectoryIndex());
   const Interval all{Timestamp::Min(), Timestamp::Max()};
-  // Role assignments are by far the most numerous facts: they are read first, then indexed (and freed) on a second
-  // thread while the other kinds are read and indexed here. Add() of different kinds touches different maps.
-  auto assignments = store.LoadFacts(FactKind::kRoleAssignment, all);
-  if (!assignments.ok()) return assignments.status().WithContext("loading roleAssignment facts");
-  std::thread assignment_thread([&index, facts = std::move(assignments).value()]() mutable {
-    for (auto& fact : facts) index->Add(fact);  // takes the facts' strings: they are not used again
+  // Role assignments are by far the most numerous facts: they are read and indexed on a second thread while the
+  // other kinds are read and indexed here (the store's pool gives each thread its own connection). Add() of different
+  // kinds touches different maps.
+  Status assignment_status;
+  std::thread assignment_thread([&index, &store, &assignment_status, all]() {
+    auto facts = store.LoadFacts(FactKind::kRoleAssignment, all);
+    if (!facts.ok()) {
+      assignment_status = facts.status().WithContext("loading roleAssignment facts");
+      return;
+    }
+    for (auto& fact : *facts) index->Add(fact);  // takes the facts' strings: they are not used again
   });
   Status status;
   for (FactKind kind : {FactKind::kPrincipal, FactKind::kGroupMembership, FactKind::kSubscription,
@@ -58,6 +63,7 @@ Result<std::unique_ptr<DirectoryIndex>> DirectoryIndex::Load(Store& store) {
     for (auto& fact : *facts) index->Add(fact);
   }
   assignment_thread.join();
+  if (!assignment_status.ok()) return assignment_status;
   if (!status.ok()) return status;
   index->Finish();
   return index;

@@ -241,6 +241,20 @@ class ProfileBuilder {
       roles_[window.partner_id][path.role_name].add(window.valid);
     }
   }
+  // Everything `profile` was built from, as if its paths were added again (profiles are unions, so this is exact).
+  void Add(const TenantProfile& profile) {
+    profile_.access.add(profile.access);
+    profile_.linked.add(profile.linked);
+    profile_.enabled.add(profile.enabled);
+    profile_.partner_valid.add(profile.partner_valid);
+    for (const auto& credit : profile.partners) {
+      auto& to = partners_[credit.partner_id];
+      to.partner_id = credit.partner_id;
+      to.qualifying.add(credit.qualifying);
+      auto& roles = roles_[credit.partner_id];
+      for (const auto& [name, when] : credit.roles) roles[name].add(when);
+    }
+  }
   TenantProfile Finish() {
     for (auto& [id, credit] : partners_) {
       for (auto& [name, when] : roles_[id]) credit.roles.emplace_back(name, std::move(when));
@@ -265,20 +279,35 @@ TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths) {
   return builder.Finish();
 }
 
+const TenantProfile& PathCache::ProfileAt(const DirectoryIndex& index, const Scope& scope, std::string_view tenant,
+                                          const RolePolicy& policy) {
+  std::string key(tenant);
+  key.push_back('|');
+  key += scope.key();
+  auto it = profiles_.find(key);
+  if (it != profiles_.end()) return it->second;
+  TenantProfile profile = ProfileOf(index, scope, tenant, policy, *this);
+  return profiles_.emplace(std::move(key), std::move(profile)).first->second;
+}
+
 TenantProfile ProfileOf(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
                         const RolePolicy& policy, PathCache& cache) {
   ProfileBuilder builder;
+  // Below a subscription, the chain is the resource and then its parent's whole chain: the parent's profile (shared
+  // by its siblings, so memoised) plus the resource's own grants. The resource's own paths are not memoised: its
+  // profile is built once per run by the caller's cache.
+  if (resource.kind() != ScopeKind::kSubscription && resource.subscription_id()) {
+    if (auto parent = resource.Parent()) {
+      builder.Add(cache.ProfileAt(index, *parent, tenant, policy));
+      for (const CandidatePath& path : PathsOnScope(index, resource.key(), /*lighthouse_too=*/true, tenant, policy))
+        builder.Add(path);
+      return builder.Finish();
+    }
+  }
   const IntervalSet& always = Always();
-  bool first = true;
   for (const ChainScope& scope : ScopeChain(index, resource, tenant)) {
     bool lighthouse_too = !scope.management_group && scope.key != "/";
-    // The resource's own scope is profiled once (profiles are cached by scope), so its paths are not memoised:
-    // only the scopes above it, shared by many resources, are worth the memory.
-    std::vector<CandidatePath> own;
-    const bool memoise = !first || resource.kind() == ScopeKind::kSubscription;
-    first = false;
-    if (!memoise) own = PathsOnScope(index, scope.key, lighthouse_too, tenant, policy);
-    for (const CandidatePath& path : memoise ? cache.On(index, scope.key, lighthouse_too, tenant, policy) : own) {
+    for (const CandidatePath& path : cache.On(index, scope.key, lighthouse_too, tenant, policy)) {
       if (scope.when == always) {
         builder.Add(path);
       } else {

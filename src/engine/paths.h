@@ -45,28 +45,6 @@ struct CandidatePath {
   std::vector<PartnerWindow> partners;  // per partner ID O linked to
 };
 
-// Every path to `resource` in the customer tenant `tenant`: direct role assignments of `tenant` on the chain and
-// permanent Lighthouse authorizations on the lexical chain. Only principals that ever had a link make paths; paths
-// whose access never held are kept (explain shows them).
-// Paths granted on one scope key, per tenant, memoised: subscriptions and management groups are shared by many
-// resources, so their paths are built once per run.
-class PathCache {
- public:
-  const std::vector<CandidatePath>& On(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
-                                       std::string_view tenant, const RolePolicy& policy);
-
- private:
-  StringMap<std::vector<CandidatePath>> cache_;
-};
-
-std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
-                                     const RolePolicy& policy, PathCache* cache = nullptr);
-
-// The nearest scope of `resource`'s lexical chain (itself, its parents, its resource group) that has role
-// assignments or Lighthouse authorizations of its own, else its subscription: every resource below it has the
-// same paths, so they share one crediting profile.
-Scope EffectiveScope(const DirectoryIndex& index, const Scope& resource);
-
 // What crediting needs of one resource in one customer tenant: the steps' unions and each partner's qualifying set.
 struct PartnerCredit {
   std::string partner_id;
@@ -78,6 +56,32 @@ struct TenantProfile {
   IntervalSet access, linked, enabled, partner_valid;
   std::vector<PartnerCredit> partners;
 };
+// Every path to `resource` in the customer tenant `tenant`: direct role assignments of `tenant` on the chain and
+// permanent Lighthouse authorizations on the lexical chain. Only principals that ever had a link make paths; paths
+// whose access never held are kept (explain shows them).
+// Paths granted on one scope key, per tenant, memoised: subscriptions and management groups are shared by many
+// resources, so their paths are built once per run.
+class PathCache {
+ public:
+  const std::vector<CandidatePath>& On(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
+                                       std::string_view tenant, const RolePolicy& policy);
+  // The profile of `scope` in `tenant` (ProfileOf), memoised: the parents of resources are shared by many of them.
+  const TenantProfile& ProfileAt(const DirectoryIndex& index, const Scope& scope, std::string_view tenant,
+                                 const RolePolicy& policy);
+
+ private:
+  StringMap<std::vector<CandidatePath>> cache_;
+  StringMap<TenantProfile> profiles_;
+};
+
+std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
+                                     const RolePolicy& policy, PathCache* cache = nullptr);
+
+// The nearest scope of `resource`'s lexical chain (itself, its parents, its resource group) that has role
+// assignments or Lighthouse authorizations of its own, else its subscription: every resource below it has the
+// same paths, so they share one crediting profile.
+Scope EffectiveScope(const DirectoryIndex& index, const Scope& resource);
+
 TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths);
 // BuildTenantProfile(FindPaths(index, resource, tenant, policy, &cache)), reading the memoised paths in place.
 TenantProfile ProfileOf(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,

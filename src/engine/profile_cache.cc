@@ -1,6 +1,7 @@
 // Building the packed crediting profiles: paths of each tenant that held the subscription, reduced and flattened.
 #include "engine/profile_cache.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <map>
@@ -21,15 +22,33 @@ void PackSet(const IntervalSet& set, std::vector<int64_t>& out) {
 }  // namespace
 
 ProfileCache::ProfileCache(const DirectoryIndex& index, RolePolicy policy, int slots)
-    : index_(index), policy_(std::move(policy)), slots_(slots < 1 ? 1 : slots), paths_(static_cast<size_t>(slots_)) {
+    : index_(index),
+      policy_(std::move(policy)),
+      slots_(slots < 1 ? 1 : slots),
+      paths_(static_cast<size_t>(slots_)),
+      scopes_(new ScopeShard[kShards]),
+      resources_(new ResourceShard[kShards]) {
   Intern("");  // id 0: empty_id()
 }
 
 ProfileCache::~ProfileCache() = default;
 
 size_t ProfileCache::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return by_scope_key_.size();
+  size_t n = 0;
+  for (size_t i = 0; i < kShards; ++i) {
+    std::lock_guard<std::mutex> lock(scopes_[i].mu);
+    n += scopes_[i].by_key.size();
+  }
+  return n;
+}
+
+std::vector<uint32_t> ProfileCache::NameRanks() const {
+  std::vector<uint32_t> order(names_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) { return names_[a] < names_[b]; });
+  std::vector<uint32_t> rank(names_.size());
+  for (uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
+  return rank;
 }
 
 int64_t ProfileCache::Intern(std::string_view s) {
@@ -44,12 +63,13 @@ int64_t ProfileCache::Intern(std::string_view s) {
 int64_t* ProfileCache::For(const Scope& resource, int slot) {
   // Resources without grants of their own share the profile of the nearest scope above them that has some.
   Scope scope = EffectiveScope(index_, resource);
+  ScopeShard& shard = scopes_[HashBytes(scope.key()) % kShards];
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto found = by_scope_key_.find(scope.key());
-    if (found != by_scope_key_.end()) return found->second.get();
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto found = shard.by_key.find(scope.key());
+    if (found != shard.by_key.end()) return found->second.get();
   }
-  // The paths are reduced outside the lock (each slot has its own path memo), so both threads can build at once;
+  // The paths are reduced outside any lock (each slot has its own path memo), so both threads can build at once;
   // only the packing, which names things in the shared pool, is serialised.
   std::string subscription = AsciiLower(*scope.subscription_id());
   const auto* placements = index_.Placements(subscription);
@@ -63,21 +83,26 @@ int64_t* ProfileCache::For(const Scope& resource, int slot) {
                                                          paths_[static_cast<size_t>(slot)]));
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  auto found = by_scope_key_.find(scope.key());
-  if (found != by_scope_key_.end()) return found->second.get();  // the other thread was quicker
-  std::vector<int64_t> words = Pack(subscription, placements, tenants);
+  std::vector<int64_t> words;
+  {
+    std::lock_guard<std::mutex> lock(names_mu_);
+    words = Pack(subscription, placements, tenants);
+  }
   std::unique_ptr<int64_t[]> block(new int64_t[words.size()]);
   std::memcpy(block.get(), words.data(), words.size() * sizeof(int64_t));
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto found = shard.by_key.find(scope.key());
+  if (found != shard.by_key.end()) return found->second.get();  // the other thread was quicker
   int64_t* raw = block.get();
-  by_scope_key_.emplace(scope.key(), std::move(block));
+  shard.by_key.emplace(scope.key(), std::move(block));
   return raw;
 }
 
 int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash, int slot) {
+  ResourceShard& shard = resources_[(hash >> 32) % kShards];
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (auto* const* found = by_resource_id_.Find(text, hash)) return *found;
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (auto* const* found = shard.by_text.Find(text, hash)) return *found;
   }
   // Parsed outside the lock: the other thread keeps crediting meanwhile.
   int64_t* profile = nullptr;
@@ -85,8 +110,9 @@ int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash, int s
     auto parsed = Scope::Parse(text);
     if (parsed.ok() && parsed->subscription_id()) profile = For(*parsed, slot);
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!by_resource_id_.Find(text, hash)) by_resource_id_.Insert(text, profile);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (auto* const* found = shard.by_text.Find(text, hash)) return *found;
+  shard.by_text.Insert(text, profile);
   return profile;
 }
 

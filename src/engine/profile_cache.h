@@ -43,6 +43,8 @@ class ProfileCache {
   int64_t* ForResourceId(std::string_view text, uint64_t hash, int slot);
   // The text of a pool id (partner, tenant, subscription, admin type); call only when no thread is in For().
   const std::string& Name(int64_t id) const { return names_[static_cast<size_t>(id)]; }
+  // Each pool id's position among all the pool's texts in byte order (to sort by ids); only when no thread is in For().
+  std::vector<uint32_t> NameRanks() const;
   // The pool id of "" (rows without a subscription, partners without an admin type).
   int64_t empty_id() const { return 0; }
   int slots() const { return slots_; }
@@ -59,9 +61,20 @@ class ProfileCache {
   RolePolicy policy_;
   int slots_;
   std::vector<PathCache> paths_;  // one per slot, used only by that slot's thread
-  mutable std::mutex mu_;  // guards everything below
-  StringMap<std::unique_ptr<int64_t[]>> by_scope_key_;
-  FlatStringMap<int64_t*> by_resource_id_;
+  // The maps are split into shards by key hash, each with its own lock, so the two crediting threads rarely wait
+  // for each other (one lock for all made them sleep and wake hundreds of thousands of times).
+  static constexpr size_t kShards = 64;
+  struct ScopeShard {
+    std::mutex mu;
+    StringMap<std::unique_ptr<int64_t[]>> by_key;
+  };
+  struct ResourceShard {
+    std::mutex mu;
+    FlatStringMap<int64_t*> by_text;
+  };
+  std::unique_ptr<ScopeShard[]> scopes_;
+  std::unique_ptr<ResourceShard[]> resources_;
+  std::mutex names_mu_;  // guards the pool
   std::vector<std::string> names_;
   StringMap<int64_t> ids_;
 };

@@ -10,6 +10,12 @@
 
 namespace openpal::engine {
 
+// Wall seconds of a run's phases (`pal attribute --timings`): reading and crediting the rows, adding the threads'
+// cells together, sorting and naming the report.
+struct PhaseTimes {
+  double credit = 0, combine = 0, finish = 0;
+};
+
 struct AttributeOptions {
   std::vector<std::string> files;
   usage::Measure measure = usage::Measure::kEffective;
@@ -19,6 +25,7 @@ struct AttributeOptions {
   bool skip_cleanup = false;          // leave the crediting state for process exit to reclaim (saves seconds)
   int threads = 2;                    // plain files above split_bytes are read as two halves at once
   uint64_t split_bytes = 64ull << 20;
+  PhaseTimes* times = nullptr;        // filled when set
 };
 
 // Reads every file in order and credits its rows. A file that cannot be opened or whose header fits no family stops
