@@ -1,8 +1,11 @@
 // Indexing the fact history: by scope key, principal key and subscription, plus linked members of every group.
 #include "engine/directory_index.h"
 
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <thread>
+#include <utility>
 
 #include "core/guid.h"
 #include "core/roles.h"
@@ -39,32 +42,50 @@ std::string PrincipalKey(std::string_view tenant, std::string_view object) {
 Result<std::unique_ptr<DirectoryIndex>> DirectoryIndex::Load(Store& store) {
   std::unique_ptr<DirectoryIndex> index(new DirectoryIndex());
   const Interval all{Timestamp::Min(), Timestamp::Max()};
-  // Role assignments are by far the most numerous facts: they are read and indexed on a second thread while the
-  // other kinds are read and indexed here (the store's pool gives each thread its own connection). Add() of different
-  // kinds touches different maps.
-  Status assignment_status;
-  std::thread assignment_thread([&index, &store, &assignment_status, all]() {
-    auto facts = store.LoadFacts(FactKind::kRoleAssignment, all);
-    if (!facts.ok()) {
-      assignment_status = facts.status().WithContext("loading roleAssignment facts");
-      return;
+  // A pipeline over two cores: one thread reads the facts from the store in batches, this one indexes each batch as
+  // it arrives (reading and indexing cost about the same; one after the other they took twice as long).
+  struct Batch {
+    FactKind kind;
+    std::vector<AnyFact> facts;
+  };
+  std::mutex mu;
+  std::condition_variable ready;
+  std::deque<Batch> queue;
+  bool done = false;
+  Status read_status;
+  std::thread reader([&]() {
+    for (FactKind kind : {FactKind::kRoleAssignment, FactKind::kPrincipal, FactKind::kGroupMembership,
+                          FactKind::kSubscription, FactKind::kManagementGroup, FactKind::kCustomRole,
+                          FactKind::kLighthouseAuthorization, FactKind::kPartner, FactKind::kPartnerLink}) {
+      Status s = store.ScanFacts(kind, all, [&](std::vector<AnyFact>& facts) {
+        std::lock_guard<std::mutex> lock(mu);
+        queue.push_back(Batch{kind, std::exchange(facts, {})});
+        ready.notify_one();
+        return Status::Ok();
+      });
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        read_status = s.WithContext(std::string("loading ") + FactKindName(kind) + " facts");
+        break;
+      }
     }
-    for (auto& fact : *facts) index->Add(fact);  // takes the facts' strings: they are not used again
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+    ready.notify_one();
   });
-  Status status;
-  for (FactKind kind : {FactKind::kPrincipal, FactKind::kGroupMembership, FactKind::kSubscription,
-                        FactKind::kManagementGroup, FactKind::kCustomRole, FactKind::kLighthouseAuthorization,
-                        FactKind::kPartner, FactKind::kPartnerLink}) {
-    auto facts = store.LoadFacts(kind, all);
-    if (!facts.ok()) {
-      status = facts.status().WithContext(std::string("loading ") + FactKindName(kind) + " facts");
-      break;
+  for (;;) {
+    Batch batch;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      ready.wait(lock, [&] { return done || !queue.empty(); });
+      if (queue.empty()) break;
+      batch = std::move(queue.front());
+      queue.pop_front();
     }
-    for (auto& fact : *facts) index->Add(fact);
+    for (auto& fact : batch.facts) index->Add(fact);  // takes the facts' strings: they are not used again
   }
-  assignment_thread.join();
-  if (!assignment_status.ok()) return assignment_status;
-  if (!status.ok()) return status;
+  reader.join();
+  if (!read_status.ok()) return read_status;
   index->Finish();
   return index;
 }
@@ -100,10 +121,15 @@ void DirectoryIndex::Add(AnyFact& fact) {
           if (slot.second.empty() || valid.from >= slot.first) slot = {valid.from, v.role_name};
         } else if constexpr (std::is_same_v<T, RoleAssignment>) {
           // Many assignments share a scope: its text is parsed once (per load) and maps straight to its list.
-          auto slot = assignments_by_text_.find(v.scope);
-          if (slot == assignments_by_text_.end())
-            slot = assignments_by_text_.emplace(v.scope, &assignments_[ScopeKeyOf(v.scope)]).first;
-          slot->second->push_back(AssignmentEntry{Lowered(std::move(v.tenant_id)), Lowered(std::move(v.principal_id)),
+          std::vector<AssignmentEntry>* list;
+          const uint64_t hash = HashBytes(v.scope);
+          if (auto* const* found = assignments_by_text_.Find(v.scope, hash)) {
+            list = *found;
+          } else {
+            list = &assignments_[ScopeKeyOf(v.scope)];
+            assignments_by_text_.Insert(v.scope, list);
+          }
+          list->push_back(AssignmentEntry{Lowered(std::move(v.tenant_id)), Lowered(std::move(v.principal_id)),
                                                   v.principal_type, Lowered(std::move(v.role_guid)),
                                                   std::move(v.role_name), std::move(v.scope), valid});
         } else if constexpr (std::is_same_v<T, LighthouseAuthorization>) {

@@ -10,6 +10,7 @@
 #include "core/interval.h"
 #include "core/model.h"
 #include "core/status.h"
+#include "engine/flat_map.h"
 #include "store/store.h"
 
 namespace openpal::engine {
@@ -127,7 +128,7 @@ class DirectoryIndex {
   StringMap<std::vector<Placement>> placements_;
   StringMap<std::vector<GroupParent>> group_parents_;
   StringMap<std::vector<AssignmentEntry>> assignments_;
-  StringMap<std::vector<AssignmentEntry>*> assignments_by_text_;  // scope as written -> its list (while loading)
+  FlatStringMap<std::vector<AssignmentEntry>*> assignments_by_text_;  // scope as written -> its list (while loading)
   StringMap<std::vector<LighthouseEntry>> lighthouse_;
   StringMap<std::vector<TimedPartnerLink>> links_;
   StringMap<IntervalSet> enabled_;

@@ -44,20 +44,41 @@ std::string CsvField(const std::string& value) {
 
 namespace {
 
-// Writes `rows` under `header` as a table, JSON (an array of objects keyed by the header, the column named
+void AppendCsvField(const std::string& value, std::string& out) {
+  if (value.find_first_of(",\"\r\n") == std::string::npos) {
+    out += value;
+    return;
+  }
+  out += CsvField(value);
+}
+
+// Writes `count` rows under `header` as a table, JSON (an array of objects keyed by the header, the column named
 // `count_column` as a number) or CSV: the report and the unattributed groups differ only in their columns.
-void WriteRecords(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
-                  const std::string& count_column, OutputFormat format, std::ostream& out) {
-  if (format == OutputFormat::kTable) return WriteTable(header, rows, out);
+// `fill(r, cells)` puts row r's texts into `cells`. CSV is streamed through one buffer (a report has hundreds of
+// thousands of rows: a vector of string vectors took most of a second); the table needs every row for its widths.
+template <typename Fill>
+void WriteRecords(const std::vector<std::string>& header, size_t count, Fill fill, const std::string& count_column,
+                  OutputFormat format, std::ostream& out) {
+  std::vector<std::string> cells(header.size());
+  if (format == OutputFormat::kTable) {
+    std::vector<std::vector<std::string>> rows;
+    rows.reserve(count);
+    for (size_t r = 0; r < count; ++r) {
+      fill(r, cells);
+      rows.push_back(cells);
+    }
+    return WriteTable(header, rows, out);
+  }
   if (format == OutputFormat::kJson) {
     nlohmann::ordered_json array = nlohmann::ordered_json::array();
-    for (const auto& row : rows) {
+    for (size_t r = 0; r < count; ++r) {
+      fill(r, cells);
       nlohmann::ordered_json o;
       for (size_t i = 0; i < header.size(); ++i) {
         if (header[i] == count_column) {
-          o[header[i]] = std::stoull(row[i]);
+          o[header[i]] = std::stoull(cells[i]);
         } else {
-          o[header[i]] = row[i];
+          o[header[i]] = cells[i];
         }
       }
       array.push_back(std::move(o));
@@ -65,12 +86,22 @@ void WriteRecords(const std::vector<std::string>& header, const std::vector<std:
     out << array.dump(2) << '\n';
     return;
   }
-  for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
-  out << '\n';
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << CsvField(row[i]);
-    out << '\n';
+  std::string buffer;
+  for (size_t i = 0; i < header.size(); ++i) (buffer += i ? "," : "") += header[i];
+  buffer += '\n';
+  for (size_t r = 0; r < count; ++r) {
+    fill(r, cells);
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (i) buffer += ',';
+      AppendCsvField(cells[i], buffer);
+    }
+    buffer += '\n';
+    if (buffer.size() >= (1u << 20)) {
+      out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      buffer.clear();
+    }
   }
+  out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
 }
 
 }  // namespace
@@ -78,22 +109,23 @@ void WriteRecords(const std::vector<std::string>& header, const std::vector<std:
 void WriteReport(const AttributionResult& result, OutputFormat format, std::ostream& out) {
   const std::vector<std::string> header = {"partnerId", "partnerName", "customerTenantId", "subscriptionId", "month",
                                            "currency",  "adminType",   "usageRows",        "totalCost",      "attributedCost"};
-  std::vector<std::vector<std::string>> rows;
-  rows.reserve(result.report.size());
-  for (const auto& r : result.report)
-    rows.push_back({r.partner_id, r.partner_name, r.customer_tenant_id, r.subscription_id, r.month, r.currency,
-                    r.admin_type, std::to_string(r.usage_rows), FormatMoney(r.total_cost), FormatMoney(r.attributed_cost)});
-  WriteRecords(header, rows, "usageRows", format, out);
+  auto fill = [&result](size_t i, std::vector<std::string>& c) {
+    const ReportRow& r = result.report[i];
+    c[0] = r.partner_id, c[1] = r.partner_name, c[2] = r.customer_tenant_id, c[3] = r.subscription_id;
+    c[4] = r.month, c[5] = r.currency, c[6] = r.admin_type, c[7] = std::to_string(r.usage_rows);
+    c[8] = FormatMoney(r.total_cost), c[9] = FormatMoney(r.attributed_cost);
+  };
+  WriteRecords(header, result.report.size(), fill, "usageRows", format, out);
 }
 
 void WriteUnattributed(const AttributionResult& result, OutputFormat format, std::ostream& out) {
   const std::vector<std::string> header = {"subscriptionId", "month", "currency", "reason", "usageRows", "totalCost"};
-  std::vector<std::vector<std::string>> rows;
-  rows.reserve(result.unattributed.size());
-  for (const auto& r : result.unattributed)
-    rows.push_back({r.subscription_id, r.month, r.currency, r.reason, std::to_string(r.usage_rows),
-                    FormatMoney(r.total_cost)});
-  WriteRecords(header, rows, "usageRows", format, out);
+  auto fill = [&result](size_t i, std::vector<std::string>& c) {
+    const UnattributedRow& r = result.unattributed[i];
+    c[0] = r.subscription_id, c[1] = r.month, c[2] = r.currency, c[3] = r.reason;
+    c[4] = std::to_string(r.usage_rows), c[5] = FormatMoney(r.total_cost);
+  };
+  WriteRecords(header, result.unattributed.size(), fill, "usageRows", format, out);
 }
 
 void WriteReconciliation(const AttributionResult& result, std::ostream& out) {

@@ -81,6 +81,15 @@ class Store {
   // Every fact of `kind` whose validity overlaps `window`, of one tenant or all. Order: by id.
   virtual Result<std::vector<AnyFact>> LoadFacts(FactKind kind, const Interval& window,
                                                  const std::optional<TenantId>& tenant = std::nullopt) = 0;
+  // The facts LoadFacts would return, in the same order, handed to `batch` a few thousand at a time (it may move
+  // their strings out), so a reader can index them while the next are read. Stops at the first error `batch`
+  // returns. This default reads them all first; stores that can stream override it.
+  virtual Status ScanFacts(FactKind kind, const Interval& window,
+                           const std::function<Status(std::vector<AnyFact>&)>& batch) {
+    auto facts = LoadFacts(kind, window);
+    if (!facts.ok()) return facts.status();
+    return batch(*facts);
+  }
   // Number of facts of `kind` (all time), and how many are open now.
   virtual Result<std::pair<int64_t, int64_t>> CountFacts(FactKind kind) = 0;
 

@@ -354,5 +354,40 @@ TEST_F(FactsTest, RandomHistoriesAgreeWithTheIntervalRules) {
   }
 }
 
+// ScanFacts hands over exactly what LoadFacts returns, in the same order, across batch boundaries, and stops at the
+// first error its callback returns.
+TEST_F(FactsTest, ScanFactsStreamsLoadFactsInBatches) {
+  std::vector<std::pair<FactValue, Interval>> many;
+  for (int i = 0; i < 40000; ++i) {
+    char object[40];
+    std::snprintf(object, sizeof object, "aaaaaaaa-0000-0000-0000-%012d", i);
+    many.emplace_back(User(kTenant, object), Interval{Day(i % 7), Timestamp::Max()});
+  }
+  Import(many);
+  auto loaded = store_->LoadFacts(FactKind::kPrincipal, kAllTime);
+  ASSERT_TRUE(loaded.ok());
+  std::vector<std::string> scanned;
+  size_t batches = 0;
+  Status s = store_->ScanFacts(FactKind::kPrincipal, kAllTime, [&](std::vector<AnyFact>& facts) {
+    ++batches;
+    for (auto& f : facts) scanned.push_back(std::get<Principal>(f.value).object_id);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(scanned.size(), loaded->size());
+  EXPECT_GT(batches, 1u);
+  for (size_t i = 0; i < scanned.size(); ++i)
+    ASSERT_EQ(scanned[i], std::get<Principal>((*loaded)[i].value).object_id) << "at " << i;
+
+  size_t calls = 0;
+  Status stopped = store_->ScanFacts(FactKind::kPrincipal, kAllTime, [&](std::vector<AnyFact>&) {
+    ++calls;
+    return Status::Error("Stop", "enough");
+  });
+  EXPECT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.code(), "Stop");
+  EXPECT_EQ(calls, 1u);
+}
+
 }  // namespace
 }  // namespace openpal::testing

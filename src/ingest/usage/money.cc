@@ -125,10 +125,12 @@ std::string FormatMoney(Money amount) {
   long long frac = static_cast<long long>(a % 10000000000LL);
   std::string digits;
   if (whole == 0) digits = "0";
-  while (whole > 0) {
+  // 64-bit division while the value fits (128-bit division is a library call per digit).
+  while (whole > static_cast<__int128>(UINT64_MAX)) {
     digits.push_back(static_cast<char>('0' + static_cast<int>(whole % 10)));
     whole /= 10;
   }
+  for (uint64_t w = static_cast<uint64_t>(whole); w > 0; w /= 10) digits.push_back(static_cast<char>('0' + w % 10));
   std::reverse(digits.begin(), digits.end());
   std::string out = negative ? "-" + digits : digits;
   if (frac != 0) {

@@ -88,6 +88,32 @@ Result<std::vector<AnyFact>> SqliteStore::LoadFacts(FactKind kind, const Interva
   return out;
 }
 
+Status SqliteStore::ScanFacts(FactKind kind, const Interval& window,
+                              const std::function<Status(std::vector<AnyFact>&)>& batch) {
+  if (window.empty()) return Status::Ok();
+  auto conn = pool_.Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare("SELECT " + SelectColumns(kind) + " FROM " + TableOf(kind) + " WHERE" + kOverlapsWindow +
+                             " ORDER BY id");
+  if (!st.ok()) return st.status();
+  StatementUse use(**st);
+  use->BindInt(1, window.from.micros);
+  use->BindInt(2, window.to.micros);
+  constexpr size_t kBatch = 16384;
+  std::vector<AnyFact> facts;
+  facts.reserve(kBatch);
+  int rc;
+  while ((rc = use->Step()) == SQLITE_ROW) {
+    facts.push_back(ReadFact(*use, kind));
+    if (facts.size() == kBatch) {
+      if (Status s = batch(facts); !s.ok()) return s;
+      facts.clear();
+    }
+  }
+  if (rc != SQLITE_DONE) return SqliteError((*conn)->raw(), rc, std::string("reading ") + TableOf(kind));
+  return facts.empty() ? Status::Ok() : batch(facts);
+}
+
 Result<std::pair<int64_t, int64_t>> SqliteStore::CountFacts(FactKind kind) {
   auto conn = pool_.Acquire();
   if (!conn.ok()) return conn.status();

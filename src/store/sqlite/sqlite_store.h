@@ -59,6 +59,8 @@ class SqliteStore final : public Store, public RunStore {
   Result<std::unique_ptr<ImportTransaction>> BeginImport() override;
   Result<std::vector<AnyFact>> LoadFacts(FactKind kind, const Interval& window,
                                          const std::optional<TenantId>& tenant) override;
+  Status ScanFacts(FactKind kind, const Interval& window,
+                   const std::function<Status(std::vector<AnyFact>&)>& batch) override;
   Result<std::pair<int64_t, int64_t>> CountFacts(FactKind kind) override;
   Result<std::optional<Fact<Principal>>> PrincipalAt(const TenantId& tenant, const ObjectId& object,
                                                      Timestamp t) override;
