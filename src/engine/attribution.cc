@@ -114,7 +114,7 @@ Reason PackedReason(const int64_t* unions, int64_t start, int64_t end) {
 }
 
 // Rows of the subscription column that name no subscription share this profile: subscription -1, no segments.
-const int64_t kNoScopeProfile[2] = {-1, 0};
+const int64_t kNoScopeProfile[3] = {-1, 0, 3};
 
 }  // namespace
 
@@ -187,21 +187,21 @@ struct Attributor::Impl {
   }
 
   // The report cell index of (partner record, month, currency, admin): through the record's cell cache for this
-  // thread, else the report map (and the cache learns it when it has room and the ids fit its encoding).
+  // thread, else the report map (and the cache learns it when it has room and the ids fit its 32-bit tag).
   uint32_t CellIndex(int64_t* ways, const ReportKey& key) {
-    const bool cacheable = key.currency < (1 << 20) && key.admin >= 0;
-    const int64_t tag = (static_cast<int64_t>(key.month) << 20) | key.currency;
+    const int64_t month_index = static_cast<int64_t>(key.month / 100) * 12 + key.month % 100 - 1;
+    const bool cacheable = key.month > 0 && month_index < (1 << 15) && key.currency >= 0 && key.currency < (1 << 8) &&
+                           key.admin >= 0 && key.admin < (1 << 9);
     if (cacheable) {
-      for (int64_t w = 0; w < profile::kCellWays; ++w, ways += 2) {
-        if (ways[1] == 0) {
+      const uint64_t tag = static_cast<uint64_t>((month_index << 17) | (key.currency << 9) | key.admin);
+      for (int64_t w = 0; w < profile::kCellWays; ++w) {
+        const uint64_t way = static_cast<uint64_t>(ways[w]);
+        if (way == 0) {
           uint32_t at = report.IndexOf(key);
-          if (at < UINT32_MAX - 1) {
-            ways[0] = tag;
-            ways[1] = (static_cast<int64_t>(key.admin) << 32) | (static_cast<int64_t>(at) + 1);
-          }
+          if (at < UINT32_MAX - 1) ways[w] = static_cast<int64_t>((tag << 32) | (static_cast<uint64_t>(at) + 1));
           return at;
         }
-        if (ways[0] == tag && (ways[1] >> 32) == key.admin) return static_cast<uint32_t>((ways[1] & 0xFFFFFFFF) - 1);
+        if ((way >> 32) == tag) return static_cast<uint32_t>((way & 0xFFFFFFFF) - 1);
       }
     }
     return report.IndexOf(key);
@@ -212,11 +212,14 @@ struct Attributor::Impl {
     hash = HashBytes(row.resource_id);
     by_resource.PrefetchSlot(hash);
   }
-  // Starts loading the row's key bytes and profile block, once its slot has arrived (stage 2).
+  // Starts loading the row's key bytes and its whole profile block (up to a bound), once its slot has arrived
+  // (stage 2): a row reads the block's header, its tenant section and every partner record in it.
   void PrefetchProfile(uint64_t hash) {
     if (auto* const* value = by_resource.Peek(hash); value && *value) {
       const int64_t* block = *value;
-      for (int line = 0; line < 4; ++line) __builtin_prefetch(block + 8 * line);
+      __builtin_prefetch(block);
+      const int64_t lines = std::min<int64_t>((block[profile::kLength] + 7) / 8, 24);
+      for (int64_t line = 1; line < lines; ++line) __builtin_prefetch(block + 8 * line);
     }
   }
 
@@ -276,18 +279,16 @@ struct Attributor::Impl {
     bool credited = false;
     int64_t* p = block + segment[4];
     int64_t* const stop = block + segment[5];
-    const int64_t cache_words = cache->slots() * kCellWays * 2;
+    const int64_t cache_words = cache->slots() * kCellWays;
     while (p < stop) {
-      const int partner = static_cast<int>(p[0]);
-      const int64_t role_count = p[1], n = p[2];
-      const int64_t* qualifying = p + 3;
+      const int partner = static_cast<int>(p[kPartner]);
+      const int64_t n = p[kQualifyingCount];
+      const int64_t* qualifying = p + kQualifying;
       const int64_t* roles = qualifying + 2 * n;
-      // Step over this partner's roles and cell cache to the next partner.
-      int64_t* q = p + 3 + 2 * n;
-      for (int64_t r = 0; r < role_count; ++r) q += 2 + 2 * q[1];
-      int64_t* ways = q + slot * kCellWays * 2;
-      const int64_t* roles_end = q;
-      p = q + cache_words;
+      int64_t* next = p + p[kNext];
+      const int64_t* roles_end = next - cache_words;
+      int64_t* ways = next - cache_words + slot * kCellWays;
+      p = next;
       Money credit;
       if (length <= 0) {
         if (!PairsContain(qualifying, n, start)) continue;

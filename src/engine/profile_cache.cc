@@ -67,7 +67,7 @@ int64_t* ProfileCache::For(const Scope& resource, int slot) {
   {
     std::lock_guard<std::mutex> lock(shard.mu);
     auto found = shard.by_key.find(scope.key());
-    if (found != shard.by_key.end()) return found->second.get();
+    if (found != shard.by_key.end()) return found->second;
   }
   // The paths are reduced outside any lock (each slot has its own path memo), so both threads can build at once;
   // only the packing, which names things in the shared pool, is serialised.
@@ -83,19 +83,18 @@ int64_t* ProfileCache::For(const Scope& resource, int slot) {
                                                          paths_[static_cast<size_t>(slot)]));
     }
   }
-  std::vector<int64_t> words;
+  int64_t* block;
   {
     std::lock_guard<std::mutex> lock(names_mu_);
-    words = Pack(subscription, placements, tenants);
+    std::vector<int64_t> words = Pack(subscription, placements, tenants);
+    block = Allocate(words.size());
+    std::memcpy(block, words.data(), words.size() * sizeof(int64_t));
   }
-  std::unique_ptr<int64_t[]> block(new int64_t[words.size()]);
-  std::memcpy(block.get(), words.data(), words.size() * sizeof(int64_t));
   std::lock_guard<std::mutex> lock(shard.mu);
   auto found = shard.by_key.find(scope.key());
-  if (found != shard.by_key.end()) return found->second.get();  // the other thread was quicker
-  int64_t* raw = block.get();
-  shard.by_key.emplace(scope.key(), std::move(block));
-  return raw;
+  if (found != shard.by_key.end()) return found->second;  // the other thread was quicker (its block is kept)
+  shard.by_key.emplace(scope.key(), block);
+  return block;
 }
 
 int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash, int slot) {
@@ -116,6 +115,24 @@ int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash, int s
   return profile;
 }
 
+int64_t* ProfileCache::Allocate(size_t words) {
+  constexpr size_t kLine = 8, kChunk = 1 << 20;
+  words = (words + kLine - 1) / kLine * kLine;
+  if (words > chunk_left_) {
+    const size_t size = std::max(kChunk, words) + kLine;
+    chunks_.emplace_back(new int64_t[size]);
+    int64_t* raw = chunks_.back().get();
+    const auto misalign = reinterpret_cast<uintptr_t>(raw) % (kLine * sizeof(int64_t));
+    chunk_at_ = raw + (misalign ? (kLine * sizeof(int64_t) - misalign) / sizeof(int64_t) : 0);
+    chunk_left_ = size - static_cast<size_t>(chunk_at_ - raw);
+    chunk_left_ -= chunk_left_ % kLine;
+  }
+  int64_t* out = chunk_at_;
+  chunk_at_ += words;
+  chunk_left_ -= words;
+  return out;
+}
+
 std::vector<int64_t> ProfileCache::Pack(const std::string& subscription, const std::vector<Placement>* placements,
                                         const std::vector<std::pair<std::string, TenantProfile>>& tenants) {
   using namespace profile;
@@ -130,14 +147,21 @@ std::vector<int64_t> ProfileCache::Pack(const std::string& subscription, const s
     for (const IntervalSet* set : {&tp.access, &tp.linked, &tp.enabled, &tp.partner_valid}) PackSet(*set, out);
     const int64_t partners = static_cast<int64_t>(out.size());
     for (const auto& credit : tp.partners) {
+      const size_t record = out.size();
       out.push_back(Intern(credit.partner_id));
+      out.push_back(0);  // kNext, below
+      out.push_back(static_cast<int64_t>(credit.qualifying.parts().size()));
       out.push_back(static_cast<int64_t>(credit.roles.size()));
-      PackSet(credit.qualifying, out);
+      for (const auto& i : credit.qualifying.parts()) {
+        out.push_back(i.from.micros);
+        out.push_back(i.to.micros);
+      }
       for (const auto& [name, when] : credit.roles) {
         out.push_back(Intern(name));
         PackSet(when, out);
       }
-      out.resize(out.size() + static_cast<size_t>(slots_ * kCellWays * 2), 0);
+      out.resize(out.size() + static_cast<size_t>(slots_ * kCellWays), 0);
+      out[record + kNext] = static_cast<int64_t>(out.size() - record);
     }
     sections.push_back({Intern(tenant), unions, partners, static_cast<int64_t>(out.size())});
   }
@@ -150,6 +174,7 @@ std::vector<int64_t> ProfileCache::Pack(const std::string& subscription, const s
     seg[1] = placement.valid.to.micros;
     for (int w = 0; w < 4; ++w) seg[2 + w] = sections[t][static_cast<size_t>(w)];
   }
+  out[kLength] = static_cast<int64_t>(out.size());
   return out;
 }
 

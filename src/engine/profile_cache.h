@@ -16,17 +16,22 @@
 
 namespace openpal::engine {
 
-// A profile is one block of int64 words, so that a usage row reads it front to back (few cache misses, no pointer
-// chase). All names are ids of the cache's string pool. Layout:
-//   [0] subscription id (-1: none)   [1] S, the number of placement segments
+// A profile is one block of int64 words, aligned to a cache line, so that a usage row reads it front to back (few
+// cache misses, no pointer chase; the whole block is prefetched). All names are ids of the cache's string pool.
+// Layout:
+//   [0] subscription id (-1: none)   [1] S, the number of placement segments   [2] the block's length in words
 //   S times: from, to, tenant id, offset of the tenant's step unions, offset of its partners, end of its partners
 //   per tenant: the unions access, linked, enabled, partner_valid, each as (count N, N (from, to) pairs); then each
-//   credited partner: partner id, R roles, Q, Q qualifying pairs, R times (admin id, C, C pairs) in AdminType order,
-//   then the report-cell cache: `slots` x kCellWays x 2 words, each thread (slot) writing only its own part.
+//   credited partner's record: partner id, words to the next record, Q, R, Q qualifying pairs, R times (admin id,
+//   C, C pairs) in AdminType order, then the report-cell cache: `slots` x kCellWays words, each thread (slot)
+//   writing only its own kCellWays.
 // Offsets count words from the block's start. Pairs are sorted and disjoint.
 namespace profile {
-constexpr int64_t kSubscription = 0, kSegmentCount = 1, kSegments = 2, kSegmentWords = 6;
-constexpr int64_t kCellWays = 8;  // cached (month, currency, admin) -> report cell per partner and thread
+constexpr int64_t kSubscription = 0, kSegmentCount = 1, kLength = 2, kSegments = 3, kSegmentWords = 6;
+// Partner record fields.
+constexpr int64_t kPartner = 0, kNext = 1, kQualifyingCount = 2, kRoleCount = 3, kQualifying = 4;
+// Cached (month, currency, admin) -> report cell per partner and thread, one word each: tag << 32 | cell + 1.
+constexpr int64_t kCellWays = 8;
 }  // namespace profile
 
 class ProfileCache {
@@ -66,7 +71,7 @@ class ProfileCache {
   static constexpr size_t kShards = 64;
   struct ScopeShard {
     std::mutex mu;
-    StringMap<std::unique_ptr<int64_t[]>> by_key;
+    StringMap<int64_t*> by_key;
   };
   struct ResourceShard {
     std::mutex mu;
@@ -77,6 +82,11 @@ class ProfileCache {
   std::mutex names_mu_;  // guards the pool
   std::vector<std::string> names_;
   StringMap<int64_t> ids_;
+  // Where the blocks live: chunks of words handed out in cache-line-aligned pieces (guarded by names_mu_).
+  std::vector<std::unique_ptr<int64_t[]>> chunks_;
+  int64_t* chunk_at_ = nullptr;
+  size_t chunk_left_ = 0;
+  int64_t* Allocate(size_t words);
 };
 
 }  // namespace openpal::engine
