@@ -10,6 +10,7 @@ PACKAGES=(
   zlib1g-dev                # gzip cost exports
   nlohmann-json3-dev        # JSON for API bodies and outputs
   libsimdjson-dev           # fast JSON for large snapshot imports
+  libxxhash-dev             # XXH3-128: the identity of a usage row's resource on the crediting hot path
   libcpp-httplib-dev        # HTTP/1.1 client over OpenSSL (pal managementpartner, tests)
   libboost-dev              # Boost.Asio + Beast, header-only: pal serve's event-driven HTTP(S) edge
   libcli11-dev              # the command line

@@ -2,8 +2,12 @@
 // costs a hash lookup and a few interval overlaps. Aggregation keys are small integers into string pools.
 #include "engine/attribution.h"
 
+#define XXH_INLINE_ALL  // header-only: the hash is inlined into the hot loop
+#include <xxhash.h>
+
 #include <algorithm>
 #include <map>
+#include <random>
 
 #include "core/guid.h"
 #include "core/scope.h"
@@ -113,6 +117,17 @@ Reason PackedReason(const int64_t* unions, int64_t start, int64_t end) {
   return Reason::kRoleNotEligible;
 }
 
+// The identity of a ResourceId text on the hot path: XXH3-128 with a seed drawn once per process, so that IDs
+// colliding on purpose cannot be written into a usage file (flat_map.h, FlatHashMap).
+Hash128 ResourceHash(std::string_view text) {
+  static const uint64_t seed = [] {
+    std::random_device device;
+    return (static_cast<uint64_t>(device()) << 32) ^ device();
+  }();
+  const XXH128_hash_t h = XXH3_128bits_withSeed(text.data(), text.size(), seed);
+  return Hash128{h.low64, h.high64};
+}
+
 // Rows of the subscription column that name no subscription share this profile: subscription -1, no segments.
 const int64_t kNoScopeProfile[3] = {-1, 0, 3};
 
@@ -131,7 +146,7 @@ struct Attributor::Impl {
   int slot;
   StringPool currency_pool;  // currency ids are this attributor's own (the cache's pool holds the other names)
   // Raw ResourceId text -> its profile, or nullptr when the ID names no subscription (then the column decides).
-  FlatStringMap<int64_t*> by_resource;
+  FlatHashMap<int64_t*> by_resource;
   FlatStringMap<int64_t*> by_subscription_column;
   FlatCellMap<ReportKey, ReportCell> report;
   FlatCellMap<MissKey, ReportCell> misses;
@@ -174,13 +189,13 @@ struct Attributor::Impl {
     return profile;
   }
 
-  int64_t* Resolve(const usage::UsageRow& row, uint64_t hash) {
+  int64_t* Resolve(const usage::UsageRow& row, const Hash128& hash) {
     int64_t* profile;
-    if (auto* const* found = by_resource.Find(row.resource_id, hash)) {
+    if (auto* const* found = by_resource.Find(hash)) {
       profile = *found;
     } else {
-      profile = cache->ForResourceId(row.resource_id, hash, slot);
-      by_resource.Insert(row.resource_id, profile);
+      profile = cache->ForResourceId(row.resource_id, HashBytes(row.resource_id), slot);
+      by_resource.Insert(hash, profile);
     }
     // When the ResourceId names a subscription, the subscription column is ignored (attribution.md).
     return profile ? profile : FromSubscriptionColumn(row.subscription);
@@ -208,14 +223,14 @@ struct Attributor::Impl {
   }
 
   // Starts loading the map slot where a row's resource will be looked up (stage 1 of the prefetch pipeline).
-  void PrefetchSlot(const usage::UsageRow& row, uint64_t& hash) {
-    hash = HashBytes(row.resource_id);
-    by_resource.PrefetchSlot(hash);
+  void PrefetchSlot(const usage::UsageRow& row, Hash128& hash) {
+    hash = ResourceHash(row.resource_id);
+    by_resource.Prefetch(hash);
   }
-  // Starts loading the row's key bytes and its whole profile block (up to a bound), once its slot has arrived
-  // (stage 2): a row reads the block's header, its tenant section and every partner record in it.
-  void PrefetchProfile(uint64_t hash) {
-    if (auto* const* value = by_resource.Peek(hash); value && *value) {
+  // Starts loading the row's whole profile block (up to a bound), once its slot has arrived (stage 2): a row reads
+  // the block's header, its tenant section and every partner record in it.
+  void PrefetchProfile(const Hash128& hash) {
+    if (auto* const* value = by_resource.Find(hash); value && *value) {
       const int64_t* block = *value;
       __builtin_prefetch(block);
       const int64_t lines = std::min<int64_t>((block[profile::kLength] + 7) / 8, 24);
@@ -237,10 +252,10 @@ struct Attributor::Impl {
   std::vector<Credit> credits;  // of the rows planned and not yet applied
 
   std::optional<Reason> Process(const usage::UsageRow& row, bool record) {
-    return Process(row, record, HashBytes(row.resource_id));
+    return Process(row, record, ResourceHash(row.resource_id));
   }
 
-  std::optional<Reason> Process(const usage::UsageRow& row, bool record, uint64_t hash) {
+  std::optional<Reason> Process(const usage::UsageRow& row, bool record, const Hash128& hash) {
     Plan plan;
     credits.clear();
     PlanRow(row, hash, record, plan);
@@ -251,7 +266,7 @@ struct Attributor::Impl {
 
   // Credits of `row` to the cells they go to (appended to `credits`), or its reason; with `record` false only
   // whether some partner is credited (Classify).
-  void PlanRow(const usage::UsageRow& row, uint64_t hash, bool record, Plan& plan) {
+  void PlanRow(const usage::UsageRow& row, const Hash128& hash, bool record, Plan& plan) {
     using namespace profile;
     int64_t* block = Resolve(row, hash);
     plan.currency = CurrencyId(row.currency);
@@ -354,7 +369,7 @@ void Attributor::AddRows(const usage::UsageRow* rows, size_t n) {
   // being loaded, so about kFar cache misses are in flight instead of one. The credits of the whole batch are
   // planned (prefetching their report cells) before any is added.
   constexpr size_t kBatch = 128, kFar = 16, kNear = 8;
-  uint64_t hashes[kBatch];
+  Hash128 hashes[kBatch];
   Impl::Plan plans[kBatch];
   Impl& m = *impl_;
   for (size_t at = 0; at < n; at += kBatch) {

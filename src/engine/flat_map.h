@@ -100,6 +100,62 @@ class FlatStringMap {
   size_t count_ = 0;
 };
 
+// A 128-bit hash of a key, used as the key itself where comparing the bytes would cost cache misses per lookup.
+struct Hash128 {
+  uint64_t low = 0, high = 0;
+  friend bool operator==(const Hash128&, const Hash128&) = default;
+};
+
+// Hash128 -> V (small, trivially copyable). Keys are never compared byte for byte: two keys are the same when their
+// 128-bit hashes are. Callers make the hash seeded (per run), so colliding keys cannot be crafted; for n distinct keys
+// the chance of any collision is about n^2 / 2^128 (10^-27 for a million resources).
+template <typename V>
+class FlatHashMap {
+ public:
+  FlatHashMap() : slots_(1024) {}
+
+  const V* Find(const Hash128& h) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h.low & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (!s.used) return nullptr;
+      if (s.key == h) return &s.value;
+    }
+  }
+  // Asks the CPU to start loading the slot where `h` would be found (a hint; no effect on results).
+  void Prefetch(const Hash128& h) const { __builtin_prefetch(&slots_[h.low & (slots_.size() - 1)]); }
+  // Adds `h` (which must be absent).
+  void Insert(const Hash128& h, V value) {
+    if ((count_ + 1) * 4 > slots_.size() * 3) Grow();
+    Place(h, value);
+    ++count_;
+  }
+  size_t size() const { return count_; }
+
+ private:
+  struct Slot {
+    Hash128 key;
+    V value{};
+    bool used = false;
+  };
+  void Place(const Hash128& h, V value) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = h.low & mask;
+    while (slots_[i].used) i = (i + 1) & mask;
+    slots_[i] = Slot{h, value, true};
+  }
+  void Grow() {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.assign(old.size() * 2, Slot{});
+    for (const Slot& s : old)
+      if (s.used) Place(s.key, s.value);
+  }
+
+  std::vector<Slot> slots_;
+  size_t count_ = 0;
+};
+
 // Fixed-size integer key K (with operator== and a Hash() member) → index into a dense vector of cells.
 template <typename K, typename Cell>
 class FlatCellMap {

@@ -1,6 +1,10 @@
 // Streaming CSV: a refillable buffer, records parsed in place, quoted fields unescaped into a scratch string.
 #include "ingest/usage/csv_reader.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -153,6 +157,52 @@ Result<bool> CsvReader::Refill() {
   return true;
 }
 
+namespace {
+
+// The fast path for the common record: no quote anywhere before its line break. Appends its fields' spans and
+// returns the offset of the line break, or npos when a quote comes first or the buffer ends before a line break
+// (the general loop then takes the record). Looks at 16 bytes at a time for ',', '\n' and '"' (SSE2 is part of
+// x86-64; elsewhere the loop is byte by byte).
+size_t SplitUnquoted(const char* buf, size_t pos, size_t end, std::vector<std::pair<size_t, size_t>>& spans) {
+  size_t field = pos;
+  auto delimiter = [&](size_t at) -> bool {  // true at the line break
+    if (buf[at] == '\n') {
+      size_t field_end = at;
+      if (field_end > field && buf[field_end - 1] == '\r') --field_end;
+      spans.emplace_back(field, field_end - field);
+      return true;
+    }
+    spans.emplace_back(field, at - field);
+    field = at + 1;
+    return false;
+  };
+  size_t p = pos;
+#if defined(__SSE2__)
+  const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
+  for (; p + 16 <= end; p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + p));
+    unsigned quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+    unsigned marks = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, newline))));
+    // Delimiters before the first quote of these 16 bytes still count (the quote may come after the line break).
+    const unsigned before_quote = quotes ? ((1u << __builtin_ctz(quotes)) - 1) : 0xFFFFu;
+    unsigned m = marks & before_quote;
+    while (m) {
+      if (delimiter(p + static_cast<size_t>(__builtin_ctz(m)))) return p + static_cast<size_t>(__builtin_ctz(m));
+      m &= m - 1;
+    }
+    if (quotes) return std::string_view::npos;
+  }
+#endif
+  for (; p < end; ++p) {
+    if (buf[p] == '"') return std::string_view::npos;
+    if ((buf[p] == ',' || buf[p] == '\n') && delimiter(p)) return p;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 Result<bool> CsvReader::Next(CsvRecord& record) {
   for (;;) {
     // Try to parse one whole record from buffer_[begin_, end_).
@@ -167,7 +217,18 @@ Result<bool> CsvReader::Next(CsvRecord& record) {
     bool ended_by_newline = false;
     bool any_quoted = false;
     if (pos >= end && eof_) return false;
-    while (pos < end) {
+    if (pos < end) {
+      const size_t line_break = SplitUnquoted(buf, pos, end, spans_);
+      if (line_break != std::string_view::npos) {
+        in_scratch_.assign(spans_.size(), 0);
+        pos = line_break + 1;
+        complete = true;
+        ended_by_newline = true;
+      } else {
+        spans_.clear();  // the general loop below reads the record from its start
+      }
+    }
+    while (!complete && pos < end) {
       if (buf[pos] == '"') {
         any_quoted = true;
         size_t field_start = scratch_.size();
