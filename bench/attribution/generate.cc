@@ -29,7 +29,7 @@ struct Rng {
 };
 
 std::string Guid(unsigned prefix, uint64_t n) {
-  char buf[40];
+  char buf[64];  // room for any 64-bit n, though GUIDs here use 12 hex digits
   std::snprintf(buf, sizeof buf, "%08x-0000-4000-8000-%012llx", prefix, static_cast<unsigned long long>(n));
   return buf;
 }
