@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 
 #include "core/guid.h"
 
@@ -95,8 +96,26 @@ std::vector<ChainScope> ScopeChain(const DirectoryIndex& index, const Scope& res
 namespace {
 
 // Paths from the grants on one scope, with every step computed (access is not yet narrowed to the chain's `when`).
+PrincipalSteps ComputeSteps(const DirectoryIndex& index, const std::string& key) {
+  PrincipalSteps steps;
+  std::map<std::string, IntervalSet> by_partner;
+  for (const auto& link : *index.LinksOf(key)) {
+    steps.any_link.add(link.valid);
+    by_partner[link.partner_id].add(link.valid);
+  }
+  steps.enabled_linked = steps.any_link.intersected(index.EnabledOf(key));
+  for (auto& [partner_id, when] : by_partner) {
+    PrincipalSteps::Partner p;
+    p.partner_id = partner_id;
+    p.linked = steps.enabled_linked.intersected(when);
+    if (const PartnerInfo* partner = index.Partner(partner_id)) p.valid = p.linked.intersected(partner->credit_valid);
+    steps.partners.push_back(std::move(p));
+  }
+  return steps;
+}
+
 std::vector<CandidatePath> PathsOnScope(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
-                                        std::string_view tenant, const RolePolicy& policy) {
+                                        std::string_view tenant, const RolePolicy& policy, PathCache* cache) {
   std::vector<CandidatePath> paths;
   auto add_principal = [&](const CandidatePath& base, std::string_view holder_tenant, std::string_view holder,
                            const IntervalSet& access) {
@@ -145,23 +164,19 @@ std::vector<CandidatePath> PathsOnScope(const DirectoryIndex& index, const std::
       }
     }
   }
+  // Every later step is access intersected with a set that depends only on the principal (PrincipalSteps), so
+  // those sets are computed once per principal and run.
+  std::optional<PathCache> local;
+  if (!cache) cache = &local.emplace();
   for (CandidatePath& path : paths) {
-    std::string key = JoinKey(path.tenant, path.principal);
-    const auto* links = index.LinksOf(key);
-    IntervalSet any_link;
-    std::map<std::string, IntervalSet> by_partner;
-    for (const auto& link : *links) {
-      any_link.add(link.valid);
-      by_partner[link.partner_id].add(link.valid);
-    }
-    path.linked = path.access.intersected(any_link);
-    path.enabled = path.linked.intersected(index.EnabledOf(key));
-    for (auto& [partner_id, when] : by_partner) {
+    const PrincipalSteps& steps = cache->StepsOf(index, JoinKey(path.tenant, path.principal));
+    path.linked = path.access.intersected(steps.any_link);
+    path.enabled = path.access.intersected(steps.enabled_linked);
+    for (const auto& p : steps.partners) {
       PartnerWindow window;
-      window.partner_id = partner_id;
-      window.linked = path.enabled.intersected(when);
-      const PartnerInfo* partner = index.Partner(partner_id);
-      if (partner) window.valid = window.linked.intersected(partner->credit_valid);
+      window.partner_id = p.partner_id;
+      window.linked = path.access.intersected(p.linked);
+      window.valid = path.access.intersected(p.valid);
       path.partners.push_back(std::move(window));
     }
   }
@@ -189,7 +204,14 @@ const std::vector<CandidatePath>& PathCache::On(const DirectoryIndex& index, con
   key += scope_key;
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
-  return cache_.emplace(std::move(key), PathsOnScope(index, scope_key, lighthouse_too, tenant, policy)).first->second;
+  return cache_.emplace(std::move(key), PathsOnScope(index, scope_key, lighthouse_too, tenant, policy, this))
+      .first->second;
+}
+
+const PrincipalSteps& PathCache::StepsOf(const DirectoryIndex& index, const std::string& key) {
+  auto it = steps_.find(key);
+  if (it != steps_.end()) return it->second;
+  return steps_.emplace(key, ComputeSteps(index, key)).first->second;
 }
 
 std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
@@ -203,7 +225,7 @@ std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& r
     if (cache) {
       on_scope = &cache->On(index, scope.key, lighthouse_too, tenant, policy);
     } else {
-      local = PathsOnScope(index, scope.key, lighthouse_too, tenant, policy);
+      local = PathsOnScope(index, scope.key, lighthouse_too, tenant, policy, nullptr);
       on_scope = &local;
     }
     for (const CandidatePath& path : *on_scope) {
@@ -241,6 +263,24 @@ class ProfileBuilder {
       roles_[window.partner_id][path.role_name].add(window.valid);
     }
   }
+  // A path with this `access` through a principal with these `steps`: Add() of the CandidatePath PathsOnScope would
+  // make, without making it (every step is access intersected with a set of the principal's).
+  void Add(const IntervalSet& access, const PrincipalSteps& steps, const std::string& role_name, bool role_passes) {
+    if (access.empty()) return;  // such a path adds nothing
+    profile_.access.add(access);
+    profile_.linked.add(access.intersected(steps.any_link));
+    profile_.enabled.add(access.intersected(steps.enabled_linked));
+    for (const auto& p : steps.partners) {
+      IntervalSet valid = access.intersected(p.valid);
+      if (valid.empty()) continue;
+      profile_.partner_valid.add(valid);
+      if (!role_passes) continue;
+      auto& credit = partners_[p.partner_id];
+      credit.partner_id = p.partner_id;
+      credit.qualifying.add(valid);
+      roles_[p.partner_id][role_name].add(valid);
+    }
+  }
   // Everything `profile` was built from, as if its paths were added again (profiles are unions, so this is exact).
   void Add(const TenantProfile& profile) {
     profile_.access.add(profile.access);
@@ -271,6 +311,42 @@ class ProfileBuilder {
   std::map<std::string, std::map<std::string, IntervalSet>> roles_;
 };
 
+// Adds to `builder` every path granted on `scope_key` in `tenant` (access narrowed to `narrow` when given), as
+// PathsOnScope would list them, without listing them: profiles need only the steps' sets, not the paths' names.
+void AddGrantsOnScope(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
+                      std::string_view tenant, const RolePolicy& policy, PathCache& cache, const IntervalSet* narrow,
+                      ProfileBuilder& builder) {
+  auto add_holder = [&](std::string_view holder_tenant, std::string_view holder, const Interval& valid,
+                        const std::string& role_name, bool passes) {
+    IntervalSet access(valid);
+    if (narrow) access = access.intersected(*narrow);
+    if (access.empty()) return;
+    std::string holder_key = JoinKey(holder_tenant, holder);
+    if (index.LinksOf(holder_key)) builder.Add(access, cache.StepsOf(index, holder_key), role_name, passes);
+    if (const auto* members = index.LinkedMembersOf(holder_key)) {
+      for (const auto& member : *members)
+        builder.Add(access.intersected(member.when), cache.StepsOf(index, JoinKey(holder_tenant, member.object)),
+                    role_name, passes);
+    }
+  };
+  if (const auto* assignments = index.AssignmentsAt(scope_key)) {
+    for (const auto& a : *assignments) {
+      if (a.tenant != tenant || a.principal_type == AssigneeType::kForeignGroup) continue;
+      add_holder(a.tenant, a.principal, a.valid, index.RoleName(tenant, a.role_guid, a.role_name),
+                 policy.Passes(a.role_guid));
+    }
+  }
+  if (lighthouse_too) {
+    if (const auto* authorizations = index.LighthouseAt(scope_key)) {
+      for (const auto& l : *authorizations) {
+        if (l.eligible) continue;
+        add_holder(l.managing_tenant, l.principal, l.valid, index.RoleName(tenant, l.role_guid, ""),
+                   policy.Passes(l.role_guid));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths) {
@@ -299,23 +375,15 @@ TenantProfile ProfileOf(const DirectoryIndex& index, const Scope& resource, std:
   if (resource.kind() != ScopeKind::kSubscription && resource.subscription_id()) {
     if (auto parent = resource.Parent()) {
       builder.Add(cache.ProfileAt(index, *parent, tenant, policy));
-      for (const CandidatePath& path : PathsOnScope(index, resource.key(), /*lighthouse_too=*/true, tenant, policy))
-        builder.Add(path);
+      AddGrantsOnScope(index, resource.key(), /*lighthouse_too=*/true, tenant, policy, cache, nullptr, builder);
       return builder.Finish();
     }
   }
   const IntervalSet& always = Always();
   for (const ChainScope& scope : ScopeChain(index, resource, tenant)) {
     bool lighthouse_too = !scope.management_group && scope.key != "/";
-    for (const CandidatePath& path : cache.On(index, scope.key, lighthouse_too, tenant, policy)) {
-      if (scope.when == always) {
-        builder.Add(path);
-      } else {
-        CandidatePath narrowed = path;
-        Narrow(narrowed, scope.when);
-        builder.Add(narrowed);
-      }
-    }
+    AddGrantsOnScope(index, scope.key, lighthouse_too, tenant, policy, cache,
+                     scope.when == always ? nullptr : &scope.when, builder);
   }
   return builder.Finish();
 }

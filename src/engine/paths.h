@@ -61,8 +61,21 @@ struct TenantProfile {
 // whose access never held are kept (explain shows them).
 // Paths granted on one scope key, per tenant, memoised: subscriptions and management groups are shared by many
 // resources, so their paths are built once per run.
+// What the steps after access need of one principal, whatever the access: when it had any link, when it had a link
+// and was enabled, and per partner ID when it was linked to it (and enabled), and when that partner also counted.
+struct PrincipalSteps {
+  IntervalSet any_link, enabled_linked;
+  struct Partner {
+    std::string partner_id;
+    IntervalSet linked, valid;
+  };
+  std::vector<Partner> partners;  // by partner ID
+};
+
 class PathCache {
  public:
+  // The steps of principal `key` ("tenant|object", lowercase), which must have links; memoised.
+  const PrincipalSteps& StepsOf(const DirectoryIndex& index, const std::string& key);
   const std::vector<CandidatePath>& On(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
                                        std::string_view tenant, const RolePolicy& policy);
   // The profile of `scope` in `tenant` (ProfileOf), memoised: the parents of resources are shared by many of them.
@@ -72,6 +85,7 @@ class PathCache {
  private:
   StringMap<std::vector<CandidatePath>> cache_;
   StringMap<TenantProfile> profiles_;
+  StringMap<PrincipalSteps> steps_;
 };
 
 std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
