@@ -25,9 +25,10 @@ ProfileCache::ProfileCache(const DirectoryIndex& index, RolePolicy policy, int s
     : index_(index),
       policy_(std::move(policy)),
       slots_(slots < 1 ? 1 : slots),
-      paths_(static_cast<size_t>(slots_)),
+      slot_state_(static_cast<size_t>(slots_)),
       scopes_(new ScopeShard[kShards]),
       resources_(new ResourceShard[kShards]) {
+  std::lock_guard<std::mutex> lock(names_mu_);
   Intern("");  // id 0: empty_id()
 }
 
@@ -80,16 +81,12 @@ int64_t* ProfileCache::For(const Scope& resource, int slot) {
       for (const auto& t : tenants) seen = seen || t.first == placement.tenant;
       if (!seen)
         tenants.emplace_back(placement.tenant, ProfileOf(index_, scope, placement.tenant, policy_,
-                                                         paths_[static_cast<size_t>(slot)]));
+                                                         slot_state_[static_cast<size_t>(slot)].paths));
     }
   }
-  int64_t* block;
-  {
-    std::lock_guard<std::mutex> lock(names_mu_);
-    std::vector<int64_t> words = Pack(subscription, placements, tenants);
-    block = Allocate(words.size());
-    std::memcpy(block, words.data(), words.size() * sizeof(int64_t));
-  }
+  std::vector<int64_t> words = Pack(slot, subscription, placements, tenants);
+  int64_t* block = Allocate(slot_state_[static_cast<size_t>(slot)], words.size());
+  std::memcpy(block, words.data(), words.size() * sizeof(int64_t));
   std::lock_guard<std::mutex> lock(shard.mu);
   auto found = shard.by_key.find(scope.key());
   if (found != shard.by_key.end()) return found->second;  // the other thread was quicker (its block is kept)
@@ -115,30 +112,43 @@ int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash, int s
   return profile;
 }
 
-int64_t* ProfileCache::Allocate(size_t words) {
+int64_t ProfileCache::InternFor(int slot, std::string_view s) {
+  auto& ids = slot_state_[static_cast<size_t>(slot)].ids;
+  auto it = ids.find(s);
+  if (it != ids.end()) return it->second;
+  int64_t id;
+  {
+    std::lock_guard<std::mutex> lock(names_mu_);
+    id = Intern(s);
+  }
+  ids.emplace(std::string(s), id);
+  return id;
+}
+
+int64_t* ProfileCache::Allocate(SlotState& state, size_t words) {
   constexpr size_t kLine = 8, kChunk = 1 << 20;
   words = (words + kLine - 1) / kLine * kLine;
-  if (words > chunk_left_) {
+  if (words > state.chunk_left) {
     const size_t size = std::max(kChunk, words) + kLine;
-    chunks_.emplace_back(new int64_t[size]);
-    int64_t* raw = chunks_.back().get();
+    state.chunks.emplace_back(new int64_t[size]);
+    int64_t* raw = state.chunks.back().get();
     const auto misalign = reinterpret_cast<uintptr_t>(raw) % (kLine * sizeof(int64_t));
-    chunk_at_ = raw + (misalign ? (kLine * sizeof(int64_t) - misalign) / sizeof(int64_t) : 0);
-    chunk_left_ = size - static_cast<size_t>(chunk_at_ - raw);
-    chunk_left_ -= chunk_left_ % kLine;
+    state.chunk_at = raw + (misalign ? (kLine * sizeof(int64_t) - misalign) / sizeof(int64_t) : 0);
+    state.chunk_left = size - static_cast<size_t>(state.chunk_at - raw);
+    state.chunk_left -= state.chunk_left % kLine;
   }
-  int64_t* out = chunk_at_;
-  chunk_at_ += words;
-  chunk_left_ -= words;
+  int64_t* out = state.chunk_at;
+  state.chunk_at += words;
+  state.chunk_left -= words;
   return out;
 }
 
-std::vector<int64_t> ProfileCache::Pack(const std::string& subscription, const std::vector<Placement>* placements,
+std::vector<int64_t> ProfileCache::Pack(int slot, const std::string& subscription, const std::vector<Placement>* placements,
                                         const std::vector<std::pair<std::string, TenantProfile>>& tenants) {
   using namespace profile;
   const int64_t segment_count = placements ? static_cast<int64_t>(placements->size()) : 0;
   std::vector<int64_t> out(static_cast<size_t>(kSegments + segment_count * kSegmentWords), 0);
-  out[kSubscription] = Intern(subscription);
+  out[kSubscription] = InternFor(slot, subscription);
   out[kSegmentCount] = segment_count;
   // One section per tenant; every segment of that tenant points at it.
   std::vector<std::array<int64_t, 4>> sections;  // tenant id, unions, partners, end
@@ -148,7 +158,7 @@ std::vector<int64_t> ProfileCache::Pack(const std::string& subscription, const s
     const int64_t partners = static_cast<int64_t>(out.size());
     for (const auto& credit : tp.partners) {
       const size_t record = out.size();
-      out.push_back(Intern(credit.partner_id));
+      out.push_back(InternFor(slot, credit.partner_id));
       out.push_back(0);  // kNext, below
       out.push_back(static_cast<int64_t>(credit.qualifying.parts().size()));
       out.push_back(static_cast<int64_t>(credit.roles.size()));
@@ -157,13 +167,13 @@ std::vector<int64_t> ProfileCache::Pack(const std::string& subscription, const s
         out.push_back(i.to.micros);
       }
       for (const auto& [name, when] : credit.roles) {
-        out.push_back(Intern(name));
+        out.push_back(InternFor(slot, name));
         PackSet(when, out);
       }
       out.resize(out.size() + static_cast<size_t>(slots_ * kCellWays), 0);
       out[record + kNext] = static_cast<int64_t>(out.size() - record);
     }
-    sections.push_back({Intern(tenant), unions, partners, static_cast<int64_t>(out.size())});
+    sections.push_back({InternFor(slot, tenant), unions, partners, static_cast<int64_t>(out.size())});
   }
   for (int64_t s = 0; s < segment_count; ++s) {
     const Placement& placement = (*placements)[static_cast<size_t>(s)];

@@ -58,14 +58,25 @@ class ProfileCache {
   const DirectoryIndex& index() const { return index_; }
 
  private:
-  int64_t Intern(std::string_view s);
-  std::vector<int64_t> Pack(const std::string& subscription, const std::vector<Placement>* placements,
+  int64_t Intern(std::string_view s);  // callers hold names_mu_
+  // The pool id of `s` through `slot`'s own memo of ids (names repeat: partners, tenants, roles), taking the pool's
+  // lock only for names this slot has not seen.
+  int64_t InternFor(int slot, std::string_view s);
+  std::vector<int64_t> Pack(int slot, const std::string& subscription, const std::vector<Placement>* placements,
                             const std::vector<std::pair<std::string, TenantProfile>>& tenants);
 
   const DirectoryIndex& index_;
   RolePolicy policy_;
   int slots_;
-  std::vector<PathCache> paths_;  // one per slot, used only by that slot's thread
+  // What each slot (crediting thread) keeps to itself, so that building profiles rarely takes a shared lock.
+  struct SlotState {
+    PathCache paths;
+    StringMap<int64_t> ids;  // names this slot has interned
+    std::vector<std::unique_ptr<int64_t[]>> chunks;  // where its blocks live, in cache-line-aligned pieces
+    int64_t* chunk_at = nullptr;
+    size_t chunk_left = 0;
+  };
+  std::vector<SlotState> slot_state_;
   // The maps are split into shards by key hash, each with its own lock, so the two crediting threads rarely wait
   // for each other (one lock for all made them sleep and wake hundreds of thousands of times).
   static constexpr size_t kShards = 64;
@@ -82,11 +93,7 @@ class ProfileCache {
   std::mutex names_mu_;  // guards the pool
   std::vector<std::string> names_;
   StringMap<int64_t> ids_;
-  // Where the blocks live: chunks of words handed out in cache-line-aligned pieces (guarded by names_mu_).
-  std::vector<std::unique_ptr<int64_t[]>> chunks_;
-  int64_t* chunk_at_ = nullptr;
-  size_t chunk_left_ = 0;
-  int64_t* Allocate(size_t words);
+  int64_t* Allocate(SlotState& state, size_t words);
 };
 
 }  // namespace openpal::engine

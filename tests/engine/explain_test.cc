@@ -64,7 +64,9 @@ TEST(Explain, AgreesWithCreditingAtEveryHourOfARandomisedDay) {
     row.start = row.end = at;
     auto reason = a.Classify(row);
     EXPECT_EQ(e->credited_partners.empty(), reason.has_value()) << h;
-    if (reason) EXPECT_EQ(*e->reason, ReasonCode(*reason));
+    if (reason) {
+      EXPECT_EQ(*e->reason, ReasonCode(*reason));
+    }
   }
 }
 
