@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 #include "core/guid.h"
 
@@ -208,10 +209,12 @@ const std::vector<CandidatePath>& PathCache::On(const DirectoryIndex& index, con
       .first->second;
 }
 
-const PrincipalSteps& PathCache::StepsOf(const DirectoryIndex& index, const std::string& key) {
+const PrincipalSteps& PathCache::StepsOf(const DirectoryIndex& index, std::string_view key) {
   auto it = steps_.find(key);
   if (it != steps_.end()) return it->second;
-  return steps_.emplace(key, ComputeSteps(index, key)).first->second;
+  std::string owned(key);
+  PrincipalSteps steps = ComputeSteps(index, owned);
+  return steps_.emplace(std::move(owned), std::move(steps)).first->second;
 }
 
 std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
@@ -257,10 +260,9 @@ class ProfileBuilder {
     for (const auto& window : path.partners) {
       profile_.partner_valid.add(window.valid);
       if (!path.role_passes || window.valid.empty()) continue;
-      auto& credit = partners_[window.partner_id];
-      credit.partner_id = window.partner_id;
+      PartnerCredit& credit = CreditOf(window.partner_id);
       credit.qualifying.add(window.valid);
-      roles_[window.partner_id][path.role_name].add(window.valid);
+      AddRole(credit, path.role_name, window.valid);
     }
   }
   // A path with this `access` through a principal with these `steps`: Add() of the CandidatePath PathsOnScope would
@@ -275,10 +277,9 @@ class ProfileBuilder {
       if (valid.empty()) continue;
       profile_.partner_valid.add(valid);
       if (!role_passes) continue;
-      auto& credit = partners_[p.partner_id];
-      credit.partner_id = p.partner_id;
+      PartnerCredit& credit = CreditOf(p.partner_id);
       credit.qualifying.add(valid);
-      roles_[p.partner_id][role_name].add(valid);
+      AddRole(credit, role_name, valid);
     }
   }
   // Everything `profile` was built from, as if its paths were added again (profiles are unions, so this is exact).
@@ -287,17 +288,18 @@ class ProfileBuilder {
     profile_.linked.add(profile.linked);
     profile_.enabled.add(profile.enabled);
     profile_.partner_valid.add(profile.partner_valid);
-    for (const auto& credit : profile.partners) {
-      auto& to = partners_[credit.partner_id];
-      to.partner_id = credit.partner_id;
-      to.qualifying.add(credit.qualifying);
-      auto& roles = roles_[credit.partner_id];
-      for (const auto& [name, when] : credit.roles) roles[name].add(when);
+    for (const auto& from : profile.partners) {
+      PartnerCredit& credit = CreditOf(from.partner_id);
+      credit.qualifying.add(from.qualifying);
+      for (const auto& [name, when] : from.roles) AddRole(credit, name, when);
     }
   }
+  // Partners in ID order, each one's roles best AdminType first (ties by name).
   TenantProfile Finish() {
-    for (auto& [id, credit] : partners_) {
-      for (auto& [name, when] : roles_[id]) credit.roles.emplace_back(name, std::move(when));
+    std::sort(credits_.begin(), credits_.end(),
+              [](const PartnerCredit& a, const PartnerCredit& b) { return a.partner_id < b.partner_id; });
+    for (auto& credit : credits_) {
+      std::sort(credit.roles.begin(), credit.roles.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
       std::stable_sort(credit.roles.begin(), credit.roles.end(),
                        [](const auto& a, const auto& b) { return AdminTypeRanksAbove(a.first, b.first); });
       profile_.partners.push_back(std::move(credit));
@@ -306,9 +308,30 @@ class ProfileBuilder {
   }
 
  private:
+  // A profile has a few partners and each a role or two: a scan beats a tree, until there are many partners.
+  PartnerCredit& CreditOf(const std::string& partner_id) {
+    if (credits_.size() > 16) {
+      if (index_.empty())
+        for (size_t i = 0; i < credits_.size(); ++i) index_.emplace(credits_[i].partner_id, i);
+      auto [it, fresh] = index_.emplace(partner_id, credits_.size());
+      if (!fresh) return credits_[it->second];
+    } else {
+      for (auto& credit : credits_)
+        if (credit.partner_id == partner_id) return credit;
+    }
+    credits_.emplace_back();
+    credits_.back().partner_id = partner_id;
+    return credits_.back();
+  }
+  static void AddRole(PartnerCredit& credit, const std::string& name, const IntervalSet& when) {
+    for (auto& [role, set] : credit.roles)
+      if (role == name) return set.add(when);
+    credit.roles.emplace_back(name, when);
+  }
+
   TenantProfile profile_;
-  std::map<std::string, PartnerCredit> partners_;
-  std::map<std::string, std::map<std::string, IntervalSet>> roles_;
+  std::vector<PartnerCredit> credits_;
+  std::unordered_map<std::string, size_t> index_;  // partner ID -> place in credits_, once there are many
 };
 
 // Adds to `builder` every path granted on `scope_key` in `tenant` (access narrowed to `narrow` when given), as
@@ -316,32 +339,41 @@ class ProfileBuilder {
 void AddGrantsOnScope(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
                       std::string_view tenant, const RolePolicy& policy, PathCache& cache, const IntervalSet* narrow,
                       ProfileBuilder& builder) {
+  std::string holder_key, member_key;  // reused: no allocation per grant
+  auto join = [](std::string& key, std::string_view tenant_lower, std::string_view object_lower) -> std::string& {
+    key.assign(tenant_lower).push_back('|');
+    key.append(object_lower);
+    return key;
+  };
   auto add_holder = [&](std::string_view holder_tenant, std::string_view holder, const Interval& valid,
-                        const std::string& role_name, bool passes) {
+                        std::string_view role_guid, std::string_view exported_name) {
+    join(holder_key, holder_tenant, holder);
+    const bool linked = index.LinksOf(holder_key) != nullptr;
+    const auto* members = index.LinkedMembersOf(holder_key);
+    if (!linked && !members) return;  // most grants: nobody linked behind them
     IntervalSet access(valid);
     if (narrow) access = access.intersected(*narrow);
     if (access.empty()) return;
-    std::string holder_key = JoinKey(holder_tenant, holder);
-    if (index.LinksOf(holder_key)) builder.Add(access, cache.StepsOf(index, holder_key), role_name, passes);
-    if (const auto* members = index.LinkedMembersOf(holder_key)) {
+    const std::string role_name = index.RoleName(tenant, role_guid, exported_name);
+    const bool passes = policy.Passes(role_guid);
+    if (linked) builder.Add(access, cache.StepsOf(index, holder_key), role_name, passes);
+    if (members) {
       for (const auto& member : *members)
-        builder.Add(access.intersected(member.when), cache.StepsOf(index, JoinKey(holder_tenant, member.object)),
+        builder.Add(access.intersected(member.when), cache.StepsOf(index, join(member_key, holder_tenant, member.object)),
                     role_name, passes);
     }
   };
   if (const auto* assignments = index.AssignmentsAt(scope_key)) {
     for (const auto& a : *assignments) {
       if (a.tenant != tenant || a.principal_type == AssigneeType::kForeignGroup) continue;
-      add_holder(a.tenant, a.principal, a.valid, index.RoleName(tenant, a.role_guid, a.role_name),
-                 policy.Passes(a.role_guid));
+      add_holder(a.tenant, a.principal, a.valid, a.role_guid, a.role_name);
     }
   }
   if (lighthouse_too) {
     if (const auto* authorizations = index.LighthouseAt(scope_key)) {
       for (const auto& l : *authorizations) {
         if (l.eligible) continue;
-        add_holder(l.managing_tenant, l.principal, l.valid, index.RoleName(tenant, l.role_guid, ""),
-                   policy.Passes(l.role_guid));
+        add_holder(l.managing_tenant, l.principal, l.valid, l.role_guid, "");
       }
     }
   }

@@ -75,7 +75,7 @@ struct PrincipalSteps {
 class PathCache {
  public:
   // The steps of principal `key` ("tenant|object", lowercase), which must have links; memoised.
-  const PrincipalSteps& StepsOf(const DirectoryIndex& index, const std::string& key);
+  const PrincipalSteps& StepsOf(const DirectoryIndex& index, std::string_view key);
   const std::vector<CandidatePath>& On(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
                                        std::string_view tenant, const RolePolicy& policy);
   // The profile of `scope` in `tenant` (ProfileOf), memoised: the parents of resources are shared by many of them.
