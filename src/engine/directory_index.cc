@@ -156,6 +156,10 @@ void DirectoryIndex::Add(AnyFact& fact) {
 
 void DirectoryIndex::Finish() {
   assignments_by_text_ = {};  // only needed while loading
+  for (const auto& [key, list] : assignments_)
+    if (!granted_scopes_.Find(key)) granted_scopes_.Insert(key, true);
+  for (const auto& [key, list] : lighthouse_)
+    if (!granted_scopes_.Find(key)) granted_scopes_.Insert(key, true);
   // For every principal that ever had a link, walk up its (nested) groups, carrying when each step holds.
   for (const auto& [principal_key, links] : links_) {
     StringMap<IntervalSet> reach;

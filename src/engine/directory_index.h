@@ -100,9 +100,7 @@ class DirectoryIndex {
   // Assignments whose scope key is `scope_key`, or nullptr.
   const std::vector<AssignmentEntry>* AssignmentsAt(std::string_view scope_key) const;
   // True when some role assignment or Lighthouse authorization is granted on exactly `scope_key`.
-  bool HasGrantsAt(std::string_view scope_key) const {
-    return assignments_.find(scope_key) != assignments_.end() || lighthouse_.find(scope_key) != lighthouse_.end();
-  }
+  bool HasGrantsAt(std::string_view scope_key) const { return granted_scopes_.Find(scope_key) != nullptr; }
   // Lighthouse authorizations (permanent and eligible) whose scope key is `scope_key`, or nullptr.
   const std::vector<LighthouseEntry>* LighthouseAt(std::string_view scope_key) const;
   // The links of a principal over time (any partner), or nullptr when it never had an active link.
@@ -130,6 +128,7 @@ class DirectoryIndex {
   StringMap<std::vector<AssignmentEntry>> assignments_;
   FlatStringMap<std::vector<AssignmentEntry>*> assignments_by_text_;  // scope as written -> its list (while loading)
   StringMap<std::vector<LighthouseEntry>> lighthouse_;
+  FlatStringMap<bool> granted_scopes_;  // keys of assignments_ and lighthouse_, for HasGrantsAt (asked per resource)
   StringMap<std::vector<TimedPartnerLink>> links_;
   StringMap<IntervalSet> enabled_;
   StringMap<std::vector<std::pair<std::string, Interval>>> member_of_;  // member key -> (group key, when)

@@ -62,8 +62,11 @@ TEST(Replay, RecordedSequencesGetTheSameStatusesAndBodyFields) {
       for (const char* k : {"id", "name", "type"}) EXPECT_EQ(got[k], want[k]) << what << " " << k;
       const auto& wp = want["properties"];
       const auto& gp = got["properties"];
-      for (const char* k : {"partnerId", "partnerName", "state"})
-        if (wp.contains(k)) EXPECT_EQ(gp[k], wp[k]) << what << " " << k;
+      for (const char* k : {"partnerId", "partnerName", "state"}) {
+        if (wp.contains(k)) {
+          EXPECT_EQ(gp[k], wp[k]) << what << " " << k;
+        }
+      }
       EXPECT_EQ(gp["tenantId"], tenant);
       EXPECT_EQ(gp["objectId"], oid);
       EXPECT_EQ(got["etag"], gp["version"]);
@@ -76,7 +79,9 @@ TEST(Replay, RecordedSequencesGetTheSameStatusesAndBodyFields) {
       EXPECT_EQ(got["etag"].get<int64_t>() - *served_base, want["etag"].get<int64_t>() - *recorded_base) << what;
       for (const char* k : {"createdTime", "updatedTime"})
         EXPECT_TRUE(std::regex_match(gp[k].get<std::string>(), kArmTime)) << what << " " << k;
-      if (wp["createdTime"] == *recorded_created) EXPECT_EQ(gp["createdTime"], *served_created) << what;
+      if (wp["createdTime"] == *recorded_created) {
+        EXPECT_EQ(gp["createdTime"], *served_created) << what;
+      }
     }
   }
 }

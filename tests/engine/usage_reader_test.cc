@@ -208,7 +208,9 @@ TEST(UsageReader, RandomGarbageRowsAreEachReadOrRejectedNeverDropped) {
       uint64_t line = *got == UsageReader::Outcome::kRow ? row.line : rejected.line;
       EXPECT_GT(line, last_line);
       last_line = line;
-      if (*got == UsageReader::Outcome::kRow) EXPECT_LE(row.start, row.end);
+      if (*got == UsageReader::Outcome::kRow) {
+        EXPECT_LE(row.start, row.end);
+      }
     }
   }
 }

@@ -182,7 +182,8 @@ Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejec
     rejected.line = record_.line;
     rejected.why = std::move(why);
     rejected.has_cost = amount.has_value() && !currency.empty();
-    rejected.amount = amount.value_or(Money{});
+    rejected.amount = Money{};
+    if (amount) rejected.amount = *amount;
     rejected.currency = rejected.has_cost ? std::string(currency) : std::string();
     return Outcome::kRejected;
   }
