@@ -520,19 +520,7 @@ void Attributor::Absorb(const Attributor& other) {
     to.rows += cell.rows;
     to.total += cell.total;
   }
-  for (const auto& total : o.totals) {
-    CurrencyReconciliation& to = m.Totals(m.CurrencyId(total.currency));
-    CurrencyReconciliation sum = to;
-    sum.rows_credited += total.rows_credited;
-    sum.rows_not_credited += total.rows_not_credited;
-    sum.rows_rejected += total.rows_rejected;
-    sum.read += total.read;
-    sum.credited += total.credited;
-    sum.not_credited += total.not_credited;
-    sum.rejected += total.rejected;
-    sum.attributed += total.attributed;
-    to = sum;
-  }
+  for (const auto& total : o.totals) AddInto(m.Totals(m.CurrencyId(total.currency)), total);
   m.rows_read += o.rows_read;
   m.rejected_without_cost += o.rejected_without_cost;
 }
