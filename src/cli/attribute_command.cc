@@ -2,11 +2,13 @@
 // the reconciliation (contract: ../shared/spec/attribution.md; decisions: docs/attribution.md).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "cli/command.h"
 #include "engine/directory_index.h"
@@ -23,6 +25,7 @@ struct AttributeArgs {
   bool quiet = false;
   bool save = false;  // keep the run in the database for `pal report` (docs/reports.md)
   bool timings = false;  // phase wall times on standard error
+  int threads = 0;       // 0: one per core
 };
 
 Result<RolePolicy> LoadPolicy(const std::string& spec) {
@@ -64,6 +67,7 @@ int Attribute(const AttributeArgs& args) {
   options.progress = !args.quiet && ::isatty(STDERR_FILENO);
   options.rejected_log = &std::cerr;
   options.skip_cleanup = true;
+  options.threads = args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // --save credits each file on its own (same sums), so the saved run knows each file's rows (docs/reports.md).
   std::vector<engine::FileResult> per_file;
   Result<engine::AttributionResult> result = engine::AttributionResult{};
@@ -150,6 +154,9 @@ const bool registered = RegisterCommand(Command{
                       "Write cost not credited, per subscription, month, currency and reason, to this file");
       sub->add_flag("--save", args->save, "Keep this run (inputs, report, unattributed, reconciliation) for pal report");
       sub->add_flag("--quiet", args->quiet, "No progress line, no reconciliation on standard error");
+      sub->add_option("--threads", args->threads,
+                      "Threads crediting a large plain file in parts (default: one per core, at most 16)")
+          ->check(CLI::Range(1, 16));
       sub->add_flag("--timings", args->timings,
                     "Wall time of each phase (directory load, crediting, combining, sorting, writing) on standard error");
       return [args] { return Attribute(*args); };

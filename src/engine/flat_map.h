@@ -43,23 +43,6 @@ class FlatStringMap {
         return &s.value;
     }
   }
-  // Asks the CPU to start loading the slot where a key of hash `h` would be found (a hint; no effect on results).
-  void PrefetchSlot(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
-  // The value of the first slot of hash `h` without comparing keys, or nullptr; starts loading that key's bytes.
-  // A hint for prefetching the value's target: only Find() says whether the key is really there.
-  const V* Peek(uint64_t h) const {
-    size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      const Slot& s = slots_[i];
-      if (s.length == kEmpty) return nullptr;
-      if (s.hash == h) {
-        // Every cache line of the key (a ResourceId spans two or three).
-        for (uint64_t at = 0; at < s.length; at += 64) __builtin_prefetch(arena_.data() + s.offset + at);
-        if (s.length > 0) __builtin_prefetch(arena_.data() + s.offset + s.length - 1);
-        return &s.value;
-      }
-    }
-  }
   // Adds `key` (which must be absent).
   void Insert(std::string_view key, V value) {
     if ((count_ + 1) * 4 > slots_.size() * 3) Grow();

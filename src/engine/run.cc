@@ -1,11 +1,13 @@
-// The attribute loop: files in order; a large plain file is split at a line break near its middle and its halves are
-// credited at once on two threads (each with its own Attributor, merged at the end). The split is kept only when the
-// first half ends exactly at a record boundary (not inside a quoted field); otherwise the file is read again whole.
+// The attribute loop: files in order; a large plain file is split at line breaks into one part per thread and the
+// parts are credited at once (each thread with its own Attributor, added together at the end). The split is kept
+// only when every part but the last ends exactly at a record boundary (not inside a quoted field); otherwise the
+// files are read again whole.
 #include "engine/run.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -146,12 +148,12 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
   Progress progress(options.progress, total_bytes);
   std::atomic<uint64_t> rows{0};
   uint64_t done_bytes = 0;
-  // Two attributors for the whole run sharing one profile cache (each profile is built once, by whichever thread
-  // meets it first): the first takes whole files and first halves, the second takes second halves.
-  auto cache = std::make_shared<ProfileCache>(index, policy, 2);
-  Part first_part, second_part;
-  first_part.attributor = std::make_unique<Attributor>(cache, 0);
-  second_part.attributor = std::make_unique<Attributor>(cache, 1);
+  // One attributor per thread for the whole run, all sharing one profile cache (each profile is built once, by
+  // whichever thread meets it first): the first takes whole files and first parts, the others the later parts.
+  const int threads = std::clamp(options.threads, 1, kMaxThreads);
+  auto cache = std::make_shared<ProfileCache>(index, policy, threads);
+  std::vector<Part> parts(static_cast<size_t>(threads));
+  for (int k = 0; k < threads; ++k) parts[static_cast<size_t>(k)].attributor = std::make_unique<Attributor>(cache, k);
   std::vector<Rejection> rejections;
   uint64_t rejected_total = 0;
   auto keep_rejections = [&](Part& part, uint64_t line_shift) {
@@ -165,32 +167,48 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
     auto opened = usage::UsageReader::Open(file, options.measure);
     if (!opened.ok()) return opened.status();
     auto reader = std::move(opened).value();
-    uint64_t size = reader->FileSize();
-    uint64_t boundary = 0;
-    if (allow_split && options.threads > 1 && !reader->compressed() && size >= options.split_bytes)
-      boundary = LineBreakAfter(file, reader->header_end() + (size - reader->header_end()) / 2, size);
-    if (boundary > reader->header_end()) {
-      auto first = usage::UsageReader::OpenRange(file, options.measure, reader->header_end(), boundary);
-      auto second = usage::UsageReader::OpenRange(file, options.measure, boundary, size);
-      if (!first.ok()) return first.status();
-      if (!second.ok()) return second.status();
-      uint64_t first_line = reader->next_line() - 1;  // lines up to and including the header
-      std::thread other([&] { ReadInto(**second, second_part, 0, options.max_rejected_lines, rows, nullptr); });
-      ReadInto(**first, first_part, first_line, options.max_rejected_lines, rows, [&](uint64_t consumed) {
-        progress.Update(rows.load(std::memory_order_relaxed), done_bytes + 2 * consumed);
+    const uint64_t size = reader->FileSize(), body = reader->header_end();
+    // Part boundaries: the line break after each k/threads of the body (duplicates and misses dropped).
+    std::vector<uint64_t> bounds = {body};
+    if (allow_split && threads > 1 && !reader->compressed() && size >= options.split_bytes) {
+      for (int k = 1; k < threads; ++k) {
+        uint64_t at = LineBreakAfter(file, body + (size - body) * static_cast<uint64_t>(k) / static_cast<uint64_t>(threads), size);
+        if (at > bounds.back()) bounds.push_back(at);
+      }
+    }
+    bounds.push_back(size);
+    const size_t count = bounds.size() - 1;
+    if (count > 1) {
+      std::vector<std::unique_ptr<usage::UsageReader>> ranges;
+      for (size_t k = 0; k < count; ++k) {
+        auto range = usage::UsageReader::OpenRange(file, options.measure, bounds[k], bounds[k + 1]);
+        if (!range.ok()) return range.status();
+        ranges.push_back(std::move(range).value());
+      }
+      const uint64_t header_lines = reader->next_line() - 1;  // lines up to and including the header
+      std::vector<std::thread> others;
+      for (size_t k = 1; k < count; ++k)
+        others.emplace_back([&, k] { ReadInto(*ranges[k], parts[k], 0, options.max_rejected_lines, rows, nullptr); });
+      ReadInto(*ranges[0], parts[0], 0, options.max_rejected_lines, rows, [&](uint64_t consumed) {
+        progress.Update(rows.load(std::memory_order_relaxed), done_bytes + count * consumed);
       });
-      other.join();
-      if (!first_part.status.ok()) return first_part.status;
-      if (!second_part.status.ok()) return second_part.status;
-      if (!(*first)->ended_cleanly()) return std::optional<AttributionResult>();
-      keep_rejections(first_part, 0);
-      keep_rejections(second_part, first_line + (*first)->next_line() - 1);
+      for (auto& t : others) t.join();
+      for (size_t k = 0; k < count; ++k)
+        if (!parts[k].status.ok()) return parts[k].status;
+      // A part that did not end at a record boundary means a split fell inside a quoted field.
+      for (size_t k = 0; k + 1 < count; ++k)
+        if (!ranges[k]->ended_cleanly()) return std::optional<AttributionResult>();
+      uint64_t shift = header_lines;  // physical lines before part k
+      for (size_t k = 0; k < count; ++k) {
+        keep_rejections(parts[k], shift);
+        shift += ranges[k]->next_line() - 1;
+      }
     } else {
-      ReadInto(*reader, first_part, 0, options.max_rejected_lines, rows, [&](uint64_t consumed) {
+      ReadInto(*reader, parts[0], 0, options.max_rejected_lines, rows, [&](uint64_t consumed) {
         progress.Update(rows.load(std::memory_order_relaxed), done_bytes + consumed);
       });
-      if (!first_part.status.ok()) return first_part.status;
-      keep_rejections(first_part, 0);
+      if (!parts[0].status.ok()) return parts[0].status;
+      keep_rejections(parts[0], 0);
     }
     done_bytes += size;
   }
@@ -201,13 +219,12 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
     if (rejected_total > rejections.size())
       *options.rejected_log << "rejected: " << (rejected_total - rejections.size()) << " more rejected rows not listed\n";
   }
-  // The second part's cells are added into the first's (integer keys), then one Finish() sorts and names them.
-  first_part.attributor->Absorb(*second_part.attributor);
+  // The other parts' cells are added into the first's (integer keys), then one Finish() sorts and names them.
+  for (size_t k = 1; k < parts.size(); ++k) parts[0].attributor->Absorb(*parts[k].attributor);
   const auto combined = std::chrono::steady_clock::now();
-  AttributionResult merged = first_part.attributor->Finish();
+  AttributionResult merged = parts[0].attributor->Finish();
   if (options.skip_cleanup) {  // freeing millions of small objects only delays the exit
-    (void)first_part.attributor.release();
-    (void)second_part.attributor.release();
+    for (auto& part : parts) (void)part.attributor.release();
   }
   if (options.times) {
     using Seconds = std::chrono::duration<double>;

@@ -23,10 +23,13 @@ struct AttributeOptions {
   std::ostream* rejected_log = nullptr;  // "file:line: why" per rejected row
   size_t max_rejected_lines = 1000;   // beyond this, rejected rows are counted, not listed
   bool skip_cleanup = false;          // leave the crediting state for process exit to reclaim (saves seconds)
-  int threads = 2;                    // plain files above split_bytes are read as two halves at once
+  int threads = 2;                    // plain files above split_bytes are read as this many parts at once
   uint64_t split_bytes = 64ull << 20;
   PhaseTimes* times = nullptr;        // filled when set
 };
+
+// Threads beyond this are not used (each adds its own report cells and a slot to every profile's cell cache).
+inline constexpr int kMaxThreads = 16;
 
 // Reads every file in order and credits its rows. A file that cannot be opened or whose header fits no family stops
 // the run with an error naming it; malformed rows never do.

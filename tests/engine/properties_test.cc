@@ -65,10 +65,11 @@ std::vector<std::string> RandomUsageLines(std::mt19937& rng, int n) {
 }
 
 std::string RunFiles(const DirectoryIndex& index, const std::vector<std::string>& lines, int files, const std::string& tag,
-                     uint64_t split_bytes = 64ull << 20) {
+                     uint64_t split_bytes = 64ull << 20, int threads = 2, std::string* rejected_log = nullptr) {
   const std::string header = "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,BillingCurrency,ResourceId\n";
   AttributeOptions options;
   options.split_bytes = split_bytes;
+  options.threads = threads;
   for (int f = 0; f < files; ++f) {
     std::string path = ::testing::TempDir() + "/prop_" + tag + "_" + std::to_string(f) + ".csv";
     std::ofstream out(path, std::ios::binary);
@@ -76,8 +77,11 @@ std::string RunFiles(const DirectoryIndex& index, const std::vector<std::string>
     for (size_t i = static_cast<size_t>(f); i < lines.size(); i += static_cast<size_t>(files)) out << lines[i] << "\n";
     options.files.push_back(path);
   }
+  std::ostringstream rejected;  // file:line of every rejected row, in file order: the same however the file is split
+  options.rejected_log = &rejected;
   auto result = RunAttribution(index, RolePolicy::All(), options);
   EXPECT_TRUE(result.ok()) << result.status().ToString();
+  if (rejected_log) *rejected_log = rejected.str();
   std::ostringstream text;
   WriteReport(*result, OutputFormat::kCsv, text);
   WriteUnattributed(*result, OutputFormat::kCsv, text);
@@ -97,8 +101,15 @@ TEST(Properties, CreditingIsIndependentOfRowOrderAndFileSplitAndAlwaysReconciles
     std::shuffle(lines.begin(), lines.end(), rng);
     EXPECT_EQ(RunFiles(*index, lines, 1, "b"), baseline);
     EXPECT_EQ(RunFiles(*index, lines, 5, "c"), baseline);
-    // Each file read as two halves on two threads, then merged.
-    EXPECT_EQ(RunFiles(*index, lines, 2, "d", /*split_bytes=*/1), baseline);
+    // Each file read as two halves on two threads, then merged; and as 3, 4 and 7 parts: the same credit, and the
+    // same rejected rows at the same physical lines, in file order.
+    std::string whole_log, split_log;
+    EXPECT_EQ(RunFiles(*index, lines, 2, "d", 64ull << 20, 1, &whole_log), baseline);
+    EXPECT_NE(whole_log.find("rejected: "), std::string::npos);  // the lines hold malformed rows
+    for (int threads : {2, 3, 4, 7}) {
+      EXPECT_EQ(RunFiles(*index, lines, 2, "d", /*split_bytes=*/1, threads, &split_log), baseline);
+      EXPECT_EQ(split_log, whole_log) << threads << " threads";
+    }
   }
 }
 
@@ -113,6 +124,7 @@ TEST(Properties, ASplitPointInsideAQuotedFieldFallsBackToReadingTheFileWhole) {
   lines.push_back("broken");  // a rejected row after the split: its line must be the physical one
   std::string whole = RunFiles(*index, lines, 1, "w");
   EXPECT_EQ(RunFiles(*index, lines, 1, "s", /*split_bytes=*/1), whole);
+  for (int threads : {3, 5}) EXPECT_EQ(RunFiles(*index, lines, 1, "q", /*split_bytes=*/1, threads), whole);
   std::ostringstream log;
   AttributeOptions options;
   options.files = {::testing::TempDir() + "/prop_s_0.csv"};
@@ -139,15 +151,20 @@ TEST(Properties, RejectedRowLinesArePhysicalWhenAFileIsSplit) {
     out << "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,BillingCurrency,ResourceId\n";
     for (auto& l : clean) out << l << "\n";
   }
-  std::ostringstream log;
-  AttributeOptions options;
-  options.files = {path};
-  options.split_bytes = 1;
-  options.rejected_log = &log;
-  auto result = RunAttribution(*index, RolePolicy::All(), options);
-  ASSERT_TRUE(result.ok());
-  EXPECT_NE(log.str().find("split_lines.csv:" + std::to_string(clean.size() + 1) + ": has 2 fields"), std::string::npos)
-      << log.str();
+  for (int threads : {2, 3, 6}) {
+    SCOPED_TRACE(threads);
+    std::ostringstream log;
+    AttributeOptions options;
+    options.files = {path};
+    options.split_bytes = 1;
+    options.threads = threads;
+    options.rejected_log = &log;
+    auto result = RunAttribution(*index, RolePolicy::All(), options);
+    ASSERT_TRUE(result.ok());
+    EXPECT_NE(log.str().find("split_lines.csv:" + std::to_string(clean.size() + 1) + ": has 2 fields"),
+              std::string::npos)
+        << log.str();
+  }
 }
 
 TEST(Properties, CreditNeverExceedsCostPerPartnerRowAndIsCreditedRowsFullCost) {
