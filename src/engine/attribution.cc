@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "core/guid.h"
 #include "core/scope.h"
@@ -547,35 +548,54 @@ AttributionResult Attributor::Finish() const {
   const auto& cells = m.report.cells();
   std::vector<uint32_t> order(cells.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto report_key = [&](uint32_t i) {
-    const ReportKey& k = cells[i].first;
-    return std::make_tuple(rank[static_cast<size_t>(k.partner)], rank[static_cast<size_t>(k.tenant)],
-                           rank[static_cast<size_t>(k.subscription)], k.month, currency_rank[static_cast<size_t>(k.currency)],
-                           rank[static_cast<size_t>(k.admin)]);
+  // Each cell's sort key packed into three words once (ranks fit 32 bits), so the sort compares integers in place
+  // instead of gathering six ranks per comparison.
+  struct SortKey {
+    uint64_t a, b, c;
+    uint32_t cell;
   };
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return report_key(a) < report_key(b); });
-  result.report.reserve(order.size());
-  const std::string* partner_name = nullptr;
-  int last_partner = -1;
-  for (uint32_t i : order) {
-    const auto& [key, cell] = cells[i];
-    ReportRow row;
-    row.partner_id = m.cache->Name(key.partner);
-    if (key.partner != last_partner) {  // rows are grouped by partner: one directory lookup per partner
-      const PartnerInfo* partner = m.cache->index().Partner(row.partner_id);
-      partner_name = partner ? &partner->newest_name : nullptr;
-      last_partner = key.partner;
+  std::vector<SortKey> keys(cells.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    const ReportKey& k = cells[i].first;
+    keys[i] = SortKey{(uint64_t{rank[static_cast<size_t>(k.partner)]} << 32) | rank[static_cast<size_t>(k.tenant)],
+                      (uint64_t{rank[static_cast<size_t>(k.subscription)]} << 32) | static_cast<uint32_t>(k.month),
+                      (uint64_t{currency_rank[static_cast<size_t>(k.currency)]} << 32) | rank[static_cast<size_t>(k.admin)],
+                      i};
+  }
+  std::sort(keys.begin(), keys.end(),
+            [](const SortKey& x, const SortKey& y) { return std::tie(x.a, x.b, x.c) < std::tie(y.a, y.b, y.c); });
+  for (size_t r = 0; r < keys.size(); ++r) order[r] = keys[r].cell;
+  // Named in two halves at once (everything read here is read-only by now): 600,000 rows of seven strings.
+  result.report.resize(order.size());
+  auto name_rows = [&](size_t from, size_t to) {
+    const std::string* partner_name = nullptr;
+    int last_partner = -1;
+    for (size_t r = from; r < to; ++r) {
+      const auto& [key, cell] = cells[order[r]];
+      ReportRow& row = result.report[r];
+      row.partner_id = m.cache->Name(key.partner);
+      if (key.partner != last_partner) {  // rows are grouped by partner: one directory lookup per partner
+        const PartnerInfo* partner = m.cache->index().Partner(row.partner_id);
+        partner_name = partner ? &partner->newest_name : nullptr;
+        last_partner = key.partner;
+      }
+      if (partner_name) row.partner_name = *partner_name;
+      row.customer_tenant_id = m.cache->Name(key.tenant);
+      row.subscription_id = m.cache->Name(key.subscription);
+      row.month = month_text(key.month);
+      row.currency = m.currency_pool.Get(key.currency);
+      row.admin_type = m.cache->Name(key.admin);
+      row.usage_rows = cell.rows;
+      row.total_cost = cell.total;
+      row.attributed_cost = cell.attributed;
     }
-    if (partner_name) row.partner_name = *partner_name;
-    row.customer_tenant_id = m.cache->Name(key.tenant);
-    row.subscription_id = m.cache->Name(key.subscription);
-    row.month = month_text(key.month);
-    row.currency = m.currency_pool.Get(key.currency);
-    row.admin_type = m.cache->Name(key.admin);
-    row.usage_rows = cell.rows;
-    row.total_cost = cell.total;
-    row.attributed_cost = cell.attributed;
-    result.report.push_back(std::move(row));
+  };
+  if (order.size() >= 65536) {
+    std::thread other(name_rows, order.size() / 2, order.size());
+    name_rows(0, order.size() / 2);
+    other.join();
+  } else {
+    name_rows(0, order.size());
   }
   const auto& missed = m.misses.cells();
   std::vector<uint32_t> miss_order(missed.size());
