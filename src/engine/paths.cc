@@ -96,7 +96,7 @@ std::vector<ChainScope> ScopeChain(const DirectoryIndex& index, const Scope& res
 
 namespace {
 
-// Paths from the grants on one scope, with every step computed (access is not yet narrowed to the chain's `when`).
+// The sets a linked principal's later steps intersect access with (PrincipalSteps). `key` must have links.
 PrincipalSteps ComputeSteps(const DirectoryIndex& index, const std::string& key) {
   PrincipalSteps steps;
   std::map<std::string, IntervalSet> by_partner;
@@ -115,6 +115,8 @@ PrincipalSteps ComputeSteps(const DirectoryIndex& index, const std::string& key)
   return steps;
 }
 
+// Paths from the grants on one scope, with every step computed (access is not yet narrowed to the chain's `when`).
+// `cache` memoises the principals' steps (nullptr: a memo for this call only).
 std::vector<CandidatePath> PathsOnScope(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
                                         std::string_view tenant, const RolePolicy& policy, PathCache* cache) {
   std::vector<CandidatePath> paths;

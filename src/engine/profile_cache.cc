@@ -70,8 +70,8 @@ int64_t* ProfileCache::For(const Scope& resource, int slot) {
     auto found = shard.by_key.find(scope.key());
     if (found != shard.by_key.end()) return found->second;
   }
-  // The paths are reduced outside any lock (each slot has its own path memo), so both threads can build at once;
-  // only the packing, which names things in the shared pool, is serialised.
+  // Built and packed outside any lock (each slot has its own memos and arena), so the threads build at once; only a
+  // name new to this slot takes the pool's lock, and publishing the block takes its shard's.
   std::string subscription = AsciiLower(*scope.subscription_id());
   const auto* placements = index_.Placements(subscription);
   std::vector<std::pair<std::string, TenantProfile>> tenants;  // in order of first placement
