@@ -1,9 +1,11 @@
 // Indexing the fact history: by scope key, principal key and subscription, plus linked members of every group.
 #include "engine/directory_index.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -42,8 +44,10 @@ std::string PrincipalKey(std::string_view tenant, std::string_view object) {
 Result<std::unique_ptr<DirectoryIndex>> DirectoryIndex::Load(Store& store) {
   std::unique_ptr<DirectoryIndex> index(new DirectoryIndex());
   const Interval all{Timestamp::Min(), Timestamp::Max()};
-  // A pipeline over two cores: one thread reads the facts from the store in batches, this one indexes each batch as
-  // it arrives (reading and indexing cost about the same; one after the other they took twice as long).
+  // A pipeline over two cores: one thread reads the facts from the store in batches while this one indexes them as
+  // they arrive (reading and indexing cost about the same; one after the other they took twice as long). Once it has
+  // read everything, the reading thread indexes too. Add() of different kinds touches different maps, so the two
+  // take batches of different kinds; batches of one kind are indexed in order, one at a time.
   struct Batch {
     FactKind kind;
     std::vector<AnyFact> facts;
@@ -52,7 +56,33 @@ Result<std::unique_ptr<DirectoryIndex>> DirectoryIndex::Load(Store& store) {
   std::condition_variable ready;
   std::deque<Batch> queue;
   bool done = false;
+  std::optional<FactKind> busy[2];  // the kind each thread is indexing
   Status read_status;
+  // Indexes batches as thread `me` until nothing is left to read or index; `wait` says whether to wait for more.
+  auto index_batches = [&](int me, bool wait) {
+    for (;;) {
+      Batch batch;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        auto next = queue.end();
+        ready.wait(lock, [&] {
+          next = std::find_if(queue.begin(), queue.end(), [&](const Batch& b) { return b.kind != busy[1 - me]; });
+          return next != queue.end() || (done && queue.empty()) || !wait;
+        });
+        if (next == queue.end()) {
+          if (!wait || queue.empty()) return;
+          continue;
+        }
+        batch = std::move(*next);
+        queue.erase(next);
+        busy[me] = batch.kind;
+      }
+      for (auto& fact : batch.facts) index->Add(fact);  // takes the facts' strings: they are not used again
+      std::lock_guard<std::mutex> lock(mu);
+      busy[me].reset();
+      ready.notify_all();
+    }
+  };
   std::thread reader([&]() {
     for (FactKind kind : {FactKind::kRoleAssignment, FactKind::kPrincipal, FactKind::kGroupMembership,
                           FactKind::kSubscription, FactKind::kManagementGroup, FactKind::kCustomRole,
@@ -60,7 +90,7 @@ Result<std::unique_ptr<DirectoryIndex>> DirectoryIndex::Load(Store& store) {
       Status s = store.ScanFacts(kind, all, [&](std::vector<AnyFact>& facts) {
         std::lock_guard<std::mutex> lock(mu);
         queue.push_back(Batch{kind, std::exchange(facts, {})});
-        ready.notify_one();
+        ready.notify_all();
         return Status::Ok();
       });
       if (!s.ok()) {
@@ -69,21 +99,14 @@ Result<std::unique_ptr<DirectoryIndex>> DirectoryIndex::Load(Store& store) {
         break;
       }
     }
-    std::lock_guard<std::mutex> lock(mu);
-    done = true;
-    ready.notify_one();
-  });
-  for (;;) {
-    Batch batch;
     {
-      std::unique_lock<std::mutex> lock(mu);
-      ready.wait(lock, [&] { return done || !queue.empty(); });
-      if (queue.empty()) break;
-      batch = std::move(queue.front());
-      queue.pop_front();
+      std::lock_guard<std::mutex> lock(mu);
+      done = true;
+      ready.notify_all();
     }
-    for (auto& fact : batch.facts) index->Add(fact);  // takes the facts' strings: they are not used again
-  }
+    index_batches(1, /*wait=*/false);
+  });
+  index_batches(0, /*wait=*/true);
   reader.join();
   if (!read_status.ok()) return read_status;
   index->Finish();
