@@ -1,27 +1,24 @@
 // /openpal/v1/reports/*, /runs and /explain over HTTPS from the real `pal serve`, on the demo world with a saved run:
 // only principals of the partner organisation's own tenant read a partner's data; everyone else gets 403.
 #include <gtest/gtest.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
-#include <thread>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
-#include <poll.h>
 
 #include "api/jwt.h"
 #include "api/openapi.h"
 #include "api/tls.h"
+#include "serve_fixture.h"
 
 namespace openpal::api {
 namespace {
@@ -71,7 +68,7 @@ class ReportsEnv {
   }
 
   httplib::Result Get(const std::string& path, const std::string& token, const std::string& method = "GET") const {
-    httplib::SSLClient cli("127.0.0.1", port_);
+    httplib::SSLClient cli("127.0.0.1", server_.port);
     cli.set_ca_cert_path(cert_.c_str());
     cli.enable_server_certificate_verification(true);
     cli.set_connection_timeout(10);
@@ -102,43 +99,10 @@ class ReportsEnv {
     EXPECT_TRUE(WriteSelfSignedCertificate("127.0.0.1", cert_, key_file).ok());
     key_ = *GenerateRsaKey(2048);
     std::ofstream(jwks) << "{\"keys\":[" << *PublicJwk(key_, "reports-k1") << "]}";
-    int out[2];
-    if (::pipe(out) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // the server dies with the test binary
-      ::dup2(out[1], 1);
-      FILE* log = std::fopen((dir_ + "/serve.log").c_str(), "w");
-      if (log) ::dup2(fileno(log), 2);
-      ::close(out[0]);
-      std::string pal = Pal();
-      const char* argv[] = {pal.c_str(), "serve", "--db", db_.c_str(), "--listen", "127.0.0.1:0", "--tls-cert",
-                            cert_.c_str(), "--tls-key", key_file.c_str(), "--jwks", jwks.c_str(), nullptr};
-      ::execv(argv[0], const_cast<char* const*>(argv));
-      std::_Exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out[0], POLLIN, 0};
-      if (::poll(&p, 1, 200) <= 0) continue;
-      char buf[256];
-      ssize_t n = ::read(out[0], buf, sizeof buf);
-      if (n <= 0) break;
-      line.append(buf, static_cast<size_t>(n));
-    }
-    ::close(out[0]);
-    size_t at = line.find("://127.0.0.1:");
-    EXPECT_NE(at, std::string::npos) << "pal serve did not start: " << line;
-    if (at != std::string::npos) port_ = std::atoi(line.c_str() + at + 13);
+    server_ = testing::StartPalServe(db_, cert_, key_file, jwks, dir_ + "/serve.log");
     std::atexit([] {
       ReportsEnv& env = Get();
-      if (env.pid_ > 0) {
-        ::kill(env.pid_, SIGTERM);
-        for (int i = 0; i < 500 && ::waitpid(env.pid_, nullptr, WNOHANG) == 0; ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
+      env.server_.Stop(10);
       std::error_code ec;
       std::filesystem::remove_all(env.dir_, ec);
     });
@@ -146,8 +110,7 @@ class ReportsEnv {
 
   std::string dir_, db_, cert_;
   KeyPtr key_;
-  pid_t pid_ = -1;
-  int port_ = 0;
+  testing::PalServer server_;
 };
 
 nlohmann::json Body(const httplib::Result& r) {

@@ -110,21 +110,22 @@ ServeEnv::ServeEnv() {
   });
 }
 
-PalServer ServeEnv::StartServer() {
+PalServer StartPalServe(const std::string& db, const std::string& cert, const std::string& key_file,
+                        const std::string& jwks, const std::string& log_path) {
   PalServer server;
-  server.log_path = dir_ + "/serve-" + std::to_string(::time(nullptr)) + "-" + std::to_string(rand()) + ".log";
+  server.log_path = log_path;
   int out[2];
   if (::pipe(out) != 0) return server;
   pid_t pid = ::fork();
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // if the test binary dies, its server goes too
     ::dup2(out[1], 1);
-    int log = ::open(server.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(log, 2);
     ::close(out[0]);
     const char* pal = std::getenv("OPENPAL_PAL") ? std::getenv("OPENPAL_PAL") : OPENPAL_PAL_BINARY;
-    const char* argv[] = {pal, "serve", "--db", db_.c_str(), "--listen", "127.0.0.1:0",
-                          "--tls-cert", cert_.c_str(), "--tls-key", key_file_.c_str(), "--jwks", jwks_.c_str(),
+    const char* argv[] = {pal, "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0",
+                          "--tls-cert", cert.c_str(), "--tls-key", key_file.c_str(), "--jwks", jwks.c_str(),
                           nullptr};
     ::execv(argv[0], const_cast<char* const*>(argv));
     std::perror(argv[0]);
@@ -148,6 +149,11 @@ PalServer ServeEnv::StartServer() {
   EXPECT_NE(at, std::string::npos) << "pal serve did not start: " << line;
   if (at != std::string::npos) server.port = std::atoi(line.c_str() + at + 13);
   return server;
+}
+
+PalServer ServeEnv::StartServer() {
+  return StartPalServe(db_, cert_, key_file_, jwks_,
+                       dir_ + "/serve-" + std::to_string(::time(nullptr)) + "-" + std::to_string(rand()) + ".log");
 }
 
 std::string ServeEnv::Token(const std::string& tid, const std::string& oid,

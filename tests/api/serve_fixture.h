@@ -33,6 +33,11 @@ struct PalServer {
   int Stop(int seconds = 15);
 };
 
+// Starts `pal serve --listen 127.0.0.1:0` over HTTPS on `db` with this certificate, key and JWKS (standard error to
+// `log_path`), and waits up to 30 s for the port it prints; port 0 (and a test failure) when it does not start.
+PalServer StartPalServe(const std::string& db, const std::string& cert, const std::string& key_file,
+                        const std::string& jwks, const std::string& log_path);
+
 class ServeEnv {
  public:
   // The suite's server, started on first use.
