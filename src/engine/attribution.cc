@@ -13,28 +13,10 @@
 #include "core/guid.h"
 #include "core/scope.h"
 #include "engine/flat_map.h"
+#include "engine/string_pool.h"
 
 namespace openpal::engine {
 namespace {
-
-// Strings interned to dense integers so that aggregation keys are plain integers.
-class StringPool {
- public:
-  int Intern(std::string_view s) {
-    auto it = ids_.find(s);
-    if (it != ids_.end()) return it->second;
-    int id = static_cast<int>(strings_.size());
-    strings_.emplace_back(s);
-    ids_.emplace(std::string(s), id);
-    return id;
-  }
-  const std::string& Get(int id) const { return strings_[static_cast<size_t>(id)]; }
-  size_t size() const { return strings_.size(); }
-
- private:
-  std::vector<std::string> strings_;
-  StringMap<int> ids_;
-};
 
 // YYYYMM of the UTC month containing t (civil-from-days, Howard Hinnant's public-domain algorithm, rewritten).
 int MonthOf(Timestamp t) {
@@ -157,13 +139,12 @@ struct Attributor::Impl {
   uint64_t rows_read = 0, rejected_without_cost = 0;
 
   Impl(std::shared_ptr<ProfileCache> c, int s) : cache(std::move(c)), slot(s) {}
-  size_t currency_pool_size() const { return currency_pool.size(); }
 
   // The id of a currency, by a scan of the few seen so far.
   int CurrencyId(std::string_view text) {
     for (const auto& [name, id] : currencies)
       if (name == text) return id;
-    int id = currency_pool.Intern(text);
+    int id = static_cast<int>(currency_pool.Intern(text));
     currencies.emplace_back(std::string(text), id);
     return id;
   }
@@ -504,7 +485,7 @@ void Attributor::Absorb(const Attributor& other) {
   Impl& m = *impl_;
   const Impl& o = *other.impl_;
   // Pool ids (partners, tenants, subscriptions, admin types) are the shared cache's; currencies are each one's own.
-  std::vector<int> currency(o.currency_pool_size(), -1);
+  std::vector<int> currency(o.currency_pool.size(), -1);
   for (const auto& [name, id] : o.currencies) currency[static_cast<size_t>(id)] = m.CurrencyId(name);
   for (const auto& [key, cell] : o.report.cells()) {
     ReportKey k = key;
@@ -535,15 +516,7 @@ AttributionResult Attributor::Finish() const {
   // Sorted by integer ranks of the texts (every pool text is distinct, so rank order is text order), then turned
   // into text once: sorting 600,000 rows of string tuples took most of a second.
   const std::vector<uint32_t> rank = m.cache->NameRanks();
-  std::vector<uint32_t> currency_rank(m.currency_pool_size(), 0);
-  {
-    std::vector<uint32_t> order(currency_rank.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&m](uint32_t a, uint32_t b) {
-      return m.currency_pool.Get(static_cast<int>(a)) < m.currency_pool.Get(static_cast<int>(b));
-    });
-    for (uint32_t r = 0; r < order.size(); ++r) currency_rank[order[r]] = r;
-  }
+  const std::vector<uint32_t> currency_rank = m.currency_pool.Ranks();
   auto month_text = [](int yyyymm) { return MonthText(yyyymm); };
   const auto& cells = m.report.cells();
   std::vector<uint32_t> order(cells.size());

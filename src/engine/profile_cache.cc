@@ -29,7 +29,7 @@ ProfileCache::ProfileCache(const DirectoryIndex& index, RolePolicy policy, int s
       scopes_(new ScopeShard[kShards]),
       resources_(new ResourceShard[kShards]) {
   std::lock_guard<std::mutex> lock(names_mu_);
-  Intern("");  // id 0: empty_id()
+  names_.Intern("");  // id 0: empty_id()
 }
 
 ProfileCache::~ProfileCache() = default;
@@ -41,24 +41,6 @@ size_t ProfileCache::size() const {
     n += scopes_[i].by_key.size();
   }
   return n;
-}
-
-std::vector<uint32_t> ProfileCache::NameRanks() const {
-  std::vector<uint32_t> order(names_.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) { return names_[a] < names_[b]; });
-  std::vector<uint32_t> rank(names_.size());
-  for (uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
-  return rank;
-}
-
-int64_t ProfileCache::Intern(std::string_view s) {
-  auto it = ids_.find(s);
-  if (it != ids_.end()) return it->second;
-  int64_t id = static_cast<int64_t>(names_.size());
-  names_.emplace_back(s);
-  ids_.emplace(std::string(s), id);
-  return id;
 }
 
 int64_t* ProfileCache::For(const Scope& resource, int slot) {
@@ -119,7 +101,7 @@ int64_t ProfileCache::InternFor(int slot, std::string_view s) {
   int64_t id;
   {
     std::lock_guard<std::mutex> lock(names_mu_);
-    id = Intern(s);
+    id = names_.Intern(s);
   }
   ids.emplace(std::string(s), id);
   return id;

@@ -13,6 +13,7 @@
 #include "engine/directory_index.h"
 #include "engine/flat_map.h"
 #include "engine/paths.h"
+#include "engine/string_pool.h"
 
 namespace openpal::engine {
 
@@ -47,9 +48,9 @@ class ProfileCache {
   // subscription: parsed once per run, by whichever thread meets it first. Thread-safe.
   int64_t* ForResourceId(std::string_view text, uint64_t hash, int slot);
   // The text of a pool id (partner, tenant, subscription, admin type); call only when no thread is in For().
-  const std::string& Name(int64_t id) const { return names_[static_cast<size_t>(id)]; }
+  const std::string& Name(int64_t id) const { return names_.Get(id); }
   // Each pool id's position among all the pool's texts in byte order (to sort by ids); only when no thread is in For().
-  std::vector<uint32_t> NameRanks() const;
+  std::vector<uint32_t> NameRanks() const { return names_.Ranks(); }
   // The pool id of "" (rows without a subscription, partners without an admin type).
   int64_t empty_id() const { return 0; }
   int slots() const { return slots_; }
@@ -58,7 +59,6 @@ class ProfileCache {
   const DirectoryIndex& index() const { return index_; }
 
  private:
-  int64_t Intern(std::string_view s);  // callers hold names_mu_
   // The pool id of `s` through `slot`'s own memo of ids (names repeat: partners, tenants, roles), taking the pool's
   // lock only for names this slot has not seen.
   int64_t InternFor(int slot, std::string_view s);
@@ -91,8 +91,7 @@ class ProfileCache {
   std::unique_ptr<ScopeShard[]> scopes_;
   std::unique_ptr<ResourceShard[]> resources_;
   std::mutex names_mu_;  // guards the pool
-  std::vector<std::string> names_;
-  StringMap<int64_t> ids_;
+  StringPool names_;
   int64_t* Allocate(SlotState& state, size_t words);
 };
 
