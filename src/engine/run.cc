@@ -49,7 +49,8 @@ struct Rejection {
   std::string why;
 };
 
-// One reader's rows into one Attributor; rejected rows kept (up to `cap`) with their line shifted by `line_offset`.
+// One reader's rows into one Attributor; rejected rows kept (up to `cap`) with their line within the reader's range
+// (the caller shifts them by the lines before it).
 struct Part {
   std::unique_ptr<Attributor> attributor;
   std::vector<Rejection> rejections;
@@ -86,7 +87,7 @@ class RowBatch {
   size_t count_ = 0;
 };
 
-void ReadInto(usage::UsageReader& reader, Part& part, uint64_t line_offset, size_t cap, std::atomic<uint64_t>& rows,
+void ReadInto(usage::UsageReader& reader, Part& part, size_t cap, std::atomic<uint64_t>& rows,
               const std::function<void(uint64_t)>& tick) {
   usage::UsageRow row;
   usage::RejectedRow rejected;
@@ -107,7 +108,7 @@ void ReadInto(usage::UsageReader& reader, Part& part, uint64_t line_offset, size
       part.attributor->AddRejected(rejected);
       ++part.rejected_total;
       if (part.rejections.size() < cap)
-        part.rejections.push_back(Rejection{reader.path(), rejected.line + line_offset, rejected.why});
+        part.rejections.push_back(Rejection{reader.path(), rejected.line, rejected.why});
     }
     if ((++local & 0xFFFF) == 0) {
       rows.fetch_add(0x10000, std::memory_order_relaxed);
@@ -188,8 +189,8 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
       const uint64_t header_lines = reader->next_line() - 1;  // lines up to and including the header
       std::vector<std::thread> others;
       for (size_t k = 1; k < count; ++k)
-        others.emplace_back([&, k] { ReadInto(*ranges[k], parts[k], 0, options.max_rejected_lines, rows, nullptr); });
-      ReadInto(*ranges[0], parts[0], 0, options.max_rejected_lines, rows, [&](uint64_t consumed) {
+        others.emplace_back([&, k] { ReadInto(*ranges[k], parts[k], options.max_rejected_lines, rows, nullptr); });
+      ReadInto(*ranges[0], parts[0], options.max_rejected_lines, rows, [&](uint64_t consumed) {
         progress.Update(rows.load(std::memory_order_relaxed), done_bytes + count * consumed);
       });
       for (auto& t : others) t.join();
@@ -204,7 +205,7 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
         shift += ranges[k]->next_line() - 1;
       }
     } else {
-      ReadInto(*reader, parts[0], 0, options.max_rejected_lines, rows, [&](uint64_t consumed) {
+      ReadInto(*reader, parts[0], options.max_rejected_lines, rows, [&](uint64_t consumed) {
         progress.Update(rows.load(std::memory_order_relaxed), done_bytes + consumed);
       });
       if (!parts[0].status.ok()) return parts[0].status;
