@@ -115,74 +115,94 @@ PrincipalSteps ComputeSteps(const DirectoryIndex& index, const std::string& key)
   return steps;
 }
 
-// Paths from the grants on one scope, with every step computed (access is not yet narrowed to the chain's `when`).
-// `cache` memoises the principals' steps (nullptr: a memo for this call only).
-std::vector<CandidatePath> PathsOnScope(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
-                                        std::string_view tenant, const RolePolicy& policy, PathCache* cache) {
-  std::vector<CandidatePath> paths;
-  auto add_principal = [&](const CandidatePath& base, std::string_view holder_tenant, std::string_view holder,
-                           const IntervalSet& access) {
-    std::string holder_key = JoinKey(holder_tenant, holder);
-    if (index.LinksOf(holder_key)) {
-      CandidatePath path = base;
-      path.principal = std::string(holder);
-      path.access = access;
-      paths.push_back(std::move(path));
-    }
-    if (const auto* members = index.LinkedMembersOf(holder_key)) {
+// One grant on a scope: a role assignment or a permanent Lighthouse authorization, and who holds it.
+struct Grant {
+  bool lighthouse = false;
+  std::string_view scope_text, holder_tenant, holder, role_guid, exported_role_name;
+  Interval valid;
+};
+
+// The grants on `scope_key` that resources of `tenant` inherit, and the linked principals behind each: role
+// assignments of `tenant` (never to foreign groups: their members live in another tenant, attribution.md), and
+// permanent Lighthouse authorizations when `lighthouse_too` (eligible ones are not access). A grant whose holder is
+// neither linked nor a group with linked members makes no path and is skipped. For the others `on_grant(grant)` is
+// called (false skips the grant), then `on_path(principal, principal_key, group, member_when)` for the holder itself
+// if it is linked (group "", member_when nullptr) and for each linked member of it.
+template <typename OnGrant, typename OnPath>
+void ForEachLinkedGrant(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
+                        std::string_view tenant, OnGrant on_grant, OnPath on_path) {
+  std::string holder_key, member_key;  // reused: no allocation per grant
+  auto visit = [&](const Grant& grant) {
+    holder_key.assign(grant.holder_tenant).push_back('|');
+    holder_key.append(grant.holder);
+    const bool linked = index.LinksOf(holder_key) != nullptr;
+    const auto* members = index.LinkedMembersOf(holder_key);
+    if ((!linked && !members) || !on_grant(grant)) return;  // most grants: nobody linked behind them
+    if (linked) on_path(grant.holder, holder_key, std::string_view(), nullptr);
+    if (members) {
       for (const auto& member : *members) {
-        CandidatePath path = base;
-        path.principal = member.object;
-        path.group = std::string(holder);
-        path.access = access.intersected(member.when);
-        paths.push_back(std::move(path));
+        member_key.assign(grant.holder_tenant).push_back('|');
+        member_key.append(member.object);
+        on_path(std::string_view(member.object), member_key, grant.holder, &member.when);
       }
     }
   };
   if (const auto* assignments = index.AssignmentsAt(scope_key)) {
     for (const auto& a : *assignments) {
-      // ForeignGroup members live in another tenant: they never resolve here (attribution.md).
       if (a.tenant != tenant || a.principal_type == AssigneeType::kForeignGroup) continue;
-      CandidatePath base;
-      base.scope_text = a.scope_text;
-      base.tenant = a.tenant;
-      base.role_guid = a.role_guid;
-      base.role_name = index.RoleName(tenant, a.role_guid, a.role_name);
-      base.role_passes = policy.Passes(a.role_guid);
-      add_principal(base, a.tenant, a.principal, IntervalSet(a.valid));
+      visit(Grant{false, a.scope_text, a.tenant, a.principal, a.role_guid, a.role_name, a.valid});
     }
   }
   if (lighthouse_too) {
     if (const auto* authorizations = index.LighthouseAt(scope_key)) {
       for (const auto& l : *authorizations) {
-        if (l.eligible) continue;  // just-in-time authorizations are not access
-        CandidatePath base;
-        base.lighthouse = true;
-        base.scope_text = l.scope_text;
-        base.tenant = l.managing_tenant;
-        base.role_guid = l.role_guid;
-        base.role_name = index.RoleName(tenant, l.role_guid, "");
-        base.role_passes = policy.Passes(l.role_guid);
-        add_principal(base, l.managing_tenant, l.principal, IntervalSet(l.valid));
+        if (l.eligible) continue;
+        visit(Grant{true, l.scope_text, l.managing_tenant, l.principal, l.role_guid, "", l.valid});
       }
     }
   }
-  // Every later step is access intersected with a set that depends only on the principal (PrincipalSteps), so
-  // those sets are computed once per principal and run.
+}
+
+// Paths from the grants on one scope, with every step computed (access is not yet narrowed to the chain's `when`).
+// `cache` memoises the principals' steps (nullptr: a memo for this call only).
+std::vector<CandidatePath> PathsOnScope(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
+                                        std::string_view tenant, const RolePolicy& policy, PathCache* cache) {
   std::optional<PathCache> local;
   if (!cache) cache = &local.emplace();
-  for (CandidatePath& path : paths) {
-    const PrincipalSteps& steps = cache->StepsOf(index, JoinKey(path.tenant, path.principal));
-    path.linked = path.access.intersected(steps.any_link);
-    path.enabled = path.access.intersected(steps.enabled_linked);
-    for (const auto& p : steps.partners) {
-      PartnerWindow window;
-      window.partner_id = p.partner_id;
-      window.linked = path.access.intersected(p.linked);
-      window.valid = path.access.intersected(p.valid);
-      path.partners.push_back(std::move(window));
-    }
-  }
+  std::vector<CandidatePath> paths;
+  CandidatePath base;
+  ForEachLinkedGrant(
+      index, scope_key, lighthouse_too, tenant,
+      [&](const Grant& grant) {
+        base = CandidatePath();
+        base.lighthouse = grant.lighthouse;
+        base.scope_text = std::string(grant.scope_text);
+        base.tenant = std::string(grant.holder_tenant);
+        base.role_guid = std::string(grant.role_guid);
+        base.role_name = index.RoleName(tenant, grant.role_guid, grant.exported_role_name);
+        base.role_passes = policy.Passes(grant.role_guid);
+        base.access = IntervalSet(grant.valid);
+        return true;
+      },
+      [&](std::string_view principal, const std::string& key, std::string_view group, const IntervalSet* when) {
+        CandidatePath path = base;
+        path.principal = std::string(principal);
+        path.group = std::string(group);
+        if (when) path.access = path.access.intersected(*when);
+        // Every later step is access intersected with a set that depends only on the principal (PrincipalSteps),
+        // computed once per principal and run.
+        const PrincipalSteps& steps = cache->StepsOf(index, key);
+        path.linked = path.access.intersected(steps.any_link);
+        path.enabled = path.access.intersected(steps.enabled_linked);
+        for (const auto& p : steps.partners) {
+          PartnerWindow window;
+          window.partner_id = p.partner_id;
+          window.linked = path.access.intersected(p.linked);
+          window.valid = path.access.intersected(p.valid);
+          path.partners.push_back(std::move(window));
+        }
+        paths.push_back(std::move(path));
+      });
   return paths;
 }
 
@@ -341,44 +361,22 @@ class ProfileBuilder {
 void AddGrantsOnScope(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
                       std::string_view tenant, const RolePolicy& policy, PathCache& cache, const IntervalSet* narrow,
                       ProfileBuilder& builder) {
-  std::string holder_key, member_key;  // reused: no allocation per grant
-  auto join = [](std::string& key, std::string_view tenant_lower, std::string_view object_lower) -> std::string& {
-    key.assign(tenant_lower).push_back('|');
-    key.append(object_lower);
-    return key;
-  };
-  auto add_holder = [&](std::string_view holder_tenant, std::string_view holder, const Interval& valid,
-                        std::string_view role_guid, std::string_view exported_name) {
-    join(holder_key, holder_tenant, holder);
-    const bool linked = index.LinksOf(holder_key) != nullptr;
-    const auto* members = index.LinkedMembersOf(holder_key);
-    if (!linked && !members) return;  // most grants: nobody linked behind them
-    IntervalSet access(valid);
-    if (narrow) access = access.intersected(*narrow);
-    if (access.empty()) return;
-    const std::string role_name = index.RoleName(tenant, role_guid, exported_name);
-    const bool passes = policy.Passes(role_guid);
-    if (linked) builder.Add(access, cache.StepsOf(index, holder_key), role_name, passes);
-    if (members) {
-      for (const auto& member : *members)
-        builder.Add(access.intersected(member.when), cache.StepsOf(index, join(member_key, holder_tenant, member.object)),
-                    role_name, passes);
-    }
-  };
-  if (const auto* assignments = index.AssignmentsAt(scope_key)) {
-    for (const auto& a : *assignments) {
-      if (a.tenant != tenant || a.principal_type == AssigneeType::kForeignGroup) continue;
-      add_holder(a.tenant, a.principal, a.valid, a.role_guid, a.role_name);
-    }
-  }
-  if (lighthouse_too) {
-    if (const auto* authorizations = index.LighthouseAt(scope_key)) {
-      for (const auto& l : *authorizations) {
-        if (l.eligible) continue;
-        add_holder(l.managing_tenant, l.principal, l.valid, l.role_guid, "");
-      }
-    }
-  }
+  IntervalSet access;
+  std::string role_name;
+  bool passes = false;
+  ForEachLinkedGrant(
+      index, scope_key, lighthouse_too, tenant,
+      [&](const Grant& grant) {
+        access = IntervalSet(grant.valid);
+        if (narrow) access = access.intersected(*narrow);
+        if (access.empty()) return false;  // such paths add nothing
+        role_name = index.RoleName(tenant, grant.role_guid, grant.exported_role_name);
+        passes = policy.Passes(grant.role_guid);
+        return true;
+      },
+      [&](std::string_view, const std::string& key, std::string_view, const IntervalSet* when) {
+        builder.Add(when ? access.intersected(*when) : access, cache.StepsOf(index, key), role_name, passes);
+      });
 }
 
 }  // namespace
