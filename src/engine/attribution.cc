@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <random>
 #include <thread>
@@ -111,9 +112,6 @@ Hash128 ResourceHash(std::string_view text) {
   return Hash128{h.low64, h.high64};
 }
 
-// Rows of the subscription column that name no subscription share this profile: subscription -1, no segments.
-const int64_t kNoScopeProfile[3] = {-1, 0, 3};
-
 }  // namespace
 
 Reason ReasonFor(const TenantProfile& p, Timestamp start, Timestamp end) {
@@ -124,21 +122,35 @@ Reason ReasonFor(const TenantProfile& p, Timestamp start, Timestamp end) {
   return Reason::kRoleNotEligible;
 }
 
+// A well-formed row resolved to its profile, waiting in the stage to be credited.
+struct Staged {
+  Money amount;
+  int64_t start, end;
+  uint32_t block;    // the profile's id
+  int32_t currency;  // the attributor's currency id
+};
+
 struct Attributor::Impl {
   std::shared_ptr<ProfileCache> cache;
   int slot;
+  size_t stage_rows;
   StringPool currency_pool;  // currency ids are this attributor's own (the cache's pool holds the other names)
-  // Raw ResourceId text -> its profile, or nullptr when the ID names no subscription (then the column decides).
-  FlatHashMap<int64_t*> by_resource;
-  FlatStringMap<int64_t*> by_subscription_column;
+  // Raw ResourceId text -> its profile's id, or kNoResource when the ID names no subscription (the column decides).
+  static constexpr uint32_t kNoResource = UINT32_MAX;
+  FlatHashMap<uint32_t> by_resource;
+  FlatStringMap<uint32_t> by_subscription_column;
   FlatCellMap<ReportKey, ReportCell> report;
   FlatCellMap<MissKey, ReportCell> misses;
   std::vector<std::pair<std::string, int>> currencies;  // few: a linear scan beats hashing
   std::vector<CurrencyReconciliation> totals;            // by currency id, via currency_slot
   std::vector<int> currency_slot;                        // currency id -> index in totals (-1 none)
   uint64_t rows_read = 0, rejected_without_cost = 0;
+  // Rows resolved but not yet credited, and the same rows in block-id order (see CreditStage).
+  std::vector<Staged> stage, ordered;
+  uint32_t stage_max_block = 0;
+  std::vector<uint32_t> bucket_starts;
 
-  Impl(std::shared_ptr<ProfileCache> c, int s) : cache(std::move(c)), slot(s) {}
+  Impl(std::shared_ptr<ProfileCache> c, int s, size_t rows) : cache(std::move(c)), slot(s), stage_rows(rows) {}
 
   // The id of a currency, by a scan of the few seen so far.
   int CurrencyId(std::string_view text) {
@@ -159,28 +171,34 @@ struct Attributor::Impl {
     return totals[static_cast<size_t>(at)];
   }
 
-  int64_t* FromSubscriptionColumn(std::string_view column) {
-    if (auto* const* found = by_subscription_column.Find(column)) return *found;
-    int64_t* profile = const_cast<int64_t*>(kNoScopeProfile);  // never written: it has no partners
+  uint32_t FromSubscriptionColumn(std::string_view column) {
+    if (const uint32_t* found = by_subscription_column.Find(column)) return *found;
+    uint32_t id = ProfileCache::kNoScopeId;  // subscription -1: never written, it has no partners
     if (IsGuid(column)) {
-      profile = cache->For(Scope::ForSubscription(*NormalizeGuid(column)), slot);
+      id = ProfileCache::IdOf(cache->For(Scope::ForSubscription(*NormalizeGuid(column)), slot));
     } else if (auto parsed = Scope::Parse(column); parsed.ok() && parsed->subscription_id()) {
-      profile = cache->For(Scope::ForSubscription(*parsed->subscription_id()), slot);
+      id = ProfileCache::IdOf(cache->For(Scope::ForSubscription(*parsed->subscription_id()), slot));
     }
-    by_subscription_column.Insert(column, profile);
-    return profile;
+    by_subscription_column.Insert(column, id);
+    return id;
   }
 
-  int64_t* Resolve(const usage::UsageRow& row, const Hash128& hash) {
-    int64_t* profile;
-    if (auto* const* found = by_resource.Find(hash)) {
-      profile = *found;
+  // The id of the profile that credits `row` (`hash` = ResourceHash(row.resource_id)).
+  uint32_t Resolve(const usage::UsageRow& row, const Hash128& hash) {
+    uint32_t id;
+    if (const uint32_t* found = by_resource.Find(hash)) {
+      id = *found;
     } else {
-      profile = cache->ForResourceId(row.resource_id, HashBytes(row.resource_id), slot);
-      by_resource.Insert(hash, profile);
+      const int64_t* block = cache->ForResourceId(row.resource_id, HashBytes(row.resource_id), slot);
+      id = block ? ProfileCache::IdOf(block) : kNoResource;
+      by_resource.Insert(hash, id);
     }
     // When the ResourceId names a subscription, the subscription column is ignored (attribution.md).
-    return profile ? profile : FromSubscriptionColumn(row.subscription);
+    return id != kNoResource ? id : FromSubscriptionColumn(row.subscription);
+  }
+
+  Staged Resolved(const usage::UsageRow& row, const Hash128& hash) {
+    return Staged{row.amount, row.start.micros, row.end.micros, Resolve(row, hash), CurrencyId(row.currency)};
   }
 
   // The report cell index of (partner record, month, currency, admin): through the record's cell cache for this
@@ -204,174 +222,166 @@ struct Attributor::Impl {
     return report.IndexOf(key);
   }
 
-  // Starts loading the map slot where a row's resource will be looked up (stage 1 of the prefetch pipeline).
-  void PrefetchSlot(const usage::UsageRow& row, Hash128& hash) {
-    hash = ResourceHash(row.resource_id);
-    by_resource.Prefetch(hash);
-  }
-  // Starts loading the row's whole profile block (up to a bound), once its slot has arrived (stage 2): a row reads
-  // the block's header, its tenant section and every partner record in it.
-  void PrefetchProfile(const Hash128& hash) {
-    if (auto* const* value = by_resource.Find(hash); value && *value) {
-      const int64_t* block = *value;
-      __builtin_prefetch(block);
-      const int64_t lines = std::min<int64_t>((block[profile::kLength] + 7) / 8, 24);
-      for (int64_t line = 1; line < lines; ++line) __builtin_prefetch(block + 8 * line);
-    }
+  // Starts loading a staged row's profile block (up to a bound): a row reads the block's header, its tenant section
+  // and every partner record in it.
+  void PrefetchBlock(uint32_t id) const {
+    const int64_t* block = cache->Block(id);
+    __builtin_prefetch(block);
+    const int64_t lines = std::min<int64_t>((block[profile::kLength] + 7) / 8, 24);
+    for (int64_t line = 1; line < lines; ++line) __builtin_prefetch(block + 8 * line);
   }
 
-  // What crediting one row will change, computed before anything is changed so that the report cells it adds to
-  // can be loaded (prefetched) while the next rows of the batch are planned.
-  struct Plan {
-    std::optional<Reason> reason;
-    int currency = 0, month = 0, subscription = 0;
-    size_t first = 0, count = 0;  // its credits in `credits`
-  };
-  struct Credit {
-    Money amount;
-    uint32_t cell;
-  };
-  std::vector<Credit> credits;  // of the rows planned and not yet applied
-
-  std::optional<Reason> Process(const usage::UsageRow& row, bool record) {
-    return Process(row, record, ResourceHash(row.resource_id));
-  }
-
-  std::optional<Reason> Process(const usage::UsageRow& row, bool record, const Hash128& hash) {
-    Plan plan;
-    credits.clear();
-    PlanRow(row, hash, record, plan);
-    if (record) Apply(row, plan);
-    credits.clear();
-    return plan.reason;
-  }
-
-  // Credits of `row` to the cells they go to (appended to `credits`), or its reason; with `record` false only
-  // whether some partner is credited (Classify).
-  void PlanRow(const usage::UsageRow& row, const Hash128& hash, bool record, Plan& plan) {
+  // Credits one resolved row to the report cells, or files it under its first failing reason, and adds it to the
+  // reconciliation; with `record` false only finds whether some partner is credited (Classify).
+  std::optional<Reason> Credit(const Staged& row, bool record) {
     using namespace profile;
-    int64_t* block = Resolve(row, hash);
-    plan.currency = CurrencyId(row.currency);
-    plan.month = MonthOf(row.start);
-    plan.first = credits.size();
-    plan.subscription = block[kSubscription] < 0 ? static_cast<int>(cache->empty_id()) : static_cast<int>(block[kSubscription]);
-    const int64_t start = row.start.micros, end = row.end.micros;
+    int64_t* block = cache->Block(row.block);
+    const int month = MonthOf(Timestamp{row.start});
+    const int subscription =
+        block[kSubscription] < 0 ? static_cast<int>(cache->empty_id()) : static_cast<int>(block[kSubscription]);
+    const int64_t start = row.start, end = row.end;
+    std::optional<Reason> reason;
     const int64_t* segment = nullptr;
     if (block[kSubscription] < 0) {
-      plan.reason = Reason::kNoScope;
-      return;
-    }
-    const int64_t* seg = block + kSegments;
-    for (int64_t s = 0; s < block[kSegmentCount]; ++s, seg += kSegmentWords)
-      if (seg[0] <= start && start < seg[1]) {
-        segment = seg;
-        break;
-      }
-    if (!segment) {
-      plan.reason = Reason::kUnknownSubscription;
-      return;
-    }
-    const int64_t length = end - start;
-    const int tenant = static_cast<int>(segment[2]);
-    bool credited = false;
-    int64_t* p = block + segment[4];
-    int64_t* const stop = block + segment[5];
-    const int64_t cache_words = cache->slots() * kCellWays;
-    while (p < stop) {
-      const int partner = static_cast<int>(p[kPartner]);
-      const int64_t n = p[kQualifyingCount];
-      const int64_t* qualifying = p + kQualifying;
-      const int64_t* roles = qualifying + 2 * n;
-      int64_t* next = p + p[kNext];
-      const int64_t* roles_end = next - cache_words;
-      int64_t* ways = next - cache_words + slot * kCellWays;
-      p = next;
-      Money credit;
-      if (length <= 0) {
-        if (!PairsContain(qualifying, n, start)) continue;
-        credit = row.amount;
-      } else {
-        int64_t covered = OverlapPairs(qualifying, n, start, end);
-        if (covered <= 0) continue;
-        credit = usage::ProRata(row.amount, covered, length);
-      }
-      credited = true;
-      if (!record) break;
-      int admin = static_cast<int>(cache->empty_id());
-      for (const int64_t* r = roles; r < roles_end; r += 2 + 2 * r[1]) {
-        bool touches = length <= 0 ? PairsContain(r + 2, r[1], start) : OverlapPairs(r + 2, r[1], start, end) > 0;
-        if (touches) {
-          admin = static_cast<int>(r[0]);
+      reason = Reason::kNoScope;
+    } else {
+      const int64_t* seg = block + kSegments;
+      for (int64_t s = 0; s < block[kSegmentCount]; ++s, seg += kSegmentWords)
+        if (seg[0] <= start && start < seg[1]) {
+          segment = seg;
           break;
         }
+      if (!segment) reason = Reason::kUnknownSubscription;
+    }
+    CurrencyReconciliation* total = record ? &Totals(row.currency) : nullptr;
+    if (segment) {
+      const int64_t length = end - start;
+      const int tenant = static_cast<int>(segment[2]);
+      bool credited = false;
+      int64_t* p = block + segment[4];
+      int64_t* const stop = block + segment[5];
+      const int64_t cache_words = cache->slots() * kCellWays;
+      while (p < stop) {
+        const int partner = static_cast<int>(p[kPartner]);
+        const int64_t n = p[kQualifyingCount];
+        const int64_t* qualifying = p + kQualifying;
+        const int64_t* roles = qualifying + 2 * n;
+        int64_t* next = p + p[kNext];
+        const int64_t* roles_end = next - cache_words;
+        int64_t* ways = next - cache_words + slot * kCellWays;
+        p = next;
+        Money credit;
+        if (length <= 0) {
+          if (!PairsContain(qualifying, n, start)) continue;
+          credit = row.amount;
+        } else {
+          int64_t covered = OverlapPairs(qualifying, n, start, end);
+          if (covered <= 0) continue;
+          credit = usage::ProRata(row.amount, covered, length);
+        }
+        credited = true;
+        if (!record) break;
+        int admin = static_cast<int>(cache->empty_id());
+        for (const int64_t* r = roles; r < roles_end; r += 2 + 2 * r[1]) {
+          bool touches = length <= 0 ? PairsContain(r + 2, r[1], start) : OverlapPairs(r + 2, r[1], start, end) > 0;
+          if (touches) {
+            admin = static_cast<int>(r[0]);
+            break;
+          }
+        }
+        ReportCell& cell =
+            report.At(CellIndex(ways, ReportKey{partner, tenant, subscription, month, row.currency, admin}));
+        ++cell.rows;
+        cell.total += row.amount;
+        cell.attributed += credit;
+        total->attributed += credit;
       }
-      uint32_t cell = CellIndex(ways, ReportKey{partner, tenant, plan.subscription, plan.month, plan.currency, admin});
-      __builtin_prefetch(&report.At(cell));
-      credits.push_back(Credit{credit, cell});
-      ++plan.count;
+      if (!credited) reason = PackedReason(block + segment[3], start, end);
     }
-    if (!credited) plan.reason = PackedReason(block + segment[3], start, end);
-  }
-
-  // Adds a planned row to the report cells, the unattributed groups and the reconciliation.
-  void Apply(const usage::UsageRow& row, const Plan& plan) {
-    CurrencyReconciliation& total = Totals(plan.currency);
-    for (size_t i = plan.first; i < plan.first + plan.count; ++i) {
-      ReportCell& cell = report.At(credits[i].cell);
-      ++cell.rows;
-      cell.total += row.amount;
-      cell.attributed += credits[i].amount;
-      total.attributed += credits[i].amount;
-    }
+    if (!record) return reason;
     ++rows_read;
-    total.read += row.amount;
-    if (plan.reason) {
-      ++total.rows_not_credited;
-      total.not_credited += row.amount;
-      ReportCell& miss = misses[MissKey{plan.subscription, plan.month, plan.currency, static_cast<int>(*plan.reason)}];
+    total->read += row.amount;
+    if (reason) {
+      ++total->rows_not_credited;
+      total->not_credited += row.amount;
+      ReportCell& miss = misses[MissKey{subscription, month, row.currency, static_cast<int>(*reason)}];
       ++miss.rows;
       miss.total += row.amount;
     } else {
-      ++total.rows_credited;
-      total.credited += row.amount;
+      ++total->rows_credited;
+      total->credited += row.amount;
     }
+    return reason;
+  }
+
+  void Stage(const Staged& row) {
+    stage.push_back(row);
+    stage_max_block = std::max(stage_max_block, row.block);
+    if (stage.size() >= stage_rows) CreditStage();
+  }
+
+  // Credits the staged rows in the order of their blocks' ids, grouped (one counting-sort pass) into at most 4096
+  // runs of neighbouring ids. Ids are dense and blocks of neighbouring ids were built close together, so a run's
+  // blocks and report cells stay in the core's caches while its rows are credited, instead of each row missing the
+  // cache in tables of hundreds of MiB. Sums do not depend on the order rows are added in.
+  void CreditStage() {
+    constexpr int kBucketBits = 12;
+    constexpr size_t kAhead = 8;
+    if (!stage.empty()) {
+      const int bits = std::bit_width(stage_max_block);
+      const int shift = bits > kBucketBits ? bits - kBucketBits : 0;
+      const size_t buckets = (stage_max_block >> shift) + 1;
+      bucket_starts.assign(buckets + 1, 0);
+      for (const Staged& row : stage) ++bucket_starts[(row.block >> shift) + 1];
+      for (size_t b = 1; b <= buckets; ++b) bucket_starts[b] += bucket_starts[b - 1];
+      ordered.resize(stage.size());
+      for (const Staged& row : stage) ordered[bucket_starts[row.block >> shift]++] = row;
+      const size_t n = ordered.size();
+      for (size_t i = 0; i < std::min(kAhead, n); ++i) PrefetchBlock(ordered[i].block);
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n && ordered[i + kAhead].block != ordered[i + kAhead - 1].block)
+          PrefetchBlock(ordered[i + kAhead].block);
+        Credit(ordered[i], true);
+      }
+    }
+    stage.clear();
+    stage_max_block = 0;
   }
 };
 
 Attributor::Attributor(const DirectoryIndex& index, RolePolicy policy)
-    : impl_(std::make_unique<Impl>(std::make_shared<ProfileCache>(index, std::move(policy), 1), 0)) {}
-Attributor::Attributor(std::shared_ptr<ProfileCache> cache, int slot)
-    : impl_(std::make_unique<Impl>(std::move(cache), slot)) {}
+    : impl_(std::make_unique<Impl>(std::make_shared<ProfileCache>(index, std::move(policy), 1), 0, kStageRows)) {}
+Attributor::Attributor(std::shared_ptr<ProfileCache> cache, int slot, size_t stage_rows)
+    : impl_(std::make_unique<Impl>(std::move(cache), slot, stage_rows < 1 ? 1 : stage_rows)) {}
 Attributor::~Attributor() = default;
 
-void Attributor::AddRow(const usage::UsageRow& row) { impl_->Process(row, true); }
-
-void Attributor::AddRows(const usage::UsageRow* rows, size_t n) {
-  // A software pipeline: row i is credited while the profile of row i + kNear and the map slot of row i + kFar are
-  // being loaded, so about kFar cache misses are in flight instead of one. The credits of the whole batch are
-  // planned (prefetching their report cells) before any is added.
-  constexpr size_t kBatch = 128, kFar = 16, kNear = 8;
-  Hash128 hashes[kBatch];
-  Impl::Plan plans[kBatch];
-  Impl& m = *impl_;
-  for (size_t at = 0; at < n; at += kBatch) {
-    const usage::UsageRow* batch = rows + at;
-    const size_t count = std::min(kBatch, n - at);
-    for (size_t i = 0; i < std::min(kFar, count); ++i) m.PrefetchSlot(batch[i], hashes[i]);
-    for (size_t i = 0; i < std::min(kNear, count); ++i) m.PrefetchProfile(hashes[i]);
-    m.credits.clear();
-    for (size_t i = 0; i < count; ++i) {
-      if (i + kFar < count) m.PrefetchSlot(batch[i + kFar], hashes[i + kFar]);
-      if (i + kNear < count) m.PrefetchProfile(hashes[i + kNear]);
-      plans[i] = Impl::Plan{};
-      m.PlanRow(batch[i], hashes[i], true, plans[i]);
-    }
-    for (size_t i = 0; i < count; ++i) m.Apply(batch[i], plans[i]);
-  }
-  m.credits.clear();
+void Attributor::AddRow(const usage::UsageRow& row) {
+  impl_->Credit(impl_->Resolved(row, ResourceHash(row.resource_id)), true);
 }
 
-std::optional<Reason> Attributor::Classify(const usage::UsageRow& row) { return impl_->Process(row, false); }
+void Attributor::AddRows(const usage::UsageRow* rows, size_t n) {
+  // Resolving a row costs a lookup in a map far larger than the cache: the slots of the next kAhead rows are being
+  // loaded while one is resolved. The resolved rows are credited later, in block order (CreditStage).
+  constexpr size_t kAhead = 16;
+  Hash128 hashes[kAhead];
+  Impl& m = *impl_;
+  for (size_t i = 0; i < std::min(kAhead, n); ++i) {
+    hashes[i] = ResourceHash(rows[i].resource_id);
+    m.by_resource.Prefetch(hashes[i]);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const Hash128 hash = hashes[i % kAhead];
+    if (i + kAhead < n) {
+      hashes[i % kAhead] = ResourceHash(rows[i + kAhead].resource_id);
+      m.by_resource.Prefetch(hashes[i % kAhead]);
+    }
+    m.Stage(m.Resolved(rows[i], hash));
+  }
+}
+
+std::optional<Reason> Attributor::Classify(const usage::UsageRow& row) {
+  return impl_->Credit(impl_->Resolved(row, ResourceHash(row.resource_id)), false);
+}
 
 void Attributor::AddRejected(const usage::RejectedRow& row) {
   ++impl_->rows_read;
@@ -481,7 +491,8 @@ AttributionResult MergeResults(std::vector<AttributionResult> parts) {
   return merged;
 }
 
-void Attributor::Absorb(const Attributor& other) {
+void Attributor::Absorb(Attributor& other) {
+  other.impl_->CreditStage();
   Impl& m = *impl_;
   const Impl& o = *other.impl_;
   // Pool ids (partners, tenants, subscriptions, admin types) are the shared cache's; currencies are each one's own.
@@ -507,7 +518,8 @@ void Attributor::Absorb(const Attributor& other) {
   m.rejected_without_cost += o.rejected_without_cost;
 }
 
-AttributionResult Attributor::Finish() const {
+AttributionResult Attributor::Finish() {
+  impl_->CreditStage();
   const Impl& m = *impl_;
   AttributionResult result;
   result.rows_read = m.rows_read;

@@ -55,22 +55,26 @@ class Attributor {
  public:
   // An attributor with a profile cache of its own.
   Attributor(const DirectoryIndex& index, RolePolicy policy);
-  // One of several attributors (run on different threads) sharing `cache`, each with its own slot in [0, slots).
-  Attributor(std::shared_ptr<ProfileCache> cache, int slot);
+  // Rows AddRows() keeps resolved before crediting them in profile order (about 48 bytes each).
+  static constexpr size_t kStageRows = size_t{1} << 20;
+  // One of several attributors (run on different threads) sharing `cache`, each with its own slot in [0, slots),
+  // keeping up to `stage_rows` rows of AddRows() before crediting them.
+  Attributor(std::shared_ptr<ProfileCache> cache, int slot, size_t stage_rows = kStageRows);
   ~Attributor();
 
   // Credits one well-formed row, or files it under its first failing reason.
   void AddRow(const usage::UsageRow& row);
-  // Credits rows[0..n) exactly as n calls of AddRow would, overlapping their memory lookups (the per-row cost is
-  // cache misses in tables far larger than the cache, so starting them early for a batch hides most of them).
+  // Credits rows[0..n) exactly as n calls of AddRow would. The rows are resolved to their profiles now and kept
+  // (up to the stage's size) to be credited in profile order, so that each profile and its report cells are read
+  // from memory once for many rows instead of once per row; Finish() and Absorb() credit what is still kept.
   void AddRows(const usage::UsageRow* rows, size_t n);
   // Accounts for one malformed row (its cost, when it parsed, in the reconciliation).
   void AddRejected(const usage::RejectedRow& row);
   // Adds everything `other` credited (an attributor sharing this one's profile cache, now idle) into this one, so
   // that one Finish() reports both: cheaper than finishing both and merging the text rows.
-  void Absorb(const Attributor& other);
-  // The report, the unattributed groups and the reconciliation so far.
-  AttributionResult Finish() const;
+  void Absorb(Attributor& other);
+  // The report, the unattributed groups and the reconciliation so far (crediting the rows AddRows still keeps).
+  AttributionResult Finish();
 
   // The reason a row would not be credited (for tests): nullopt when it is credited.
   std::optional<Reason> Classify(const usage::UsageRow& row);

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 #include <map>
+#include <stdexcept>
 
 #include "core/guid.h"
 
@@ -27,7 +28,10 @@ ProfileCache::ProfileCache(const DirectoryIndex& index, RolePolicy policy, int s
       slots_(slots < 1 ? 1 : slots),
       slot_state_(static_cast<size_t>(slots_)),
       scopes_(new ScopeShard[kShards]),
-      resources_(new ResourceShard[kShards]) {
+      resources_(new ResourceShard[kShards]),
+      table_(new std::unique_ptr<int64_t*[]>[kTableChunks]) {
+  table_[0].reset(new int64_t*[1u << kTableChunkBits]());
+  table_[0][kNoScopeId] = no_scope_;
   std::lock_guard<std::mutex> lock(names_mu_);
   names_.Intern("");  // id 0: empty_id()
 }
@@ -72,6 +76,7 @@ int64_t* ProfileCache::For(const Scope& resource, int slot) {
   std::lock_guard<std::mutex> lock(shard.mu);
   auto found = shard.by_key.find(scope.key());
   if (found != shard.by_key.end()) return found->second;  // the other thread was quicker (its block is kept)
+  AssignId(block);
   shard.by_key.emplace(scope.key(), block);
   return block;
 }
@@ -92,6 +97,17 @@ int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash, int s
   if (auto* const* found = shard.by_text.Find(text, hash)) return *found;
   shard.by_text.Insert(text, profile);
   return profile;
+}
+
+void ProfileCache::AssignId(int64_t* block) {
+  std::lock_guard<std::mutex> lock(table_mu_);
+  const uint32_t id = next_id_.load(std::memory_order_relaxed);
+  const uint32_t chunk = id >> kTableChunkBits;
+  if (chunk >= kTableChunks) throw std::length_error("more than a billion crediting profiles in one run");
+  if (!table_[chunk]) table_[chunk].reset(new int64_t*[1u << kTableChunkBits]());
+  table_[chunk][id & ((1u << kTableChunkBits) - 1)] = block;
+  block[profile::kId] = id;
+  next_id_.store(id + 1, std::memory_order_release);
 }
 
 int64_t ProfileCache::InternFor(int slot, std::string_view s) {

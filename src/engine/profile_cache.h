@@ -1,6 +1,7 @@
 // Crediting profiles of resources, built once per run, packed flat and shared by every thread that credits usage.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,7 @@ namespace openpal::engine {
 // cache misses, no pointer chase; the whole block is prefetched). All names are ids of the cache's string pool.
 // Layout:
 //   [0] subscription id (-1: none)   [1] S, the number of placement segments   [2] the block's length in words
+//   [3] the block's id (dense, from 1; 0 is the shared profile of rows that name no subscription)
 //   S times: from, to, tenant id, offset of the tenant's step unions, offset of its partners, end of its partners
 //   per tenant: the unions access, linked, enabled, partner_valid, each as (count N, N (from, to) pairs); then each
 //   credited partner's record: partner id, words to the next record, Q, R, Q qualifying pairs, R times (admin id,
@@ -28,7 +30,7 @@ namespace openpal::engine {
 //   writing only its own kCellWays.
 // Offsets count words from the block's start. Pairs are sorted and disjoint.
 namespace profile {
-constexpr int64_t kSubscription = 0, kSegmentCount = 1, kLength = 2, kSegments = 3, kSegmentWords = 6;
+constexpr int64_t kSubscription = 0, kSegmentCount = 1, kLength = 2, kId = 3, kSegments = 4, kSegmentWords = 6;
 // Partner record fields.
 constexpr int64_t kPartner = 0, kNext = 1, kQualifyingCount = 2, kRoleCount = 3, kQualifying = 4;
 // Cached (month, currency, admin) -> report cell per partner and thread, one word each: tag << 32 | cell + 1.
@@ -47,6 +49,13 @@ class ProfileCache {
   // The profile of a usage row's ResourceId text (`hash` = HashBytes(text)), or nullptr when the text names no
   // subscription: parsed once per run, by whichever thread meets it first. Thread-safe.
   int64_t* ForResourceId(std::string_view text, uint64_t hash, int slot);
+  // The block whose kId is `id` (ids come from blocks For() or ForResourceId() returned); id 0 is the profile of
+  // rows that name no subscription: subscription -1, no segments. Thread-safe, lock-free.
+  int64_t* Block(uint32_t id) const { return table_[id >> kTableChunkBits][id & ((1u << kTableChunkBits) - 1)]; }
+  static uint32_t IdOf(const int64_t* block) { return static_cast<uint32_t>(block[profile::kId]); }
+  static constexpr uint32_t kNoScopeId = 0;
+  // One more than the largest id handed out so far (ids are dense).
+  uint32_t id_bound() const { return next_id_.load(std::memory_order_acquire); }
   // The text of a pool id (partner, tenant, subscription, admin type); call only when no thread is in For().
   const std::string& Name(int64_t id) const { return names_.Get(id); }
   // Each pool id's position among all the pool's texts in byte order (to sort by ids); only when no thread is in For().
@@ -90,6 +99,16 @@ class ProfileCache {
   };
   std::unique_ptr<ScopeShard[]> scopes_;
   std::unique_ptr<ResourceShard[]> resources_;
+  // Block ids: rows are queued by id and credited in id order, so that blocks built close together are read
+  // together (ids are dense, so a table finds the block). Chunks of the table are allocated as ids grow and never
+  // move, so readers need no lock; an id reaches another thread only through the shard lock that published it.
+  static constexpr uint32_t kTableChunkBits = 16, kTableChunks = 1u << 14;
+  std::unique_ptr<std::unique_ptr<int64_t*[]>[]> table_;
+  std::mutex table_mu_;
+  std::atomic<uint32_t> next_id_{1};
+  alignas(64) int64_t no_scope_[8] = {-1, 0, 4, 0, 0, 0, 0, 0};
+  // Gives `block` the next id (recorded in the block and the table).
+  void AssignId(int64_t* block);
   std::mutex names_mu_;  // guards the pool
   StringPool names_;
   int64_t* Allocate(SlotState& state, size_t words);

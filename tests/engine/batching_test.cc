@@ -89,21 +89,33 @@ TEST(Batching, BatchedSharedAndCachedCreditingEqualsOneRowAtATime) {
     const std::string expected = Text(single.Finish());
     ASSERT_NE(expected.find(",Partner,"), std::string::npos);  // the world does credit someone
 
-    // Batches of uneven sizes (below, at and above the pipeline's batch) through one attributor.
-    Attributor batched(*index, RolePolicy::All());
-    for (size_t at = 0, step = 1; at < rows.rows.size(); at += step, step = step * 3 % 301 + 1)
-      batched.AddRows(rows.rows.data() + at, std::min(step, rows.rows.size() - at));
-    EXPECT_EQ(Text(batched.Finish()), expected);
+    // Batches of uneven sizes (below, at and above the pipeline's batch) through one attributor, whose stage of
+    // resolved rows is credited in profile order one row at a time, every few rows, or only at the end.
+    for (size_t stage : {size_t{1}, size_t{7}, size_t{500}, Attributor::kStageRows}) {
+      SCOPED_TRACE(stage);
+      Attributor batched(std::make_shared<ProfileCache>(*index, RolePolicy::All(), 1), 0, stage);
+      for (size_t at = 0, step = 1; at < rows.rows.size(); at += step, step = step * 3 % 301 + 1)
+        batched.AddRows(rows.rows.data() + at, std::min(step, rows.rows.size() - at));
+      EXPECT_EQ(Text(batched.Finish()), expected);
+    }
 
-    // Two attributors sharing one profile cache, taking alternate batches, merged.
+    // Two attributors sharing one profile cache, taking alternate batches, merged as results and by Absorb (which
+    // must credit what the other still keeps).
     auto cache = std::make_shared<ProfileCache>(*index, RolePolicy::All(), 2);
-    Attributor first(cache, 0), second(cache, 1);
+    Attributor first(cache, 0, 333), second(cache, 1, 333);
     for (size_t at = 0; at < rows.rows.size(); at += 200)
       ((at / 200) % 2 ? second : first).AddRows(rows.rows.data() + at, std::min<size_t>(200, rows.rows.size() - at));
     std::vector<AttributionResult> parts;
     parts.push_back(first.Finish());
     parts.push_back(second.Finish());
     EXPECT_EQ(Text(MergeResults(std::move(parts))), expected);
+
+    auto shared = std::make_shared<ProfileCache>(*index, RolePolicy::All(), 2);
+    Attributor one(shared, 0, 1000), other(shared, 1, 1000);
+    for (size_t at = 0; at < rows.rows.size(); at += 250)
+      ((at / 250) % 2 ? other : one).AddRows(rows.rows.data() + at, std::min<size_t>(250, rows.rows.size() - at));
+    one.Absorb(other);
+    EXPECT_EQ(Text(one.Finish()), expected);
   }
 }
 
