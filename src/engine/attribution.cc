@@ -379,6 +379,8 @@ void Attributor::AddRows(const usage::UsageRow* rows, size_t n) {
   }
 }
 
+void Attributor::Flush() { impl_->CreditStage(); }
+
 std::optional<Reason> Attributor::Classify(const usage::UsageRow& row) {
   return impl_->Credit(impl_->Resolved(row, ResourceHash(row.resource_id)), false);
 }

@@ -68,6 +68,8 @@ class Attributor {
   // (up to the stage's size) to be credited in profile order, so that each profile and its report cells are read
   // from memory once for many rows instead of once per row; Finish() and Absorb() credit what is still kept.
   void AddRows(const usage::UsageRow* rows, size_t n);
+  // Credits the rows AddRows() still keeps (on the caller's thread: each crediting thread flushes its own).
+  void Flush();
   // Accounts for one malformed row (its cost, when it parsed, in the reconciliation).
   void AddRejected(const usage::RejectedRow& row);
   // Adds everything `other` credited (an attributor sharing this one's profile cache, now idle) into this one, so
