@@ -50,11 +50,11 @@ size_t ProfileCache::size() const {
 int64_t* ProfileCache::For(const Scope& resource, int slot) {
   // Resources without grants of their own share the profile of the nearest scope above them that has some.
   Scope scope = EffectiveScope(index_, resource);
-  ScopeShard& shard = scopes_[HashBytes(scope.key()) % kShards];
+  const uint64_t hash = HashBytes(scope.key());
+  ScopeShard& shard = scopes_[(hash >> 32) % kShards];
   {
     std::lock_guard<std::mutex> lock(shard.mu);
-    auto found = shard.by_key.find(scope.key());
-    if (found != shard.by_key.end()) return found->second;
+    if (int64_t* const* found = shard.by_key.Find(scope.key(), hash)) return *found;
   }
   // Built and packed outside any lock (each slot has its own memos and arena), so the threads build at once; only a
   // name new to this slot takes the pool's lock, and publishing the block takes its shard's.
@@ -74,10 +74,9 @@ int64_t* ProfileCache::For(const Scope& resource, int slot) {
   int64_t* block = Allocate(slot_state_[static_cast<size_t>(slot)], words.size());
   std::memcpy(block, words.data(), words.size() * sizeof(int64_t));
   std::lock_guard<std::mutex> lock(shard.mu);
-  auto found = shard.by_key.find(scope.key());
-  if (found != shard.by_key.end()) return found->second;  // the other thread was quicker (its block is kept)
+  if (int64_t* const* found = shard.by_key.Find(scope.key(), hash)) return *found;  // the other thread was quicker
   AssignId(block);
-  shard.by_key.emplace(scope.key(), block);
+  shard.by_key.Insert(scope.key(), block);
   return block;
 }
 
@@ -112,14 +111,14 @@ void ProfileCache::AssignId(int64_t* block) {
 
 int64_t ProfileCache::InternFor(int slot, std::string_view s) {
   auto& ids = slot_state_[static_cast<size_t>(slot)].ids;
-  auto it = ids.find(s);
-  if (it != ids.end()) return it->second;
+  const uint64_t hash = HashBytes(s);
+  if (const int64_t* found = ids.Find(s, hash)) return *found;
   int64_t id;
   {
     std::lock_guard<std::mutex> lock(names_mu_);
     id = names_.Intern(s);
   }
-  ids.emplace(std::string(s), id);
+  ids.Insert(s, id);
   return id;
 }
 

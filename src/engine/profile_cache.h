@@ -80,7 +80,7 @@ class ProfileCache {
   // What each slot (crediting thread) keeps to itself, so that building profiles rarely takes a shared lock.
   struct SlotState {
     PathCache paths;
-    StringMap<int64_t> ids;  // names this slot has interned
+    FlatStringMap<int64_t> ids;  // names this slot has interned
     std::vector<std::unique_ptr<int64_t[]>> chunks;  // where its blocks live, in cache-line-aligned pieces
     int64_t* chunk_at = nullptr;
     size_t chunk_left = 0;
@@ -91,7 +91,7 @@ class ProfileCache {
   static constexpr size_t kShards = 64;
   struct ScopeShard {
     std::mutex mu;
-    StringMap<int64_t*> by_key;
+    FlatStringMap<int64_t*> by_key;
   };
   struct ResourceShard {
     std::mutex mu;
