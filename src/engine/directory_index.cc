@@ -183,8 +183,13 @@ void DirectoryIndex::Finish() {
     if (!granted_scopes_.Find(key)) granted_scopes_.Insert(key, true);
   for (const auto& [key, list] : lighthouse_)
     if (!granted_scopes_.Find(key)) granted_scopes_.Insert(key, true);
+  // Linked principals numbered, in a fixed order (by key) so that runs over the same facts number them alike.
+  linked_keys_.reserve(links_.size());
+  for (const auto& [principal_key, links] : links_) linked_keys_.push_back(&principal_key);
+  std::sort(linked_keys_.begin(), linked_keys_.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
   // For every principal that ever had a link, walk up its (nested) groups, carrying when each step holds.
-  for (const auto& [principal_key, links] : links_) {
+  for (size_t id = 0; id < linked_keys_.size(); ++id) {
+    const std::string& principal_key = *linked_keys_[id];
     StringMap<IntervalSet> reach;
     std::deque<std::string> queue;
     auto direct = member_of_.find(principal_key);
@@ -211,8 +216,18 @@ void DirectoryIndex::Finish() {
       }
     }
     std::string_view object = std::string_view(principal_key).substr(principal_key.find('|') + 1);
-    for (auto& [group, when] : reach) linked_members_[group].push_back(LinkedMember{std::string(object), std::move(when)});
+    for (auto& [group, when] : reach)
+      linked_members_[group].push_back(LinkedMember{std::string(object), std::move(when), static_cast<int32_t>(id)});
   }
+  // Members in a fixed order too (the walk above met groups in hash order).
+  for (auto& [group, members] : linked_members_)
+    std::sort(members.begin(), members.end(), [](const LinkedMember& a, const LinkedMember& b) { return a.linked_id < b.linked_id; });
+  for (size_t id = 0; id < linked_keys_.size(); ++id) {
+    const std::string& key = *linked_keys_[id];
+    holders_.Insert(key, Holder{&links_.find(key)->second, LinkedMembersOf(key), static_cast<int32_t>(id)});
+  }
+  for (const auto& [group, members] : linked_members_)
+    if (!links_.count(group)) holders_.Insert(group, Holder{nullptr, &members, -1});
 }
 
 const std::vector<Placement>* DirectoryIndex::Placements(std::string_view subscription_lower) const {

@@ -84,6 +84,15 @@ struct GroupParent {
 struct LinkedMember {
   std::string object;
   IntervalSet when;
+  int32_t linked_id = -1;  // the member's linked-principal id (DirectoryIndex::LinkedKey)
+};
+
+// What stands behind a grant's holder: its own links (when it ever had one) and its linked members (when it is a
+// group that has some). Grants whose holder has neither make no path.
+struct Holder {
+  const std::vector<TimedPartnerLink>* links = nullptr;
+  const std::vector<LinkedMember>* members = nullptr;
+  int32_t linked_id = -1;  // set when `links` is
 };
 
 class DirectoryIndex {
@@ -111,13 +120,18 @@ class DirectoryIndex {
   bool PrincipalKnown(std::string_view principal_key) const;
   // Linked principals that are transitive members of group `group_key` ("tenant|group"), or nullptr.
   const std::vector<LinkedMember>* LinkedMembersOf(std::string_view group_key) const;
+  // LinksOf and LinkedMembersOf of `principal_key` at once (one lookup: it is asked for every grant of a profile), or
+  // nullptr when it has neither.
+  const Holder* HolderOf(std::string_view principal_key) const { return holders_.Find(principal_key); }
+  // Principals that ever had a link are numbered densely from 0, so per-principal memos can be vectors.
+  const std::string& LinkedKey(int32_t linked_id) const { return *linked_keys_[static_cast<size_t>(linked_id)]; }
   // The partner directory entry, or nullptr when the ID was never listed.
   const PartnerInfo* Partner(std::string_view partner_id) const;
   // The AdminType name of a role: built-in catalogue name, else the tenant's custom roleName, else `exported`,
   // else the GUID.
   std::string RoleName(std::string_view tenant, std::string_view role_guid, std::string_view exported) const;
 
-  size_t linked_principal_count() const { return links_.size(); }
+  size_t linked_principal_count() const { return linked_keys_.size(); }
 
  private:
   void Add(AnyFact& fact);  // moves strings out of `fact`
@@ -133,6 +147,8 @@ class DirectoryIndex {
   StringMap<IntervalSet> enabled_;
   StringMap<std::vector<std::pair<std::string, Interval>>> member_of_;  // member key -> (group key, when)
   StringMap<std::vector<LinkedMember>> linked_members_;
+  std::vector<const std::string*> linked_keys_;  // linked id -> its key in links_
+  FlatStringMap<Holder> holders_;
   StringMap<PartnerInfo> partners_;
   StringMap<std::pair<Timestamp, std::string>> custom_roles_;  // "tenant|guid" -> (newest from, roleName)
 };

@@ -126,26 +126,21 @@ struct Grant {
 // assignments of `tenant` (never to foreign groups: their members live in another tenant, attribution.md), and
 // permanent Lighthouse authorizations when `lighthouse_too` (eligible ones are not access). A grant whose holder is
 // neither linked nor a group with linked members makes no path and is skipped. For the others `on_grant(grant)` is
-// called (false skips the grant), then `on_path(principal, principal_key, group, member_when)` for the holder itself
+// called (false skips the grant), then `on_path(principal, linked_id, group, member_when)` for the holder itself
 // if it is linked (group "", member_when nullptr) and for each linked member of it.
 template <typename OnGrant, typename OnPath>
 void ForEachLinkedGrant(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
                         std::string_view tenant, OnGrant on_grant, OnPath on_path) {
-  std::string holder_key, member_key;  // reused: no allocation per grant
+  std::string holder_key;  // reused: no allocation per grant
   auto visit = [&](const Grant& grant) {
     holder_key.assign(grant.holder_tenant).push_back('|');
     holder_key.append(grant.holder);
-    const bool linked = index.LinksOf(holder_key) != nullptr;
-    const auto* members = index.LinkedMembersOf(holder_key);
-    if ((!linked && !members) || !on_grant(grant)) return;  // most grants: nobody linked behind them
-    if (linked) on_path(grant.holder, holder_key, std::string_view(), nullptr);
-    if (members) {
-      for (const auto& member : *members) {
-        member_key.assign(grant.holder_tenant).push_back('|');
-        member_key.append(member.object);
-        on_path(std::string_view(member.object), member_key, grant.holder, &member.when);
-      }
-    }
+    const Holder* holder = index.HolderOf(holder_key);
+    if (!holder || !on_grant(grant)) return;  // most grants: nobody linked behind them
+    if (holder->links) on_path(grant.holder, holder->linked_id, std::string_view(), nullptr);
+    if (holder->members)
+      for (const auto& member : *holder->members)
+        on_path(std::string_view(member.object), member.linked_id, grant.holder, &member.when);
   };
   if (const auto* assignments = index.AssignmentsAt(scope_key)) {
     for (const auto& a : *assignments) {
@@ -184,14 +179,14 @@ std::vector<CandidatePath> PathsOnScope(const DirectoryIndex& index, const std::
         base.access = IntervalSet(grant.valid);
         return true;
       },
-      [&](std::string_view principal, const std::string& key, std::string_view group, const IntervalSet* when) {
+      [&](std::string_view principal, int32_t linked_id, std::string_view group, const IntervalSet* when) {
         CandidatePath path = base;
         path.principal = std::string(principal);
         path.group = std::string(group);
         if (when) path.access = path.access.intersected(*when);
         // Every later step is access intersected with a set that depends only on the principal (PrincipalSteps),
         // computed once per principal and run.
-        const PrincipalSteps& steps = cache->StepsOf(index, key);
+        const PrincipalSteps& steps = cache->StepsOf(index, linked_id);
         path.linked = path.access.intersected(steps.any_link);
         path.enabled = path.access.intersected(steps.enabled_linked);
         for (const auto& p : steps.partners) {
@@ -231,12 +226,11 @@ const std::vector<CandidatePath>& PathCache::On(const DirectoryIndex& index, con
       .first->second;
 }
 
-const PrincipalSteps& PathCache::StepsOf(const DirectoryIndex& index, std::string_view key) {
-  auto it = steps_.find(key);
-  if (it != steps_.end()) return it->second;
-  std::string owned(key);
-  PrincipalSteps steps = ComputeSteps(index, owned);
-  return steps_.emplace(std::move(owned), std::move(steps)).first->second;
+const PrincipalSteps& PathCache::StepsOf(const DirectoryIndex& index, int32_t linked_id) {
+  if (steps_.empty()) steps_.resize(index.linked_principal_count());
+  auto& steps = steps_[static_cast<size_t>(linked_id)];
+  if (!steps) steps = std::make_unique<PrincipalSteps>(ComputeSteps(index, index.LinkedKey(linked_id)));
+  return *steps;
 }
 
 std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
@@ -374,8 +368,8 @@ void AddGrantsOnScope(const DirectoryIndex& index, const std::string& scope_key,
         passes = policy.Passes(grant.role_guid);
         return true;
       },
-      [&](std::string_view, const std::string& key, std::string_view, const IntervalSet* when) {
-        builder.Add(when ? access.intersected(*when) : access, cache.StepsOf(index, key), role_name, passes);
+      [&](std::string_view, int32_t linked_id, std::string_view, const IntervalSet* when) {
+        builder.Add(when ? access.intersected(*when) : access, cache.StepsOf(index, linked_id), role_name, passes);
       });
 }
 

@@ -2,6 +2,7 @@
 // qualifying instants: access, then an active link, then an enabled principal, then a valid partner ID, then the role.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,8 +75,8 @@ struct PrincipalSteps {
 
 class PathCache {
  public:
-  // The steps of principal `key` ("tenant|object", lowercase), which must have links; memoised.
-  const PrincipalSteps& StepsOf(const DirectoryIndex& index, std::string_view key);
+  // The steps of the linked principal `linked_id` (DirectoryIndex::LinkedKey); memoised.
+  const PrincipalSteps& StepsOf(const DirectoryIndex& index, int32_t linked_id);
   const std::vector<CandidatePath>& On(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
                                        std::string_view tenant, const RolePolicy& policy);
   // The profile of `scope` in `tenant` (ProfileOf), memoised: the parents of resources are shared by many of them.
@@ -85,7 +86,7 @@ class PathCache {
  private:
   StringMap<std::vector<CandidatePath>> cache_;
   StringMap<TenantProfile> profiles_;
-  StringMap<PrincipalSteps> steps_;
+  std::vector<std::unique_ptr<PrincipalSteps>> steps_;  // by linked id
 };
 
 std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
