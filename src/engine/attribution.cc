@@ -500,7 +500,9 @@ void Attributor::Absorb(Attributor& other) {
   // Pool ids (partners, tenants, subscriptions, admin types) are the shared cache's; currencies are each one's own.
   std::vector<int> currency(o.currency_pool.size(), -1);
   for (const auto& [name, id] : o.currencies) currency[static_cast<size_t>(id)] = m.CurrencyId(name);
-  for (const auto& [key, cell] : o.report.cells()) {
+  for (uint32_t at = 0; at < o.report.size(); ++at) {
+    const ReportKey& key = o.report.KeyAt(at);
+    const ReportCell& cell = o.report.At(at);
     ReportKey k = key;
     k.currency = currency[static_cast<size_t>(key.currency)];
     ReportCell& to = m.report[k];
@@ -508,7 +510,9 @@ void Attributor::Absorb(Attributor& other) {
     to.total += cell.total;
     to.attributed += cell.attributed;
   }
-  for (const auto& [key, cell] : o.misses.cells()) {
+  for (uint32_t at = 0; at < o.misses.size(); ++at) {
+    const MissKey& key = o.misses.KeyAt(at);
+    const ReportCell& cell = o.misses.At(at);
     MissKey k = key;
     k.currency = currency[static_cast<size_t>(key.currency)];
     ReportCell& to = m.misses[k];
@@ -532,7 +536,7 @@ AttributionResult Attributor::Finish() {
   const std::vector<uint32_t> rank = m.cache->NameRanks();
   const std::vector<uint32_t> currency_rank = m.currency_pool.Ranks();
   auto month_text = [](int yyyymm) { return MonthText(yyyymm); };
-  const auto& cells = m.report.cells();
+  const auto& cells = m.report;
   std::vector<uint32_t> order(cells.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   // Each cell's sort key packed into three words once (ranks fit 32 bits), so the sort compares integers in place
@@ -543,7 +547,7 @@ AttributionResult Attributor::Finish() {
   };
   std::vector<SortKey> keys(cells.size());
   for (uint32_t i = 0; i < keys.size(); ++i) {
-    const ReportKey& k = cells[i].first;
+    const ReportKey& k = cells.KeyAt(i);
     keys[i] = SortKey{(uint64_t{rank[static_cast<size_t>(k.partner)]} << 32) | rank[static_cast<size_t>(k.tenant)],
                       (uint64_t{rank[static_cast<size_t>(k.subscription)]} << 32) | static_cast<uint32_t>(k.month),
                       (uint64_t{currency_rank[static_cast<size_t>(k.currency)]} << 32) | rank[static_cast<size_t>(k.admin)],
@@ -558,7 +562,8 @@ AttributionResult Attributor::Finish() {
     const std::string* partner_name = nullptr;
     int last_partner = -1;
     for (size_t r = from; r < to; ++r) {
-      const auto& [key, cell] = cells[order[r]];
+      const ReportKey& key = cells.KeyAt(order[r]);
+      const ReportCell& cell = cells.At(order[r]);
       ReportRow& row = result.report[r];
       row.partner_id = m.cache->Name(key.partner);
       if (key.partner != last_partner) {  // rows are grouped by partner: one directory lookup per partner
@@ -584,11 +589,11 @@ AttributionResult Attributor::Finish() {
   } else {
     name_rows(0, order.size());
   }
-  const auto& missed = m.misses.cells();
+  const auto& missed = m.misses;
   std::vector<uint32_t> miss_order(missed.size());
   for (uint32_t i = 0; i < miss_order.size(); ++i) miss_order[i] = i;
   auto miss_key = [&](uint32_t i) {
-    const MissKey& k = missed[i].first;
+    const MissKey& k = missed.KeyAt(i);
     return std::make_tuple(rank[static_cast<size_t>(k.subscription)], k.month,
                            currency_rank[static_cast<size_t>(k.currency)],
                            std::string_view(ReasonCode(static_cast<Reason>(k.reason))));
@@ -596,7 +601,8 @@ AttributionResult Attributor::Finish() {
   std::sort(miss_order.begin(), miss_order.end(), [&](uint32_t a, uint32_t b) { return miss_key(a) < miss_key(b); });
   result.unattributed.reserve(miss_order.size());
   for (uint32_t i : miss_order) {
-    const auto& [key, cell] = missed[i];
+    const MissKey& key = missed.KeyAt(i);
+    const ReportCell& cell = missed.At(i);
     result.unattributed.push_back(UnattributedRow{m.cache->Name(key.subscription), month_text(key.month),
                                                   m.currency_pool.Get(key.currency),
                                                   ReasonCode(static_cast<Reason>(key.reason)), cell.rows, cell.total});

@@ -139,14 +139,15 @@ class FlatHashMap {
   size_t count_ = 0;
 };
 
-// Fixed-size integer key K (with operator== and a Hash() member) → index into a dense vector of cells.
+// Fixed-size integer key K (with operator== and a Hash() member) → index into a dense vector of cells. Keys and
+// cells are kept apart: adding to a cell, the hot path, then touches only cells, packed closer together.
 template <typename K, typename Cell>
 class FlatCellMap {
  public:
   FlatCellMap() : slots_(1024, kEmpty) {}
 
   // The cell for `key`, created (value-initialised) when absent.
-  Cell& operator[](const K& key) { return cells_[IndexOf(key)].second; }
+  Cell& operator[](const K& key) { return cells_[IndexOf(key)]; }
   // The position of `key`'s cell (stable: cells are only appended), created when absent.
   uint32_t IndexOf(const K& key) {
     uint64_t h = key.Hash();
@@ -154,35 +155,40 @@ class FlatCellMap {
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       uint32_t at = slots_[i];
       if (at == kEmpty) {
-        if ((cells_.size() + 1) * 4 > slots_.size() * 3) {
+        if ((keys_.size() + 1) * 4 > slots_.size() * 3) {
           Grow();
           return IndexOf(key);
         }
-        slots_[i] = static_cast<uint32_t>(cells_.size());
-        cells_.push_back({key, Cell{}});
+        slots_[i] = static_cast<uint32_t>(keys_.size());
+        keys_.push_back(key);
+        cells_.emplace_back();
         return slots_[i];
       }
-      if (cells_[at].first == key) return at;
+      if (keys_[at] == key) return at;
     }
   }
-  // The cell at a position IndexOf returned.
-  Cell& At(uint32_t at) { return cells_[at].second; }
-  const std::vector<std::pair<K, Cell>>& cells() const { return cells_; }
+  // The cell at a position IndexOf returned, and its key.
+  Cell& At(uint32_t at) { return cells_[at]; }
+  const Cell& At(uint32_t at) const { return cells_[at]; }
+  const K& KeyAt(uint32_t at) const { return keys_[at]; }
+  // Cells in the order they were created.
+  size_t size() const { return keys_.size(); }
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
   void Grow() {
     slots_.assign(slots_.size() * 2, kEmpty);
     size_t mask = slots_.size() - 1;
-    for (uint32_t at = 0; at < cells_.size(); ++at) {
-      size_t i = cells_[at].first.Hash() & mask;
+    for (uint32_t at = 0; at < keys_.size(); ++at) {
+      size_t i = keys_[at].Hash() & mask;
       while (slots_[i] != kEmpty) i = (i + 1) & mask;
       slots_[i] = at;
     }
   }
 
   std::vector<uint32_t> slots_;
-  std::vector<std::pair<K, Cell>> cells_;
+  std::vector<K> keys_;
+  std::vector<Cell> cells_;
 };
 
 }  // namespace openpal::engine
