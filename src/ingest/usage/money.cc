@@ -8,11 +8,23 @@ namespace {
 
 constexpr __int128 kMaxUnits = static_cast<__int128>(1) << 120;  // well inside the 127-bit range, room for sums
 
-__int128 Pow10(int n) {
+// 10^n and kMaxUnits / 10^n for n in [0, 38], computed once at compile time: a 128-bit division is a library call,
+// and every cost parsed used to pay one.
+struct Powers {
+  __int128 pow10[39];
+  __int128 limit[39];
+};
+constexpr Powers MakePowers() {
+  Powers p{};
   __int128 v = 1;
-  while (n-- > 0) v *= 10;
-  return v;
+  for (int n = 0; n <= 38; ++n) {
+    p.pow10[n] = v;
+    p.limit[n] = kMaxUnits / v;
+    if (n < 38) v *= 10;
+  }
+  return p;
 }
+constexpr Powers kPowers = MakePowers();
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -79,15 +91,14 @@ std::optional<Money> ParseMoney(std::string_view text) {
     units = 0;
   } else if (shift >= 0) {
     if (shift > 38) return std::nullopt;
-    __int128 factor = Pow10(shift);
-    if (mantissa > kMaxUnits / factor) return std::nullopt;
-    units = mantissa * factor;
+    if (mantissa > kPowers.limit[shift]) return std::nullopt;
+    units = mantissa * kPowers.pow10[shift];
   } else {
     int down = -shift;
     if (down > 38) {
       units = 0;
     } else {
-      __int128 divisor = Pow10(down);
+      __int128 divisor = kPowers.pow10[down];
       units = mantissa / divisor;
       __int128 rest = mantissa % divisor;
       if (rest * 2 >= divisor) ++units;
