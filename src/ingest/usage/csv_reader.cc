@@ -1,7 +1,9 @@
 // Streaming CSV: a refillable buffer, records parsed in place, quoted fields unescaped into a scratch string.
 #include "ingest/usage/csv_reader.h"
 
-#if defined(__SSE2__)
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -159,49 +161,106 @@ Result<bool> CsvReader::Refill() {
 
 namespace {
 
-// The fast path for the common record: no quote anywhere before its line break. Appends its fields' spans and
+// The fast path for the common record: no quote anywhere before its line break. Appends its fields to `fields` and
 // returns the offset of the line break, or npos when a quote comes first or the buffer ends before a line break
 // (the general loop then takes the record). Looks at 16 bytes at a time for ',', '\n' and '"' (SSE2 is part of
-// x86-64; elsewhere the loop is byte by byte).
-size_t SplitUnquoted(const char* buf, size_t pos, size_t end, std::vector<std::pair<size_t, size_t>>& spans) {
-  size_t field = pos;
-  auto delimiter = [&](size_t at) -> bool {  // true at the line break
+// x86-64; elsewhere the loop is byte by byte), or 32 with AVX2 where the CPU has it (chosen once, at run time).
+struct FieldSplitter {
+  const char* buf;
+  size_t field;
+  std::vector<std::string_view>& fields;
+  // Ends the field at the delimiter at `at`; true when it is the line break (the record's last field).
+  bool Delimiter(size_t at) {
     if (buf[at] == '\n') {
       size_t field_end = at;
       if (field_end > field && buf[field_end - 1] == '\r') --field_end;
-      spans.emplace_back(field, field_end - field);
+      fields.emplace_back(buf + field, field_end - field);
       return true;
     }
-    spans.emplace_back(field, at - field);
+    fields.emplace_back(buf + field, at - field);
     field = at + 1;
     return false;
-  };
+  }
+  // The delimiters in `marks` (bit i: byte p + i) before the first quote in `quotes`: the offset of the line break if
+  // one ends the record, npos when a quote ends the fast path, or 0 to go on.
+  template <typename Mask>
+  size_t Block(size_t p, Mask marks, Mask quotes, bool& stop) {
+    const Mask before_quote = quotes ? ((Mask{1} << __builtin_ctzll(quotes)) - 1) : ~Mask{0};
+    Mask m = marks & before_quote;
+    while (m) {
+      const size_t at = p + static_cast<size_t>(__builtin_ctzll(m));
+      if (Delimiter(at)) {
+        stop = true;
+        return at;
+      }
+      m &= m - 1;
+    }
+    if (quotes) {
+      stop = true;
+      return std::string_view::npos;
+    }
+    return 0;
+  }
+  size_t Tail(size_t p, size_t end) {
+    for (; p < end; ++p) {
+      if (buf[p] == '"') return std::string_view::npos;
+      if ((buf[p] == ',' || buf[p] == '\n') && Delimiter(p)) return p;
+    }
+    return std::string_view::npos;
+  }
+};
+
+size_t SplitUnquotedPortable(const char* buf, size_t pos, size_t end, std::vector<std::string_view>& fields) {
+  FieldSplitter split{buf, pos, fields};
   size_t p = pos;
 #if defined(__SSE2__)
   const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
   for (; p + 16 <= end; p += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + p));
-    unsigned quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
-    unsigned marks = static_cast<unsigned>(
+    const auto quotes = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+    const auto marks = static_cast<uint32_t>(
         _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, newline))));
-    // Delimiters before the first quote of these 16 bytes still count (the quote may come after the line break).
-    const unsigned before_quote = quotes ? ((1u << __builtin_ctz(quotes)) - 1) : 0xFFFFu;
-    unsigned m = marks & before_quote;
-    while (m) {
-      if (delimiter(p + static_cast<size_t>(__builtin_ctz(m)))) return p + static_cast<size_t>(__builtin_ctz(m));
-      m &= m - 1;
-    }
-    if (quotes) return std::string_view::npos;
+    bool stop = false;
+    const size_t at = split.Block<uint32_t>(p, marks, quotes, stop);
+    if (stop) return at;
   }
 #endif
-  for (; p < end; ++p) {
-    if (buf[p] == '"') return std::string_view::npos;
-    if ((buf[p] == ',' || buf[p] == '\n') && delimiter(p)) return p;
-  }
-  return std::string_view::npos;
+  return split.Tail(p, end);
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) size_t SplitUnquotedAvx2(const char* buf, size_t pos, size_t end,
+                                                         std::vector<std::string_view>& fields) {
+  FieldSplitter split{buf, pos, fields};
+  size_t p = pos;
+  const __m256i comma = _mm256_set1_epi8(','), newline = _mm256_set1_epi8('\n'), quote = _mm256_set1_epi8('"');
+  for (; p + 32 <= end; p += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(buf + p));
+    const auto quotes = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote)));
+    const auto marks = static_cast<uint32_t>(
+        _mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(v, comma), _mm256_cmpeq_epi8(v, newline))));
+    bool stop = false;
+    const size_t at = split.Block<uint64_t>(p, marks, quotes, stop);
+    if (stop) return at;
+  }
+  return split.Tail(p, end);
+}
+#endif
+
+using SplitFn = size_t (*)(const char*, size_t, size_t, std::vector<std::string_view>&);
+SplitFn WidestSplit() {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2")) return &SplitUnquotedAvx2;
+#endif
+  return &SplitUnquotedPortable;
+}
+SplitFn split_unquoted = WidestSplit();  // set once at start-up (and by tests)
+
 }  // namespace
+
+void SetSplitPathForTesting(SplitPath path) {
+  split_unquoted = path == SplitPath::kPortable ? &SplitUnquotedPortable : WidestSplit();
+}
 
 Result<bool> CsvReader::Next(CsvRecord& record) {
   for (;;) {
@@ -209,6 +268,20 @@ Result<bool> CsvReader::Next(CsvRecord& record) {
     const char* buf = buffer_.data();
     size_t pos = begin_;
     const size_t end = end_;
+    if (pos >= end && eof_) return false;
+    if (pos < end) {
+      // Most records have no quotes: their fields are views of the buffer, found without the general loop.
+      record.fields.clear();
+      const size_t line_break = split_unquoted(buf, pos, end, record.fields);
+      if (line_break != std::string_view::npos) {
+        record.line = line_;
+        record.blank = record.fields.size() == 1 && record.fields[0].empty();
+        clean_end_ = true;
+        ++line_;
+        begin_ = line_break + 1;
+        return true;
+      }
+    }
     spans_.clear();
     in_scratch_.clear();
     scratch_.clear();
@@ -216,18 +289,6 @@ Result<bool> CsvReader::Next(CsvRecord& record) {
     bool complete = false;
     bool ended_by_newline = false;
     bool any_quoted = false;
-    if (pos >= end && eof_) return false;
-    if (pos < end) {
-      const size_t line_break = SplitUnquoted(buf, pos, end, spans_);
-      if (line_break != std::string_view::npos) {
-        in_scratch_.assign(spans_.size(), 0);
-        pos = line_break + 1;
-        complete = true;
-        ended_by_newline = true;
-      } else {
-        spans_.clear();  // the general loop below reads the record from its start
-      }
-    }
     while (!complete && pos < end) {
       if (buf[pos] == '"') {
         any_quoted = true;
