@@ -60,5 +60,37 @@ TEST(Money, SumsDoNotDependOnOrder) {
   EXPECT_EQ(forward, backward);
 }
 
+// The report's text of `units` by plain 128-bit arithmetic and a string round-trip, to check FormatMoney's 64-bit path.
+std::string Reference(__int128 units) {
+  const bool negative = units < 0;
+  __int128 a = negative ? -units : units;
+  a = (a + 50) / 100;  // 10 decimals, half up
+  std::string digits;
+  for (__int128 w = a; w > 0; w /= 10) digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(w % 10)));
+  if (digits.size() < 11) digits.insert(0, 11 - digits.size(), '0');
+  std::string whole = digits.substr(0, digits.size() - 10), frac = digits.substr(digits.size() - 10);
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  std::string text = frac.empty() ? whole : whole + "." + frac;
+  if (text == "0") return text;
+  return negative ? "-" + text : text;
+}
+
+TEST(Money, FormatsAlikeOnBothSidesOfTheSixtyFourBitPath) {
+  std::mt19937_64 rng(11);
+  std::vector<__int128> values = {0, 49, 50, 149, 150, INT64_MAX - 51, INT64_MAX - 50, INT64_MAX - 49, INT64_MAX,
+                                  static_cast<__int128>(INT64_MAX) + 1, static_cast<__int128>(1) << 100};
+  for (int i = 0; i < 20000; ++i) {
+    const int bits = 1 + static_cast<int>(rng() % 100);
+    __int128 v = (static_cast<__int128>(rng()) << 64 | rng()) & ((static_cast<__int128>(1) << bits) - 1);
+    values.push_back(v);
+  }
+  for (__int128 v : values) {
+    for (__int128 signed_v : {v, -v}) {
+      ASSERT_EQ(FormatMoney(Money{signed_v}), Reference(signed_v))
+          << static_cast<long long>(signed_v >> 64) << " " << static_cast<unsigned long long>(signed_v);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace openpal::usage

@@ -2,6 +2,7 @@
 #include "ingest/usage/money.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace openpal::usage {
 namespace {
@@ -129,11 +130,20 @@ Money ProRata(Money amount, int64_t numerator, int64_t denominator) {
 std::string FormatMoney(Money amount) {
   bool negative = amount.units < 0;
   __int128 a = negative ? -amount.units : amount.units;
-  // Round to 10 decimals: drop 2 of the 12 scale digits.
-  a = (a + 50) / 100;
-  if (a == 0) return "0";
-  __int128 whole = a / 10000000000LL;
-  long long frac = static_cast<long long>(a % 10000000000LL);
+  // Round to 10 decimals: drop 2 of the 12 scale digits. Amounts below 2^63 units (9.2 million in the currency) take
+  // 64-bit arithmetic: 128-bit division is a library call, and a report formats two amounts per row.
+  __int128 whole;
+  long long frac;
+  if (a < static_cast<__int128>(INT64_MAX - 50)) {
+    const uint64_t rounded = (static_cast<uint64_t>(a) + 50) / 100;
+    whole = rounded / 10000000000ULL;
+    frac = static_cast<long long>(rounded % 10000000000ULL);
+  } else {
+    a = (a + 50) / 100;
+    whole = a / 10000000000LL;
+    frac = static_cast<long long>(a % 10000000000LL);
+  }
+  if (whole == 0 && frac == 0) return "0";
   std::string digits;
   if (whole == 0) digits = "0";
   // 64-bit division while the value fits (128-bit division is a library call per digit).
