@@ -112,6 +112,14 @@ Hash128 ResourceHash(std::string_view text) {
   return Hash128{h.low64, h.high64};
 }
 
+// A well-formed row resolved to its profile, waiting in the stage to be credited.
+struct Staged {
+  Money amount;
+  int64_t start, end;
+  uint32_t block;    // the profile's id
+  int32_t currency;  // the attributor's currency id
+};
+
 }  // namespace
 
 Reason ReasonFor(const TenantProfile& p, Timestamp start, Timestamp end) {
@@ -122,13 +130,6 @@ Reason ReasonFor(const TenantProfile& p, Timestamp start, Timestamp end) {
   return Reason::kRoleNotEligible;
 }
 
-// A well-formed row resolved to its profile, waiting in the stage to be credited.
-struct Staged {
-  Money amount;
-  int64_t start, end;
-  uint32_t block;    // the profile's id
-  int32_t currency;  // the attributor's currency id
-};
 
 struct Attributor::Impl {
   std::shared_ptr<ProfileCache> cache;
