@@ -109,6 +109,21 @@ void ProfileCache::AssignId(int64_t* block) {
   next_id_.store(id + 1, std::memory_order_release);
 }
 
+void ProfileCache::ResetCellCaches() {
+  using namespace profile;
+  const int64_t cache_words = slots_ * kCellWays;
+  const uint32_t bound = id_bound();
+  for (uint32_t id = 1; id < bound; ++id) {
+    int64_t* block = Block(id);
+    const int64_t* segment = block + kSegments;
+    for (int64_t s = 0; s < block[kSegmentCount]; ++s, segment += kSegmentWords) {
+      // Segments of one tenant share its section: clearing it twice is harmless.
+      for (int64_t* p = block + segment[4]; p < block + segment[5]; p += p[kNext])
+        std::fill(p + p[kNext] - cache_words, p + p[kNext], int64_t{0});
+    }
+  }
+}
+
 int64_t ProfileCache::InternFor(int slot, std::string_view s) {
   auto& ids = slot_state_[static_cast<size_t>(slot)].ids;
   const uint64_t hash = HashBytes(s);

@@ -56,6 +56,9 @@ class ProfileCache {
   static constexpr uint32_t kNoScopeId = 0;
   // One more than the largest id handed out so far (ids are dense).
   uint32_t id_bound() const { return next_id_.load(std::memory_order_acquire); }
+  // Empties every block's report-cell caches, whose entries name cells of the Attributors that wrote them: call it
+  // before new Attributors use a cache that others used (one run per file, profiles built once). Not thread-safe.
+  void ResetCellCaches();
   // The text of a pool id (partner, tenant, subscription, admin type); call only when no thread is in For().
   const std::string& Name(int64_t id) const { return names_.Get(id); }
   // Each pool id's position among all the pool's texts in byte order (to sort by ids); only when no thread is in For().

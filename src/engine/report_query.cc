@@ -151,8 +151,12 @@ SavedRun BuildSavedRun(const std::vector<FileResult>& files, const DirectoryInde
 Result<std::vector<FileResult>> AttributeEachFile(const DirectoryIndex& index, const RolePolicy& policy,
                                                   const AttributeOptions& options) {
   std::vector<FileResult> out;
+  // One profile cache for all the files: a resource's profile does not depend on the file its rows come from.
+  AttributeOptions each = options;
+  if (!each.profiles)
+    each.profiles = std::make_shared<ProfileCache>(index, policy, std::clamp(options.threads, 1, kMaxThreads));
   for (const std::string& file : options.files) {
-    AttributeOptions one = options;
+    AttributeOptions one = each;
     one.files = {file};
     auto result = RunAttribution(index, policy, one);
     if (!result.ok()) return result.status();

@@ -153,7 +153,12 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
   // One attributor per thread for the whole run, all sharing one profile cache (each profile is built once, by
   // whichever thread meets it first): the first takes whole files and first parts, the others the later parts.
   const int threads = std::clamp(options.threads, 1, kMaxThreads);
-  auto cache = std::make_shared<ProfileCache>(index, policy, threads);
+  std::shared_ptr<ProfileCache> cache = options.profiles;
+  if (cache && &cache->index() == &index && cache->slots() >= threads) {
+    cache->ResetCellCaches();  // its blocks' cell caches name cells of the previous run's attributors
+  } else {
+    cache = std::make_shared<ProfileCache>(index, policy, threads);
+  }
   std::vector<Part> parts(static_cast<size_t>(threads));
   for (int k = 0; k < threads; ++k) parts[static_cast<size_t>(k)].attributor = std::make_unique<Attributor>(cache, k);
   std::vector<Rejection> rejections;

@@ -1,6 +1,7 @@
 // One `pal attribute` run over many usage files: streaming, rejected-row log, TTY progress.
 #pragma once
 
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ struct AttributeOptions {
   int threads = 2;                    // plain files above split_bytes are read as this many parts at once
   uint64_t split_bytes = 64ull << 20;
   PhaseTimes* times = nullptr;        // filled when set
+  // Profiles to reuse (built over the same index and policy, with a slot per thread): AttributeEachFile credits each
+  // file in its own run and builds the profiles once for all of them. A new cache per run when unset.
+  std::shared_ptr<ProfileCache> profiles;
 };
 
 // Threads beyond this are not used (each adds its own report cells and a slot to every profile's cell cache).
