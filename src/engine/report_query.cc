@@ -158,6 +158,9 @@ Result<std::vector<FileResult>> AttributeEachFile(const DirectoryIndex& index, c
   for (const std::string& file : options.files) {
     AttributeOptions one = each;
     one.files = {file};
+    // Leaving the crediting state to the process's exit is only for the last run: otherwise every file's state would
+    // stay allocated, and memory would grow with the number of files.
+    one.skip_cleanup = options.skip_cleanup && &file == &options.files.back();
     auto result = RunAttribution(index, policy, one);
     if (!result.ok()) return result.status();
     auto sha = Sha256OfFile(file);
