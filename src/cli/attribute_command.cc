@@ -75,9 +75,15 @@ int Attribute(const AttributeArgs& args) {
     auto files = engine::AttributeEachFile(**index, *policy, options);
     if (files.ok()) {
       per_file = std::move(files).value();
-      std::vector<engine::AttributionResult> parts;
-      for (const auto& f : per_file) parts.push_back(f.result);
-      result = engine::MergeResults(std::move(parts));
+      // Merged one file at a time: a copy of every file's rows at once would hold them all twice.
+      engine::AttributionResult merged;
+      for (const auto& f : per_file) {
+        std::vector<engine::AttributionResult> two;
+        two.push_back(std::move(merged));
+        two.push_back(f.result);
+        merged = engine::MergeResults(std::move(two));
+      }
+      result = std::move(merged);
     } else {
       result = files.status();
     }
@@ -117,7 +123,7 @@ int Attribute(const AttributeArgs& args) {
     std::cerr << line;
   }
   if (args.save) {
-    auto run = engine::SaveAttributionRun(**store, per_file, **index, args.role_policy, args.measure);
+    auto run = engine::SaveAttributionRun(**store, std::move(per_file), **index, args.role_policy, args.measure);
     if (!run.ok()) {
       std::cerr << "pal attribute: --save: " << run.status().ToString() << "\n";
       return kExitFailure;

@@ -91,7 +91,7 @@ Result<std::string> Sha256OfFile(const std::string& path) {
   return hex;
 }
 
-SavedRun BuildSavedRun(const std::vector<FileResult>& files, const DirectoryIndex& index,
+SavedRun BuildSavedRun(std::vector<FileResult> files, const DirectoryIndex& index,
                        const std::string& role_policy, const std::string& measure, Timestamp created) {
   SavedRun run;
   run.info.created = created;
@@ -103,18 +103,21 @@ SavedRun BuildSavedRun(const std::vector<FileResult>& files, const DirectoryInde
     if (run.info.to.empty() || m > run.info.to) run.info.to = m;
   };
   for (size_t i = 0; i < files.size(); ++i) {
-    const FileResult& f = files[i];
+    FileResult& f = files[i];
     const int fi = static_cast<int>(i);
     std::error_code ec;
     auto absolute = std::filesystem::absolute(f.path, ec);
     std::string path = ec ? f.path : absolute.lexically_normal().string();
     run.info.files.push_back(RunFile{fi, path, f.sha256, static_cast<int64_t>(f.result.rows_read)});
-    for (const ReportRow& r : f.result.report) {
+    for (ReportRow& r : f.result.report) {
       see_month(r.month);
-      run.report.push_back(SavedReportRow{fi, r.partner_id, r.partner_name, r.customer_tenant_id, r.subscription_id,
-                                          r.month, r.currency, r.admin_type, static_cast<int64_t>(r.usage_rows),
-                                          usage::FormatMoney(r.total_cost), usage::FormatMoney(r.attributed_cost)});
+      run.report.push_back(SavedReportRow{fi, std::move(r.partner_id), std::move(r.partner_name),
+                                          std::move(r.customer_tenant_id), std::move(r.subscription_id), r.month,
+                                          std::move(r.currency), std::move(r.admin_type),
+                                          static_cast<int64_t>(r.usage_rows), usage::FormatMoney(r.total_cost),
+                                          usage::FormatMoney(r.attributed_cost)});
     }
+    std::vector<ReportRow>().swap(f.result.report);  // its strings now live in run.report
     for (const UnattributedRow& r : f.result.unattributed) {
       see_month(r.month);
       std::string tenant;
@@ -170,7 +173,7 @@ Result<std::vector<FileResult>> AttributeEachFile(const DirectoryIndex& index, c
   return out;
 }
 
-Result<int64_t> SaveAttributionRun(Store& store, const std::vector<FileResult>& files, const DirectoryIndex& index,
+Result<int64_t> SaveAttributionRun(Store& store, std::vector<FileResult> files, const DirectoryIndex& index,
                                    const std::string& role_policy_spec, const std::string& measure) {
   RunStore* runs = RunsOf(store);
   if (!runs) return Status::Error("FailedPrecondition", "this store keeps no saved runs", store.Describe());
@@ -182,7 +185,7 @@ Result<int64_t> SaveAttributionRun(Store& store, const std::vector<FileResult>& 
     auto absolute = std::filesystem::absolute(role_policy_spec, ec);
     policy = "file:" + (ec ? role_policy_spec : absolute.lexically_normal().string()) + " sha256:" + *sha;
   }
-  return runs->SaveRun(BuildSavedRun(files, index, policy, measure, Timestamp::Now()));
+  return runs->SaveRun(BuildSavedRun(std::move(files), index, policy, measure, Timestamp::Now()));
 }
 
 Result<std::vector<RunFileRef>> SelectRunFiles(const std::vector<RunInfo>& runs, std::optional<int64_t> run_id) {

@@ -33,14 +33,16 @@ Result<std::vector<FileResult>> AttributeEachFile(const DirectoryIndex& index, c
                                                   const AttributeOptions& options);
 
 // Saves the run of `files` in `store` and returns its ID. `role_policy_spec` is the --role-policy value ("all",
-// "pec" or a file, recorded as "file:<absolute path> sha256:<hex>"); `measure` is "effective" or "billed".
-Result<int64_t> SaveAttributionRun(Store& store, const std::vector<FileResult>& files, const DirectoryIndex& index,
+// "pec" or a file, recorded as "file:<absolute path> sha256:<hex>"); `measure` is "effective" or "billed". The files'
+// rows are moved into the saved run (pass a copy to keep them).
+Result<int64_t> SaveAttributionRun(Store& store, std::vector<FileResult> files, const DirectoryIndex& index,
                                    const std::string& role_policy_spec, const std::string& measure);
 
 // The run to save from per-file results: report rows and reconciliation as computed, unattributed groups with their
 // customer tenant (the tenant holding the subscription at the month's start, else the first to hold it during the
-// month; "" for NO_SCOPE and UNKNOWN_SUBSCRIPTION), from/to = first and last month of any row.
-SavedRun BuildSavedRun(const std::vector<FileResult>& files, const DirectoryIndex& index,
+// month; "" for NO_SCOPE and UNKNOWN_SUBSCRIPTION), from/to = first and last month of any row. Each file's rows are
+// moved out and freed as it is converted, so the rows are held about once, not twice.
+SavedRun BuildSavedRun(std::vector<FileResult> files, const DirectoryIndex& index,
                        const std::string& role_policy, const std::string& measure, Timestamp created);
 
 // The (run, file) pairs a report reads. With `run_id`: every file of that run (RunNotFound when there is no such
