@@ -113,20 +113,32 @@ int Attribute(const AttributeArgs& args) {
       return kExitFailure;
     }
   }
-  if (args.timings) {
-    using Seconds = std::chrono::duration<double>;
+  using Seconds = std::chrono::duration<double>;
+  const double write_seconds = Seconds(std::chrono::steady_clock::now() - written_from).count();
+  if (args.timings && !args.save) {
     char line[256];
     std::snprintf(line, sizeof line,
                   "timings: directory %.2f s, credit %.2f s, combine %.2f s, finish %.2f s, write %.2f s\n",
-                  Seconds(indexed - started).count(), times.credit, times.combine, times.finish,
-                  Seconds(std::chrono::steady_clock::now() - written_from).count());
+                  Seconds(indexed - started).count(), times.credit, times.combine, times.finish, write_seconds);
     std::cerr << line;
   }
   if (args.save) {
+    const auto saving = std::chrono::steady_clock::now();
+    const size_t files = per_file.size();
     auto run = engine::SaveAttributionRun(**store, std::move(per_file), **index, args.role_policy, args.measure);
     if (!run.ok()) {
       std::cerr << "pal attribute: --save: " << run.status().ToString() << "\n";
       return kExitFailure;
+    }
+    if (args.timings) {  // with --save each file is credited in a run of its own, then the results are merged
+      char line[256];
+      std::snprintf(line, sizeof line,
+                    "timings: directory %.2f s, credit %.2f s (%zu file%s, each on its own, merged), write %.2f s, "
+                    "save %.2f s\n",
+                    Seconds(indexed - started).count(), Seconds(written_from - indexed).count(), files,
+                    files == 1 ? "" : "s", write_seconds,
+                    Seconds(std::chrono::steady_clock::now() - saving).count());
+      std::cerr << line;
     }
     if (!args.quiet) std::cerr << "attribute: saved as run " << *run << " (pal report --run " << *run << ")\n";
   }
