@@ -68,14 +68,6 @@ Rows RandomRows(std::mt19937& rng, int n) {
   return out;
 }
 
-std::string Text(const AttributionResult& result) {
-  std::ostringstream text;
-  WriteReport(result, OutputFormat::kCsv, text);
-  WriteUnattributed(result, OutputFormat::kCsv, text);
-  WriteReconciliation(result, text);
-  return text.str();
-}
-
 TEST(Batching, BatchedSharedAndCachedCreditingEqualsOneRowAtATime) {
   for (int seed = 1; seed <= 6; ++seed) {
     SCOPED_TRACE(seed);
@@ -86,7 +78,7 @@ TEST(Batching, BatchedSharedAndCachedCreditingEqualsOneRowAtATime) {
 
     Attributor single(*index, RolePolicy::All());
     for (const auto& r : rows.rows) single.AddRow(r);
-    const std::string expected = Text(single.Finish());
+    const std::string expected = ResultText(single.Finish());
     ASSERT_NE(expected.find(",Partner,"), std::string::npos);  // the world does credit someone
 
     // Batches of uneven sizes (below, at and above the pipeline's batch) through one attributor, whose stage of
@@ -96,7 +88,7 @@ TEST(Batching, BatchedSharedAndCachedCreditingEqualsOneRowAtATime) {
       Attributor batched(std::make_shared<ProfileCache>(*index, RolePolicy::All(), 1), 0, stage);
       for (size_t at = 0, step = 1; at < rows.rows.size(); at += step, step = step * 3 % 301 + 1)
         batched.AddRows(rows.rows.data() + at, std::min(step, rows.rows.size() - at));
-      EXPECT_EQ(Text(batched.Finish()), expected);
+      EXPECT_EQ(ResultText(batched.Finish()), expected);
     }
 
     // Two attributors sharing one profile cache, taking alternate batches, merged as results and by Absorb (which
@@ -108,14 +100,14 @@ TEST(Batching, BatchedSharedAndCachedCreditingEqualsOneRowAtATime) {
     std::vector<AttributionResult> parts;
     parts.push_back(first.Finish());
     parts.push_back(second.Finish());
-    EXPECT_EQ(Text(MergeResults(std::move(parts))), expected);
+    EXPECT_EQ(ResultText(MergeResults(std::move(parts))), expected);
 
     auto shared = std::make_shared<ProfileCache>(*index, RolePolicy::All(), 2);
     Attributor one(shared, 0, 1000), other(shared, 1, 1000);
     for (size_t at = 0; at < rows.rows.size(); at += 250)
       ((at / 250) % 2 ? other : one).AddRows(rows.rows.data() + at, std::min<size_t>(250, rows.rows.size() - at));
     one.Absorb(other);
-    EXPECT_EQ(Text(one.Finish()), expected);
+    EXPECT_EQ(ResultText(one.Finish()), expected);
   }
 }
 

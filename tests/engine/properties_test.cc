@@ -83,12 +83,8 @@ std::string RunFiles(const DirectoryIndex& index, const std::vector<std::string>
   auto result = RunAttribution(index, RolePolicy::All(), options);
   EXPECT_TRUE(result.ok()) << result.status().ToString();
   if (rejected_log) *rejected_log = rejected.str();
-  std::ostringstream text;
-  WriteReport(*result, OutputFormat::kCsv, text);
-  WriteUnattributed(*result, OutputFormat::kCsv, text);
   for (const auto& c : result->reconciliation) EXPECT_TRUE(c.balances()) << c.currency;
-  WriteReconciliation(*result, text);
-  return text.str();
+  return ResultText(*result);
 }
 
 TEST(Properties, CreditingIsIndependentOfRowOrderAndFileSplitAndAlwaysReconciles) {
@@ -137,14 +133,6 @@ TEST(Properties, ASplitPointInsideAQuotedFieldFallsBackToReadingTheFileWhole) {
   EXPECT_NE(log.str().find(expected_line.str()), std::string::npos) << log.str();
 }
 
-std::string Text(const AttributionResult& result) {
-  std::ostringstream text;
-  WriteReport(result, OutputFormat::kCsv, text);
-  WriteUnattributed(result, OutputFormat::kCsv, text);
-  WriteReconciliation(result, text);
-  return text.str();
-}
-
 TEST(Properties, CreditingFileByFileWithSharedProfilesEqualsAFreshRunPerFile) {
   // AttributeEachFile (pal attribute --save) builds the profiles once for all the files; the blocks' cell caches,
   // which name cells of the attributors of the file before, must not carry over.
@@ -170,7 +158,7 @@ TEST(Properties, CreditingFileByFileWithSharedProfilesEqualsAFreshRunPerFile) {
       one.files = {options.files[f]};
       auto fresh = RunAttribution(*index, RolePolicy::All(), one);
       ASSERT_TRUE(fresh.ok());
-      EXPECT_EQ(Text((*each)[f].result), Text(*fresh)) << options.files[f];
+      EXPECT_EQ(ResultText((*each)[f].result), ResultText(*fresh)) << options.files[f];
     }
   }
 }

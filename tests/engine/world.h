@@ -1,6 +1,7 @@
 // A tiny directory builder for engine tests: one customer tenant, one subscription, one linked user, adjustable.
 #pragma once
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "core/time.h"
 #include "engine/attribution.h"
 #include "engine/directory_index.h"
+#include "engine/report_writer.h"
 
 namespace openpal::engine::testing {
 
@@ -119,6 +121,15 @@ inline AttributionResult Attribute(const World& world, const std::vector<usage::
   Attributor a(*index, policy);
   for (const auto& r : rows) a.AddRow(r);
   return a.Finish();
+}
+
+// Everything a result says, as the CLI writes it (report, unattributed groups, reconciliation), to compare results.
+inline std::string ResultText(const AttributionResult& result) {
+  std::ostringstream text;
+  WriteReport(result, OutputFormat::kCsv, text);
+  WriteUnattributed(result, OutputFormat::kCsv, text);
+  WriteReconciliation(result, text);
+  return text.str();
 }
 
 }  // namespace openpal::engine::testing
