@@ -147,7 +147,8 @@ struct Attributor::Impl {
   std::vector<int> currency_slot;                        // currency id -> index in totals (-1 none)
   uint64_t rows_read = 0, rejected_without_cost = 0;
   // Rows resolved but not yet credited, and the same rows in block-id order (see CreditStage).
-  std::vector<Staged> stage, ordered;
+  std::vector<Staged> stage;
+  std::vector<uint32_t> order;  // the staged rows' positions in credit order
   uint32_t stage_max_block = 0;
   std::vector<uint32_t> bucket_starts;
 
@@ -335,14 +336,18 @@ struct Attributor::Impl {
       bucket_starts.assign(buckets + 1, 0);
       for (const Staged& row : stage) ++bucket_starts[(row.block >> shift) + 1];
       for (size_t b = 1; b <= buckets; ++b) bucket_starts[b] += bucket_starts[b - 1];
-      ordered.resize(stage.size());
-      for (const Staged& row : stage) ordered[bucket_starts[row.block >> shift]++] = row;
-      const size_t n = ordered.size();
-      for (size_t i = 0; i < std::min(kAhead, n); ++i) PrefetchBlock(ordered[i].block);
+      // Positions, not rows, are sorted: 4 bytes a row instead of a second 48 MB copy of the stage.
+      order.resize(stage.size());
+      for (uint32_t i = 0; i < stage.size(); ++i) order[bucket_starts[stage[i].block >> shift]++] = i;
+      const size_t n = order.size();
+      for (size_t i = 0; i < std::min(kAhead, n); ++i) PrefetchBlock(stage[order[i]].block);
       for (size_t i = 0; i < n; ++i) {
-        if (i + kAhead < n && ordered[i + kAhead].block != ordered[i + kAhead - 1].block)
-          PrefetchBlock(ordered[i + kAhead].block);
-        Credit(ordered[i], true);
+        if (i + 2 * kAhead < n) __builtin_prefetch(&stage[order[i + 2 * kAhead]]);
+        if (i + kAhead < n) {
+          const uint32_t ahead = stage[order[i + kAhead]].block;
+          if (ahead != stage[order[i + kAhead - 1]].block) PrefetchBlock(ahead);
+        }
+        Credit(stage[order[i]], true);
       }
     }
     stage.clear();
@@ -353,7 +358,7 @@ struct Attributor::Impl {
 Attributor::Attributor(const DirectoryIndex& index, RolePolicy policy)
     : impl_(std::make_unique<Impl>(std::make_shared<ProfileCache>(index, std::move(policy), 1), 0, kStageRows)) {}
 Attributor::Attributor(std::shared_ptr<ProfileCache> cache, int slot, size_t stage_rows)
-    : impl_(std::make_unique<Impl>(std::move(cache), slot, stage_rows < 1 ? 1 : stage_rows)) {}
+    : impl_(std::make_unique<Impl>(std::move(cache), slot, std::clamp<size_t>(stage_rows, 1, UINT32_MAX))) {}
 Attributor::~Attributor() = default;
 
 void Attributor::AddRow(const usage::UsageRow& row) {
