@@ -1,5 +1,6 @@
 // Crediting: each distinct resource is resolved once (scope, tenant segments, partners' qualifying sets); a row then
-// costs a hash lookup and a few interval overlaps. Aggregation keys are small integers into string pools.
+// costs a hash lookup to its profile's id, and later, credited in profile order with its neighbours, a few interval
+// overlaps. Aggregation keys are small integers into string pools.
 #include "engine/attribution.h"
 
 #define XXH_INLINE_ALL  // header-only: the hash is inlined into the hot loop
@@ -7,7 +8,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <map>
 #include <random>
 #include <thread>
 
@@ -146,7 +146,7 @@ struct Attributor::Impl {
   std::vector<CurrencyReconciliation> totals;            // by currency id, via currency_slot
   std::vector<int> currency_slot;                        // currency id -> index in totals (-1 none)
   uint64_t rows_read = 0, rejected_without_cost = 0;
-  // Rows resolved but not yet credited, and the same rows in block-id order (see CreditStage).
+  // Rows resolved but not yet credited, and their positions in block-id order (see CreditStage).
   std::vector<Staged> stage;
   std::vector<uint32_t> order;  // the staged rows' positions in credit order
   uint32_t stage_max_block = 0;
@@ -506,25 +506,20 @@ void Attributor::Absorb(Attributor& other) {
   // Pool ids (partners, tenants, subscriptions, admin types) are the shared cache's; currencies are each one's own.
   std::vector<int> currency(o.currency_pool.size(), -1);
   for (const auto& [name, id] : o.currencies) currency[static_cast<size_t>(id)] = m.CurrencyId(name);
-  for (uint32_t at = 0; at < o.report.size(); ++at) {
-    const ReportKey& key = o.report.KeyAt(at);
-    const ReportCell& cell = o.report.At(at);
-    ReportKey k = key;
-    k.currency = currency[static_cast<size_t>(key.currency)];
-    ReportCell& to = m.report[k];
-    to.rows += cell.rows;
-    to.total += cell.total;
-    to.attributed += cell.attributed;
-  }
-  for (uint32_t at = 0; at < o.misses.size(); ++at) {
-    const MissKey& key = o.misses.KeyAt(at);
-    const ReportCell& cell = o.misses.At(at);
-    MissKey k = key;
-    k.currency = currency[static_cast<size_t>(key.currency)];
-    ReportCell& to = m.misses[k];
-    to.rows += cell.rows;
-    to.total += cell.total;
-  }
+  // Report cells and not-credited groups alike: keys with the other's currency ids mapped to this one's.
+  auto add_cells = [&currency](const auto& from, auto& into) {
+    for (uint32_t at = 0; at < from.size(); ++at) {
+      auto key = from.KeyAt(at);
+      key.currency = currency[static_cast<size_t>(key.currency)];
+      const ReportCell& cell = from.At(at);
+      ReportCell& to = into[key];
+      to.rows += cell.rows;
+      to.total += cell.total;
+      to.attributed += cell.attributed;  // zero for not-credited groups
+    }
+  };
+  add_cells(o.report, m.report);
+  add_cells(o.misses, m.misses);
   for (const auto& total : o.totals) AddInto(m.Totals(m.CurrencyId(total.currency)), total);
   m.rows_read += o.rows_read;
   m.rejected_without_cost += o.rejected_without_cost;

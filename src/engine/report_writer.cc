@@ -37,32 +37,33 @@ void WriteTable(const std::vector<std::string>& header, const std::vector<std::v
   for (const auto& row : rows) line(row);
 }
 
-}  // namespace
-
-std::string CsvField(const std::string& value) {
-  if (!NeedsQuotes(value)) return value;
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
-namespace {
-
+// `value` appended to `out` as a CSV field: as is, or quoted with its quotes doubled when it needs quoting.
 void AppendCsvField(const std::string& value, std::string& out) {
   if (!NeedsQuotes(value)) {
     out += value;
     return;
   }
-  out += CsvField(value);
+  out.push_back('"');
+  for (char c : value) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
 }
+
+}  // namespace
+
+std::string CsvField(const std::string& value) {
+  std::string out;
+  AppendCsvField(value, out);
+  return out;
+}
+
+namespace {
 
 // Writes `count` rows under `header` as a table, JSON (an array of objects keyed by the header, the column named
 // `count_column` as a number) or CSV: the report and the unattributed groups differ only in their columns.
-// `fill(r, cells)` puts row r's texts into `cells`. CSV is streamed through one buffer (a report has hundreds of
+// `fill(r, cells)` puts row r's texts into `cells`. CSV is streamed through chunk buffers (a report has hundreds of
 // thousands of rows: a vector of string vectors took most of a second); the table needs every row for its widths.
 template <typename Fill>
 void WriteRecords(const std::vector<std::string>& header, size_t count, Fill fill, const std::string& count_column,
