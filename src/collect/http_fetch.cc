@@ -30,6 +30,8 @@ httplib::Client& ClientFor(const std::string& origin, const std::string& ca_file
   if (!slot) {
     slot = std::make_unique<httplib::Client>(origin);
     slot->set_keep_alive(true);
+    // Paths are sent as given: the URLs we build are encoded already, and a next link must be followed exactly.
+    slot->set_url_encode(false);
     slot->set_connection_timeout(timeout_seconds, 0);
     slot->set_read_timeout(timeout_seconds, 0);
     slot->set_write_timeout(timeout_seconds, 0);

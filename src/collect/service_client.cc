@@ -1,6 +1,8 @@
 // Graph and ARM GETs with paging (see service_client.h).
 #include "collect/service_client.h"
 
+#include <set>
+
 namespace openpal::collect {
 
 ServiceClient::ServiceClient(HttpFetcher& fetcher, TokenSource& tokens, std::string tenant, std::string base_url,
@@ -58,7 +60,10 @@ Result<nlohmann::json> ServiceClient::GetJson(const std::string& path_and_query)
 Status ServiceClient::ForEach(const std::string& path_and_query,
                               const std::function<Status(nlohmann::json& item)>& on_item) {
   std::string url = base_url_ + path_and_query;
+  std::set<std::string> visited;  // a service sending a link already followed would loop forever
   while (!url.empty()) {
+    if (!visited.insert(url).second)
+      return Status::Error("BadReply", "the service sent a page link it had sent before; stopped", "GET " + url);
     auto page = GetUrl(url);
     if (!page.ok()) return page.status();
     if (!page->is_object() || !page->contains("value") || !(*page)["value"].is_array())

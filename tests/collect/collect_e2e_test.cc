@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -232,6 +233,27 @@ TEST(PalCollect, AnExistingFolderIsNeverOverwritten) {
   EXPECT_NE(run.output.find("already exists"), std::string::npos) << run.output;
   EXPECT_EQ(Slurp(dir / "snap/keep.txt"), "mine");
   EXPECT_EQ(cloud.requests(), 0u);
+}
+
+TEST(PalCollect, ATerminalShowsProgressAndAPipeDoesNot) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "util-linux `script` not installed";
+  FakeWorld world = MakeWorld(3, WorldSize{1500, 0, 3, 2, 1, 1, 5, 0});
+  FakeCloud cloud(world, FaultPlan{});
+  TempDir dir;
+  // `script` runs pal with a pseudo-terminal as stdin/stdout/stderr.
+  std::string command = "timeout 60 script -qec '" PAL_BINARY " " + CollectArgs(cloud, world, dir, dir / "tty") +
+                        "' /dev/null 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  pclose(pipe);
+  EXPECT_NE(output.find(world.tenants[1].id + ": users 1000"), std::string::npos) << output;
+  PalRun piped = RunPal(CollectArgs(cloud, world, dir, dir / "piped"));
+  EXPECT_EQ(piped.status, 0) << piped.output;
+  EXPECT_EQ(piped.output.find(": users 1000"), std::string::npos) << piped.output;
 }
 
 TEST(PalCollect, HelpNamesEveryFlagAndBadUsageExitsWithTwo) {

@@ -150,6 +150,10 @@ struct Authority {
                       "application/json");
       return;
     }
+    if (req.path == "/loop") {
+      res.set_content(R"({"value":[1],"nextLink":")" + server.url() + R"(/loop?again"})", "application/json");
+      return;
+    }
     if (req.path == "/page1") {
       // A next link to another host: a bearer token must never follow it.
       res.set_content(R"({"value":[1],"nextLink":"https://evil.example.com/page2"})", "application/json");
@@ -193,6 +197,22 @@ TEST(ServiceClient, ANextLinkToAnotherHostIsNotFollowed) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(items, 1);
   EXPECT_NE(s.message().find("another host"), std::string::npos) << s.ToString();
+}
+
+TEST(ServiceClient, ALinkSentTwiceStopsTheListingInsteadOfLooping) {
+  Authority authority;
+  HttpFetcher fetcher(RetryPolicy{2, milliseconds(1), milliseconds(1)}, 5, "", [](milliseconds) {});
+  TokenSource tokens(ClientCredentials{authority.server.url(), "app", "secret", ""}, fetcher);
+  // The server answers /loop?again with a link to /loop?again: the second visit is refused.
+  ServiceClient arm(fetcher, tokens, "t1", authority.server.url(), kArmScope, "nextLink");
+  int items = 0;
+  Status s = arm.ForEach("/loop?again", [&](nlohmann::json&) {
+    ++items;
+    return Status::Ok();
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(items, 1);
+  EXPECT_NE(s.message().find("sent before"), std::string::npos) << s.ToString();
 }
 
 TEST(ClientAssertion, ABadCertificateFileSaysWhatIsMissing) {
