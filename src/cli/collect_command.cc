@@ -95,7 +95,14 @@ int RunCollect(const CollectFlags& flags) {
       std::fflush(stderr);
     };
   }
-  auto summary = collect::Collect(options);
+  // A service reply shaped in a way nothing here expected must end in a message, not an abort.
+  auto summary = [&]() -> Result<collect::CollectSummary> {
+    try {
+      return collect::Collect(options);
+    } catch (const std::exception& e) {
+      return Status::Error("Internal", std::string("unexpected reply shape: ") + e.what());
+    }
+  }();
   if (isatty(2)) std::fprintf(stderr, "\r\033[K");
   if (!summary.ok())
     return fail(summary.status(), summary.status().code() == "BadArgument" ? kExitUsage : kExitFailure);

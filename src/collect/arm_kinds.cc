@@ -21,10 +21,10 @@ std::string MgPath(const std::string& name) { return "/providers/Microsoft.Manag
 void CollectSubscriptions(TenantContext& ctx) {
   KindOutcome& outcome = WriteKind(ctx, "subscriptions", [&](JsonArrayWriter& out, std::string& note) -> Status {
     Status s = ctx.arm.ForEach(std::string("/subscriptions?api-version=") + kSubscriptionsApi, [&](nlohmann::json& sub) {
-      std::string id = sub.value("subscriptionId", "");
+      std::string id = Text(sub, "subscriptionId", "");
       if (!IsGuid(id)) return Status::Error("BadReply", "a subscription without a GUID subscriptionId", "subscriptions");
       id = *NormalizeGuid(id);
-      std::string owner = sub.value("tenantId", ctx.tenant);
+      std::string owner = Text(sub, "tenantId", ctx.tenant);
       (EqualsIgnoreCase(owner, ctx.tenant) ? ctx.own_subscriptions : ctx.delegated_subscriptions).push_back(id);
       // `az account list` shape: id is the bare GUID, name the display name.
       nlohmann::json entry = {{"id", id}, {"subscriptionId", id}, {"tenantId", owner}};
@@ -46,8 +46,8 @@ nlohmann::json TreeNode(const nlohmann::json& node, std::vector<std::string>& gr
   const nlohmann::json& props = node.contains("properties") && node["properties"].is_object() ? node["properties"] : node;
   nlohmann::json out = Pick(node, {"id", "name", "type"});
   if (props.contains("displayName") && !props["displayName"].is_null()) out["displayName"] = props["displayName"];
-  std::string type = node.value("type", "");
-  if (type.find("managementGroups") != std::string::npos) groups.push_back(node.value("name", ""));
+  std::string type = Text(node, "type", "");
+  if (type.find("managementGroups") != std::string::npos) groups.push_back(Text(node, "name", ""));
   nlohmann::json children = nlohmann::json::array();
   if (props.contains("children") && props["children"].is_array())
     for (const auto& c : props["children"]) children.push_back(TreeNode(c, groups));
@@ -105,7 +105,7 @@ Status ListAcrossScopes(TenantContext& ctx, const std::vector<std::string>& scop
     if (!s.ok()) return s;
     for (auto& list : lists)
       for (auto& item : list) {
-        std::string k = AsciiLower(item.value(key, ""));
+        std::string k = AsciiLower(Text(item, key, ""));
         if (k.empty() || !seen.insert(k).second) continue;
         Status w = out.Add(shape(item));
         if (!w.ok()) return w;
@@ -208,7 +208,7 @@ void CollectLighthouse(TenantContext& ctx) {
   WriteKind(ctx, "registrationDefinitions", [&](JsonArrayWriter& out, std::string&) -> Status {
     for (auto& list : definitions)
       for (auto& d : list) {
-        std::string id = AsciiLower(d.value("id", ""));
+        std::string id = AsciiLower(Text(d, "id", ""));
         if (id.empty() || by_id.count(id)) continue;
         by_id[id] = d;
         Status w = out.Add(d);
@@ -221,22 +221,22 @@ void CollectLighthouse(TenantContext& ctx) {
     size_t pending = 0;
     for (auto& list : assignments)
       for (auto& a : list) {
-        std::string id = AsciiLower(a.value("id", ""));
+        std::string id = AsciiLower(Text(a, "id", ""));
         if (id.empty() || !seen.insert(id).second) continue;
         if (!a.contains("properties") || !a["properties"].is_object()) continue;
         auto& p = a["properties"];
         // Only delegations in force: one being created, deleted or failed grants nothing.
-        std::string state = p.value("provisioningState", "Succeeded");
+        std::string state = Text(p, "provisioningState", "Succeeded");
         if (!EqualsIgnoreCase(state, "Succeeded")) {
           ++pending;
           continue;
         }
         // The expansion is what `pal import` reads; when ARM left it out, take the definition listed beside it.
         if (!p.contains("registrationDefinition") || !p["registrationDefinition"].is_object()) {
-          auto it = by_id.find(AsciiLower(p.value("registrationDefinitionId", "")));
+          auto it = by_id.find(AsciiLower(Text(p, "registrationDefinitionId", "")));
           if (it == by_id.end())
             return Status::Error("BadReply", "a registration assignment whose definition is neither expanded nor listed",
-                                 a.value("id", ""));
+                                 Text(a, "id", ""));
           p["registrationDefinition"] = it->second;
         }
         Status w = out.Add(a);
@@ -267,7 +267,7 @@ void CollectPartnerLink(TenantContext& ctx) {
     nlohmann::json entry = Pick(p, {"objectId", "tenantId", "partnerId", "state", "createdTime", "updatedTime"});
     if (!entry.contains("objectId") || !entry.contains("partnerId"))
       return Status::Error("BadReply", "the partner link has no objectId or partnerId", "partners");
-    note = "the caller's link (partner ID " + entry.value("partnerId", "") + ")";
+    note = "the caller's link (partner ID " + Text(entry, "partnerId", "") + ")";
     return out.Add(entry);
   });
 }

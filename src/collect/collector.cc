@@ -76,6 +76,18 @@ Status ParallelFor(size_t n, int workers, const std::function<Status(size_t)>& f
   return failed ? first_error : Status::Ok();
 }
 
+std::string Text(const nlohmann::json& from, const char* key, std::string fallback) {
+  if (!from.is_object()) return fallback;
+  auto it = from.find(key);
+  return it != from.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+bool Flag(const nlohmann::json& from, const char* key, bool fallback) {
+  if (!from.is_object()) return fallback;
+  auto it = from.find(key);
+  return it != from.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
 nlohmann::json Pick(const nlohmann::json& from, std::initializer_list<const char*> fields) {
   nlohmann::json out = nlohmann::json::object();
   if (!from.is_object()) return out;

@@ -21,7 +21,7 @@ void CollectTenantInfo(TenantContext& ctx) {
     if (o.contains("displayName") && o["displayName"].is_string()) info["displayName"] = o["displayName"];
     if (o.contains("verifiedDomains") && o["verifiedDomains"].is_array())
       for (const auto& d : o["verifiedDomains"])
-        if (d.value("isDefault", false) && d.contains("name") && d["name"].is_string()) info["defaultDomain"] = d["name"];
+        if (Flag(d, "isDefault", false) && d.contains("name") && d["name"].is_string()) info["defaultDomain"] = d["name"];
   } else {
     note = "organization not readable (" + (org.ok() ? std::string("empty reply") : org.status().ToString()) +
            "); tenant.json has the ID only";
@@ -76,11 +76,11 @@ Result<nlohmann::json> DirectMembers(TenantContext& ctx, const std::string& grou
   nlohmann::json members = nlohmann::json::array();
   std::set<std::string> seen;
   Status s = ctx.graph.ForEach("/v1.0/groups/" + group_id + "/members?$select=id&$top=999", [&](nlohmann::json& m) {
-    std::string type = m.value("@odata.type", "");
+    std::string type = Text(m, "@odata.type", "");
     if (type != "#microsoft.graph.user" && type != "#microsoft.graph.group" &&
         type != "#microsoft.graph.servicePrincipal")
       return Status::Ok();
-    std::string id = m.value("id", "");
+    std::string id = Text(m, "id", "");
     if (seen.insert(id).second) members.push_back({{"id", id}, {"@odata.type", type}});
     return Status::Ok();
   });
@@ -94,7 +94,7 @@ void CollectGroups(TenantContext& ctx) {
     auto flush = [&]() -> Status {
       std::vector<nlohmann::json> members(batch.size());
       Status s = ParallelFor(batch.size(), ctx.options.parallel, [&](size_t i) -> Status {
-        std::string id = batch[i].value("id", "");
+        std::string id = Text(batch[i], "id", "");
         // The ID goes into a URL path: it must be what Graph says it is.
         if (!IsGuid(id)) return Status::Error("BadReply", "a group without a GUID id: '" + id + "'", "groups");
         auto m = DirectMembers(ctx, id);

@@ -50,6 +50,12 @@ KindOutcome& SkipKind(TenantContext& ctx, const std::string& kind, Status why, s
 // after an error.
 Status ParallelFor(size_t n, int workers, const std::function<Status(size_t)>& fn);
 
+// The string at `from[key]`, or `fallback` when `from` is not an object or the field is absent, null or not a
+// string (services send null for unset fields; nlohmann's value() would throw on those).
+std::string Text(const nlohmann::json& from, const char* key, std::string fallback = {});
+// The same for a boolean field.
+bool Flag(const nlohmann::json& from, const char* key, bool fallback);
+
 // A copy of `from` with only `fields`, nulls dropped.
 nlohmann::json Pick(const nlohmann::json& from, std::initializer_list<const char*> fields);
 

@@ -9,6 +9,7 @@
 
 #include "collect/http_fetch.h"
 #include "collect/service_client.h"
+#include "collect/tenant_context.h"
 #include "collect/token_source.h"
 
 namespace openpal::collect {
@@ -213,6 +214,18 @@ TEST(ServiceClient, ALinkSentTwiceStopsTheListingInsteadOfLooping) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(items, 1);
   EXPECT_NE(s.message().find("sent before"), std::string::npos) << s.ToString();
+}
+
+TEST(ReplyFields, NullAbsentAndMistypedFieldsFallBackInsteadOfThrowing) {
+  auto sub = nlohmann::json::parse(R"({"subscriptionId": "s", "tenantId": null, "state": 3, "on": true})");
+  EXPECT_EQ(Text(sub, "subscriptionId"), "s");
+  EXPECT_EQ(Text(sub, "tenantId", "own"), "own") << "ARM and Graph send null for unset fields";
+  EXPECT_EQ(Text(sub, "state", "?"), "?");
+  EXPECT_EQ(Text(sub, "missing", "x"), "x");
+  EXPECT_EQ(Text(nlohmann::json::array(), "id", "x"), "x");
+  EXPECT_TRUE(Flag(sub, "on", false));
+  EXPECT_FALSE(Flag(sub, "tenantId", false));
+  EXPECT_EQ(Pick(sub, {"subscriptionId", "tenantId"}), nlohmann::json::parse(R"({"subscriptionId": "s"})"));
 }
 
 TEST(ClientAssertion, ABadCertificateFileSaysWhatIsMissing) {
