@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Generates data/builtin_roles.csv (guid,name,pec) once, by hand; the build never runs this.
 
-Inputs (from the shared reference folder):
+Inputs (a folder of public reference files, not part of this repository; the result is committed):
   data/azure_builtin_roles.csv   the 732 built-in roles (az role definition list), names as Azure spells them
   pal-attribution-facts.md §1.5  Microsoft's PEC table: "Table 1" (Yes) and "Table 2" (No), joined on GUID
 Roles in a PEC table but missing from the built-in list are added under their PEC-doc name, so that a
 policy of "pec" still recognises assignments of roles Azure has since retired or renamed.
 
-Usage: python3 scripts/gen_builtin_roles.py [reference_dir] > data/builtin_roles.csv
+Usage: python3 scripts/gen_builtin_roles.py REFERENCE_DIR > data/builtin_roles.csv
 """
 import csv
 import re
@@ -36,7 +36,9 @@ def pec_tables(markdown_path):
 
 
 def main():
-    ref = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/reference"
+    if len(sys.argv) != 2:
+        sys.exit("usage: gen_builtin_roles.py REFERENCE_DIR > data/builtin_roles.csv")
+    ref = sys.argv[1]
     pec = pec_tables(ref + "/pal-attribution-facts.md")
     rows = {}
     with open(ref + "/data/azure_builtin_roles.csv", newline="", encoding="utf-8") as f:

@@ -1,6 +1,6 @@
 // Bearer-token verification for the link API: base64url, strict JWT parsing, RS256 with OpenSSL 3, JWKS keys.
 // The rules (RS256 only, kid selects the key, exp/nbf with skew, aud, iss, tid, oid) are in
-// ../shared/spec/link-api.md "Who is calling"; docs/api.md explains the choices made here.
+// docs/spec-link-api.md "Who is calling"; docs/api.md explains the choices made here.
 #pragma once
 
 #include <array>

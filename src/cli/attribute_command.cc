@@ -1,5 +1,5 @@
 // `pal attribute`: credits the usage in cost exports to partners and writes the report, the unattributed cost and
-// the reconciliation (contract: ../shared/spec/attribution.md; decisions: docs/attribution.md).
+// the reconciliation (contract: docs/spec-attribution.md; decisions: docs/attribution.md).
 #include <unistd.h>
 
 #include <algorithm>

@@ -66,6 +66,24 @@ const char* FactKindName(FactKind k) {
   return "unknown";
 }
 
+const char* SnapshotFileName(SnapshotFile f) {
+  // Stable: stored in the database; never rename.
+  switch (f) {
+    case SnapshotFile::kTenant: return "tenant.json";
+    case SnapshotFile::kUsers: return "users.json";
+    case SnapshotFile::kServicePrincipals: return "servicePrincipals.json";
+    case SnapshotFile::kGroups: return "groups.json";
+    case SnapshotFile::kSubscriptions: return "subscriptions.json";
+    case SnapshotFile::kManagementGroups: return "managementGroups.json";
+    case SnapshotFile::kRoleAssignments: return "roleAssignments.json";
+    case SnapshotFile::kRoleDefinitions: return "roleDefinitions.json";
+    case SnapshotFile::kRegistrationAssignments: return "registrationAssignments.json";
+    case SnapshotFile::kPartnerLinks: return "partnerLinks.json";
+    case SnapshotFile::kPartners: return "partners.csv";
+  }
+  return "unknown";
+}
+
 FactKind KindOf(const FactValue& v) {
   // FactValue's alternatives are declared in FactKind's order.
   static_assert(std::is_same_v<std::variant_alternative_t<0, FactValue>, Tenant>);

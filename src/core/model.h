@@ -139,7 +139,8 @@ struct PartnerLink {
   friend bool operator==(const PartnerLink&, const PartnerLink&) = default;
 };
 
-// The kinds of fact, one per snapshot file kind (plus tenants and links).
+// The kinds of fact. Not one per file: users.json, servicePrincipals.json and groups.json all give principals
+// (see SnapshotFile for the unit the history rules observe).
 enum class FactKind {
   kTenant,
   kPrincipal,
@@ -153,6 +154,23 @@ enum class FactKind {
   kPartnerLink,
 };
 const char* FactKindName(FactKind k);   // "principal", "roleAssignment", ... (stable: used in the store and output)
+
+// The files of a snapshot (docs/spec-snapshot-format.md "Layout"): the "kind" of the history rules. The
+// previous observation of a fact is the previous snapshot in which its tenant's file of this kind was present.
+enum class SnapshotFile {
+  kTenant,                   // tenant.json
+  kUsers,                    // users.json
+  kServicePrincipals,        // servicePrincipals.json
+  kGroups,                   // groups.json (groups and their memberships)
+  kSubscriptions,            // subscriptions.json
+  kManagementGroups,         // managementGroups.json
+  kRoleAssignments,          // roleAssignments.json
+  kRoleDefinitions,          // roleDefinitions.json
+  kRegistrationAssignments,  // registrationAssignments.json
+  kPartnerLinks,             // partnerLinks.json
+  kPartners,                 // partners.csv (tenant "")
+};
+const char* SnapshotFileName(SnapshotFile f);  // "users.json", ... (stable: stored in the observations table)
 
 using FactValue = std::variant<Tenant, Principal, GroupMembership, SubscriptionPlacement, ManagementGroup,
                                CustomRole, RoleAssignment, LighthouseAuthorization, Partner, PartnerLink>;

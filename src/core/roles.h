@@ -10,7 +10,7 @@
 
 namespace openpal {
 
-// Partner-earned-credit eligibility per Microsoft's table (pal-attribution-facts §1.5); unlisted = unknown.
+// Partner-earned-credit eligibility per Microsoft's published table (docs/core.md "Roles"); unlisted = unknown.
 enum class PecEligibility { kYes, kNo, kUnknown };
 const char* PecEligibilityName(PecEligibility p);  // "yes", "no", "unknown"
 

@@ -1,5 +1,5 @@
 // ARM scopes and resource IDs: parsing every form, case-insensitive segment-wise comparison, ancestry.
-// Grammar and rules: docs/core.md, ../shared/spec/snapshot-format.md "Scopes".
+// Grammar and rules: docs/core.md, docs/spec-snapshot-format.md "Scopes".
 #pragma once
 
 #include <optional>

@@ -1,5 +1,5 @@
 // The crediting of usage rows to partners: report rows, unattributed groups with reasons, and the reconciliation.
-// Contract: ../shared/spec/attribution.md. Rows are streamed in; memory grows with distinct resources, not rows.
+// Contract: docs/spec-attribution.md. Rows are streamed in; memory grows with distinct resources, not rows.
 #pragma once
 
 #include <cstdint>

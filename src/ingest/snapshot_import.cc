@@ -4,8 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 #include "core/guid.h"
 #include "ingest/history_rules.h"
@@ -33,22 +35,27 @@ class Importer {
   Status CheckOrder();
   Status PrepareSubscriptions();
   Status PrepareLighthouse();
-  // The times of `tenant`'s observation of `kind` (reads the previous observation, records this one).
-  Result<ObservationTimes> Observe(const TenantId& tenant, FactKind kind);
+  // The times of this snapshot's observation of `tenant`'s `file`: the previous observation is that of the same
+  // tenant's same file (never another file of the tenant, nor the tenant's folder). Read and recorded once per
+  // import, so that two fact kinds of one file (groups.json) see the same previous observation.
+  Result<ObservationTimes> Observe(const TenantId& tenant, SnapshotFile file);
   Status ApplyTenant(const TenantSnapshot& t);
   Status ApplyPrincipals(const TenantSnapshot& t);
   Status ApplySubscriptions(const TenantSnapshot& t);
   Status ApplyLighthouse(const TenantSnapshot& t);
   Status ApplyLinks(const TenantSnapshot& t);
   Status ApplyPartners();
-  // A kind without own timestamps: every fact starts at asOf (or --assume-since at a first observation).
+  // A kind without own timestamps, read from `file`: every fact starts at asOf (or --assume-since at the file's
+  // first observation).
   template <typename T, typename Fn>
-  Status ApplySimple(FactKind kind, const TenantId& tenant, const std::vector<T>& items, Fn to_value);
+  Status ApplySimple(FactKind kind, SnapshotFile file, const TenantId& tenant, const std::vector<T>& items,
+                     Fn to_value);
 
   ImportTransaction& tx_;
   const Snapshot& snap_;
   FactWriter writer_;
   std::set<TenantId> same_as_of_;  // tenants whose newest imported snapshot has this asOf
+  std::map<std::pair<TenantId, SnapshotFile>, ObservationTimes> observed_;  // this import's observations
   bool all_repeats_ = true;
   // Subscriptions open anywhere (subscription ID -> fact), kept current as placements close and open.
   std::vector<AnyFact> open_subscriptions_;
@@ -61,14 +68,16 @@ class Importer {
   std::unordered_map<std::string, TenantId> lighthouse_holder_;  // key -> tenant holding it open before this import
 };
 
-Result<ObservationTimes> Importer::Observe(const TenantId& tenant, FactKind kind) {
-  auto previous = tx_.LastObservation(tenant, kind);
+Result<ObservationTimes> Importer::Observe(const TenantId& tenant, SnapshotFile file) {
+  if (auto seen = observed_.find({tenant, file}); seen != observed_.end()) return seen->second;
+  auto previous = tx_.LastObservation(tenant, file);
   if (!previous.ok()) return previous.status();
   ObservationTimes obs{snap_.as_of, *previous, std::nullopt};
   if (obs.first()) obs.assume_since = snap_.assume_since;
   // A repeat at the same asOf sees itself as the previous observation, so own timestamps never count then;
   // that is harmless because such a snapshot may not change anything (checked at the end of Run()).
-  if (Status s = tx_.RecordObservation(tenant, kind, snap_.as_of); !s.ok()) return s;
+  if (Status s = tx_.RecordObservation(tenant, file, snap_.as_of); !s.ok()) return s;
+  observed_.emplace(std::make_pair(tenant, file), obs);
   return obs;
 }
 
@@ -126,7 +135,7 @@ Status Importer::PrepareSubscriptions() {
     const AnyFact& held = open_subscriptions_[it->second];
     const TenantId& holder = FactTenant(held.value);
     if (holder == lister) continue;
-    auto last = tx_.LastObservation(holder, FactKind::kSubscription);
+    auto last = tx_.LastObservation(holder, SnapshotFile::kSubscriptions);
     if (!last.ok()) return last.status();
     if (*last && **last >= snap_.as_of)
       return Status::Error("Conflict",
@@ -168,8 +177,9 @@ Status Importer::PrepareLighthouse() {
 }
 
 template <typename T, typename Fn>
-Status Importer::ApplySimple(FactKind kind, const TenantId& tenant, const std::vector<T>& items, Fn to_value) {
-  auto obs = Observe(tenant, kind);
+Status Importer::ApplySimple(FactKind kind, SnapshotFile file, const TenantId& tenant, const std::vector<T>& items,
+                             Fn to_value) {
+  auto obs = Observe(tenant, file);
   if (!obs.ok()) return obs.status();
   auto open = tx_.OpenFacts(kind, kind == FactKind::kPartner ? std::nullopt : std::optional<TenantId>(tenant));
   if (!open.ok()) return open.status();
@@ -182,13 +192,15 @@ Status Importer::ApplySimple(FactKind kind, const TenantId& tenant, const std::v
 
 Status Importer::ApplyPrincipals(const TenantSnapshot& t) {
   if (!t.users && !t.service_principals && !t.groups) return Status::Ok();
-  // One observation for the three Graph files: the store records observations per fact kind.
-  auto obs = Observe(t.tenant.tenant_id, FactKind::kPrincipal);
-  if (!obs.ok()) return obs.status();
   auto open = tx_.OpenFacts(FactKind::kPrincipal, t.tenant.tenant_id);
   if (!open.ok()) return open.status();
-  auto apply_kind = [&](const std::optional<std::vector<PrincipalEntry>>& entries, PrincipalKind kind) -> Status {
+  // Each Graph file is its own kind: a user's times are judged against the previous users.json of the tenant,
+  // whatever servicePrincipals.json or groups.json showed in between.
+  auto apply_kind = [&](const std::optional<std::vector<PrincipalEntry>>& entries, PrincipalKind kind,
+                        SnapshotFile file) -> Status {
     if (!entries) return Status::Ok();  // absent file: that kind of principal is unchanged
+    auto obs = Observe(t.tenant.tenant_id, file);
+    if (!obs.ok()) return obs.status();
     std::vector<const AnyFact*> open_of_kind;
     for (const AnyFact& f : *open)
       if (std::get<Principal>(f.value).kind == kind) open_of_kind.push_back(&f);
@@ -202,11 +214,13 @@ Status Importer::ApplyPrincipals(const TenantSnapshot& t) {
     }
     return writer_.Apply(FactKind::kPrincipal, open_of_kind, std::move(wanted), snap_.as_of);
   };
-  if (Status s = apply_kind(t.users, PrincipalKind::kUser); !s.ok()) return s;
-  if (Status s = apply_kind(t.service_principals, PrincipalKind::kServicePrincipal); !s.ok()) return s;
-  if (Status s = apply_kind(t.groups, PrincipalKind::kGroup); !s.ok()) return s;
-  if (t.memberships)
-    return ApplySimple(FactKind::kGroupMembership, t.tenant.tenant_id, *t.memberships,
+  if (Status s = apply_kind(t.users, PrincipalKind::kUser, SnapshotFile::kUsers); !s.ok()) return s;
+  if (Status s = apply_kind(t.service_principals, PrincipalKind::kServicePrincipal, SnapshotFile::kServicePrincipals);
+      !s.ok())
+    return s;
+  if (Status s = apply_kind(t.groups, PrincipalKind::kGroup, SnapshotFile::kGroups); !s.ok()) return s;
+  if (t.memberships)  // from groups.json too: the same observation as the groups
+    return ApplySimple(FactKind::kGroupMembership, SnapshotFile::kGroups, t.tenant.tenant_id, *t.memberships,
                        [](const GroupMembership& m) { return FactValue(m); });
   return Status::Ok();
 }
@@ -214,7 +228,8 @@ Status Importer::ApplyPrincipals(const TenantSnapshot& t) {
 Status Importer::ApplySubscriptions(const TenantSnapshot& t) {
   const TenantId& tenant = t.tenant.tenant_id;
   if (t.management_groups) {
-    if (Status s = ApplySimple(FactKind::kManagementGroup, tenant, t.management_groups->groups,
+    if (Status s = ApplySimple(FactKind::kManagementGroup, SnapshotFile::kManagementGroups, tenant,
+                               t.management_groups->groups,
                                [](const ManagementGroup& g) { return FactValue(g); });
         !s.ok())
       return s;
@@ -244,7 +259,7 @@ Status Importer::ApplySubscriptions(const TenantSnapshot& t) {
 
   std::optional<ObservationTimes> obs;
   if (t.subscriptions) {
-    auto o = Observe(tenant, FactKind::kSubscription);
+    auto o = Observe(tenant, SnapshotFile::kSubscriptions);
     if (!o.ok()) return o.status();
     obs = *o;
   }
@@ -280,7 +295,7 @@ Status Importer::ApplySubscriptions(const TenantSnapshot& t) {
 
 Status Importer::ApplyLighthouse(const TenantSnapshot& t) {
   const TenantId& tenant = t.tenant.tenant_id;
-  auto obs = Observe(tenant, FactKind::kLighthouseAuthorization);
+  auto obs = Observe(tenant, SnapshotFile::kRegistrationAssignments);
   if (!obs.ok()) return obs.status();
   std::vector<const AnyFact*> mine;
   for (const AnyFact& f : open_lighthouse_)
@@ -300,7 +315,7 @@ Status Importer::ApplyLighthouse(const TenantSnapshot& t) {
 
 Status Importer::ApplyLinks(const TenantSnapshot& t) {
   const TenantId& tenant = t.tenant.tenant_id;
-  auto obs = Observe(tenant, FactKind::kPartnerLink);
+  auto obs = Observe(tenant, SnapshotFile::kPartnerLinks);
   if (!obs.ok()) return obs.status();
   auto open = tx_.OpenFacts(FactKind::kPartnerLink, tenant);
   if (!open.ok()) return open.status();
@@ -327,17 +342,19 @@ Status Importer::ApplyLinks(const TenantSnapshot& t) {
 Status Importer::ApplyTenant(const TenantSnapshot& t) {
   const TenantId& tenant = t.tenant.tenant_id;
   std::vector<Tenant> self = {t.tenant};
-  if (Status s = ApplySimple(FactKind::kTenant, tenant, self, [](const Tenant& x) { return FactValue(x); }); !s.ok())
+  if (Status s = ApplySimple(FactKind::kTenant, SnapshotFile::kTenant, tenant, self,
+                             [](const Tenant& x) { return FactValue(x); });
+      !s.ok())
     return s;
   if (Status s = ApplyPrincipals(t); !s.ok()) return s;
   if (Status s = ApplySubscriptions(t); !s.ok()) return s;
   if (t.custom_roles)
-    if (Status s = ApplySimple(FactKind::kCustomRole, tenant, *t.custom_roles,
+    if (Status s = ApplySimple(FactKind::kCustomRole, SnapshotFile::kRoleDefinitions, tenant, *t.custom_roles,
                                [](const CustomRole& r) { return FactValue(r); });
         !s.ok())
       return s;
   if (t.role_assignments) {
-    auto obs = Observe(tenant, FactKind::kRoleAssignment);
+    auto obs = Observe(tenant, SnapshotFile::kRoleAssignments);
     if (!obs.ok()) return obs.status();
     auto open = tx_.OpenFacts(FactKind::kRoleAssignment, tenant);
     if (!open.ok()) return open.status();
@@ -357,7 +374,8 @@ Status Importer::ApplyTenant(const TenantSnapshot& t) {
 }
 
 Status Importer::ApplyPartners() {
-  if (Status s = ApplySimple(FactKind::kPartner, "", *snap_.partners, [](const Partner& p) { return FactValue(p); });
+  if (Status s = ApplySimple(FactKind::kPartner, SnapshotFile::kPartners, "", *snap_.partners,
+                             [](const Partner& p) { return FactValue(p); });
       !s.ok())
     return s;
   return tx_.RecordSnapshot("", snap_.as_of, snap_.directory);

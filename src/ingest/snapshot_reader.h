@@ -1,4 +1,4 @@
-// Reads a snapshot folder (docs/import.md, ../shared/spec/snapshot-format.md) into a validated Snapshot.
+// Reads a snapshot folder (docs/import.md, docs/spec-snapshot-format.md) into a validated Snapshot.
 #pragma once
 
 #include <optional>

@@ -22,8 +22,9 @@ class ImportTransaction {
  public:
   virtual ~ImportTransaction() = default;
 
-  // The asOf of the latest snapshot in which `tenant`'s file of `kind` was present (tenant "" = partners.csv).
-  virtual Result<std::optional<Timestamp>> LastObservation(const TenantId& tenant, FactKind kind) = 0;
+  // The asOf of the latest snapshot in which `tenant`'s file `file` was present (tenant "" = partners.csv).
+  // Per file, not per fact kind nor per tenant: users.json and servicePrincipals.json are observed apart.
+  virtual Result<std::optional<Timestamp>> LastObservation(const TenantId& tenant, SnapshotFile file) = 0;
   // The asOf of the newest snapshot imported that contained `tenant`'s folder (tenant "" = partners.csv).
   virtual Result<std::optional<Timestamp>> NewestSnapshot(const TenantId& tenant) = 0;
   // Facts of `kind` still open (valid.to == Max), of one tenant, or of every tenant when `tenant` is nullopt.
@@ -32,8 +33,8 @@ class ImportTransaction {
   virtual Result<int64_t> Insert(const FactValue& value, const Interval& valid) = 0;
   // Ends the open fact `id` of `kind` at `end` (end >= its start). Error if it is already closed.
   virtual Status Close(FactKind kind, int64_t id, Timestamp end) = 0;
-  // Records that `tenant`'s file of `kind` was present in the snapshot taken at `as_of`.
-  virtual Status RecordObservation(const TenantId& tenant, FactKind kind, Timestamp as_of) = 0;
+  // Records that `tenant`'s file `file` was present in the snapshot taken at `as_of`.
+  virtual Status RecordObservation(const TenantId& tenant, SnapshotFile file, Timestamp as_of) = 0;
   // Records the snapshot itself (for `NewestSnapshot` and the import log): its asOf, source and summary line.
   virtual Status RecordSnapshot(const TenantId& tenant, Timestamp as_of, const std::string& source) = 0;
   // Makes everything durable and visible, atomically.

@@ -62,7 +62,7 @@ TEST(BuiltInRoles, TrailingSpaceInAzureNameIsTrimmed) {
 
 TEST(BuiltInRoles, EveryCsvRowResolvesAndPecCountsMatchMicrosoftsTables) {
   // The generated table must agree row for row with data/builtin_roles.csv, and the PEC column with
-  // pal-attribution-facts.md §1.5: 98 roles marked Yes, 24 marked No.
+  // Microsoft's PEC tables (docs/core.md "Roles"): 98 roles marked Yes, 24 marked No.
   std::ifstream csv(OPENPAL_ROLES_CSV);
   ASSERT_TRUE(csv) << OPENPAL_ROLES_CSV;
   std::string line;

@@ -1,8 +1,10 @@
 // The usage reader: the real sample exports, every quirk of "Usage input", malformed rows, and random garbage.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -12,7 +14,16 @@
 namespace openpal::usage {
 namespace {
 
+// The real sample exports, shipped with the repository (tests/data/reference/SOURCES.md).
 const std::string kData = OPENPAL_REFERENCE_DATA;
+
+// Success when the sample `path` exists; else a failure that names it, so a missing input is a clear test
+// failure and never a crash on the rows it did not give.
+::testing::AssertionResult SampleExists(const std::string& path) {
+  if (std::filesystem::is_regular_file(path)) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "missing test input " << path
+                                       << " (the samples ship with the repository: tests/data/reference/SOURCES.md)";
+}
 
 std::string TempFile(const std::string& name, const std::string& content) {
   std::string path = ::testing::TempDir() + "/" + name;
@@ -53,9 +64,12 @@ ReadResult ReadAll(const std::string& path, Measure measure = Measure::kEffectiv
 
 Timestamp T(const char* s) { return *ParseTime(s); }
 
-TEST(UsageReader, FocusSampleReadsEveryRowAndMicrosoftRowsNameTheirSubscription) {
-  auto result = ReadAll(kData + "/focus_1.0_sample.csv");
-  EXPECT_EQ(result.rows.size() + result.rejected.size(), 1000u);
+// The checks of the FOCUS sample, on `file` of the samples folder.
+void CheckFocusSample(const std::string& file) {
+  const std::string path = kData + "/" + file;
+  ASSERT_TRUE(SampleExists(path));
+  auto result = ReadAll(path);
+  ASSERT_EQ(result.rows.size() + result.rejected.size(), 1000u);
   for (const auto& r : result.rejected) ADD_FAILURE() << "line " << r.line << ": " << r.why;
   size_t microsoft = 0;
   for (const auto& r : result.rows) {
@@ -68,12 +82,15 @@ TEST(UsageReader, FocusSampleReadsEveryRowAndMicrosoftRowsNameTheirSubscription)
   EXPECT_EQ(result.rows[0].end, T("2024-09-18T23:00:00Z"));
 }
 
-TEST(UsageReader, EaActualExportWithBomUsDatesAndAReservationWithoutSubscription) {
-  auto reader = UsageReader::Open(kData + "/azure_ea_actualcost_small.csv", Measure::kEffective);
-  ASSERT_TRUE(reader.ok());
+// The checks of the EA actual-cost export, on `file` of the samples folder.
+void CheckEaActualExport(const std::string& file) {
+  const std::string path = kData + "/" + file;
+  ASSERT_TRUE(SampleExists(path));
+  auto reader = UsageReader::Open(path, Measure::kEffective);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   EXPECT_EQ((*reader)->family(), Family::kAzureExport);
-  auto result = ReadAll(kData + "/azure_ea_actualcost_small.csv");
-  EXPECT_EQ(result.rows.size(), 11u);
+  auto result = ReadAll(path);
+  ASSERT_EQ(result.rows.size(), 11u);
   EXPECT_TRUE(result.rejected.empty());
   const auto& first = result.rows[0];
   EXPECT_EQ(first.resource, "/providers/Microsoft.Capacity/reservationOrders/49ed0e4d-8e0c-4f1f-af2c-67c865056615/reservations/");
@@ -84,7 +101,23 @@ TEST(UsageReader, EaActualExportWithBomUsDatesAndAReservationWithoutSubscription
   EXPECT_EQ(first.currency, "USD");
 }
 
+TEST(UsageReader, FocusSampleReadsEveryRowAndMicrosoftRowsNameTheirSubscription) {
+  CheckFocusSample("focus_1.0_sample.csv");
+}
+
+TEST(UsageReader, EaActualExportWithBomUsDatesAndAReservationWithoutSubscription) {
+  CheckEaActualExport("azure_ea_actualcost_small.csv");
+}
+
+TEST(UsageReader, AMissingSampleFailsWithItsNameAndNeverCrashes) {
+  // A clone without the samples (or a renamed one) must fail the test that needs it, naming the file.
+  EXPECT_FATAL_FAILURE(CheckFocusSample("no_such_sample.csv"), "missing test input");
+  EXPECT_FATAL_FAILURE(CheckEaActualExport("no_such_sample.csv"), "no_such_sample.csv");
+}
+
 TEST(UsageReader, EaAmortizedAndHeaderOnlyExports) {
+  ASSERT_TRUE(SampleExists(kData + "/azure_ea_amortizedcost_small.csv"));
+  ASSERT_TRUE(SampleExists(kData + "/azure_ea_norows.csv"));
   auto amortized = ReadAll(kData + "/azure_ea_amortizedcost_small.csv");
   EXPECT_EQ(amortized.rows.size(), 28u);
   EXPECT_TRUE(amortized.rejected.empty());

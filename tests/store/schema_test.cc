@@ -35,7 +35,7 @@ TEST_F(SchemaTest, FreshDatabaseIsAtTheLatestVersionInWalMode) {
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 2);  // version 2 added saved runs (docs/reports.md)
+  EXPECT_EQ(sqlite3_column_int(st, 0), 3);  // 2 added saved runs (docs/reports.md), 3 observations per file
   sqlite3_finalize(st);
   sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
@@ -54,6 +54,35 @@ TEST_F(SchemaTest, ReopeningKeepsTheDataAndDoesNotMigrateAgain) {
   ASSERT_TRUE(facts.ok());
   ASSERT_EQ(facts->size(), 1u);
   EXPECT_EQ(facts->front().id, id);
+}
+
+TEST_F(SchemaTest, Version3CarriesObservationsOfFactKindsOverToTheirFiles) {
+  // A version-2 store recorded observations per fact kind; version 3 records them per file.
+  store_.reset();
+  const std::string t = "'" + Alice().tenant_id + "'";
+  for (const auto& [kind, day] : std::vector<std::pair<std::string, int>>{
+           {"principal", 1}, {"principal", 5}, {"groupMembership", 3}, {"roleAssignment", 4}, {"partner", 2}}) {
+    std::string tenant = kind == "partner" ? "''" : t;
+    ASSERT_EQ(RawExec("INSERT INTO observations (tenant, kind, as_of) VALUES (" + tenant + ", '" + kind + "', " +
+                      std::to_string(Day(day).micros) + ")"),
+              SQLITE_OK);
+  }
+  ASSERT_EQ(RawExec("PRAGMA user_version=2"), SQLITE_OK);
+  auto again = OpenSqliteStore(path_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  auto tx = (*again)->BeginImport();
+  ASSERT_TRUE(tx.ok());
+  auto last = [&](const TenantId& tenant, SnapshotFile file) -> std::optional<Timestamp> {
+    auto r = (*tx)->LastObservation(tenant, file);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::nullopt;
+  };
+  EXPECT_EQ(last(Alice().tenant_id, SnapshotFile::kUsers), Day(5));
+  EXPECT_EQ(last(Alice().tenant_id, SnapshotFile::kServicePrincipals), Day(5));
+  EXPECT_EQ(last(Alice().tenant_id, SnapshotFile::kGroups), Day(3)) << "groups.json: when its memberships were";
+  EXPECT_EQ(last(Alice().tenant_id, SnapshotFile::kRoleAssignments), Day(4));
+  EXPECT_EQ(last("", SnapshotFile::kPartners), Day(2));
+  EXPECT_EQ(last(Alice().tenant_id, SnapshotFile::kPartnerLinks), std::nullopt);
 }
 
 TEST_F(SchemaTest, ADatabaseFromANewerBinaryIsRefusedWithAClearError) {
@@ -212,21 +241,21 @@ TEST_F(SchemaTest, ObservationsAndSnapshotsAnswerTheLatestAsOf) {
   auto tx = store_->BeginImport();
   ASSERT_TRUE(tx.ok());
   const std::string t = Alice().tenant_id;
-  ASSERT_TRUE((*tx)->RecordObservation(t, FactKind::kPrincipal, Day(1)).ok());
-  ASSERT_TRUE((*tx)->RecordObservation(t, FactKind::kPrincipal, Day(3)).ok());
-  ASSERT_TRUE((*tx)->RecordObservation(t, FactKind::kPrincipal, Day(3)).ok()) << "a repeat changes nothing";
-  ASSERT_TRUE((*tx)->RecordObservation(t, FactKind::kRoleAssignment, Day(2)).ok());
+  ASSERT_TRUE((*tx)->RecordObservation(t, SnapshotFile::kUsers, Day(1)).ok());
+  ASSERT_TRUE((*tx)->RecordObservation(t, SnapshotFile::kUsers, Day(3)).ok());
+  ASSERT_TRUE((*tx)->RecordObservation(t, SnapshotFile::kUsers, Day(3)).ok()) << "a repeat changes nothing";
+  ASSERT_TRUE((*tx)->RecordObservation(t, SnapshotFile::kRoleAssignments, Day(2)).ok());
   ASSERT_TRUE((*tx)->RecordSnapshot(t, Day(3), "snapshots/2026-01-04").ok());
   ASSERT_TRUE((*tx)->RecordSnapshot("", Day(2), "snapshots/2026-01-03").ok());
-  auto last = (*tx)->LastObservation(t, FactKind::kPrincipal);
+  auto last = (*tx)->LastObservation(t, SnapshotFile::kUsers);
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(**last, Day(3));
-  auto ra = (*tx)->LastObservation(t, FactKind::kRoleAssignment);
+  auto ra = (*tx)->LastObservation(t, SnapshotFile::kRoleAssignments);
   ASSERT_TRUE(ra.ok());
   EXPECT_EQ(**ra, Day(2));
-  auto none = (*tx)->LastObservation(t, FactKind::kGroupMembership);
+  auto none = (*tx)->LastObservation(t, SnapshotFile::kServicePrincipals);
   ASSERT_TRUE(none.ok());
-  EXPECT_FALSE(none->has_value());
+  EXPECT_FALSE(none->has_value()) << "users.json and servicePrincipals.json are observed apart";
   auto newest = (*tx)->NewestSnapshot(t);
   ASSERT_TRUE(newest.ok());
   EXPECT_EQ(**newest, Day(3));

@@ -1,5 +1,5 @@
 // Reads one cost/usage export (FOCUS 1.0–1.2 or Azure Cost Management EA/MCA/CSP), row by row, without holding it.
-// Contract: ../shared/spec/attribution.md "Usage input"; decisions: docs/attribution.md.
+// Contract: docs/spec-attribution.md "Usage input"; decisions: docs/attribution.md.
 #pragma once
 
 #include <cstdint>

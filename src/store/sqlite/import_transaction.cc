@@ -29,12 +29,12 @@ class SqliteImport final : public ImportTransaction {
 
   const Status& begin_status() const { return tx_.status(); }
 
-  Result<std::optional<Timestamp>> LastObservation(const TenantId& tenant, FactKind kind) override {
+  Result<std::optional<Timestamp>> LastObservation(const TenantId& tenant, SnapshotFile file) override {
     auto st = Usable("SELECT max(as_of) FROM observations WHERE tenant = ? AND kind = ?");
     if (!st.ok()) return st.status();
     StatementUse use(**st);
     use->BindText(1, Lower(tenant));
-    use->BindText(2, FactKindName(kind));
+    use->BindText(2, SnapshotFileName(file));
     return MaybeTime(use, "reading the last observation");
   }
 
@@ -90,12 +90,12 @@ class SqliteImport final : public ImportTransaction {
     return Status::Ok();
   }
 
-  Status RecordObservation(const TenantId& tenant, FactKind kind, Timestamp as_of) override {
+  Status RecordObservation(const TenantId& tenant, SnapshotFile file, Timestamp as_of) override {
     auto st = Usable("INSERT OR IGNORE INTO observations (tenant, kind, as_of) VALUES (?, ?, ?)");
     if (!st.ok()) return st.status();
     StatementUse use(**st);
     use->BindText(1, Lower(tenant));
-    use->BindText(2, FactKindName(kind));
+    use->BindText(2, SnapshotFileName(file));
     use->BindInt(3, as_of.micros);
     int rc = use->Step();
     return rc == SQLITE_DONE ? Status::Ok() : SqliteError(conn_->raw(), rc, "recording an observation");

@@ -3,6 +3,7 @@
 #include "store/sqlite/runs_schema.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace openpal::sqlite {
@@ -124,6 +125,32 @@ std::string SchemaV1() {
   return sql;
 }
 
+// Version 3: observations are recorded per snapshot file ("users.json"), not per fact kind ("principal"):
+// users.json, servicePrincipals.json and groups.json are three kinds of the history rules. Rows written by
+// versions 1-2 are carried over: each kind's file for the 1:1 kinds; "groupMembership" (recorded exactly
+// when groups.json was present) gives groups.json; "principal" was recorded when any of the three Graph files
+// was, so it gives users.json and servicePrincipals.json — the best that old history knows (docs/store.md).
+std::string ObservationsPerFileV3() {
+  std::string sql;
+  const std::pair<const char*, const char*> kCarried[] = {
+      {"tenant", "tenant.json"},
+      {"principal", "users.json"},
+      {"principal", "servicePrincipals.json"},
+      {"groupMembership", "groups.json"},
+      {"subscription", "subscriptions.json"},
+      {"managementGroup", "managementGroups.json"},
+      {"customRole", "roleDefinitions.json"},
+      {"roleAssignment", "roleAssignments.json"},
+      {"lighthouseAuthorization", "registrationAssignments.json"},
+      {"partnerLink", "partnerLinks.json"},
+      {"partner", "partners.csv"},
+  };
+  for (const auto& [kind, file] : kCarried)
+    sql += std::string("INSERT OR IGNORE INTO observations (tenant, kind, as_of) SELECT tenant, '") + file +
+           "', as_of FROM observations WHERE kind = '" + kind + "';\n";
+  return sql;
+}
+
 struct Migration {
   int version;
   std::string (*sql)();
@@ -133,6 +160,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kSteps = {
       {1, &SchemaV1},
       {2, &RunsSchemaV2},  // saved attribution runs (runs.cc, docs/reports.md)
+      {3, &ObservationsPerFileV3},
   };
   return kSteps;
 }
