@@ -22,6 +22,7 @@ PACKAGES=(
 )
 if [ "${OPENPAL_WITH_BENCH_TOOLS:-0}" = 1 ]; then
   PACKAGES+=(wrk nginx-light)   # load generator and the static-server baseline for bench/
+  PACKAGES+=(time)              # /usr/bin/time: peak memory in bench/attribution/save_memory.sh and run.sh
 fi
 
 missing=()

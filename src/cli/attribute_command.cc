@@ -68,25 +68,19 @@ int Attribute(const AttributeArgs& args) {
   options.rejected_log = &std::cerr;
   options.skip_cleanup = true;
   options.threads = args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  // --save credits each file on its own (same sums), so the saved run knows each file's rows (docs/reports.md).
-  std::vector<engine::FileResult> per_file;
+  // --save credits each file on its own (same sums), so the saved run knows each file's rows (docs/reports.md). Each
+  // file's rows go to temporary files as the file ends, so memory does not grow with the number of files.
+  std::unique_ptr<engine::RunSpill> spill;
   Result<engine::AttributionResult> result = engine::AttributionResult{};
   if (args.save) {
-    auto files = engine::AttributeEachFile(**index, *policy, options);
-    if (files.ok()) {
-      per_file = std::move(files).value();
-      // Merged one file at a time: a copy of every file's rows at once would hold them all twice.
-      engine::AttributionResult merged;
-      for (const auto& f : per_file) {
-        std::vector<engine::AttributionResult> two;
-        two.push_back(std::move(merged));
-        two.push_back(f.result);
-        merged = engine::MergeResults(std::move(two));
-      }
-      result = std::move(merged);
-    } else {
-      result = files.status();
+    auto created = engine::RunSpill::Create();
+    if (!created.ok()) {
+      std::cerr << "pal attribute: --save: " << created.status().ToString() << "\n";
+      return kExitFailure;
     }
+    spill = std::move(created).value();
+    result = engine::AttributeEachFile(**index, *policy, options,
+                                       [&](const engine::FileResult& file) { return spill->Add(file, **index); });
   } else {
     result = engine::RunAttribution(**index, *policy, options);
   }
@@ -124,16 +118,16 @@ int Attribute(const AttributeArgs& args) {
   }
   if (args.save) {
     const auto saving = std::chrono::steady_clock::now();
-    const size_t files = per_file.size();
-    auto run = engine::SaveAttributionRun(**store, std::move(per_file), **index, args.role_policy, args.measure);
+    const size_t files = spill->info().files.size();
+    auto run = engine::SaveAttributionRun(**store, *spill, args.role_policy, args.measure);
     if (!run.ok()) {
       std::cerr << "pal attribute: --save: " << run.status().ToString() << "\n";
       return kExitFailure;
     }
-    if (args.timings) {  // with --save each file is credited in a run of its own, then the results are merged
+    if (args.timings) {  // with --save each file is credited in a run of its own, then the files are summed
       char line[256];
       std::snprintf(line, sizeof line,
-                    "timings: directory %.2f s, credit %.2f s (%zu file%s, each on its own, merged), write %.2f s, "
+                    "timings: directory %.2f s, credit %.2f s (%zu file%s, each on its own, summed), write %.2f s, "
                     "save %.2f s\n",
                     Seconds(indexed - started).count(), Seconds(written_from - indexed).count(), files,
                     files == 1 ? "" : "s", write_seconds,

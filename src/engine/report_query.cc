@@ -92,76 +92,36 @@ Result<std::string> Sha256OfFile(const std::string& path) {
   return hex;
 }
 
-SavedRun BuildSavedRun(std::vector<FileResult> files, const DirectoryIndex& index,
-                       const std::string& role_policy, const std::string& measure, Timestamp created) {
-  SavedRun run;
-  run.info.created = created;
-  run.info.role_policy = role_policy;
-  run.info.measure = measure;
-  auto see_month = [&](const std::string& m) {
-    if (m.empty()) return;
-    if (run.info.from.empty() || m < run.info.from) run.info.from = m;
-    if (run.info.to.empty() || m > run.info.to) run.info.to = m;
-  };
-  for (size_t i = 0; i < files.size(); ++i) {
-    FileResult& f = files[i];
-    const int fi = static_cast<int>(i);
-    std::error_code ec;
-    auto absolute = std::filesystem::absolute(f.path, ec);
-    std::string path = ec ? f.path : absolute.lexically_normal().string();
-    run.info.files.push_back(RunFile{fi, path, f.sha256, static_cast<int64_t>(f.result.rows_read)});
-    for (ReportRow& r : f.result.report) {
-      see_month(r.month);
-      run.report.push_back(SavedReportRow{fi, std::move(r.partner_id), std::move(r.partner_name),
-                                          std::move(r.customer_tenant_id), std::move(r.subscription_id), r.month,
-                                          std::move(r.currency), std::move(r.admin_type),
-                                          static_cast<int64_t>(r.usage_rows), usage::FormatMoney(r.total_cost),
-                                          usage::FormatMoney(r.attributed_cost)});
-    }
-    std::vector<ReportRow>().swap(f.result.report);  // its strings now live in run.report
-    for (const UnattributedRow& r : f.result.unattributed) {
-      see_month(r.month);
-      std::string tenant;
-      auto start = MonthStart(r.month);
-      bool no_tenant = r.reason == ReasonCode(Reason::kNoScope) || r.reason == ReasonCode(Reason::kUnknownSubscription);
-      const std::vector<Placement>* placements =
-          no_tenant || !start ? nullptr : index.Placements(AsciiLower(r.subscription_id));
-      if (placements) {
-        Timestamp end = MonthEnd(r.month);
-        const Placement* first = nullptr;
-        for (const Placement& p : *placements) {
-          if (p.valid.from <= *start && *start < p.valid.to) {
-            first = &p;
-            break;
-          }
-          if (p.valid.from < end && p.valid.to > *start && (!first || p.valid.from < first->valid.from)) first = &p;
-        }
-        if (first) tenant = first->tenant;
-      }
-      run.unattributed.push_back(SavedUnattributedRow{fi, tenant, r.subscription_id, r.month, r.currency, r.reason,
-                                                      static_cast<int64_t>(r.usage_rows),
-                                                      usage::FormatMoney(r.total_cost)});
-    }
-    for (const CurrencyReconciliation& c : f.result.reconciliation) {
-      run.reconciliation.push_back(SavedReconciliation{
-          fi, c.currency, static_cast<int64_t>(c.rows_credited), static_cast<int64_t>(c.rows_not_credited),
-          static_cast<int64_t>(c.rows_rejected), usage::FormatMoney(c.read), usage::FormatMoney(c.credited),
-          usage::FormatMoney(c.not_credited), usage::FormatMoney(c.rejected), usage::FormatMoney(c.attributed)});
-    }
+std::string CustomerTenantOf(const UnattributedRow& r, const DirectoryIndex& index) {
+  if (r.reason == ReasonCode(Reason::kNoScope) || r.reason == ReasonCode(Reason::kUnknownSubscription)) return "";
+  auto start = MonthStart(r.month);
+  const std::vector<Placement>* placements = start ? index.Placements(AsciiLower(r.subscription_id)) : nullptr;
+  if (!placements) return "";
+  Timestamp end = MonthEnd(r.month);
+  const Placement* first = nullptr;
+  for (const Placement& p : *placements) {
+    if (p.valid.from <= *start && *start < p.valid.to) return p.tenant;
+    if (p.valid.from < end && p.valid.to > *start && (!first || p.valid.from < first->valid.from)) first = &p;
   }
-  return run;
+  return first ? first->tenant : "";
 }
 
-Result<std::vector<FileResult>> AttributeEachFile(const DirectoryIndex& index, const RolePolicy& policy,
-                                                  const AttributeOptions& options) {
-  std::vector<FileResult> out;
+Result<AttributionResult> AttributeEachFile(const DirectoryIndex& index, const RolePolicy& policy,
+                                            const AttributeOptions& options,
+                                            const std::function<Status(const FileResult&)>& each) {
   // One profile cache for all the files: a resource's profile does not depend on the file its rows come from.
-  AttributeOptions each = options;
-  if (!each.profiles)
-    each.profiles = std::make_shared<ProfileCache>(index, policy, std::clamp(options.threads, 1, kMaxThreads));
+  AttributeOptions base = options;
+  if (!base.profiles)
+    base.profiles = std::make_shared<ProfileCache>(index, policy, std::clamp(options.threads, 1, kMaxThreads));
+  // The files' sum: each file's cells are added into `total` (integer keys, a few dozen bytes a cell) and named once
+  // at the end, instead of merging the files' report rows as text. One file is its own sum.
+  const bool several = options.files.size() > 1;
+  auto total = std::make_unique<Attributor>(base.profiles, 0, /*stage_rows=*/1);
+  AttributionResult only;
   for (const std::string& file : options.files) {
-    AttributeOptions one = each;
+    AttributeOptions one = base;
     one.files = {file};
+    one.absorb_into = several ? total.get() : nullptr;
     // Leaving the crediting state to the process's exit is only for the last run: otherwise every file's state would
     // stay allocated, and memory would grow with the number of files.
     one.skip_cleanup = options.skip_cleanup && &file == &options.files.back();
@@ -172,24 +132,35 @@ Result<std::vector<FileResult>> AttributeEachFile(const DirectoryIndex& index, c
     auto sha = checksum.get();
     if (!result.ok()) return result.status();
     if (!sha.ok()) return sha.status();
-    out.push_back(FileResult{file, *sha, std::move(result).value()});
+    FileResult done{file, *sha, std::move(result).value()};
+    Status s = each(done);
+    if (!s.ok()) return s;
+    if (!several) only = std::move(done.result);
   }
-  return out;
+  if (!several) return only;
+  AttributionResult sum = total->Finish();
+  if (options.skip_cleanup) (void)total.release();  // freeing every cell only delays the exit
+  return sum;
 }
 
-Result<int64_t> SaveAttributionRun(Store& store, std::vector<FileResult> files, const DirectoryIndex& index,
-                                   const std::string& role_policy_spec, const std::string& measure) {
+Result<int64_t> SaveAttributionRun(Store& store, RunSpill& spill, const std::string& role_policy_spec,
+                                   const std::string& measure) {
   RunStore* runs = RunsOf(store);
   if (!runs) return Status::Error("FailedPrecondition", "this store keeps no saved runs", store.Describe());
-  std::string policy = role_policy_spec;
-  if (policy != "all" && policy != "pec") {
+  RunInfo info = spill.info();
+  info.created = Timestamp::Now();
+  info.measure = measure;
+  info.role_policy = role_policy_spec;
+  if (info.role_policy != "all" && info.role_policy != "pec") {
     auto sha = Sha256OfFile(role_policy_spec);
     if (!sha.ok()) return sha.status();
     std::error_code ec;
     auto absolute = std::filesystem::absolute(role_policy_spec, ec);
-    policy = "file:" + (ec ? role_policy_spec : absolute.lexically_normal().string()) + " sha256:" + *sha;
+    info.role_policy = "file:" + (ec ? role_policy_spec : absolute.lexically_normal().string()) + " sha256:" + *sha;
   }
-  return runs->SaveRun(BuildSavedRun(std::move(files), index, policy, measure, Timestamp::Now()));
+  Status s = spill.StartReading();
+  if (!s.ok()) return s;
+  return runs->SaveRunFrom(info, spill);
 }
 
 Result<std::vector<RunFileRef>> SelectRunFiles(const std::vector<RunInfo>& runs, std::optional<int64_t> run_id) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -12,38 +13,34 @@
 #include "engine/attribution.h"
 #include "engine/directory_index.h"
 #include "engine/run.h"
+#include "engine/run_spill.h"
 #include "store/runs.h"
 #include "store/store.h"
 
 namespace openpal::engine {
 
-// One usage file's own result, ready to be saved.
-struct FileResult {
-  std::string path;    // as given; made absolute by BuildSavedRun
-  std::string sha256;  // lowercase hex
-  AttributionResult result;
-};
-
 // The lowercase hex SHA-256 of a file's bytes, or an error naming the file.
 Result<std::string> Sha256OfFile(const std::string& path);
 
 // Credits each file of `options.files` on its own (same rows and sums as one pass: crediting is per row), so a saved
-// run knows each file's rows and a later run of one file can replace just that file. Stops at the first failing file.
-Result<std::vector<FileResult>> AttributeEachFile(const DirectoryIndex& index, const RolePolicy& policy,
-                                                  const AttributeOptions& options);
+// run knows each file's rows and a later run of one file can replace just that file. `each` is given every file's
+// result (with its checksum) as soon as that file is credited; the result is freed when `each` returns, so memory
+// does not grow with the number of files. Returns the sum of all the files (what RunAttribution over them all gives),
+// built from integer cells added file by file. Stops at the first failing file or the first error of `each`.
+Result<AttributionResult> AttributeEachFile(const DirectoryIndex& index, const RolePolicy& policy,
+                                            const AttributeOptions& options,
+                                            const std::function<Status(const FileResult&)>& each);
 
-// Saves the run of `files` in `store` and returns its ID. `role_policy_spec` is the --role-policy value ("all",
-// "pec" or a file, recorded as "file:<absolute path> sha256:<hex>"); `measure` is "effective" or "billed". The files'
-// rows are moved into the saved run (pass a copy to keep them).
-Result<int64_t> SaveAttributionRun(Store& store, std::vector<FileResult> files, const DirectoryIndex& index,
-                                   const std::string& role_policy_spec, const std::string& measure);
+// The customer tenant an unattributed group (`row`) is filed under: the tenant holding the
+// subscription at the month's start, else the first to hold it during the month; "" for NO_SCOPE and
+// UNKNOWN_SUBSCRIPTION, and when no tenant held it.
+std::string CustomerTenantOf(const UnattributedRow& row, const DirectoryIndex& index);
 
-// The run to save from per-file results: report rows and reconciliation as computed, unattributed groups with their
-// customer tenant (the tenant holding the subscription at the month's start, else the first to hold it during the
-// month; "" for NO_SCOPE and UNKNOWN_SUBSCRIPTION), from/to = first and last month of any row. Each file's rows are
-// moved out and freed as it is converted, so the rows are held about once, not twice.
-SavedRun BuildSavedRun(std::vector<FileResult> files, const DirectoryIndex& index,
-                       const std::string& role_policy, const std::string& measure, Timestamp created);
+// Saves the run whose rows `spill` holds (every file added) in `store`, in one transaction, and returns its ID.
+// `role_policy_spec` is the --role-policy value ("all", "pec" or a file, recorded as "file:<absolute path>
+// sha256:<hex>"); `measure` is "effective" or "billed".
+Result<int64_t> SaveAttributionRun(Store& store, RunSpill& spill, const std::string& role_policy_spec,
+                                   const std::string& measure);
 
 // The (run, file) pairs a report reads. With `run_id`: every file of that run (RunNotFound when there is no such
 // run). Without: for each file path, the newest run that read it, so a re-run of a file replaces its earlier run and

@@ -159,6 +159,9 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
   } else {
     cache = std::make_shared<ProfileCache>(index, policy, threads);
   }
+  if (options.absorb_into && cache != options.profiles)  // its cells would name another cache's pool ids
+    return Status::Error("FailedPrecondition",
+                         "absorb_into needs profiles built over this index with a slot per thread");
   std::vector<Part> parts(static_cast<size_t>(threads));
   for (int k = 0; k < threads; ++k) parts[static_cast<size_t>(k)].attributor = std::make_unique<Attributor>(cache, k);
   std::vector<Rejection> rejections;
@@ -230,6 +233,7 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
   for (size_t k = 1; k < parts.size(); ++k) parts[0].attributor->Absorb(*parts[k].attributor);
   const auto combined = std::chrono::steady_clock::now();
   AttributionResult merged = parts[0].attributor->Finish();
+  if (options.absorb_into) options.absorb_into->Absorb(*parts[0].attributor);
   if (options.skip_cleanup) {  // freeing millions of small objects only delays the exit
     for (auto& part : parts) (void)part.attributor.release();
   }

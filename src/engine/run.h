@@ -30,6 +30,9 @@ struct AttributeOptions {
   // Profiles to reuse (built over the same index and policy, with a slot per thread): AttributeEachFile credits each
   // file in its own run and builds the profiles once for all of them. A new cache per run when unset.
   std::shared_ptr<ProfileCache> profiles;
+  // When set, everything the run credits is also added into this attributor, which must share `profiles`:
+  // AttributeEachFile sums its files this way (integer cells) instead of keeping each file's report rows.
+  Attributor* absorb_into = nullptr;
 };
 
 // Threads beyond this are not used (each adds its own report cells and a slot to every profile's cell cache).

@@ -71,11 +71,26 @@ struct RunFileRef {
   friend bool operator==(const RunFileRef&, const RunFileRef&) = default;
 };
 
+// A run's rows handed over one at a time while the run is saved, so that they need not all be in memory (`pal
+// attribute --save` reads them back from its temporary files). Each Next* fills `row` and returns true, or returns
+// false when there are no more of that kind; the store reads all report rows, then all unattributed rows, then the
+// reconciliation. An error stops the save, which then leaves nothing behind.
+class SavedRowSource {
+ public:
+  virtual ~SavedRowSource() = default;
+  virtual Result<bool> NextReport(SavedReportRow& row) = 0;
+  virtual Result<bool> NextUnattributed(SavedUnattributedRow& row) = 0;
+  virtual Result<bool> NextReconciliation(SavedReconciliation& row) = 0;
+};
+
 class RunStore {
  public:
   virtual ~RunStore() = default;
   // Stores a whole run atomically and returns its new ID (info.run_id is ignored). Runs are never changed after.
   virtual Result<int64_t> SaveRun(const SavedRun& run) = 0;
+  // The same, with the rows read from `rows` while the run's one write transaction is open. This default gathers
+  // them into a SavedRun first (correct, but all in memory); the SQLite store streams them.
+  virtual Result<int64_t> SaveRunFrom(const RunInfo& info, SavedRowSource& rows);
   // Every run's inputs, oldest first.
   virtual Result<std::vector<RunInfo>> ListRuns() = 0;
   // The report rows of the given (run, file) pairs, optionally of one partner only.

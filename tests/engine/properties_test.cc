@@ -150,16 +150,27 @@ TEST(Properties, CreditingFileByFileWithSharedProfilesEqualsAFreshRunPerFile) {
       for (const auto& line : RandomUsageLines(rng, 150 + 50 * f)) out << line << "\n";
       options.files.push_back(path);
     }
-    auto each = AttributeEachFile(*index, RolePolicy::All(), options);
-    ASSERT_TRUE(each.ok()) << each.status().ToString();
-    ASSERT_EQ(each->size(), options.files.size());
+    std::vector<std::string> each_text;
+    auto sum = AttributeEachFile(*index, RolePolicy::All(), options, [&](const FileResult& file) {
+      each_text.push_back(ResultText(file.result));
+      return Status::Ok();
+    });
+    ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+    ASSERT_EQ(each_text.size(), options.files.size());
     for (size_t f = 0; f < options.files.size(); ++f) {
       AttributeOptions one = options;
       one.files = {options.files[f]};
       auto fresh = RunAttribution(*index, RolePolicy::All(), one);
       ASSERT_TRUE(fresh.ok());
-      EXPECT_EQ(ResultText((*each)[f].result), ResultText(*fresh)) << options.files[f];
+      EXPECT_EQ(each_text[f], ResultText(*fresh)) << options.files[f];
     }
+    // The files' sum (what --save prints) is what one run over them all gives.
+    auto whole = RunAttribution(*index, RolePolicy::All(), options);
+    ASSERT_TRUE(whole.ok());
+    EXPECT_EQ(ResultText(*sum), ResultText(*whole));
+    EXPECT_EQ(sum->rows_read, whole->rows_read);
+    EXPECT_EQ(sum->rows_rejected_without_cost, whole->rows_rejected_without_cost);
+    EXPECT_EQ(sum->distinct_scopes, whole->distinct_scopes);
   }
 }
 

@@ -1,6 +1,8 @@
 // Saved attribution runs: stored whole, read back exactly, listed newest last, and immutable in the database itself.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "store/runs.h"
 #include "store_test_util.h"
 
@@ -116,6 +118,86 @@ TEST_F(RunsTest, AFailedSaveLeavesNoPartOfTheRun) {
   auto list = runs().ListRuns();
   ASSERT_TRUE(list.ok());
   EXPECT_TRUE(list->empty()) << "a run is saved whole or not at all";
+}
+
+// Hands over a run's rows one at a time, as `pal attribute --save` does from its temporary files; optionally fails
+// after `fail_after` report rows.
+class RowsOneByOne : public SavedRowSource {
+ public:
+  explicit RowsOneByOne(const SavedRun& run, int fail_after = -1) : run_(run), fail_after_(fail_after) {}
+  Result<bool> NextReport(SavedReportRow& row) override {
+    if (report_ == static_cast<size_t>(fail_after_)) return Status::Error("FileError", "disk gone");
+    if (report_ == run_.report.size()) return false;
+    row = run_.report[report_++];
+    return true;
+  }
+  Result<bool> NextUnattributed(SavedUnattributedRow& row) override {
+    if (unattributed_ == run_.unattributed.size()) return false;
+    row = run_.unattributed[unattributed_++];
+    return true;
+  }
+  Result<bool> NextReconciliation(SavedReconciliation& row) override {
+    if (reconciliation_ == run_.reconciliation.size()) return false;
+    row = run_.reconciliation[reconciliation_++];
+    return true;
+  }
+
+ private:
+  const SavedRun& run_;
+  int fail_after_;
+  size_t report_ = 0, unattributed_ = 0, reconciliation_ = 0;
+};
+
+TEST_F(RunsTest, ARunSavedRowByRowReadsBackAsOneSavedWhole) {
+  const SavedRun run = SeptemberRun("/data/b.csv");
+  auto whole = runs().SaveRun(run);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  RowsOneByOne rows(run);
+  auto streamed = runs().SaveRunFrom(run.info, rows);
+  ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+  auto list = runs().ListRuns();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].files.size(), (*list)[1].files.size());
+  EXPECT_EQ((*list)[1].from, "2026-09");
+  auto load = [&](int64_t id) {
+    std::vector<RunFileRef> files = {RunFileRef{id, 0}, RunFileRef{id, 1}};
+    std::ostringstream text;
+    auto report = runs().LoadReportRows(files, std::nullopt);
+    auto unattributed = runs().LoadUnattributedRows(files);
+    auto reconciliation = runs().LoadReconciliation(files);
+    EXPECT_TRUE(report.ok() && unattributed.ok() && reconciliation.ok());
+    if (!report.ok() || !unattributed.ok() || !reconciliation.ok()) return std::string();
+    for (const auto& r : *report)
+      text << r.file_index << '|' << r.partner_id << '|' << r.partner_name << '|' << r.customer_tenant_id << '|'
+           << r.subscription_id << '|' << r.month << '|' << r.currency << '|' << r.admin_type << '|' << r.usage_rows
+           << '|' << r.total_cost << '|' << r.attributed_cost << '\n';
+    for (const auto& r : *unattributed)
+      text << r.file_index << '|' << r.customer_tenant_id << '|' << r.subscription_id << '|' << r.month << '|'
+           << r.currency << '|' << r.reason << '|' << r.usage_rows << '|' << r.total_cost << '\n';
+    for (const auto& r : *reconciliation)
+      text << r.file_index << '|' << r.currency << '|' << r.rows_credited << '|' << r.rows_not_credited << '|'
+           << r.rows_rejected << '|' << r.read << '|' << r.credited << '|' << r.not_credited << '|' << r.rejected
+           << '|' << r.attributed << '\n';
+    return text.str();
+  };
+  EXPECT_EQ(load(*streamed), load(*whole));
+  EXPECT_NE(load(*streamed).find("Contoso, Seattle"), std::string::npos);
+}
+
+TEST_F(RunsTest, ARowSourceThatFailsMidwayLeavesNoPartOfTheRun) {
+  const SavedRun run = SeptemberRun("/data/b.csv");
+  RowsOneByOne rows(run, /*fail_after=*/1);
+  auto id = runs().SaveRunFrom(run.info, rows);
+  ASSERT_FALSE(id.ok());
+  EXPECT_NE(id.status().ToString().find("disk gone"), std::string::npos) << id.status().ToString();
+  auto list = runs().ListRuns();
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->empty()) << "a run is saved whole or not at all";
+  std::string error;
+  EXPECT_EQ(RawExec("INSERT INTO runs (created, role_policy, measure, from_month, to_month) VALUES (1, 'all',"
+                    " 'effective', '', '')", &error), SQLITE_OK)
+      << "the failed save's transaction was closed: " << error;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // SqliteStore as a RunStore: saving a run in one transaction, listing runs, reading their rows back.
 #include <map>
+#include <type_traits>
 
 #include "store/runs.h"
 #include "store/sqlite/runs_schema.h"
@@ -20,6 +21,29 @@ Status StepDone(Connection& c, StatementUse& use, const std::string& doing) {
   int rc = use->Step();
   return rc == SQLITE_DONE ? Status::Ok() : SqliteError(c.raw(), rc, doing);
 }
+
+// A SavedRun's rows as a SavedRowSource, so that both ways of saving share one insert path.
+class VectorRowSource final : public SavedRowSource {
+ public:
+  explicit VectorRowSource(const SavedRun& run) : run_(run) {}
+  Result<bool> NextReport(SavedReportRow& row) override { return Next(run_.report, report_, row); }
+  Result<bool> NextUnattributed(SavedUnattributedRow& row) override {
+    return Next(run_.unattributed, unattributed_, row);
+  }
+  Result<bool> NextReconciliation(SavedReconciliation& row) override {
+    return Next(run_.reconciliation, reconciliation_, row);
+  }
+
+ private:
+  template <typename T>
+  static bool Next(const std::vector<T>& from, size_t& at, T& row) {
+    if (at == from.size()) return false;
+    row = from[at++];
+    return true;
+  }
+  const SavedRun& run_;
+  size_t report_ = 0, unattributed_ = 0, reconciliation_ = 0;
+};
 
 }  // namespace
 
@@ -61,6 +85,13 @@ std::string RunsSchemaV2() {
 }
 
 Result<int64_t> SqliteStore::SaveRun(const SavedRun& run) {
+  VectorRowSource rows(run);
+  return SaveRunFrom(run.info, rows);
+}
+
+// The rows are read from `rows` while the transaction is open: it stays one short write (the rows come from local
+// temporary files), and nothing but the row being inserted is held in memory.
+Result<int64_t> SqliteStore::SaveRunFrom(const RunInfo& info, SavedRowSource& rows) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   auto conn = pool_.Acquire();
   if (!conn.ok()) return conn.status();
@@ -72,18 +103,18 @@ Result<int64_t> SqliteStore::SaveRun(const SavedRun& run) {
   if (!st.ok()) return st.status();
   {
     StatementUse use(**st);
-    use->BindInt(1, run.info.created.micros);
-    use->BindText(2, run.info.role_policy);
-    use->BindText(3, run.info.measure);
-    use->BindText(4, run.info.from);
-    use->BindText(5, run.info.to);
+    use->BindInt(1, info.created.micros);
+    use->BindText(2, info.role_policy);
+    use->BindText(3, info.measure);
+    use->BindText(4, info.from);
+    use->BindText(5, info.to);
     Status s = StepDone(c, use, "saving a run");
     if (!s.ok()) return s;
   }
   int64_t id = sqlite3_last_insert_rowid(c.raw());
   st = c.Prepare("INSERT INTO run_files (run_id, file_index, path, sha256, rows) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!st.ok()) return st.status();
-  for (const RunFile& f : run.info.files) {
+  for (const RunFile& f : info.files) {
     StatementUse use(**st);
     use->BindInt(1, id);
     use->BindInt(2, f.index);
@@ -98,7 +129,11 @@ Result<int64_t> SqliteStore::SaveRun(const SavedRun& run) {
       " subscription_id, month, currency, admin_type, usage_rows, total_cost, attributed_cost)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   if (!st.ok()) return st.status();
-  for (const SavedReportRow& r : run.report) {
+  SavedReportRow r;
+  for (;;) {
+    auto more = rows.NextReport(r);
+    if (!more.ok()) return more.status().WithContext("saving the report rows of a run");
+    if (!*more) break;
     StatementUse use(**st);
     use->BindInt(1, id);
     use->BindInt(2, r.file_index);
@@ -119,7 +154,12 @@ Result<int64_t> SqliteStore::SaveRun(const SavedRun& run) {
       "INSERT INTO run_unattributed_rows (run_id, file_index, customer_tenant_id, subscription_id, month, currency,"
       " reason, usage_rows, total_cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   if (!st.ok()) return st.status();
-  for (const SavedUnattributedRow& r : run.unattributed) {
+  SavedUnattributedRow u;
+  for (;;) {
+    auto more = rows.NextUnattributed(u);
+    if (!more.ok()) return more.status().WithContext("saving the unattributed rows of a run");
+    if (!*more) break;
+    const SavedUnattributedRow& r = u;
     StatementUse use(**st);
     use->BindInt(1, id);
     use->BindInt(2, r.file_index);
@@ -138,7 +178,12 @@ Result<int64_t> SqliteStore::SaveRun(const SavedRun& run) {
       " rows_rejected, read, credited, not_credited, rejected, attributed)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   if (!st.ok()) return st.status();
-  for (const SavedReconciliation& r : run.reconciliation) {
+  SavedReconciliation rec;
+  for (;;) {
+    auto more = rows.NextReconciliation(rec);
+    if (!more.ok()) return more.status().WithContext("saving the reconciliation of a run");
+    if (!*more) break;
+    const SavedReconciliation& r = rec;
     StatementUse use(**st);
     use->BindInt(1, id);
     use->BindInt(2, r.file_index);
@@ -306,5 +351,24 @@ Result<std::vector<SavedReconciliation>> SqliteStore::LoadReconciliation(const s
 namespace openpal {
 
 RunStore* RunsOf(Store& store) { return dynamic_cast<RunStore*>(&store); }
+
+Result<int64_t> RunStore::SaveRunFrom(const RunInfo& info, SavedRowSource& rows) {
+  SavedRun run;
+  run.info = info;
+  auto gather = [](auto next, auto& into) -> Status {
+    for (;;) {
+      typename std::decay_t<decltype(into)>::value_type row;
+      auto more = next(row);
+      if (!more.ok()) return more.status();
+      if (!*more) return Status::Ok();
+      into.push_back(std::move(row));
+    }
+  };
+  Status s = gather([&](SavedReportRow& r) { return rows.NextReport(r); }, run.report);
+  if (s.ok()) s = gather([&](SavedUnattributedRow& r) { return rows.NextUnattributed(r); }, run.unattributed);
+  if (s.ok()) s = gather([&](SavedReconciliation& r) { return rows.NextReconciliation(r); }, run.reconciliation);
+  if (!s.ok()) return s;
+  return SaveRun(run);
+}
 
 }  // namespace openpal

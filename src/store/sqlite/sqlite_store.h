@@ -82,6 +82,7 @@ class SqliteStore final : public Store, public RunStore {
 
   // RunStore: saved attribution runs (runs.cc).
   Result<int64_t> SaveRun(const SavedRun& run) override;
+  Result<int64_t> SaveRunFrom(const RunInfo& info, SavedRowSource& rows) override;
   Result<std::vector<RunInfo>> ListRuns() override;
   Result<std::vector<SavedReportRow>> LoadReportRows(const std::vector<RunFileRef>& files,
                                                      const std::optional<std::string>& partner_id) override;
