@@ -250,7 +250,8 @@ TEST(ReportsApi, ExplainShowsOnlyThePathsOfPartnersTheCallerMayRead) {
   EXPECT_EQ(fabrikam->status, 403) << fabrikam->body;
   EXPECT_EQ(Body(fabrikam)["code"], "AuthorizationFailed");
   // After the move Jo's path is Fabrikam's, and Contoso's then-credit is not.
-  auto later = env.Get(std::string("/openpal/v1/explain?at=2026-09-01&resource=") + kS09, env.Token(kT02, kFabrikamOps));
+  auto later =
+      env.Get(std::string("/openpal/v1/explain?at=2026-09-01&resource=") + kS09, env.Token(kT02, kFabrikamOps));
   ASSERT_TRUE(later);
   ASSERT_EQ(later->status, 200) << later->body;
   auto f = Body(later);
@@ -274,8 +275,9 @@ TEST(ReportsApi, ExplainRevealsNothingToThoseWithNoPathOrTenant) {
   EXPECT_EQ(stranger->status, 403) << stranger->body;
   EXPECT_EQ(Body(stranger)["code"], "AuthorizationFailed");
   EXPECT_EQ(stranger->body.find("10000000-0000-4000-8000-000000000007"), std::string::npos) << stranger->body;
-  auto unknown = env.Get("/openpal/v1/explain?at=2026-08-01&resource=/subscriptions/20000000-0000-4000-8000-0000000000ff",
-                         env.Token(kT03, kAda));
+  auto unknown =
+      env.Get("/openpal/v1/explain?at=2026-08-01&resource=/subscriptions/20000000-0000-4000-8000-0000000000ff",
+              env.Token(kT03, kAda));
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 403);
   EXPECT_EQ(Body(unknown)["code"], "AuthorizationFailed");

@@ -38,7 +38,8 @@ struct PalServer {
 // `log_path`), and waits up to 30 s for the port it prints; port 0 (and a test failure) when it does not start.
 // `extra` are more arguments for `pal serve` (limits).
 PalServer StartPalServe(const std::string& db, const std::string& cert, const std::string& key_file,
-                        const std::string& jwks, const std::string& log_path, const std::vector<std::string>& extra = {});
+                        const std::string& jwks, const std::string& log_path,
+                        const std::vector<std::string>& extra = {});
 
 class ServeEnv {
  public:
