@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -60,8 +61,11 @@ TEST(Hardening, BodiesHeldAtOnceAreBounded) {
   body.back() = '}';
   RawTls first(server.port);
   ASSERT_TRUE(first.connected());
-  first.Send(Put("1234567", auth + "Content-Length: 1000000\r\n") + body.substr(0, 1000));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its head is read: its budget is taken
+  // 100 Continue comes once the head is accepted and its budget taken.
+  first.Send(Put("1234567", auth + "Content-Length: 1000000\r\nExpect: 100-continue\r\n"));
+  std::string go_on = first.ReadHead();
+  ASSERT_EQ(go_on.rfind("HTTP/1.1 100", 0), 0u) << go_on;
+  first.Send(body.substr(0, 1000));
 
   RawTls second(server.port);
   ASSERT_TRUE(second.connected());
@@ -259,6 +263,8 @@ TEST(Hardening, DevIssuerIsRefusedBesideJwksOrOffLoopback) {
   auto allowed = ServeBriefly("--listen 192.0.2.1:0 --dev-issuer --dev-issuer-anywhere" + db);
   EXPECT_NE(allowed.second.find("WARNING: --dev-issuer on 192.0.2.1"), std::string::npos) << allowed.second;
   EXPECT_NE(allowed.second.find("cannot listen"), std::string::npos) << allowed.second;  // got as far as binding
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
 
 }  // namespace
