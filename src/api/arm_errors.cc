@@ -33,6 +33,7 @@ const std::map<std::string, int, std::less<>>& StatusByCode() {
       {"InvalidQueryParameter", 400},
       {"RunNotFound", 404},
       {"PortalNotBuilt", 503},
+      {"ServiceUnavailable", 503},
   };
   return table;
 }
@@ -40,6 +41,11 @@ const std::map<std::string, int, std::less<>>& StatusByCode() {
 }  // namespace
 
 ArmError ToArmError(const Status& status) {
+  if (status.code() == "StoreBusy")  // its message names the file and SQLite's words: logged, not sent
+    return ArmError{503, "ServiceUnavailable",
+                    "The store is busy: another process (an import?) holds its write lock. Retry shortly.", false, 10};
+  if (status.code() == "ServiceUnavailable")
+    return ArmError{503, "ServiceUnavailable", "The server is busy: " + status.message(), false, 1};
   auto it = StatusByCode().find(status.code());
   if (it == StatusByCode().end())
     return ArmError{500, "InternalServerError", "The server encountered an internal error; see its log.", false};
@@ -110,6 +116,7 @@ Status PartnerIdInvalid(std::string message) { return Status::Error("PartnerIdIn
 Status NotLinked() {
   return Status::Error("ManagementPartnerNotFound", "This user or service principal is not linked with a Partner ID");
 }
+Status ServiceUnavailable(std::string_view why) { return Status::Error("ServiceUnavailable", std::string(why)); }
 Status AlreadyLinked(std::string_view current_partner_id) {
   return Status::Error("PartnerIdAlreadyLinked",
                        "This user or service principal is already linked with Partner ID " +

@@ -17,10 +17,13 @@ struct ArmError {
   std::string code;
   std::string message;
   bool www_authenticate = false;  // 401s carry a WWW-Authenticate: Bearer challenge
+  int retry_after = 0;            // seconds for a Retry-After header (503s); 0 = none
 };
 
 // Maps a Status (its code names the ARM error) to the response. Codes not known to the API become 500
-// InternalServerError with a generic message: store or I/O details are logged, never sent.
+// InternalServerError with a generic message: store or I/O details are logged, never sent. StoreBusy (the store's
+// write lock held by another process longer than the busy timeout, e.g. an import) is 503 ServiceUnavailable with
+// Retry-After: the request may succeed later.
 ArmError ToArmError(const Status& status);
 
 // {"error":{"code":...,"message":...},"code":...,"message":...}: the shape the real service returns.
@@ -43,6 +46,7 @@ Status InvalidRequestContent(std::string_view why);   // 400
 Status PartnerIdInvalid(std::string message);         // 400 PartnerIdInvalid
 Status NotLinked();                                   // 404 ManagementPartnerNotFound
 Status AlreadyLinked(std::string_view current_partner_id);  // 409 PartnerIdAlreadyLinked
+Status ServiceUnavailable(std::string_view why);      // 503 ServiceUnavailable, Retry-After: 1 (server limits)
 
 // The message of PartnerIdInvalid for a malformed ID, as the real service words it.
 inline constexpr const char* kPartnerIdNotValid = "The Partner ID is not valid";

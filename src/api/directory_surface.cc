@@ -58,6 +58,23 @@ class DirectorySurface : public Surface {
            rest == "dev" || rest.rfind("dev/", 0) == 0;
   }
 
+  // POST /dev/token (dev issuer only) takes its body without a token; every other route needs a verified one first.
+  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) const override {
+    std::string rest = AsciiLower(std::string_view(head.path).substr(kPrefix.size()));
+    while (!rest.empty() && rest.back() == '/') rest.pop_back();
+    if (rest == "dev" || rest.rfind("dev/", 0) == 0) {
+      if (!context_.dev_issuer) return ErrorResponse(UnknownPath(head.path));
+      if (rest == "dev/token" && head.method == "POST") return std::nullopt;
+      if (rest == "dev/token") return NotAllowed(head.method, "POST");
+      if (rest == "dev/principals" && head.method != "GET") return NotAllowed(head.method, "GET");
+      if (rest == "dev/principals") return ErrorResponse(InvalidRequestContent("this route takes no body."));
+      return ErrorResponse(UnknownPath(head.path));
+    }
+    auto caller = AuthenticateBearer(context_.verifier, head.authorization, Timestamp::Now());
+    if (!caller.ok()) return ErrorResponse(caller.status());
+    return std::nullopt;
+  }
+
   ApiResponse Handle(const ApiRequest& request) const override {
     std::string rest = AsciiLower(std::string_view(request.path).substr(kPrefix.size()));
     while (!rest.empty() && rest.back() == '/') rest.pop_back();

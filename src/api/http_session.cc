@@ -58,6 +58,32 @@ void FlushLog() {
 
 std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
 
+// `text` for the request log, in double quotes when `quote`: printable ASCII as is, `"` and `\` escaped with a
+// backslash, every other byte (space too, when unquoted) as \xHH. A field can then neither end early nor break
+// the line.
+std::string LogQuoted(std::string_view text, bool quote = true) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() + 2);
+  if (quote) out += '"';
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c > 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+    } else if (c == ' ' && quote) {
+      out += ' ';
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (quote) out += '"';
+  return out;
+}
+
 bool IsHttpParseError(const ErrorCode& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category() &&
          ec != http::error::end_of_stream && ec != http::error::partial_message;
@@ -68,10 +94,14 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
+  // `over_capacity`: the server has its most connections already; this one answers its first request with 503.
   template <class... Args>
-  Session(HttpConnections& owner, uint64_t id, Args&&... args)
-      : owner_(owner), id_(id), stream_(std::forward<Args>(args)...) {}
-  ~Session() override { owner_.Remove(id_); }
+  Session(HttpConnections& owner, uint64_t id, bool over_capacity, Args&&... args)
+      : owner_(owner), id_(id), over_capacity_(over_capacity), stream_(std::forward<Args>(args)...) {}
+  ~Session() override {
+    ReleaseBody();
+    owner_.Remove(id_);
+  }
 
   void Start() {
     if (owner_.stopping()) return Close();
@@ -119,7 +149,24 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
     // 413 comes first of all checks (link-api.md), from the declared length alone: the body is never read.
     if (auto length = parser_->content_length(); length && *length > owner_.limits().body_bytes)
       return OnReadError(http::error::body_limit);
+    // RFC 9112 §6.3: with a Transfer-Encoding whose final coding is not chunked the body's length cannot be known
+    // (Beast would read "no body" and take the body for the next request: smuggling). 400, and close.
+    if (head.count(http::field::transfer_encoding) && !parser_->chunked())
+      return Refuse(InvalidRequestContent("a Transfer-Encoding whose last coding is not 'chunked' is not accepted."));
+    // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host header.
+    if (head.version() >= 11 && head.count(http::field::host) != 1)
+      return Refuse(InvalidRequestContent("an HTTP/1.1 request needs exactly one Host header."));
+    if (over_capacity_)
+      return Refuse(ServiceUnavailable("the server has its most connections open; retry shortly."));
     if (parser_->is_done()) return OnRequest();
+    // A body is read only for a caller that may use it (a verified token, the check after 413), and only while the
+    // bodies being held fit the server's budget.
+    if (auto refused = owner_.handler().RefuseBody(RequestOf(head))) return AnswerUnread(std::move(*refused));
+    size_t want = parser_->content_length() ? static_cast<size_t>(*parser_->content_length())
+                                            : owner_.limits().body_bytes;
+    if (!owner_.ReserveBody(want))
+      return Refuse(ServiceUnavailable("the server holds as many request bodies as it may; retry shortly."));
+    reserved_ = want;
     if (beast::iequals(head[http::field::expect], "100-continue")) {
       continue_.emplace(http::status::continue_, head.version());
       Lowest().expires_after(owner_.limits().io);
@@ -144,17 +191,27 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
   // Answers what can be answered (a body too large, a request that does not parse); closes on anything else
   // (the peer left, a timeout, the server stopping).
   void OnReadError(ErrorCode ec) {
-    Status status;
-    if (ec == http::error::body_limit) {
-      status = BodyTooLarge();
-    } else if (ec == http::error::header_limit) {
-      status = InvalidRequestContent("the request line and headers exceed " +
-                                     std::to_string(owner_.limits().header_bytes) + " bytes.");
-    } else if (IsHttpParseError(ec)) {
-      status = InvalidRequestContent("the HTTP request could not be parsed.");
-    } else {
-      return Close();
-    }
+    if (ec == http::error::body_limit) return Refuse(BodyTooLarge());
+    if (ec == http::error::header_limit)
+      return Refuse(InvalidRequestContent("the request line and headers exceed " +
+                                          std::to_string(owner_.limits().header_bytes) + " bytes."));
+    if (IsHttpParseError(ec)) return Refuse(InvalidRequestContent("the HTTP request could not be parsed."));
+    Close();
+  }
+
+  // Answers `status` as an ARM error without reading (more of) the request, then closes.
+  void Refuse(const Status& status) {
+    ArmError error = ToArmError(status);
+    ApiResponse response;
+    response.status = error.http_status;
+    response.body = ArmErrorBody(error);
+    if (error.retry_after > 0) response.headers.emplace_back("Retry-After", std::to_string(error.retry_after));
+    AnswerUnread(std::move(response));
+  }
+
+  // Sends `response` to the request whose head was read (or not), leaving its body unread: the connection closes
+  // after it, draining what the peer still sends.
+  void AnswerUnread(ApiResponse response) {
     keep_alive_ = false;
     linger_ = true;
     head_only_ = false;
@@ -162,30 +219,19 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
     path_ = "-";
     correlation_.clear();
     if (parser_ && parser_->is_header_done()) {
-      const auto& head = parser_->get();
-      method_ = std::string(head.method_string());
-      path_ = ParseRequestTarget(View(head.target())).path;
-      version_ = head.version();
-      correlation_ = std::string(head["x-ms-correlation-request-id"]);
-    }
-    if (correlation_.empty() || correlation_.size() > kMaxCorrelationIdLength || !PrintableAscii(correlation_))
+      head_only_ = parser_->get().method() == http::verb::head;
+      RequestOf(parser_->get());  // for the log line and the response's ids
+    } else {
       correlation_ = NewGuid();
-    request_id_ = NewGuid();
-    ArmError error = ToArmError(status);
-    ApiResponse response;
-    response.status = error.http_status;
-    response.body = ArmErrorBody(error);
+      request_id_ = NewGuid();
+    }
     Respond(std::move(response));
   }
 
-  void OnRequest() {
-    http::request<http::string_body> message = parser_->release();
-    parser_.reset();
-    keep_alive_ = message.keep_alive();
+  // The request as surfaces see it, without its body; notes what the response and the log line need (method,
+  // path, version, ids).
+  ApiRequest RequestOf(const http::request<http::string_body>& message) {
     version_ = message.version();
-    head_only_ = message.method() == http::verb::head;
-    linger_ = false;
-
     ApiRequest request;
     request.method = std::string(message.method_string());
     RequestTarget target = ParseRequestTarget(View(message.target()));
@@ -208,9 +254,19 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
       correlation_ = NewGuid();
     request_id_ = NewGuid();
     request.request_id = request_id_;
-    request.body = std::move(message.body());
     method_ = request.method;
     path_ = request.path;
+    return request;
+  }
+
+  void OnRequest() {
+    http::request<http::string_body> message = parser_->release();
+    parser_.reset();
+    keep_alive_ = message.keep_alive();
+    head_only_ = message.method() == http::verb::head;
+    linger_ = false;
+    ApiRequest request = RequestOf(message);
+    request.body = std::move(message.body());
 
     // The executor tracks work while an answer is pending, so the event loop cannot run out of work and return
     // while a blocking-pool thread still computes it.
@@ -223,6 +279,7 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
   // Writes `answer` with the headers every response carries (link-api.md "Bodies"). The response is one buffer
   // serialized here (Beast's serializer cost more CPU than the rest of a cached GET): one write, one TLS record.
   void Respond(ApiResponse answer) {
+    ReleaseBody();  // the handler is done with the body
     keep_ = keep_alive_ && !owner_.stopping();
     std::string& out = out_;
     out.clear();
@@ -234,11 +291,19 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
     out.append(reason.data(), reason.size());
     AppendField(out, "x-ms-request-id", request_id_);
     AppendField(out, "x-ms-correlation-request-id", correlation_);
-    bool surface_caching = false;
-    for (const auto& [name, value] : answer.headers) surface_caching |= EqualsIgnoreCase(name, "Cache-Control");
+    bool surface_caching = false, surface_nosniff = false;
+    for (const auto& [name, value] : answer.headers) {
+      surface_caching |= EqualsIgnoreCase(name, "Cache-Control");
+      surface_nosniff |= EqualsIgnoreCase(name, "X-Content-Type-Options");
+    }
     if (!surface_caching) {  // else the surface decides caching, and ARM's no-cache trio is left out
       out += "\r\nCache-Control: no-cache\r\nPragma: no-cache\r\nExpires: -1";
     }
+    // Browsers must not guess another type than the one sent (a JSON body quoting the client is never a script).
+    if (!surface_nosniff) out += "\r\nX-Content-Type-Options: nosniff";
+    // Over TLS, browsers that reached this origin once keep to HTTPS for a year (RFC 6797). Not for subdomains:
+    // the server does not know what else runs under its host name.
+    if constexpr (kTls) out += "\r\nStrict-Transport-Security: max-age=31536000";
     for (const auto& [name, value] : answer.headers) AppendField(out, name, value);
     AppendField(out, "Content-Type", answer.content_type);  // also on an empty body (DELETE), as the spec asks
     AppendField(out, "Content-Length", std::to_string(answer.body.size()));  // HEAD: what a GET would send
@@ -280,14 +345,14 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
     FILE* log = owner_.log();
     if (!log) return;
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
-    std::string path = path_;
-    for (char& c : path)
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';  // a log line stays one line
     char duration[32];
     std::snprintf(duration, sizeof duration, "%.3fms", ms);
-    std::string line = FormatIsoTime(Timestamp::Now()) + " " + method_ + " " + path + " " + std::to_string(status_) +
-                       " " + duration + " request_id=" + request_id_ + (caller_.empty() ? "" : " caller=" + caller_) +
-                       (detail_.empty() ? "" : " error=\"" + detail_ + "\"") + "\n";
+    // Every field a client can influence is quoted and escaped (the decoded path may hold spaces, quotes, line
+    // ends, any byte), so no request can forge the fields after it or a line of its own.
+    std::string line = FormatIsoTime(Timestamp::Now()) + " " + LogQuoted(method_) + " " + LogQuoted(path_) + " " +
+                       std::to_string(status_) + " " + duration + " request_id=" + LogQuoted(request_id_, false) +
+                       (caller_.empty() ? "" : " caller=" + LogQuoted(caller_, false)) +
+                       (detail_.empty() ? "" : " error=" + LogQuoted(detail_)) + "\n";
     int fd = fileno(log);
     if (pending_log.fd != fd || pending_log.lines.size() + line.size() > kLogBatchBytes) {
       FlushLog();
@@ -327,6 +392,12 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
     });
   }
 
+  void ReleaseBody() {
+    if (reserved_ == 0) return;
+    owner_.ReleaseBody(reserved_);
+    reserved_ = 0;
+  }
+
   void Close() {
     idle_ = false;
     ErrorCode ignored;
@@ -336,6 +407,8 @@ class Session : public HttpSession, public std::enable_shared_from_this<Session<
 
   HttpConnections& owner_;
   const uint64_t id_;
+  const bool over_capacity_;
+  size_t reserved_ = 0;  // of the body budget, while a body is read and answered
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -358,18 +431,22 @@ using TlsSession = Session<beast::ssl_stream<beast::tcp_stream>>;
 }  // namespace
 
 void HttpConnections::StartPlain(tcp::socket socket) {
+  size_t open = OpenCount();
+  if (open >= 2 * limits_.max_connections) return;  // far over: closed at once (the socket's destructor)
   uint64_t id = next_id_.fetch_add(1);
   auto loop = socket.get_executor();
-  auto session = std::make_shared<PlainSession>(*this, id, std::move(socket));
+  auto session = std::make_shared<PlainSession>(*this, id, open >= limits_.max_connections, std::move(socket));
   Add(id, session);
   // Started on the connection's own event loop (the acceptor runs on another one).
   asio::post(loop, [session] { session->Start(); });
 }
 
 void HttpConnections::StartTls(tcp::socket socket, asio::ssl::context& tls) {
+  size_t open = OpenCount();
+  if (open >= 2 * limits_.max_connections) return;
   uint64_t id = next_id_.fetch_add(1);
   auto loop = socket.get_executor();
-  auto session = std::make_shared<TlsSession>(*this, id, std::move(socket), tls);
+  auto session = std::make_shared<TlsSession>(*this, id, open >= limits_.max_connections, std::move(socket), tls);
   Add(id, session);
   asio::post(loop, [session] { session->Start(); });
 }
@@ -390,6 +467,21 @@ void HttpConnections::Add(uint64_t id, std::weak_ptr<HttpSession> session) {
   std::lock_guard lock(mu_);
   open_.emplace(id, std::move(session));
 }
+
+size_t HttpConnections::OpenCount() {
+  std::lock_guard lock(mu_);
+  return open_.size();
+}
+
+bool HttpConnections::ReserveBody(size_t bytes) {
+  size_t now = body_reserved_.load(std::memory_order_relaxed);
+  do {
+    if (bytes > limits_.body_memory || now > limits_.body_memory - bytes) return false;
+  } while (!body_reserved_.compare_exchange_weak(now, now + bytes, std::memory_order_relaxed));
+  return true;
+}
+
+void HttpConnections::ReleaseBody(size_t bytes) { body_reserved_.fetch_sub(bytes, std::memory_order_relaxed); }
 
 void HttpConnections::Remove(uint64_t id) {
   std::lock_guard lock(mu_);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -25,6 +26,9 @@ class RequestHandler {
   // Answers `request`, calling `done` exactly once: at once on the calling (event-loop) thread for requests that
   // never block, or later from another thread.
   virtual void Handle(ApiRequest request, std::function<void(ApiResponse)> done) = 0;
+  // Called with the head of a request that has a body (`body` empty) before the body is read: the answer to send
+  // at once instead (the connection then closes), or nullopt to read the body. Runs on the event loop: never blocks.
+  virtual std::optional<ApiResponse> RefuseBody(const ApiRequest& head) = 0;
 };
 
 // Limits against slow or abusive peers.
@@ -34,6 +38,12 @@ struct HttpLimits {
   std::chrono::seconds idle{5};         // keep-alive: waiting for the next request's head
   std::chrono::seconds io{30};          // reading a body, writing a response
   std::chrono::seconds handshake{10};   // TLS handshake
+  // Open connections served normally; the next ones (up to as many again) get 503 to their first request, beyond
+  // that they are closed at once. Bounds what idle and slow peers can hold (a TLS session, a head buffer).
+  size_t max_connections = 1024;
+  // Request bodies being read or answered, all connections together (each counted at its declared length, or
+  // body_bytes when chunked): a request whose body would exceed it gets 503 with Retry-After, its body unread.
+  size_t body_memory = 64 * 1024 * 1024;
 };
 
 class HttpSession;
@@ -62,13 +72,21 @@ class HttpConnections {
   void Add(uint64_t id, std::weak_ptr<HttpSession> session);
   void Remove(uint64_t id);
 
+  // Takes `bytes` of the body budget (limits().body_memory); false (nothing taken) when they do not fit.
+  bool ReserveBody(size_t bytes);
+  // Gives back what ReserveBody took.
+  void ReleaseBody(size_t bytes);
+
  private:
+  // Connections open now (registered, not yet removed).
+  size_t OpenCount();
 
   RequestHandler& handler_;
   const HttpLimits limits_;
   FILE* const log_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_id_{1};
+  std::atomic<size_t> body_reserved_{0};
   std::mutex mu_;
   std::unordered_map<uint64_t, std::weak_ptr<HttpSession>> open_;
 };

@@ -99,6 +99,7 @@ ApiResponse ErrorResponse(const Status& status) {
   r.status = error.http_status;
   r.body = ArmErrorBody(error);
   if (error.www_authenticate) r.headers.emplace_back("WWW-Authenticate", BearerChallenge(error));
+  if (error.retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(error.retry_after));
   if (error.http_status >= 500) r.log_detail = status.code() + ": " + status.ToString();
   return r;
 }
@@ -128,46 +129,58 @@ ApiResponse ManagementPartnerApi::Handle(const ApiRequest& request) const {
     return tagged(ErrorResponse(InvalidRequestContent("the body is not valid JSON.")));
 
   if (route.kind == RouteKind::kOperations) return tagged(Ok(OperationsListBody()));
-  if (Status s = CheckPrincipal(*caller, now); !s.ok()) return tagged(ErrorResponse(s));
+  // Asked before any read of this request: whatever is committed after it (here or in another process on the same
+  // store) makes the entries read now unusable for later requests.
+  auto gen = store_.ChangeCounter();
+  if (!gen.ok()) return tagged(ErrorResponse(gen.status()));
+  if (Status s = CheckPrincipal(*caller, now, *gen); !s.ok()) return tagged(ErrorResponse(s));
 
-  if (route.kind == RouteKind::kPartnersCollection) return tagged(GetOne(*caller, std::nullopt, now));
-  if (request.method == "PUT") return tagged(Put(*caller, route.partner_id, request, now));
-  if (request.method == "PATCH") return tagged(Patch(*caller, route.partner_id, request, now));
-  if (request.method == "DELETE") return tagged(Delete(*caller, route.partner_id, request, now));
-  return tagged(GetOne(*caller, route.partner_id, now));
+  if (route.kind == RouteKind::kPartnersCollection) return tagged(GetOne(*caller, std::nullopt, now, *gen));
+  if (request.method == "PUT") return tagged(Put(*caller, route.partner_id, request, now, *gen));
+  if (request.method == "PATCH") return tagged(Patch(*caller, route.partner_id, request, now, *gen));
+  if (request.method == "DELETE") return tagged(Delete(*caller, route.partner_id, request, now, *gen));
+  return tagged(GetOne(*caller, route.partner_id, now, *gen));
+}
+
+std::optional<ApiResponse> ManagementPartnerApi::RefuseBody(const ApiRequest& head) const {
+  auto caller = Authenticate(head, Timestamp::Now());
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  return std::nullopt;
 }
 
 Result<VerifiedToken> ManagementPartnerApi::Authenticate(const ApiRequest& request, Timestamp now) const {
   return AuthenticateBearer(verifier_, request.authorization, now);
 }
 
-Status ManagementPartnerApi::CheckPrincipal(const VerifiedToken& caller, Timestamp now) const {
+Status ManagementPartnerApi::CheckPrincipal(const VerifiedToken& caller, Timestamp now, uint64_t gen) const {
   std::string key = caller.tenant_id + "/" + caller.object_id;
-  std::optional<bool> may_link = principals_.Get(key);
+  std::optional<bool> may_link = principals_.Get(key, gen);
   if (!may_link) {
     auto principal = store_.PrincipalAt(caller.tenant_id, caller.object_id, now);
     if (!principal.ok()) return principal.status();
     const auto& fact = *principal;
     may_link = fact && fact->value.enabled && fact->value.kind != PrincipalKind::kGroup;
-    principals_.Put(key, *may_link);
+    principals_.Put(key, *may_link, gen);
   }
   if (!*may_link) return PrincipalNotFound(caller.tenant_id, caller.object_id);
   return Status::Ok();
 }
 
-Result<std::optional<Partner>> ManagementPartnerApi::PartnerRow(const std::string& partner_id, Timestamp now) const {
-  if (auto cached = partners_.Get(partner_id)) return *cached;
+Result<std::optional<Partner>> ManagementPartnerApi::PartnerRow(const std::string& partner_id, Timestamp now,
+                                                                uint64_t gen) const {
+  if (auto cached = partners_.Get(partner_id, gen)) return *cached;
   auto row = store_.PartnerAt(partner_id, now);
   if (!row.ok()) return row.status();
   std::optional<Partner> partner;
   if (*row) partner = (*row)->value;
-  partners_.Put(partner_id, partner);
+  partners_.Put(partner_id, partner, gen);
   return partner;
 }
 
-Result<Partner> ManagementPartnerApi::ValidatePartnerId(const std::string& partner_id, Timestamp now) const {
+Result<Partner> ManagementPartnerApi::ValidatePartnerId(const std::string& partner_id, Timestamp now,
+                                                        uint64_t gen) const {
   if (!IsPartnerIdFormat(partner_id)) return PartnerIdInvalid(kPartnerIdNotValid);
-  auto row = PartnerRow(partner_id, now);
+  auto row = PartnerRow(partner_id, now, gen);
   if (!row.ok()) return row.status();
   const std::string prefix = std::string(kPartnerIdNotValid) + ": ";
   if (!*row) return PartnerIdInvalid(prefix + partner_id + " is not in the partner directory.");
@@ -193,11 +206,11 @@ Result<Partner> ManagementPartnerApi::ValidatePartnerId(const std::string& partn
 }
 
 Result<std::string> ManagementPartnerApi::LinkBody(const LinkState& state, const std::optional<Partner>& partner,
-                                                   Timestamp now) const {
+                                                   Timestamp now, uint64_t gen) const {
   const Fact<PartnerLink>& link = *state.current;
   std::optional<Partner> named = partner;
   if (!named) {
-    auto row = PartnerRow(link.value.partner_id, now);
+    auto row = PartnerRow(link.value.partner_id, now, gen);
     if (!row.ok()) return row.status();
     named = *row;
   }
@@ -220,23 +233,23 @@ Result<std::string> ManagementPartnerApi::LinkBody(const LinkState& state, const
 Result<ManagementPartnerApi::RenderedLink> ManagementPartnerApi::Remember(const VerifiedToken& caller,
                                                                         const LinkState& state,
                                                                         const std::optional<Partner>& partner,
-                                                                        Timestamp now) const {
+                                                                        Timestamp now, uint64_t gen) const {
   RenderedLink rendered;
   rendered.version = state.version;
   if (state.current) {
-    auto body = LinkBody(state, partner, now);
+    auto body = LinkBody(state, partner, now, gen);
     if (!body.ok()) return body.status();
     rendered.partner_id = state.current->value.partner_id;
     rendered.body = std::move(*body);
   }
-  links_.PutUnless(caller.tenant_id + "/" + caller.object_id, rendered,
+  links_.PutUnless(caller.tenant_id + "/" + caller.object_id, rendered, gen,
                    [&](const RenderedLink& existing) { return existing.version >= rendered.version; });
   return rendered;
 }
 
 ApiResponse ManagementPartnerApi::Put(const VerifiedToken& caller, const std::string& partner_id,
-                                      const ApiRequest& request, Timestamp now) const {
-  auto partner = ValidatePartnerId(partner_id, now);
+                                      const ApiRequest& request, Timestamp now, uint64_t gen) const {
+  auto partner = ValidatePartnerId(partner_id, now, gen);
   if (!partner.ok()) return ErrorResponse(partner.status());
   std::optional<std::string> linked_elsewhere;
   auto state = store_.ChangeLink(caller.tenant_id, caller.object_id, now, request.request_id,
@@ -250,13 +263,13 @@ ApiResponse ManagementPartnerApi::Put(const VerifiedToken& caller, const std::st
   if (!state.ok()) return ErrorResponse(state.status());
   if (linked_elsewhere) return ErrorResponse(AlreadyLinked(*linked_elsewhere));
   if (!state->current) return ErrorResponse(Status::Error("Internal", "the link is missing after PUT"));
-  auto rendered = Remember(caller, *state, *partner, now);
+  auto rendered = Remember(caller, *state, *partner, now, gen);
   return rendered.ok() ? Ok(std::move(rendered->body)) : ErrorResponse(rendered.status());
 }
 
 ApiResponse ManagementPartnerApi::Patch(const VerifiedToken& caller, const std::string& partner_id,
-                                        const ApiRequest& request, Timestamp now) const {
-  auto partner = ValidatePartnerId(partner_id, now);
+                                        const ApiRequest& request, Timestamp now, uint64_t gen) const {
+  auto partner = ValidatePartnerId(partner_id, now, gen);
   if (!partner.ok()) return ErrorResponse(partner.status());
   bool not_linked = false;
   auto state = store_.ChangeLink(caller.tenant_id, caller.object_id, now, request.request_id,
@@ -268,17 +281,17 @@ ApiResponse ManagementPartnerApi::Patch(const VerifiedToken& caller, const std::
                                  });
   if (!state.ok()) return ErrorResponse(state.status());
   if (not_linked || !state->current) return ErrorResponse(NotLinked());
-  auto rendered = Remember(caller, *state, *partner, now);
+  auto rendered = Remember(caller, *state, *partner, now, gen);
   return rendered.ok() ? Ok(std::move(rendered->body)) : ErrorResponse(rendered.status());
 }
 
 ApiResponse ManagementPartnerApi::GetOne(const VerifiedToken& caller, const std::optional<std::string>& partner_id,
-                                         Timestamp now) const {
-  std::optional<RenderedLink> link = links_.Get(caller.tenant_id + "/" + caller.object_id);
+                                         Timestamp now, uint64_t gen) const {
+  std::optional<RenderedLink> link = links_.Get(caller.tenant_id + "/" + caller.object_id, gen);
   if (!link) {
     auto state = store_.CurrentLink(caller.tenant_id, caller.object_id);
     if (!state.ok()) return ErrorResponse(state.status());
-    auto rendered = Remember(caller, *state, std::nullopt, now);
+    auto rendered = Remember(caller, *state, std::nullopt, now, gen);
     if (!rendered.ok()) return ErrorResponse(rendered.status());
     link = std::move(*rendered);
   }
@@ -287,7 +300,7 @@ ApiResponse ManagementPartnerApi::GetOne(const VerifiedToken& caller, const std:
 }
 
 ApiResponse ManagementPartnerApi::Delete(const VerifiedToken& caller, const std::string& partner_id,
-                                         const ApiRequest& request, Timestamp now) const {
+                                         const ApiRequest& request, Timestamp now, uint64_t gen) const {
   auto state = store_.ChangeLink(caller.tenant_id, caller.object_id, now, request.request_id,
                                  [&](const LinkState& current) {
                                    if (current.current && current.current->value.partner_id == partner_id)
@@ -295,7 +308,7 @@ ApiResponse ManagementPartnerApi::Delete(const VerifiedToken& caller, const std:
                                    return LinkDecision{};  // nothing linked to that ID: still 200
                                  });
   if (!state.ok()) return ErrorResponse(state.status());
-  if (auto rendered = Remember(caller, *state, std::nullopt, now); !rendered.ok())
+  if (auto rendered = Remember(caller, *state, std::nullopt, now, gen); !rendered.ok())
     return ErrorResponse(rendered.status());
   return Ok({});
 }

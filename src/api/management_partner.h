@@ -22,8 +22,8 @@ inline constexpr const char* kApiVersion = "2018-02-01";
 // The routes of the API. Thread-safe: all state is in the store, which serializes each principal's changes.
 class ManagementPartnerApi : public Surface {
  public:
-  // `directory_ttl`: how long a principal's verdict and a partner row read from the store are reused (0 = never).
-  // Only imports change them; a short TTL bounds how stale they can be. Link state is always read fresh.
+  // `directory_ttl`: how long a principal's verdict, a partner row and a rendered link read from the store are
+  // reused (0 = never) while nothing is committed to the store; any commit, of any process, ends them at once.
   ManagementPartnerApi(Store& store, const TokenVerifier& verifier,
                        std::chrono::milliseconds directory_ttl = std::chrono::milliseconds(1000))
       : store_(store), verifier_(verifier), principals_(directory_ttl), partners_(directory_ttl), links_(directory_ttl) {}
@@ -33,13 +33,18 @@ class ManagementPartnerApi : public Surface {
   ApiResponse Handle(const ApiRequest& request) const override;
   // The ARM surface answers every path no other surface claims (unknown paths get its 404 bodies).
   bool Claims(std::string_view) const override { return true; }
+  // Without a valid token, the 401 (the first check after 413) without reading the body.
+  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) const override;
 
  private:
   Result<VerifiedToken> Authenticate(const ApiRequest& request, Timestamp now) const;
-  Status CheckPrincipal(const VerifiedToken& caller, Timestamp now) const;
-  Result<Partner> ValidatePartnerId(const std::string& partner_id, Timestamp now) const;
-  Result<std::optional<Partner>> PartnerRow(const std::string& partner_id, Timestamp now) const;
-  Result<std::string> LinkBody(const LinkState& state, const std::optional<Partner>& partner, Timestamp now) const;
+  // `gen` below is the store's ChangeCounter() asked once per request, before any read: cached answers of another
+  // generation are not used (ttl_cache.h).
+  Status CheckPrincipal(const VerifiedToken& caller, Timestamp now, uint64_t gen) const;
+  Result<Partner> ValidatePartnerId(const std::string& partner_id, Timestamp now, uint64_t gen) const;
+  Result<std::optional<Partner>> PartnerRow(const std::string& partner_id, Timestamp now, uint64_t gen) const;
+  Result<std::string> LinkBody(const LinkState& state, const std::optional<Partner>& partner, Timestamp now,
+                               uint64_t gen) const;
   // A link state as GET answers it, remembered per principal; only ever replaced by a newer version.
   struct RenderedLink {
     int64_t version = 0;
@@ -48,22 +53,23 @@ class ManagementPartnerApi : public Surface {
   };
   // Renders `state` and remembers it for `caller` unless a newer version is already remembered.
   Result<RenderedLink> Remember(const VerifiedToken& caller, const LinkState& state,
-                                const std::optional<Partner>& partner, Timestamp now) const;
+                                const std::optional<Partner>& partner, Timestamp now, uint64_t gen) const;
 
   ApiResponse Put(const VerifiedToken& caller, const std::string& partner_id, const ApiRequest& request,
-                  Timestamp now) const;
+                  Timestamp now, uint64_t gen) const;
   ApiResponse Patch(const VerifiedToken& caller, const std::string& partner_id, const ApiRequest& request,
-                    Timestamp now) const;
-  ApiResponse GetOne(const VerifiedToken& caller, const std::optional<std::string>& partner_id, Timestamp now) const;
+                    Timestamp now, uint64_t gen) const;
+  ApiResponse GetOne(const VerifiedToken& caller, const std::optional<std::string>& partner_id, Timestamp now,
+                     uint64_t gen) const;
   ApiResponse Delete(const VerifiedToken& caller, const std::string& partner_id, const ApiRequest& request,
-                     Timestamp now) const;
+                     Timestamp now, uint64_t gen) const;
 
   Store& store_;
   const TokenVerifier& verifier_;
   TtlCache<bool> principals_;                   // "tid/oid" -> may link (exists, enabled, not a group)
   TtlCache<std::optional<Partner>> partners_;   // partner ID -> its directory row now
   // "tid/oid" -> the principal's link as last read or written by this process. Versions only grow, so a stale
-  // read can never replace a newer write; changes made by another process show within the TTL.
+  // read can never replace a newer write of the same generation; any commit (of any process) ends it.
   TtlCache<RenderedLink> links_;
 };
 

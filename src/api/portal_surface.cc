@@ -78,6 +78,15 @@ class PortalSurface : public Surface {
            assets_.count(std::string(path)) > 0;
   }
 
+  // The portal's files take no body and no token: refused unread, so anonymous clients cannot make it buffer one.
+  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) const override {
+    ApiResponse answer = Handle(head);
+    if (answer.status >= 400) return answer;  // 405 for other methods, 404, ...
+    ApiResponse refused;
+    refused.headers = {{"X-Content-Type-Options", "nosniff"}};
+    return Error(std::move(refused), InvalidRequestContent("requests for the portal's files carry no body."), {});
+  }
+
   ApiResponse Handle(const ApiRequest& request) const override {
     std::string path = request.path == "/" ? "/index.html" : request.path;
     ApiResponse response;

@@ -46,6 +46,13 @@ class ReportsSurface : public Surface {
     return false;
   }
 
+  // Every route is a GET that needs a token: a body is read only for a verified caller (and then ignored).
+  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) const override {
+    auto caller = AuthenticateBearer(context_.verifier, head.authorization, Timestamp::Now());
+    if (!caller.ok()) return ErrorResponse(caller.status());
+    return std::nullopt;
+  }
+
   ApiResponse Handle(const ApiRequest& request) const override {
     Timestamp now = Timestamp::Now();
     auto caller = AuthenticateBearer(context_.verifier, request.authorization, now);
@@ -154,21 +161,35 @@ class ReportsSurface : public Surface {
     if (!index.ok()) return ErrorResponse(index.status());
     auto e = engine::Explain(**index, RolePolicy::All(), *resource, *at, partner);
     if (!e.ok()) return ErrorResponse(BadParameter(e.status().message()));
-    if (!partner) Restrict(*e, readable);
+    // Who sees what (docs/openpal-api.md "Who may read what"): the customer tenant holding the resource sees it
+    // all; a partner organisation sees the paths of its own partner IDs (its linked principals' access), and
+    // what they reveal (the tenant, the chain), nothing of other partners; anyone else sees nothing, answered
+    // alike whether the resource exists or not.
+    if (e->customer_tenant.empty() || !EqualsIgnoreCase(e->customer_tenant, caller.tenant_id)) {
+      if (partner) readable = {*partner};
+      if (!Restrict(*e, readable))
+        return ErrorResponse(Status::Error(
+            "AuthorizationFailed", "The client '" + caller.object_id + "' in tenant '" + caller.tenant_id +
+                                       "' may not see this resource at that time: it is not in the client's tenant, "
+                                       "and no partner ID of its organisation has a path to it."));
+    }
     return Json(engine::ExplanationJson(*e));
   }
 
-  // Keeps only the paths and credits of partners in `readable`; other partners' paths are not the caller's to see.
-  static void Restrict(engine::Explanation& e, const std::set<std::string>& readable) {
+  // Keeps only the paths of partners in `readable` (a path is a partner's when its principal was linked to it at
+  // that moment) and their credits; other partners' paths and credits, and the tenant-wide reason code, are not
+  // the caller's to see. False when no path is left: then nothing of the resource is the caller's.
+  static bool Restrict(engine::Explanation& e, const std::set<std::string>& readable) {
     std::vector<engine::PathVerdict> kept;
     for (auto& v : e.paths)
       if (readable.count(v.partner_at)) kept.push_back(std::move(v));
+    if (kept.empty()) return false;
     e.paths = std::move(kept);
     std::vector<std::string> credited;
     for (const auto& p : e.credited_partners)
       if (readable.count(p)) credited.push_back(p);
-    if (credited.size() == e.credited_partners.size()) return;
     e.credited_partners = credited;
+    e.reason.reset();  // it describes every path of the tenant, others' included
     if (credited.empty()) {
       e.summary = "None of your partner IDs is credited for this resource at that time.";
     } else {
@@ -176,6 +197,7 @@ class ReportsSurface : public Surface {
       for (const auto& p : credited) list += (list.empty() ? "" : ", ") + p;
       e.summary = "Credited in full (influence credit) to: " + list + ".";
     }
+    return true;
   }
 
   Result<std::shared_ptr<const engine::DirectoryIndex>> Index() const {

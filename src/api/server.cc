@@ -31,17 +31,27 @@ using ErrorCode = boost::system::error_code;
 // starting at once) must not overflow it, or dropped SYNs are retried only after a second.
 constexpr int kListenBacklog = 4096;
 
-// Runs the surface, turning an escaping exception into a 500 (surfaces report errors as values; this is a net).
+// TLS 1.2 suites offered: forward secrecy (ECDHE or DHE key exchange) and AEAD ciphers only; TLS 1.3's suites all
+// are. Static-RSA key exchange (no forward secrecy) and CBC suites are refused.
+constexpr const char* kTls12Ciphers =
+    "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!eNULL:!PSK:!SRP:!DSS";
+
+// The 500 for an exception escaping a surface (surfaces report errors as values; this is a net).
+ApiResponse InternalError(const std::exception& e) {
+  ArmError error = ToArmError(Status::Error("Internal", "unexpected exception"));
+  ApiResponse response;
+  response.status = error.http_status;
+  response.body = ArmErrorBody(error);
+  response.log_detail = std::string("exception: ") + e.what();
+  return response;
+}
+
+// Runs the surface, turning an escaping exception into a 500.
 ApiResponse Answer(const Surface& surface, const ApiRequest& request) {
   try {
     return surface.Handle(request);
   } catch (const std::exception& e) {
-    ArmError error = ToArmError(Status::Error("Internal", "unexpected exception"));
-    ApiResponse response;
-    response.status = error.http_status;
-    response.body = ArmErrorBody(error);
-    response.log_detail = std::string("exception: ") + e.what();
-    return response;
+    return InternalError(e);
   }
 }
 
@@ -54,7 +64,7 @@ struct ApiServer::Impl : RequestHandler {
         connections(*this,
                     HttpLimits{o.max_header_bytes, o.max_body_bytes, std::chrono::seconds(o.keep_alive_seconds),
                                std::chrono::seconds(o.io_timeout_seconds),
-                               std::chrono::seconds(o.handshake_timeout_seconds)},
+                               std::chrono::seconds(o.handshake_timeout_seconds), o.max_connections, o.body_memory},
                     o.log),
         pool(o.worker_threads) {
     size_t threads = options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency());
@@ -66,16 +76,26 @@ struct ApiServer::Impl : RequestHandler {
     retry.emplace(*loops.front());
   }
 
+  // The first surface claiming `path`; the last one claims all.
+  const Surface* SurfaceFor(const std::string& path) const {
+    for (const Surface* candidate : surfaces)
+      if (candidate->Claims(path)) return candidate;
+    return surfaces.back();
+  }
+
+  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) override {
+    const Surface* surface = SurfaceFor(head.path);
+    try {
+      return surface->RefuseBody(head);
+    } catch (const std::exception& e) {
+      return InternalError(e);
+    }
+  }
+
   // GETs of the ARM surface are a cached render (microseconds): answered on the event loop. Everything else may
   // block (a durable SQLite commit, a report query) and goes to the pool.
   void Handle(ApiRequest request, std::function<void(ApiResponse)> done) override {
-    const Surface* surface = surfaces.back();
-    for (const Surface* candidate : surfaces) {
-      if (candidate->Claims(request.path)) {
-        surface = candidate;
-        break;
-      }
-    }
+    const Surface* surface = SurfaceFor(request.path);
     if (surface == surfaces.back() && (request.method == "GET" || request.method == "HEAD")) {
       done(Answer(*surface, request));
       return;
@@ -144,6 +164,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& option
     tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
                     asio::ssl::context::no_compression);
+    if (SSL_CTX_set_cipher_list(tls.native_handle(), kTls12Ciphers) != 1)
+      return Status::Error("BadTls", "OpenSSL offers none of the TLS 1.2 suites wanted", kTls12Ciphers);
+    SSL_CTX_set_dh_auto(tls.native_handle(), 1);  // DHE with a group sized to the certificate's key
     ErrorCode cert_error, key_error;
     tls.use_certificate_chain_file(options.tls_cert, cert_error);
     tls.use_private_key_file(options.tls_key, asio::ssl::context::pem, key_error);

@@ -25,6 +25,8 @@ struct ServerOptions {
   int keep_alive_seconds = 5;           // an idle keep-alive connection closes after this
   int io_timeout_seconds = 30;          // reading a body, writing a response
   int handshake_timeout_seconds = 10;   // TLS handshake
+  size_t max_connections = 1024;        // served at once; as many again get 503, more are closed at once
+  size_t body_memory = 64 * 1024 * 1024;  // request bodies held at once, all connections; over: 503
   FILE* log = stderr;                   // one line per request; nullptr = no log
 };
 

@@ -61,6 +61,11 @@ class Surface {
   virtual bool Claims(std::string_view path) const = 0;
   // Answers one request it claims. Thread-safe.
   virtual ApiResponse Handle(const ApiRequest& request) const = 0;
+  // Called with the head of a request it claims that has a body (`body` empty), before the body is read: the
+  // answer to send at once, without reading it, or nullopt to read it. A body is buffered only for a caller that
+  // may use it (a verified token), so clients without one cannot make the server hold bodies. Must not block
+  // (runs on the event loop). Thread-safe.
+  virtual std::optional<ApiResponse> RefuseBody(const ApiRequest& head) const = 0;
 };
 
 }  // namespace openpal::api

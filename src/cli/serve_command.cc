@@ -6,7 +6,10 @@
 #include <iostream>
 #include <sstream>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "api/dev_issuer.h"
+#include "core/guid.h"
 #include "api/jwt.h"
 #include "api/management_partner.h"
 #include "api/openpal_surfaces.h"
@@ -29,16 +32,59 @@ bool ParseListen(const std::string& text, std::string& host, int& port) {
   return port <= 65535 && !host.empty();
 }
 
-int Serve(const std::string& db_flag, const std::string& listen, const std::string& cert, const std::string& key,
-          const std::vector<std::string>& jwks_files, bool dev_issuer, size_t threads) {
+// True for a host that only this machine reaches: "localhost", 127.0.0.0/8, ::1. A name that must be resolved
+// may mean anything, so it is not.
+bool IsLoopbackHost(const std::string& host) {
+  if (EqualsIgnoreCase(host, "localhost")) return true;
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
+
+struct ServeArgs {
+  std::string db, listen, cert, key;
+  std::vector<std::string> jwks;
+  bool dev_issuer = false;
+  bool dev_issuer_anywhere = false;
+  size_t threads = 256;
+  size_t max_connections = 1024;
+  size_t body_memory_mib = 64;
+};
+
+int Serve(const ServeArgs& args) {
   api::ServerOptions options;
-  if (!ParseListen(listen, options.host, options.port)) {
-    std::cerr << "pal serve: --listen: expected HOST:PORT (e.g. 127.0.0.1:8443), got '" << listen << "'\n";
+  if (!ParseListen(args.listen, options.host, options.port)) {
+    std::cerr << "pal serve: --listen: expected HOST:PORT (e.g. 127.0.0.1:8443), got '" << args.listen << "'\n";
     return kExitUsage;
   }
-  options.tls_cert = cert;
-  options.tls_key = key;
-  options.worker_threads = threads;
+  options.tls_cert = args.cert;
+  options.tls_key = args.key;
+  options.worker_threads = args.threads;
+  options.max_connections = args.max_connections;
+  options.body_memory = args.body_memory_mib * 1024 * 1024;
+  const std::string& db_flag = args.db;
+  const std::vector<std::string>& jwks_files = args.jwks;
+  const bool dev_issuer = args.dev_issuer;
+
+  // Anyone who can read <db>.dev-issuer.pem mints tokens for any principal: a demo key, never beside real
+  // Entra keys, and never reachable from other machines, unless the operator says so in as many words.
+  if (dev_issuer) {
+    std::string why;
+    if (!jwks_files.empty()) why = "beside --jwks (its tokens would be trusted next to Entra ID's)";
+    if (!IsLoopbackHost(options.host))
+      why += std::string(why.empty() ? "" : ", and ") + "on " + options.host + ", which is not a loopback address";
+    if (!why.empty() && !args.dev_issuer_anywhere) {
+      std::cerr << "pal serve: refusing --dev-issuer " << why
+                << ": anyone who can read the dev key file can sign in as anyone. Use it on 127.0.0.1 without --jwks, "
+                   "or add --dev-issuer-anywhere if you really mean it.\n";
+      return kExitUsage;
+    }
+    if (!why.empty()) {
+      std::cerr << "pal serve: WARNING: --dev-issuer " << why
+                << " (--dev-issuer-anywhere): anyone who can read the dev key file can sign in as anyone. "
+                   "Never do this in production.\n";
+    }
+  }
 
   // Writes to a peer that went away (plain or TLS sockets, or a closed stdout) must fail, not kill the server.
   std::signal(SIGPIPE, SIG_IGN);
@@ -111,13 +157,7 @@ int Serve(const std::string& db_flag, const std::string& listen, const std::stri
 
 const bool registered = RegisterCommand(Command{
     "serve", 60, [](CLI::App& app) -> std::function<int()> {
-      struct Args {
-        std::string db, listen, cert, key;
-        std::vector<std::string> jwks;
-        bool dev_issuer = false;
-        size_t threads = 256;
-      };
-      auto args = std::make_shared<Args>();
+      auto args = std::make_shared<ServeArgs>();
       CLI::App* sub = app.add_subcommand(
           "serve", "Serve the ARM Microsoft.ManagementPartner API (partner links) over HTTP, or HTTPS with a cert");
       sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
@@ -128,12 +168,19 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--jwks", args->jwks, "Trust the RS256 keys of this JWKS file (Entra ID format); repeatable")
           ->check(CLI::ExistingFile);
       sub->add_flag("--dev-issuer", args->dev_issuer,
-                    "Create once (<db>.dev-issuer.pem) and trust the local dev issuer key used by `pal token`");
+                    "Create once (<db>.dev-issuer.pem) and trust the local dev issuer key used by `pal token` "
+                    "(loopback addresses only, not with --jwks)");
+      sub->add_flag("--dev-issuer-anywhere", args->dev_issuer_anywhere,
+                    "Allow --dev-issuer on a non-loopback address or beside --jwks (unsafe: for closed test setups)");
       sub->add_option("--threads", args->threads, "Most threads of the blocking pool (writes, reports); event-loop threads = hardware threads")
           ->check(CLI::Range(4, 4096));
-      return [args] {
-        return Serve(args->db, args->listen, args->cert, args->key, args->jwks, args->dev_issuer, args->threads);
-      };
+      sub->add_option("--max-connections", args->max_connections,
+                      "Connections served at once (default 1024); as many again get 503, more are closed")
+          ->check(CLI::Range(1, 1000000));
+      sub->add_option("--body-memory", args->body_memory_mib,
+                      "MiB of request bodies held at once, all connections (default 64); over it: 503")
+          ->check(CLI::Range(1, 65536));
+      return [args] { return Serve(*args); };
     }});
 
 }  // namespace

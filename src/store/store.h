@@ -4,6 +4,8 @@
 // when the fact stops holding, and never changed after; no row is ever deleted. See docs/store.md.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -122,6 +124,17 @@ class Store {
   virtual Result<LinkState> CurrentLink(const TenantId& tenant, const ObjectId& object) = 0;
   // Every change ever made to the principal's link, oldest first.
   virtual Result<std::vector<LinkEvent>> LinkHistory(const TenantId& tenant, const ObjectId& object) = 0;
+
+  // ---- Change detection, for caches above the store ----
+  // A number that differs from this Store's earlier answers once anything has been committed to the store since
+  // (by this process or by another on the same database); an equal answer means nothing was. Caches tag what they
+  // read with the number asked *before* reading, and reuse it only while the number is unchanged, so several
+  // processes on one store answer as one service (docs/store.md "Several processes"). Cheap: asked per request.
+  // This default cannot tell and answers a new number every time, so caches never reuse an entry.
+  virtual Result<uint64_t> ChangeCounter() {
+    static std::atomic<uint64_t> calls{0};
+    return calls.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
 
   // ---- Settings (small named blobs: the dev issuer's key, server identity) ----
   virtual Result<std::optional<std::string>> GetSetting(const std::string& name) = 0;

@@ -35,6 +35,7 @@ constexpr const char* kAda = "30000000-0000-4000-8000-030000000001";
 constexpr const char* kT06 = "10000000-0000-4000-8000-000000000006";
 constexpr const char* kDeletedOperator = "30000000-0000-4000-8000-060000000002";
 constexpr const char* kS09 = "/subscriptions/20000000-0000-4000-8000-000000000009";
+constexpr const char* kFourthCoffeeUser = "30000000-0000-4000-8000-070000000001";  // Jo, a guest in T07 (holds S09)
 
 std::string Pal() { return std::getenv("OPENPAL_PAL") ? std::getenv("OPENPAL_PAL") : OPENPAL_PAL_BINARY; }
 
@@ -243,16 +244,51 @@ TEST(ReportsApi, ExplainShowsOnlyThePathsOfPartnersTheCallerMayRead) {
   auto j = Body(contoso);
   EXPECT_EQ(j["creditedPartners"], (nlohmann::json{"4100011"}));
   EXPECT_FALSE(j["paths"].empty());
+  // Fabrikam had no path to S09 then (Jo moved to 4200011 on 2026-08-15): nothing of it is Fabrikam's to see.
   auto fabrikam = env.Get(path, env.Token(kT02, kFabrikamOps));
   ASSERT_TRUE(fabrikam);
-  ASSERT_EQ(fabrikam->status, 200) << fabrikam->body;
-  auto f = Body(fabrikam);
-  EXPECT_TRUE(f["creditedPartners"].empty()) << "Contoso's credit is not Fabrikam's to see";
-  for (const auto& p : f["paths"]) EXPECT_NE(p["partnerIdThen"], "4100011");
+  EXPECT_EQ(fabrikam->status, 403) << fabrikam->body;
+  EXPECT_EQ(Body(fabrikam)["code"], "AuthorizationFailed");
+  // After the move Jo's path is Fabrikam's, and Contoso's then-credit is not.
+  auto later =
+      env.Get(std::string("/openpal/v1/explain?at=2026-09-01&resource=") + kS09, env.Token(kT02, kFabrikamOps));
+  ASSERT_TRUE(later);
+  ASSERT_EQ(later->status, 200) << later->body;
+  auto f = Body(later);
+  EXPECT_EQ(f["creditedPartners"], (nlohmann::json{"4200011"}));
+  for (const auto& p : f["paths"]) EXPECT_EQ(p["partnerIdThen"], "4200011");
+  EXPECT_TRUE(f["reason"].is_null());
   auto with_partner = env.Get(path + "&partner=4100011", env.Token(kT01, kAlice));
   ASSERT_TRUE(with_partner);
   EXPECT_EQ(with_partner->status, 200);
   EXPECT_EQ(Body(with_partner)["creditedPartners"], (nlohmann::json{"4100011"}));
+}
+
+// Issue 12 item 13: without partner=, an enabled principal of an unrelated tenant (a customer, or a partner with
+// no path) learns nothing of a resource — not its tenant, chain or whether anyone is credited — answered alike
+// whether it exists or not; the tenant holding it sees it all.
+TEST(ReportsApi, ExplainRevealsNothingToThoseWithNoPathOrTenant) {
+  auto& env = ReportsEnv::Get();
+  std::string path = std::string("/openpal/v1/explain?at=2026-08-01&resource=") + kS09;
+  auto stranger = env.Get(path, env.Token(kT03, kAda));
+  ASSERT_TRUE(stranger);
+  EXPECT_EQ(stranger->status, 403) << stranger->body;
+  EXPECT_EQ(Body(stranger)["code"], "AuthorizationFailed");
+  EXPECT_EQ(stranger->body.find("10000000-0000-4000-8000-000000000007"), std::string::npos) << stranger->body;
+  auto unknown =
+      env.Get("/openpal/v1/explain?at=2026-08-01&resource=/subscriptions/20000000-0000-4000-8000-0000000000ff",
+              env.Token(kT03, kAda));
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 403);
+  EXPECT_EQ(Body(unknown)["code"], "AuthorizationFailed");
+  // Fourth Coffee (T07) holds S09: it sees every path and the reason code.
+  auto owner = env.Get(path, env.Token("10000000-0000-4000-8000-000000000007", kFourthCoffeeUser));
+  ASSERT_TRUE(owner);
+  ASSERT_EQ(owner->status, 200) << owner->body;
+  auto o = Body(owner);
+  EXPECT_EQ(o["customerTenantId"], "10000000-0000-4000-8000-000000000007");
+  EXPECT_EQ(o["creditedPartners"], (nlohmann::json{"4100011"}));
+  EXPECT_FALSE(o["paths"].empty());
 }
 
 TEST(OpenApiDocument, IsOpenApi30AndDescribesEveryOpenpalRoute) {

@@ -13,79 +13,12 @@
 
 #include "api/http_pool.h"
 #include "api/http_target.h"
+#include "raw_tls.h"
 #include "serve_fixture.h"
 #include "store/store.h"
 
 namespace openpal::api::testing {
 namespace {
-
-// A bare TLS connection, so a test can send exactly the bytes it wants. Reads time out after 5 s.
-class RawTls {
- public:
-  explicit RawTls(int port) {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{5, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ssl_ = SSL_new(ctx_);
-    SSL_set_fd(ssl_, fd_);
-    connected_ = connected_ && SSL_connect(ssl_) == 1;
-  }
-  ~RawTls() {
-    SSL_free(ssl_);
-    ::close(fd_);
-    SSL_CTX_free(ctx_);
-  }
-  bool connected() const { return connected_; }
-  void Send(const std::string& bytes) { SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())); }
-  // Reads one response's head only (a HEAD answer has no body); "" on timeout.
-  std::string ReadHead() {
-    std::string data;
-    char c;
-    while (data.size() < 4 || data.compare(data.size() - 4, 4, "\r\n\r\n") != 0) {
-      if (SSL_read(ssl_, &c, 1) != 1) return "";
-      data += c;
-    }
-    return data;
-  }
-  // Seconds until the server closes the connection (reads discarded), waiting at most `limit` seconds.
-  double SecondsUntilClosed(int limit) {
-    timeval tv{limit, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    auto started = std::chrono::steady_clock::now();
-    char buf[4096];
-    while (SSL_read(ssl_, buf, sizeof buf) > 0) {
-    }
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  }
-  // Reads one response's head and Content-Length body; "" on timeout.
-  std::string ReadResponse() {
-    std::string data;
-    char buf[4096];
-    while (true) {
-      size_t head_end = data.find("\r\n\r\n");
-      if (head_end != std::string::npos) {
-        size_t cl = data.find("Content-Length: ");
-        size_t length = cl == std::string::npos ? 0 : std::strtoul(data.c_str() + cl + 16, nullptr, 10);
-        if (data.size() >= head_end + 4 + length) return data.substr(0, head_end + 4 + length);
-      }
-      int n = SSL_read(ssl_, buf, sizeof buf);
-      if (n <= 0) return "";
-      data.append(buf, static_cast<size_t>(n));
-    }
-  }
-
- private:
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  int fd_ = -1;
-  bool connected_ = false;
-};
 
 // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body; the server must answer at once
 // and keep the connection usable.
@@ -104,9 +37,9 @@ TEST(Framing, BodylessPutWithoutContentLengthIsAnsweredAtOnce) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
 }
 
-// The principal must be enabled at the time of the request: an import that disables it takes effect within the
-// API's directory cache lifetime (1 s, docs/api.md "Caching").
-TEST(Directory, DisablingAPrincipalByImportTakesEffectWithinASecond) {
+// The principal must be enabled at the time of the request: an import that disables it takes effect for the next
+// request (the directory cache notices the commit, docs/api.md "Caching").
+TEST(Directory, DisablingAPrincipalByImportTakesEffectAtOnce) {
   auto& env = ServeEnv::Get();
   std::string t = env.TokenA(15);
   ASSERT_EQ(env.Call("PUT", PartnerPath("1234567"), t)->status, 200);
@@ -130,14 +63,14 @@ TEST(Directory, DisablingAPrincipalByImportTakesEffectWithinASecond) {
     ASSERT_TRUE(found);
     ASSERT_TRUE((*tx)->Commit().ok());
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   auto r = env.Call("GET", PartnerPath("1234567"), t);
   EXPECT_EQ(r->status, 403) << r->body;
   EXPECT_EQ(Json(r)["code"], "PrincipalNotFound");
 }
 
-// Another writer of the same database (a second server) is seen by GETs within the 1 s link cache.
-TEST(Directory, AnotherWritersLinkChangeShowsWithinASecond) {
+// Another writer of the same database (a second server) is seen by the next GET: the link cache notices the commit
+// (Store::ChangeCounter).
+TEST(Directory, AnotherWritersLinkChangeShowsAtOnce) {
   auto& env = ServeEnv::Get();
   std::string t = env.TokenA(16);
   ASSERT_EQ(env.Call("PUT", PartnerPath("1234567"), t)->status, 200);
@@ -150,7 +83,6 @@ TEST(Directory, AnotherWritersLinkChangeShowsWithinASecond) {
     });
     ASSERT_TRUE(moved.ok()) << moved.status().ToString();
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   auto now = Json(env.Call("GET", "/providers/Microsoft.ManagementPartner/partners?api-version=2018-02-01", t));
   EXPECT_EQ(now["properties"]["partnerId"], "1234568");
   EXPECT_EQ(now["etag"], 2);
@@ -218,7 +150,8 @@ TEST(Framing, ChunkedRequestBodiesAreRead) {
 }
 
 // Over 1 MiB is refused with 413 whether the size is declared (answered before the body is sent, so a client
-// waiting on Expect: 100-continue is not kept waiting) or found while reading chunks.
+// waiting on Expect: 100-continue is not kept waiting, and before the token is looked at) or found while reading
+// chunks.
 TEST(Framing, OversizeBodiesGet413DeclaredOrChunked) {
   auto& env = ServeEnv::Get();
   RawTls declared(env.port());
@@ -234,7 +167,9 @@ TEST(Framing, OversizeBodiesGet413DeclaredOrChunked) {
 
   RawTls chunked(env.port());
   ASSERT_TRUE(chunked.connected());
-  chunked.Send("PUT " + PartnerPath("1234567") + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+  // A chunked body is read (so its size found) only for a verified caller: without a token it is a 401, unread.
+  chunked.Send("PUT " + PartnerPath("1234567") + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+               env.TokenA(39) + "\r\nTransfer-Encoding: chunked\r\n\r\n");
   std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
   for (int i = 0; i < 17; ++i) chunked.Send(chunk);  // 17 x 64 KiB: just over 1 MiB
   std::string late = chunked.ReadResponse();

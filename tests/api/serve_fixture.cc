@@ -111,11 +111,18 @@ ServeEnv::ServeEnv() {
 }
 
 PalServer StartPalServe(const std::string& db, const std::string& cert, const std::string& key_file,
-                        const std::string& jwks, const std::string& log_path) {
+                        const std::string& jwks, const std::string& log_path,
+                        const std::vector<std::string>& extra) {
   PalServer server;
   server.log_path = log_path;
   int out[2];
   if (::pipe(out) != 0) return server;
+  // Built before fork: the child of a threaded process should not allocate.
+  const char* pal = std::getenv("OPENPAL_PAL") ? std::getenv("OPENPAL_PAL") : OPENPAL_PAL_BINARY;
+  std::vector<const char*> argv = {pal, "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0",
+                                   "--tls-cert", cert.c_str(), "--tls-key", key_file.c_str(), "--jwks", jwks.c_str()};
+  for (const auto& arg : extra) argv.push_back(arg.c_str());
+  argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // if the test binary dies, its server goes too
@@ -123,12 +130,8 @@ PalServer StartPalServe(const std::string& db, const std::string& cert, const st
     int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(log, 2);
     ::close(out[0]);
-    const char* pal = std::getenv("OPENPAL_PAL") ? std::getenv("OPENPAL_PAL") : OPENPAL_PAL_BINARY;
-    const char* argv[] = {pal, "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0",
-                          "--tls-cert", cert.c_str(), "--tls-key", key_file.c_str(), "--jwks", jwks.c_str(),
-                          nullptr};
-    ::execv(argv[0], const_cast<char* const*>(argv));
-    std::perror(argv[0]);
+    ::execv(argv[0], const_cast<char* const*>(argv.data()));
+    std::perror(pal);
     std::_Exit(127);
   }
   ::close(out[1]);
@@ -151,9 +154,10 @@ PalServer StartPalServe(const std::string& db, const std::string& cert, const st
   return server;
 }
 
-PalServer ServeEnv::StartServer() {
+PalServer ServeEnv::StartServer(const std::vector<std::string>& extra) {
   return StartPalServe(db_, cert_, key_file_, jwks_,
-                       dir_ + "/serve-" + std::to_string(::time(nullptr)) + "-" + std::to_string(rand()) + ".log");
+                       dir_ + "/serve-" + std::to_string(::time(nullptr)) + "-" + std::to_string(rand()) + ".log",
+                       extra);
 }
 
 std::string ServeEnv::Token(const std::string& tid, const std::string& oid,

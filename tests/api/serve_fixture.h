@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -35,16 +36,18 @@ struct PalServer {
 
 // Starts `pal serve --listen 127.0.0.1:0` over HTTPS on `db` with this certificate, key and JWKS (standard error to
 // `log_path`), and waits up to 30 s for the port it prints; port 0 (and a test failure) when it does not start.
+// `extra` are more arguments for `pal serve` (limits).
 PalServer StartPalServe(const std::string& db, const std::string& cert, const std::string& key_file,
-                        const std::string& jwks, const std::string& log_path);
+                        const std::string& jwks, const std::string& log_path,
+                        const std::vector<std::string>& extra = {});
 
 class ServeEnv {
  public:
   // The suite's server, started on first use.
   static ServeEnv& Get();
 
-  // Starts another server on the same store (for shutdown tests).
-  PalServer StartServer();
+  // Starts another server on the same store (for shutdown tests), with `extra` arguments.
+  PalServer StartServer(const std::vector<std::string>& extra = {});
 
   // A signed token for (tid, oid); `change` edits the claims first (e.g. expire it).
   std::string Token(const std::string& tid, const std::string& oid,

@@ -325,7 +325,8 @@ TEST(RequestLog, OneLinePerRequestWithoutTokens) {
   size_t at = log.find(id);
   ASSERT_NE(at, std::string::npos);
   std::string line = log.substr(log.rfind('\n', at) + 1, log.find('\n', at) - log.rfind('\n', at) - 1);
-  EXPECT_NE(line.find("GET /providers/Microsoft.ManagementPartner/partners/1234567 404 "), std::string::npos) << line;
+  EXPECT_NE(line.find("\"GET\" \"/providers/Microsoft.ManagementPartner/partners/1234567\" 404 "), std::string::npos)
+      << line;
   EXPECT_NE(line.find("ms request_id="), std::string::npos) << line;
   EXPECT_EQ(log.find(t.substr(0, 40)), std::string::npos);
   EXPECT_EQ(log.find("Bearer"), std::string::npos);

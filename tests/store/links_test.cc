@@ -206,5 +206,41 @@ TEST_F(LinksTest, ConcurrentChangesOfDifferentPrincipalsKeepTheirOwnCounters) {
   }
 }
 
+// ChangeCounter (docs/store.md "Several processes"): unchanged while nothing is committed, moved by a commit of
+// this store object (a link change), of another store object on the same file (another process), and by an import.
+TEST_F(LinksTest, TheChangeCounterMovesOnEveryCommitOfAnyWriter) {
+  auto before = store_->ChangeCounter();
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  auto again = store_->ChangeCounter();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *before) << "nothing was committed";
+
+  ASSERT_TRUE(Apply(kAlice, Timestamp::FromSeconds(1000), {A::kCreate, "1234567"}).ok());
+  auto after_own = store_->ChangeCounter();
+  ASSERT_TRUE(after_own.ok());
+  EXPECT_NE(*after_own, *before) << "this store's own link change";
+
+  auto other = OpenSqliteStore(path_);
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->ChangeLink(kTenant, kAlice, Timestamp::FromSeconds(2000), "other", [](const LinkState&) {
+                        return LinkDecision{A::kDelete, {}};
+                      }).ok());
+  auto after_other = store_->ChangeCounter();
+  ASSERT_TRUE(after_other.ok());
+  EXPECT_NE(*after_other, *after_own) << "another store object's (process's) commit";
+
+  auto tx = (*other)->BeginImport();
+  ASSERT_TRUE(tx.ok());
+  Interval always{Timestamp::FromSeconds(1), Timestamp::Max()};
+  ASSERT_TRUE((*tx)->Insert(Tenant{kTenant, "T", "t.example"}, always).ok());
+  auto during = store_->ChangeCounter();
+  ASSERT_TRUE(during.ok());
+  EXPECT_EQ(*during, *after_other) << "an uncommitted import is not a change";
+  ASSERT_TRUE((*tx)->Commit().ok());
+  auto after_import = store_->ChangeCounter();
+  ASSERT_TRUE(after_import.ok());
+  EXPECT_NE(*after_import, *after_other) << "a committed import";
+}
+
 }  // namespace
 }  // namespace openpal::testing

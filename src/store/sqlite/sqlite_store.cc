@@ -388,6 +388,20 @@ Result<std::vector<LinkEvent>> SqliteStore::LinkHistory(const TenantId& tenant, 
   return out;
 }
 
+Result<uint64_t> SqliteStore::ChangeCounter() {
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  if (!watch_) {
+    auto opened = Connection::Open(path_);
+    if (!opened.ok()) return opened.status();
+    watch_ = std::move(opened).value();
+  }
+  // data_version is per connection, so one connection answers every call: its values are comparable.
+  auto version = watch_->QueryInt("PRAGMA data_version");
+  if (!version.ok()) return version.status();
+  if (!*version) return Status::Error("StoreError", "PRAGMA data_version returned no value", path_);
+  return static_cast<uint64_t>(**version);
+}
+
 Result<std::optional<std::string>> SqliteStore::GetSetting(const std::string& name) {
   auto conn = pool_.Acquire();
   if (!conn.ok()) return conn.status();

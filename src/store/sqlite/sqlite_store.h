@@ -79,6 +79,9 @@ class SqliteStore final : public Store, public RunStore {
   Result<std::optional<std::string>> GetSetting(const std::string& name) override;
   Status PutSettingIfAbsent(const std::string& name, const std::string& value) override;
   std::string Describe() const override { return path_; }
+  // SQLite's `PRAGMA data_version` on a connection of its own that never writes: it moves on every commit of any
+  // other connection, of this process or another.
+  Result<uint64_t> ChangeCounter() override;
 
   // RunStore: saved attribution runs (runs.cc).
   Result<int64_t> SaveRun(const SavedRun& run) override;
@@ -93,6 +96,8 @@ class SqliteStore final : public Store, public RunStore {
   std::string path_;
   ConnectionPool pool_;
   std::mutex write_mutex_;
+  std::mutex watch_mu_;                 // guards watch_
+  std::unique_ptr<Connection> watch_;   // ChangeCounter's connection, opened on first use
 };
 
 // The link state of a principal as read on `c` (inside the caller's transaction).
