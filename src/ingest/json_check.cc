@@ -53,13 +53,14 @@ class Checker {
       SkipSpace();
       if (want_value) {
         if (p_ == end_)
-          return Fail(stack_.empty() ? "empty file: expected a JSON value" : "the file ends where a value was expected");
+          return Fail(stack_.empty() ? "empty file: expected a JSON value" : "the file ends where a value was expected",
+                      true);
         const char c = *p_;
         if (c == '{' || c == '[') {
           if (stack_.size() >= max_depth_)
-            return Fail("arrays and objects nest deeper than " + std::to_string(max_depth_) + " levels");
+            return Fail("arrays and objects nest deeper than " + std::to_string(max_depth_) + " levels", true);
           const bool object = c == '{';
-          stack_.push_back(Frame{object, keys_.size(), nullptr});
+          stack_.push_back(Frame{object, keys_.size(), nullptr, 0, {}});
           ++p_;
           SkipSpace();
           if (p_ < end_ && *p_ == (object ? '}' : ']')) {
@@ -83,6 +84,7 @@ class Checker {
       if (p_ == end_) return Fail(std::string("the file ends inside an ") + (object ? "object" : "array"));
       if (*p_ == ',') {
         ++p_;
+        if (!object) ++stack_.back().index;
         SkipSpace();
         if (p_ < end_ && (*p_ == '}' || *p_ == ']')) return Fail(std::string("a trailing comma before '") + *p_ + "'");
         if (object)
@@ -102,11 +104,30 @@ class Checker {
     bool object;
     size_t keys_begin;  // this object's keys are keys_[keys_begin, end) while it has few
     std::unique_ptr<std::unordered_map<std::string_view, uint64_t>> many;  // past kFewKeys: key -> line
+    size_t index = 0;      // an array's current element, for the JSON path in errors
+    std::string_view key;  // an object's current key (as written)
   };
   static constexpr size_t kFewKeys = 16;
 
-  Status Fail(const std::string& message) const {
-    return Status::Error("InvalidJson", "invalid JSON: " + message, name_ + ":" + std::to_string(line_));
+  // An error at the current line; `in_value`: about the value being read (its path), else about its container.
+  Status Fail(const std::string& message, bool in_value = false) const {
+    return Status::Error("InvalidJson", "invalid JSON: " + message,
+                         name_ + ":" + std::to_string(line_) + ": " + Path(in_value && !reading_key_));
+  }
+
+  // "$", then ".key" or "[i]" per open container; the innermost one's current element only with `in_value`.
+  std::string Path(bool in_value) const {
+    std::string path = "$";
+    const size_t n = in_value ? stack_.size() : (stack_.empty() ? 0 : stack_.size() - 1);
+    for (size_t i = 0; i < n; ++i) {
+      const Frame& f = stack_[i];
+      if (!f.object) {
+        path += "[" + std::to_string(f.index) + "]";
+      } else if (!f.key.empty()) {
+        path += "." + std::string(f.key.substr(0, 40));
+      }
+    }
+    return path;
   }
 
   // The text from here, quoted and cut, for messages.
@@ -141,13 +162,17 @@ class Checker {
     const uint64_t line = line_;
     std::string_view raw;
     bool escaped = false;
-    if (Status s = String(raw, escaped); !s.ok()) return s;
+    reading_key_ = true;
+    Status read = String(raw, escaped);
+    reading_key_ = false;
+    if (!read.ok()) return read;
     std::string_view key = raw;
     if (escaped) {
       owned_.push_back(Unescape(raw));
       key = owned_.back();
     }
     Frame& frame = stack_.back();
+    frame.key = raw;
     uint64_t first = 0;
     if (frame.many) {
       auto [it, inserted] = frame.many->emplace(key, line);
@@ -168,9 +193,10 @@ class Checker {
       return Status::Error("DuplicateKey",
                            "the key " + QuoteValue(key, '"') + " appears twice in one object (first at line " +
                                std::to_string(first) + "); which one counts is undefined in JSON",
-                           name_ + ":" + std::to_string(line));
+                           name_ + ":" + std::to_string(line) + ": " + Path(false));
     SkipSpace();
-    if (p_ == end_ || *p_ != ':') return Fail("expected ':' after the key " + QuoteValue(key, '"') + ", found " + Snippet());
+    if (p_ == end_ || *p_ != ':')
+      return Fail("expected ':' after the key " + QuoteValue(key, '"') + ", found " + Snippet());
     ++p_;
     return Status::Ok();
   }
@@ -184,7 +210,7 @@ class Checker {
         if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
         ++p_;
       }
-      if (p_ == end_) return Fail("a string is not closed");
+      if (p_ == end_) return Fail("a string is not closed", true);
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         raw = std::string_view(start, static_cast<size_t>(p_ - start));
@@ -198,7 +224,7 @@ class Checker {
         char hex[8];
         std::snprintf(hex, sizeof hex, "%02X", c);
         return Fail(std::string("a control character (U+00") + hex +
-                    ") inside a string: JSON needs it escaped (\\t, \\n, \\u00" + hex + ")");
+                    ") inside a string: JSON needs it escaped (\\t, \\n, \\u00" + hex + ")", true);
       } else if (Status s = Utf8(); !s.ok()) {
         return s;
       }
@@ -208,14 +234,14 @@ class Checker {
   // One escape sequence at the backslash under p_; \u surrogates must pair.
   Status Escape() {
     ++p_;
-    if (p_ == end_) return Fail("a string is not closed");
+    if (p_ == end_) return Fail("a string is not closed", true);
     const char e = *p_;
     if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
       ++p_;
       return Status::Ok();
     }
     if (e != 'u') return Fail(std::string("an invalid escape '\\") + (e >= 0x20 && e < 0x7f ? std::string(1, e) : "?") +
-                              "' in a string");
+                              "' in a string", true);
     auto hex4 = [&](const char* at) -> int {
       if (end_ - at < 4) return -1;
       int v = 0;
@@ -227,13 +253,13 @@ class Checker {
       return v;
     };
     const int cp = hex4(p_ + 1);
-    if (cp < 0) return Fail("\\u must be followed by four hex digits");
+    if (cp < 0) return Fail("\\u must be followed by four hex digits", true);
     p_ += 5;
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return Fail("a lone low surrogate (\\u" + HexString(cp) + ") in a string");
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return Fail("a lone low surrogate (\\u" + HexString(cp) + ") in a string", true);
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       const int low = end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u' ? hex4(p_ + 2) : -1;
       if (low < 0xDC00 || low > 0xDFFF)
-        return Fail("a high surrogate (\\u" + HexString(cp) + ") not followed by a low one in a string");
+        return Fail("a high surrogate (\\u" + HexString(cp) + ") not followed by a low one in a string", true);
       p_ += 6;
     }
     return Status::Ok();
@@ -270,16 +296,18 @@ class Checker {
     char byte[16];
     std::snprintf(byte, sizeof byte, "0x%02X", c);
     if (n == 0)
-      return Fail(std::string(c == 0xC0 || c == 0xC1 ? "overlong UTF-8" : "invalid UTF-8") + " (byte " + byte + ")");
-    if (left <= n) return Fail(std::string("invalid UTF-8: a sequence cut by the end of the file (byte ") + byte + ")");
+      return Fail(std::string(c == 0xC0 || c == 0xC1 ? "overlong UTF-8" : "invalid UTF-8") + " (byte " + byte + ")",
+                  true);
+    if (left <= n)
+      return Fail(std::string("invalid UTF-8: a sequence cut by the end of the file (byte ") + byte + ")", true);
     if (s[1] < lo || s[1] > hi) {
       const bool overlong = (c == 0xE0 || c == 0xF0) && s[1] >= 0x80 && s[1] < lo;
       return Fail(std::string(overlong ? "overlong UTF-8" : c == 0xED && s[1] > hi ? "UTF-8 of a surrogate"
                                                                                     : "invalid UTF-8") +
-                  " (bytes from " + byte + ")");
+                  " (bytes from " + byte + ")", true);
     }
     for (size_t i = 2; i <= n; ++i)
-      if (s[i] < 0x80 || s[i] > 0xBF) return Fail(std::string("invalid UTF-8 (bytes from ") + byte + ")");
+      if (s[i] < 0x80 || s[i] > 0xBF) return Fail(std::string("invalid UTF-8 (bytes from ") + byte + ")", true);
     p_ += n + 1;
     return Status::Ok();
   }
@@ -300,7 +328,7 @@ class Checker {
         return Status::Ok();
       }
     }
-    return Fail("expected a value (a string, number, object, array, true, false or null), found " + Snippet());
+    return Fail("expected a value (a string, number, object, array, true, false or null), found " + Snippet(), true);
   }
 
   Status Number() {
@@ -333,7 +361,8 @@ class Checker {
       const char* stop = start;
       while (stop < end_ && stop - start < 24 && (IsWordChar(*stop) || *stop == '.' || *stop == '+' || *stop == '-'))
         ++stop;
-      return Fail("not a JSON number: " + QuoteValue(std::string_view(start, static_cast<size_t>(stop - start)), '\'', 20));
+      return Fail("not a JSON number: " + QuoteValue(std::string_view(start, static_cast<size_t>(stop - start)), '\'', 20),
+                  true);
     }
     return Status::Ok();
   }
@@ -377,6 +406,7 @@ class Checker {
   const std::string& name_;
   const size_t max_depth_;
   uint64_t line_ = 1;
+  bool reading_key_ = false;  // a string error in a key is about the object, not a value
   std::vector<Frame> stack_;
   std::vector<std::pair<std::string_view, uint64_t>> keys_;  // key and its line, of the open objects with few keys
   std::deque<std::string> owned_;  // decoded keys that had escapes (stable addresses)

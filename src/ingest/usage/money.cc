@@ -93,9 +93,9 @@ std::optional<Money> Parse(std::string_view text, bool* too_large, __int128 max_
   if (mantissa == 0) {
     units = 0;
   } else if (shift >= 0) {
-    const bool over = max_units == kMaxUnits ? mantissa > kPowers.limit[shift]  // no 128-bit division per cost
-                                             : shift > 38 || mantissa > max_units / kPowers.pow10[shift];
-    if (shift > 38 || over) {
+    const bool over = shift > 38 || (max_units == kMaxUnits ? mantissa > kPowers.limit[shift]  // no 128-bit division
+                                                            : mantissa > max_units / kPowers.pow10[shift]);
+    if (over) {
       if (too_large) *too_large = true;
       return std::nullopt;
     }
