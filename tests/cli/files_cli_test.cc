@@ -53,14 +53,21 @@ class PalFiles : public ::testing::Test {
 };
 
 TEST_F(PalFiles, AReportThatCannotBeWrittenIsExitOneNamingThePath) {
-  PalRun out = RunPal({"attribute", "--db", db_, "--usage", Usage(), "--quiet", "--out", "/dev/full"});
+  // A small report: it fits in the stream's buffer, so only the flush at the end meets the full device (before the
+  // fix, that failure went unseen and the exit status was 0).
+  const std::string usage = dir_ + "/small.csv";
+  std::ofstream(usage) << "Date,Cost,BillingCurrency,SubscriptionId,ResourceId\n"
+                       << "2026-09-01,1.5,EUR,20000000-0000-4000-8000-000000000015,"
+                       << "/subscriptions/20000000-0000-4000-8000-000000000015\n"
+                       << "2026-09-01,2,EUR,29999999-0000-4000-8000-000000000015,\n";
+  PalRun out = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--out", "/dev/full"});
   EXPECT_EQ(out.exit_code, 1) << out.err;
   EXPECT_NE(out.err.find("/dev/full"), std::string::npos) << out.err;
-  PalRun unattributed = RunPal({"attribute", "--db", db_, "--usage", Usage(), "--quiet", "--out", dir_ + "/r.csv",
+  PalRun unattributed = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--out", dir_ + "/r.csv",
                                 "--unattributed", "/dev/full"});
   EXPECT_EQ(unattributed.exit_code, 1) << unattributed.err;
   EXPECT_NE(unattributed.err.find("/dev/full"), std::string::npos) << unattributed.err;
-  PalRun missing = RunPal({"attribute", "--db", db_, "--usage", Usage(), "--quiet", "--out", dir_ + "/no/such/r.csv"});
+  PalRun missing = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--out", dir_ + "/no/such/r.csv"});
   EXPECT_EQ(missing.exit_code, 1) << missing.err;
 }
 
