@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -191,9 +190,19 @@ Result<bool> CsvReader::Refill() {
   }
   // CR line ends are read as LF ones, so the record splitter (and its fast path) see one kind of line break.
   // Only such files pay for this pass.
-  if (line_ends_ == LineEnds::kCr)
-    std::replace(buffer_.begin() + static_cast<std::ptrdiff_t>(fresh),
-                 buffer_.begin() + static_cast<std::ptrdiff_t>(end_), '\r', '\n');
+  if (line_ends_ == LineEnds::kCr) {
+    char* p = buffer_.data();
+    size_t i = fresh;
+#if defined(__SSE2__)
+    const __m128i cr = _mm_set1_epi8('\r'), to_lf = _mm_set1_epi8('\n' - '\r');
+    for (; i + 16 <= end_; i += 16) {  // 16 bytes at a time: CR + ('\n' - '\r') is LF
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      const __m128i fixed = _mm_add_epi8(v, _mm_and_si128(_mm_cmpeq_epi8(v, cr), to_lf));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i), fixed);
+    }
+#endif
+    for (; i < end_; ++i) p[i] = p[i] == '\r' ? '\n' : p[i];
+  }
   return *n > 0;
 }
 
