@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
+#include <filesystem>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "cli/command.h"
@@ -15,6 +14,7 @@
 #include "engine/report_query.h"
 #include "engine/report_writer.h"
 #include "engine/run.h"
+#include "ingest/input_file.h"
 
 namespace openpal::cli {
 namespace {
@@ -31,11 +31,12 @@ struct AttributeArgs {
 Result<RolePolicy> LoadPolicy(const std::string& spec) {
   if (spec == "all") return RolePolicy::All();
   if (spec == "pec") return RolePolicy::Pec();
-  std::ifstream in(spec, std::ios::binary);
-  if (!in) return Status::Error("BadArgument", "--role-policy is neither all, pec nor a readable file", spec);
-  std::stringstream text;
-  text << in.rdbuf();
-  return RolePolicy::FromText(text.str(), spec);
+  std::error_code ec;
+  if (!std::filesystem::exists(spec, ec))
+    return Status::Error("BadArgument", "--role-policy is neither all, pec nor a readable file", spec);
+  auto text = ingest::ReadRegularFile(spec, spec);  // a FIFO or a device is refused, not read forever
+  if (!text.ok()) return text.status();
+  return RolePolicy::FromText(*text, spec);
 }
 
 int Attribute(const AttributeArgs& args) {
@@ -48,7 +49,7 @@ int Attribute(const AttributeArgs& args) {
                                 : args.output == "table" ? engine::OutputFormat::kTable
                                                          : engine::OutputFormat::kCsv;
   auto started = std::chrono::steady_clock::now();
-  auto store = OpenExistingStore(args.db);
+  auto store = OpenExistingStore(args.db, args.save ? StoreAccess::kReadWrite : StoreAccess::kReadOnly);
   if (!store.ok()) {
     std::cerr << "pal attribute: " << store.status().ToString() << "\n";
     return kExitFailure;
@@ -89,23 +90,23 @@ int Attribute(const AttributeArgs& args) {
     return kExitFailure;
   }
   auto written_from = std::chrono::steady_clock::now();
+  // Each output is flushed and checked before anything is saved: a report that did not reach its file is a failure.
+  Status written = Status::Ok();
   if (args.out.empty()) {
     engine::WriteReport(*result, format, std::cout);
+    written = FlushStandardOutput();
   } else {
-    std::ofstream out(args.out, std::ios::binary | std::ios::trunc);
-    engine::WriteReport(*result, format, out);
-    if (!out.good()) {
-      std::cerr << "pal attribute: cannot write " << args.out << "\n";
-      return kExitFailure;
-    }
+    written = WriteOutputFile(args.out, [&](std::ostream& out) { engine::WriteReport(*result, format, out); });
   }
-  if (!args.unattributed.empty()) {
-    std::ofstream out(args.unattributed, std::ios::binary | std::ios::trunc);
-    engine::WriteUnattributed(*result, format == engine::OutputFormat::kJson ? format : engine::OutputFormat::kCsv, out);
-    if (!out.good()) {
-      std::cerr << "pal attribute: cannot write " << args.unattributed << "\n";
-      return kExitFailure;
-    }
+  if (written.ok() && !args.unattributed.empty()) {
+    written = WriteOutputFile(args.unattributed, [&](std::ostream& out) {
+      engine::WriteUnattributed(*result, format == engine::OutputFormat::kJson ? format : engine::OutputFormat::kCsv,
+                                out);
+    });
+  }
+  if (!written.ok()) {
+    std::cerr << "pal attribute: " << written.ToString() << "\n";
+    return kExitFailure;
   }
   using Seconds = std::chrono::duration<double>;
   const double write_seconds = Seconds(std::chrono::steady_clock::now() - written_from).count();

@@ -2,12 +2,14 @@
 #pragma once
 
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "store/store.h"
+#include "store/store_access.h"
 
 namespace openpal::cli {
 
@@ -31,8 +33,17 @@ std::vector<Command>& Commands();
 // The database path: --db if given, else $OPENPAL_DB, else ./openpal.db.
 std::string ResolveDbPath(const std::string& flag_value);
 
+// Writes the output file `path`: `write` fills the stream, which is then flushed and closed. Any failure (a full
+// disk, /dev/full, a folder that does not exist) is an error naming the path: an output is never lost silently.
+Status WriteOutputFile(const std::string& path, const std::function<void(std::ostream&)>& write);
+
+// Flushes standard output; an error when anything written to it was lost (main() checks it after every command).
+Status FlushStandardOutput();
+
 // Opens the store for a command that only reads what was imported (attribute, explain, report, links): a missing
 // database is an error that says how to make one, instead of a silently created empty store.
-Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& db_flag);
+// `access`: kReadOnly (the default) never migrates or changes the store; attribute --save needs kReadWrite.
+Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& db_flag,
+                                                 StoreAccess access = StoreAccess::kReadOnly);
 
 }  // namespace openpal::cli

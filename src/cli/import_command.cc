@@ -19,6 +19,7 @@ struct ImportFlags {
   std::string as_of;
   std::string assume_since;
   std::string db;
+  bool allow_empty_partners = false;
 };
 
 // Progress on stderr when it is a terminal, for files big enough to take a while.
@@ -51,6 +52,7 @@ int RunImport(const ImportFlags& flags) {
     options.assume_since = *t;
   }
   options.progress = TerminalProgress();
+  options.allow_empty_partners = flags.allow_empty_partners;
   auto started = std::chrono::steady_clock::now();
   auto snapshot = ingest::ReadSnapshot(flags.directory, options);
   if (!snapshot.ok()) return fail(snapshot.status());
@@ -90,6 +92,9 @@ const bool registered = RegisterCommand(Command{
                       "own timestamp start then instead of at asOf), e.g. --assume-since 2026-07-01");
       sub->add_option("--db", flags->db,
                       "the store (SQLite file); default $OPENPAL_DB, else ./openpal.db, e.g. --db /tmp/pal.db");
+      sub->add_flag("--allow-empty-partners", flags->allow_empty_partners,
+                    "accept a partners.csv with a header and no rows, which closes every partner in the history\n"
+                    "(refused without this flag: it is more often a broken export than an empty directory)");
       return [flags]() { return RunImport(*flags); };
     }});
 

@@ -1,7 +1,11 @@
 // `pal`: the openpal command line. Each subcommand lives in its own *_command.cc and registers itself.
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -43,7 +47,30 @@ const std::map<std::string, std::string>& DefaultExamples() {
   return examples;
 }
 
-Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& db_flag) {
+Status WriteOutputFile(const std::string& path, const std::function<void(std::ostream&)>& write) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::Error("Io", std::string("cannot create the file: ") + std::strerror(errno), path);
+  write(out);
+  // Written bytes sit in the stream's buffer until here: only flush and close tell whether they reached the file.
+  out.flush();
+  const int flush_errno = errno;
+  out.close();
+  if (out.fail())
+    return Status::Error("Io", std::string("cannot write the file: ") + std::strerror(flush_errno ? flush_errno : errno),
+                         path);
+  return Status::Ok();
+}
+
+Status FlushStandardOutput() {
+  errno = 0;
+  std::cout.flush();
+  if (!std::cout.good() || std::fflush(stdout) != 0 || std::ferror(stdout))
+    return Status::Error("Io", std::string("cannot write: ") + (errno ? std::strerror(errno) : "write error"),
+                         "standard output");
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& db_flag, StoreAccess access) {
   std::string path = ResolveDbPath(db_flag);
   std::error_code error;
   if (!std::filesystem::exists(path, error))
@@ -51,10 +78,28 @@ Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& db_flag) {
                          "no openpal database at '" + path +
                              "': give --db PATH or set OPENPAL_DB, or create one with `pal import SNAPSHOT_DIR --db " +
                              path + "` (or try `pal demo`)");
-  return OpenSqliteStore(path);
+  return OpenSqliteStore(path, access);
 }
 
 }  // namespace openpal::cli
+
+namespace {
+
+// `--db ""` (an unset variable in a script) must not fall back to ./openpal.db, another store than meant: every
+// command's --db, nested subcommands' too, refuses an empty path.
+void RefuseEmptyDb(CLI::App* app) {
+  if (CLI::Option* db = app->get_option_no_throw("--db"))
+    db->check(CLI::Validator(
+        [](std::string& value) -> std::string {
+          return value.empty() ? "--db needs a database path, not an empty string (omit --db for $OPENPAL_DB or "
+                                 "./openpal.db)"
+                               : std::string();
+        },
+        "PATH", "NonEmptyPath"));
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) RefuseEmptyDb(sub);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace openpal::cli;
@@ -70,13 +115,18 @@ int main(int argc, char** argv) {
   auto commands = Commands();
   std::sort(commands.begin(), commands.end(), [](const Command& a, const Command& b) { return a.order < b.order; });
   std::function<int()> to_run;
+  std::string ran;  // the command's name
   for (auto& command : commands) {
     CLI::App* sub = nullptr;
     auto runner = command.setup(app);
     sub = app.get_subcommand(command.name);
     if (auto it = DefaultExamples().find(command.name); it != DefaultExamples().end() && sub->get_footer().empty())
       sub->footer(it->second);
-    sub->callback([&to_run, runner]() { to_run = runner; });
+    sub->callback([&to_run, &ran, runner, name = command.name]() {
+      to_run = runner;
+      ran = name;
+    });
+    RefuseEmptyDb(sub);
   }
   app.footer(
       "Run `pal COMMAND --help` for a command's flags and examples; docs/cli.md describes every command.\n"
@@ -92,5 +142,15 @@ int main(int argc, char** argv) {
     int code = app.exit(e);  // prints the message and "Run with --help for more information."
     return e.get_exit_code() == 0 ? code : kExitUsage;
   }
-  return to_run ? to_run() : kExitUsage;
+  if (!to_run) return kExitUsage;
+  int code = to_run();
+  // Whatever the command wrote to standard output must have reached it (a full disk, /dev/full, a closed pipe):
+  // a lost report is a failure, not a success. `pal serve` is the exception: its standard output carries status
+  // lines (listening on ..., stopped), not a result, and a supervisor may have stopped reading them long before the
+  // server stops; its exit status says how serving ended.
+  if (openpal::Status s = ran == "serve" ? openpal::Status::Ok() : FlushStandardOutput(); !s.ok()) {
+    std::cerr << "pal: " << s.ToString() << "\n";
+    return kExitFailure;
+  }
+  return code;
 }

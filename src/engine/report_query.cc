@@ -22,7 +22,7 @@ using usage::Money;
 
 Money ParseSaved(const std::string& text) {
   // Saved amounts were written by FormatMoney, so they always parse; a hand-edited database gets 0, not a crash.
-  return usage::ParseMoney(text).value_or(Money{});
+  return usage::ParseSavedMoney(text).value_or(Money{});
 }
 
 bool IsMonth(const std::string& m) { return MonthStart(m).has_value(); }

@@ -92,7 +92,8 @@ void WriteRecords(const std::vector<std::string>& header, size_t count, Fill fil
       }
       array.push_back(std::move(o));
     }
-    out << array.dump(2) << '\n';
+    // Invalid UTF-8 from a cost export (a currency, a subscription) becomes U+FFFD, as in the other JSON writers.
+    out << array.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
     return;
   }
   std::string buffer;

@@ -174,13 +174,14 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
     part.rejected_total = 0;
   };
   for (const auto& file : options.files) {
+    const uint64_t rows_before = rows.load();
     auto opened = usage::UsageReader::Open(file, options.measure);
     if (!opened.ok()) return opened.status();
     auto reader = std::move(opened).value();
     const uint64_t size = reader->FileSize(), body = reader->header_end();
     // Part boundaries: the line break after each k/threads of the body (duplicates and misses dropped).
     std::vector<uint64_t> bounds = {body};
-    if (allow_split && threads > 1 && !reader->compressed() && size >= options.split_bytes) {
+    if (allow_split && threads > 1 && !reader->compressed() && !reader->cr_line_ends() && size >= options.split_bytes) {
       for (int k = 1; k < threads; ++k) {
         uint64_t at = LineBreakAfter(file, body + (size - body) * static_cast<uint64_t>(k) / static_cast<uint64_t>(threads), size);
         if (at > bounds.back()) bounds.push_back(at);
@@ -221,8 +222,17 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
       keep_rejections(parts[0], 0);
     }
     done_bytes += size;
+    // A header and nothing after it is said, not passed over: an empty export is possible, a misread one too.
+    if (rows.load() == rows_before && options.rejected_log)
+      *options.rejected_log << "attribute: " << file << ": no rows after the header (nothing to credit in this file)\n";
   }
   progress.Update(rows.load(), done_bytes, true);
+  // Each amount is at most 10^15 in its currency (usage::kMaxAmountUnits); sums of up to kMaxRows of them are exact in
+  // 128 bits. More rows than that could overflow a total, so they are refused rather than summed wrongly.
+  if (rows.load() > usage::kMaxSummedRows)
+    return Status::Error("TooManyRows",
+                         "more than " + std::to_string(usage::kMaxSummedRows) +
+                             " rows in one run: totals could no longer be summed exactly; split the files into runs");
   const auto credited = std::chrono::steady_clock::now();
   if (options.rejected_log) {
     for (const auto& r : rejections) *options.rejected_log << "rejected: " << r.file << ":" << r.line << ": " << r.why << '\n';

@@ -2,6 +2,7 @@
 #include "ingest/entry_fields.h"
 
 #include "core/guid.h"
+#include "core/quote.h"
 
 namespace openpal::ingest {
 
@@ -109,14 +110,14 @@ Result<std::string> EntryCheck::RequiredGuid(const FieldSlot& slot, std::string_
   if (!slot.text || slot.text->empty())
     return Error("MissingField", "missing required field '" + std::string(field) + "' (expected a GUID)", &slot, field);
   auto guid = NormalizeGuid(*slot.text);
-  if (!guid) return Error("BadGuid", "not a GUID: '" + std::string(*slot.text) + "'", &slot, field);
+  if (!guid) return Error("BadGuid", "not a GUID: " + QuoteValue(*slot.text), &slot, field);
   return *guid;
 }
 
 Result<std::optional<std::string>> EntryCheck::OptionalGuid(const FieldSlot& slot, std::string_view field) const {
   if (!slot.text || slot.text->empty()) return std::optional<std::string>();
   auto guid = NormalizeGuid(*slot.text);
-  if (!guid) return Error("BadGuid", "not a GUID: '" + std::string(*slot.text) + "'", &slot, field);
+  if (!guid) return Error("BadGuid", "not a GUID: " + QuoteValue(*slot.text), &slot, field);
   return std::optional<std::string>(*guid);
 }
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "ingest/json_check.h"
+
 namespace openpal::ingest {
 
 using simdjson::ondemand::json_type;
@@ -18,6 +20,10 @@ Result<std::unique_ptr<JsonFile>> JsonFile::Open(const std::string& path, std::s
       static_cast<unsigned char>(file->text_.data()[2]) == 0xBF) {
     std::fill(file->text_.data(), file->text_.data() + 3, ' ');
   }
+  // The whole file is checked first: On-Demand only validates what is read, and a snapshot file is one JSON value,
+  // not a place for NaN, trailing commas or duplicate keys in fields openpal happens to skip.
+  if (Status s = ValidateJson(std::string_view(file->text_.data(), file->text_.size()), file->name_); !s.ok())
+    return s;
   if (auto error = file->parser_.iterate(file->text_).get(file->doc_)) {
     // The document was never started, so it cannot say where it stopped: find the place ourselves.
     return file->Error("InvalidJson", std::string("invalid JSON (") + simdjson::error_message(error) + ")",

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/guid.h"
+#include "core/quote.h"
 #include "ingest/snapshot_reader.h"
 
 namespace openpal::ingest {
@@ -44,7 +45,8 @@ Result<std::vector<CsvRecord>> SplitCsv(std::string_view text, const std::string
           in_quotes = false;
         }
       } else {
-        if (c == '\n') ++line;
+        // Inside quotes a line break is data; it still counts as a line (a CR alone, as old Macs wrote, too).
+        if (c == '\n' || (c == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'))) ++line;
         field += c;
       }
       continue;
@@ -59,7 +61,7 @@ Result<std::vector<CsvRecord>> SplitCsv(std::string_view text, const std::string
       record_has_content = true;
     } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
       // CRLF: the \n ends the record.
-    } else if (c == '\n') {
+    } else if (c == '\n' || c == '\r') {  // LF, or CR alone (old Mac line ends)
       ++line;
       end_record();
     } else {
@@ -117,7 +119,7 @@ Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::
     Partner p;
     p.partner_id = get("partnerid");
     if (!AllDigits(p.partner_id))
-      return Status::Error("BadValue", "partnerId must be digits, not '" + p.partner_id + "'", where + ": partnerId");
+      return Status::Error("BadValue", "partnerId must be digits, not " + QuoteValue(p.partner_id), where + ": partnerId");
     p.partner_name = get("partnername");
     std::string level = AsciiLower(get("level"));
     if (level == "global") {
@@ -125,12 +127,12 @@ Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::
     } else if (level == "location") {
       p.level = PartnerLevel::kLocation;
     } else {
-      return Status::Error("BadValue", "level must be global or location, not '" + get("level") + "'", where + ": level");
+      return Status::Error("BadValue", "level must be global or location, not " + QuoteValue(get("level")), where + ": level");
     }
     p.global_partner_id = get("globalpartnerid");
     if (p.level == PartnerLevel::kLocation && !AllDigits(p.global_partner_id))
-      return Status::Error("BadValue", "a location ID needs the digits of its global partner ID, not '" +
-                                           p.global_partner_id + "'",
+      return Status::Error("BadValue", "a location ID needs the digits of its global partner ID, not " +
+                                           QuoteValue(p.global_partner_id),
                            where + ": globalPartnerId");
     if (p.level == PartnerLevel::kGlobal && !p.global_partner_id.empty() && p.global_partner_id != p.partner_id)
       return Status::Error("BadValue", "a global partner ID belongs to no other global ID (leave globalPartnerId empty)",
@@ -142,13 +144,13 @@ Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::
     } else if (state == "deleted") {
       p.state = PartnerState::kDeleted;
     } else {
-      return Status::Error("BadValue", "state must be active or deleted, not '" + get("state") + "'", where + ": state");
+      return Status::Error("BadValue", "state must be active or deleted, not " + QuoteValue(get("state")), where + ": state");
     }
     if (tenant_column) {
       std::string tenant = Trim(rec.fields[*tenant_column]);
       if (!tenant.empty()) {
         auto guid = NormalizeGuid(tenant);
-        if (!guid) return Status::Error("BadGuid", "tenantId is not a GUID: '" + tenant + "'", where + ": tenantId");
+        if (!guid) return Status::Error("BadGuid", "tenantId is not a GUID: " + QuoteValue(tenant), where + ": tenantId");
         p.tenant_id = *guid;
       }
     }

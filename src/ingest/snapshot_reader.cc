@@ -5,27 +5,47 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 
 #include "core/guid.h"
+#include "core/quote.h"
 #include "ingest/entry_fields.h"
+#include "ingest/input_file.h"
 #include "ingest/tenant_files.h"
 
 namespace openpal::ingest {
 namespace fs = std::filesystem;
 namespace {
 
+// Whether something is at `path`: false only when nothing is; an error when that cannot be told (a folder that
+// cannot be searched) or when a symbolic link points nowhere, so that no file is skipped for being unreadable.
+Result<bool> Exists(const fs::path& path, const std::string& display) {
+  std::error_code ec;
+  fs::file_status status = fs::symlink_status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return Status::Error("Io", "cannot look it up: " + ec.message(), display);
+  if (ec || status.type() == fs::file_type::not_found) return false;
+  if (status.type() == fs::file_type::symlink) {
+    fs::file_status target = fs::status(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return Status::Error("Io", "cannot follow the symbolic link: " + ec.message(), display);
+    if (ec || target.type() == fs::file_type::not_found)
+      return Status::Error("Io", "a symbolic link to nothing (" + fs::read_symlink(path, ec).string() + ")", display);
+  }
+  return true;
+}
+
 // Reads `name` in `folder` when present: calls `read` with the opened file. Absent = nothing happens.
 template <typename ReadFn>
 Status IfPresent(const fs::path& root, const std::string& relative, ReadFn read) {
   fs::path path = root / relative;
   std::error_code ec;
-  if (!fs::exists(path, ec)) return Status::Ok();
-  if (!fs::is_regular_file(path, ec)) return Status::Error("BadSnapshot", "expected a file", relative);
+  auto present = Exists(path, relative);
+  if (!present.ok()) return present.status();
+  if (!*present) return Status::Ok();
+  if (!fs::is_regular_file(path, ec)) return Status::Error("BadSnapshot", "expected a regular file", relative);
   auto file = JsonFile::Open(path.string(), relative);
   if (!file.ok()) return file.status();
   return read(**file);
@@ -49,7 +69,7 @@ Status Deduplicate(std::vector<T>& items, KeyFn key_of, WhereFn where_of, const 
     const T& earlier = kept[it->second];
     if (equal_is_error || !(earlier.value == item.value))
       return Status::Error("Duplicate",
-                           what + " '" + it->first + "' is listed twice" + (equal_is_error ? "" : " with different values") +
+                           what + " " + QuoteValue(it->first) + " is listed twice" + (equal_is_error ? "" : " with different values") +
                                " (also at " + where_of(earlier) + ")",
                            where_of(item));
   }
@@ -86,9 +106,9 @@ Status ReadSnapshotJson(const fs::path& root, std::optional<Timestamp>& as_of, s
 
 Status ReadTenantJson(const fs::path& root, const std::string& folder, const TenantId& tenant_id, Tenant& out) {
   std::string relative = folder + "/tenant.json";
-  std::error_code ec;
-  if (!fs::exists(root / relative, ec))
-    return Status::Error("MissingFile", "every tenant folder needs a tenant.json", relative);
+  auto present = Exists(root / relative, relative);
+  if (!present.ok()) return present.status();
+  if (!*present) return Status::Error("MissingFile", "every tenant folder needs a tenant.json", relative);
   bool seen = false;
   Status s = IfPresent(root, relative, [&](JsonFile& file) -> Status {
     static constexpr std::array<FieldSpec, 3> kSpecs = {{{"tenantId"}, {"displayName"}, {"defaultDomain"}}};
@@ -117,7 +137,7 @@ Status ReadTenant(const fs::path& root, const std::string& folder_name, const Re
   auto tenant_id = NormalizeGuid(folder_name);
   t.folder = "tenants/" + folder_name;
   if (!tenant_id)
-    return Status::Error("BadGuid", "a tenant folder is named after its tenant ID (a GUID), not '" + folder_name + "'",
+    return Status::Error("BadGuid", "a tenant folder is named after its tenant ID (a GUID), not " + QuoteValue(folder_name),
                          t.folder);
   if (Status s = ReadTenantJson(root, t.folder, *tenant_id, t.tenant); !s.ok()) return s;
   const TenantId& id = t.tenant.tenant_id;
@@ -177,7 +197,7 @@ Status ReadTenant(const fs::path& root, const std::string& folder_name, const Re
       auto [it, inserted] = principal_seen.emplace(p.value.object_id, p.where);
       if (!inserted)
         return Status::Error("Duplicate",
-                             "object ID '" + p.value.object_id + "' is listed as two kinds of principal (also at " +
+                             "object ID " + QuoteValue(p.value.object_id) + " is listed as two kinds of principal (also at " +
                                  it->second + ")",
                              p.where);
     }
@@ -250,21 +270,48 @@ Result<Snapshot> ReadSnapshot(const std::string& directory, const ReadOptions& o
   if (snapshot.assume_since && *snapshot.assume_since >= snapshot.as_of)
     return Status::Error("BadValue", "assumeSince must be earlier than asOf", directory);
 
-  if (fs::exists(root / "partners.csv", ec)) {
-    std::ifstream in(root / "partners.csv", std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    if (!in.good() && !in.eof()) return Status::Error("Io", "cannot read the file", directory + "/partners.csv");
-    auto partners = ParsePartnersCsv(buffer.str(), "partners.csv");
+  auto partners_present = Exists(root / "partners.csv", "partners.csv");
+  if (!partners_present.ok()) return partners_present.status().WithContext(directory);
+  if (*partners_present) {
+    auto text = ReadRegularFile((root / "partners.csv").string(), "partners.csv");
+    if (!text.ok()) return text.status().WithContext(directory);
+    auto partners = ParsePartnersCsv(*text, "partners.csv");
     if (!partners.ok()) return partners.status().WithContext(directory);
+    // A header without rows says "no partner exists": importing it closes every partner in the history, which
+    // cannot be undone. It is far more often a broken export (or line ends not read), so it must be meant.
+    if (partners->empty() && !options.allow_empty_partners)
+      return Status::Error("EmptyPartners",
+                           "partners.csv has a header and no partner rows: importing it would close every partner in "
+                           "the history. Leave partners.csv out if the partners are not known, or import with "
+                           "--allow-empty-partners if the directory is really empty",
+                           directory + "/partners.csv");
     snapshot.partners = std::move(partners).value();
   }
 
+  // Every tenant folder is read: a listing that fails, or an entry that is not a folder, is an error, never a
+  // tenant silently left out (entries whose names start with '.', such as .DS_Store, are not tenants).
   fs::path tenants_dir = root / "tenants";
   std::vector<std::string> folders;
-  if (fs::is_directory(tenants_dir, ec)) {
-    for (const auto& item : fs::directory_iterator(tenants_dir, ec))
-      if (item.is_directory()) folders.push_back(item.path().filename().string());
+  auto tenants_present = Exists(tenants_dir, "tenants");
+  if (!tenants_present.ok()) return tenants_present.status().WithContext(directory);
+  if (*tenants_present) {
+    if (!fs::is_directory(tenants_dir, ec))
+      return Status::Error("BadSnapshot", "expected a folder of tenant folders, found a file", directory + "/tenants");
+    fs::directory_iterator it(tenants_dir, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name.starts_with(".")) continue;
+      std::string shown = directory + "/tenants/" + name;
+      auto present = Exists(it->path(), shown);
+      if (!present.ok()) return present.status();
+      bool is_folder = it->is_directory(ec);
+      if (ec) break;
+      if (!is_folder)
+        return Status::Error("BadSnapshot", "expected a tenant folder (named after its tenant ID), found a file",
+                             shown);
+      folders.push_back(std::move(name));
+    }
+    if (ec) return Status::Error("Io", "cannot list the tenant folders: " + ec.message(), directory + "/tenants");
   }
   if (folders.empty() && !snapshot.partners)
     return Status::Error("BadSnapshot", "the snapshot has neither tenants/<tenantId>/ folders nor a partners.csv",

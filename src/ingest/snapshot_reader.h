@@ -18,6 +18,9 @@ struct ReadOptions {
   std::optional<Timestamp> as_of;
   std::optional<Timestamp> assume_since;
   ProgressFn progress;  // for large files (may be empty)
+  // A partners.csv with a header and no rows closes every partner; it is refused unless this is set
+  // (pal import --allow-empty-partners).
+  bool allow_empty_partners = false;
 };
 
 // Reads and validates every file of the snapshot at `directory`. Errors name the file (relative to the
@@ -27,7 +30,8 @@ Result<Snapshot> ReadSnapshot(const std::string& directory, const ReadOptions& o
 
 // Parses partners.csv text (`origin` names it in errors as "origin:line"): the header
 // partnerId,partnerName,level,globalPartnerId,state[,tenantId] (any column order, names case-insensitive),
-// RFC 4180 quoting, CRLF or LF, an optional UTF-8 byte-order mark.
+// RFC 4180 quoting, CRLF, LF or CR line ends, an optional UTF-8 byte-order mark. A header without rows gives an
+// empty list (ReadSnapshot refuses it unless ReadOptions::allow_empty_partners).
 Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::string& origin);
 
 }  // namespace openpal::ingest

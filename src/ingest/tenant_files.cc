@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/guid.h"
+#include "core/quote.h"
 #include "core/scope.h"
 #include "ingest/entry_fields.h"
 
@@ -45,8 +46,8 @@ Result<PrincipalKind> MemberKind(const EntryCheck& check, const FieldSlot& slot,
   if (EqualsIgnoreCase(t, "#microsoft.graph.servicePrincipal")) return PrincipalKind::kServicePrincipal;
   if (EqualsIgnoreCase(t, "#microsoft.graph.group")) return PrincipalKind::kGroup;
   return check.Error("UnknownPrincipalType",
-                     "unknown principal type '" + std::string(t) +
-                         "' (expected #microsoft.graph.user, #microsoft.graph.servicePrincipal or #microsoft.graph.group; "
+                     "unknown principal type " + QuoteValue(t) +
+                         " (expected #microsoft.graph.user, #microsoft.graph.servicePrincipal or #microsoft.graph.group; "
                          "#microsoft.graph.device and #microsoft.graph.orgContact are skipped)",
                      &slot, field);
 }
@@ -106,7 +107,7 @@ Status ReadPrincipals(JsonFile& file, const TenantId& tenant, PrincipalKind kind
             p.value.user_type = UserType::kGuest;
           } else {
             return check.Error("BadValue",
-                               "unknown userType '" + std::string(*slots[kUserType].text) + "' (expected Member or Guest)",
+                               "unknown userType " + QuoteValue(*slots[kUserType].text) + " (expected Member or Guest)",
                                &slots[kUserType], "userType");
           }
         } else if (kind == PrincipalKind::kServicePrincipal) {
@@ -162,13 +163,23 @@ Status ReadSubscriptions(JsonFile& file, const TenantId& tenant, std::vector<Sub
 
 namespace {
 
-// Reads one node of the management-group tree (a group or a subscription) under `parent` ("" for the root).
+// How many levels the tree may have. Azure allows six below the root group; the bound keeps the recursion below
+// (one call per level) far from the end of the stack whatever the file holds.
+constexpr int kMaxTreeDepth = 64;
+
+// Reads one node of the management-group tree (a group or a subscription) under `parent` ("" for the root), at
+// `depth` (the root is 0).
 Status ReadTreeNode(JsonFile& file, const TenantId& tenant, value& node, const std::string& path,
-                    const std::string& parent, ManagementTree& out) {
+                    const std::string& parent, ManagementTree& out, int depth) {
   static constexpr std::array<FieldSpec, 4> kSpecs = {{{"id"}, {"name"}, {"type"}, {"displayName"}}};
   std::vector<FieldSlot> slots;
   const char* at = EntryStart(node);
   EntryCheck check(file, path, at);
+  if (depth > kMaxTreeDepth)
+    return check.Error("TooDeep",
+                       "the management-group tree is deeper than " + std::to_string(kMaxTreeDepth) +
+                           " levels (Azure allows 6 below the root group)",
+                       nullptr, "");
   // JSON objects have no field order, so `children` may come before `name`, and On-Demand reads forward only:
   // children are read with a placeholder parent, replaced by this group's name once it is known.
   ManagementTree children;
@@ -179,13 +190,13 @@ Status ReadTreeNode(JsonFile& file, const TenantId& tenant, value& node, const s
                         [&](std::string_view k, value& cv, const std::string& p) -> Status {
                           if (k != "children") return Status::Ok();
                           return ReadArray(file, cv, p + ".children", [&](value& c, const std::string& cp) {
-                            return ReadTreeNode(file, tenant, c, cp, kPending, children);
+                            return ReadTreeNode(file, tenant, c, cp, kPending, children, depth + 1);
                           });
                         });
     }
     if (key != "children") return Status::Ok();
     return ReadArray(file, v, entry_path + ".children", [&](value& c, const std::string& cp) {
-      return ReadTreeNode(file, tenant, c, cp, kPending, children);
+      return ReadTreeNode(file, tenant, c, cp, kPending, children, depth + 1);
     });
   };
   if (Status s = ReadObject(file, node, path, kSpecs, slots, nested); !s.ok()) return s;
@@ -196,8 +207,8 @@ Status ReadTreeNode(JsonFile& file, const TenantId& tenant, value& node, const s
   if (!slots[2].text) return check.Error("MissingField", "missing required field 'type'", &slots[2], "type");
   if (!is_subscription && !is_group)
     return check.Error("BadValue",
-                       "unknown node type '" + std::string(type) +
-                           "' (expected Microsoft.Management/managementGroups or /subscriptions)",
+                       "unknown node type " + QuoteValue(type) +
+                           " (expected Microsoft.Management/managementGroups or /subscriptions)",
                        &slots[2], "type");
   // The name; for a subscription it may be missing while the id (/subscriptions/{guid}) has it.
   FieldSlot name = slots[1];
@@ -235,7 +246,7 @@ Status ReadManagementTree(JsonFile& file, const TenantId& tenant, ManagementTree
       [&](value& node, const std::string& path) -> Status {
         if (++roots > 1)
           return file.Error("BadValue", "expected one tenant root group, found several", EntryStart(node), path);
-        return ReadTreeNode(file, tenant, node, path, "", out);
+        return ReadTreeNode(file, tenant, node, path, "", out, 0);
       },
       /*single_object_ok=*/true);
   if (!s.ok()) return s;
@@ -264,8 +275,8 @@ Result<AssigneeType> ParseAssigneeType(const EntryCheck& check, const FieldSlot&
   if (EqualsIgnoreCase(t, "ForeignGroup")) return AssigneeType::kForeignGroup;
   if (EqualsIgnoreCase(t, "Device")) return AssigneeType::kDevice;
   return check.Error("UnknownPrincipalType",
-                     "unknown principal type '" + std::string(t) +
-                         "' (expected User, Group, ServicePrincipal, ForeignGroup or Device)",
+                     "unknown principal type " + QuoteValue(t) +
+                         " (expected User, Group, ServicePrincipal, ForeignGroup or Device)",
                      &slot, "principalType");
 }
 }  // namespace
@@ -323,8 +334,8 @@ Status ReadRoleAssignments(JsonFile& file, const TenantId& tenant, std::vector<R
         auto role = RoleGuidFromDefinitionId(*slots[kARoleDef].text);
         if (!role)
           return check.Error("BadGuid",
-                             "not a role definition ID (a GUID or a path ending in one): '" +
-                                 std::string(*slots[kARoleDef].text) + "'",
+                             "not a role definition ID (a GUID or a path ending in one): " +
+                                 QuoteValue(*slots[kARoleDef].text),
                              &slots[kARoleDef], "roleDefinitionId");
         a.value.role_guid = *role;
         a.value.role_name = EntryCheck::TextOr(slots[kARoleName]);
@@ -406,13 +417,13 @@ Status ReadRegistrationAssignments(JsonFile& file, const TenantId& tenant, std::
     if (tail == std::string::npos || tail == 0)
       return check.Error("BadScope",
                          "expected a registration assignment ID ({scope}/providers/Microsoft.ManagedServices/"
-                         "registrationAssignments/{guid}): '" + *id + "'",
+                         "registrationAssignments/{guid}): " + QuoteValue(*id),
                          &id_slot[0], "id");
     auto scope = Scope::Parse(std::string_view(*id).substr(0, tail));
     if (!scope.ok()) return check.Error("BadScope", scope.status().message(), &id_slot[0], "id");
     if (scope->kind() != ScopeKind::kSubscription && scope->kind() != ScopeKind::kResourceGroup)
       return check.Error("BadScope",
-                         "a Lighthouse delegation is on a subscription or a resource group, not '" + scope->text() + "'",
+                         "a Lighthouse delegation is on a subscription or a resource group, not " + QuoteValue(scope->text()),
                          &id_slot[0], "id");
     EntryCheck definition_check(file, definition_path, nullptr);
     auto managing = definition_check.RequiredGuid(managed_slot[0], "managedByTenantId");
@@ -427,7 +438,7 @@ Status ReadRegistrationAssignments(JsonFile& file, const TenantId& tenant, std::
                                 "roleDefinitionId");
       auto role = RoleGuidFromDefinitionId(*raw.slots[2].text);
       if (!role)
-        return auth_check.Error("BadGuid", "not a role GUID: '" + std::string(*raw.slots[2].text) + "'",
+        return auth_check.Error("BadGuid", "not a role GUID: " + QuoteValue(*raw.slots[2].text),
                                 &raw.slots[2], "roleDefinitionId");
       out.push_back(LighthouseAuthorization{tenant, *id, scope->text(), *managing, *principal,
                                             EntryCheck::TextOr(raw.slots[1]), *role, raw.eligible});
@@ -454,13 +465,13 @@ Status ReadPartnerLinks(JsonFile& file, const TenantId& tenant, std::vector<Link
     auto partner = check.RequiredText(slots[2], "partnerId");
     if (!partner.ok()) return partner.status();
     if (partner->find_first_not_of("0123456789") != std::string::npos)
-      return check.Error("BadValue", "a partner ID is digits (an MPN/PartnerID), not '" + *partner + "'", &slots[2],
+      return check.Error("BadValue", "a partner ID is digits (an MPN/PartnerID), not " + QuoteValue(*partner), &slots[2],
                          "partnerId");
     std::string_view state = slots[3].text.value_or("Active");
     if (EqualsIgnoreCase(state, "Deleted")) {
       link.deleted = true;
     } else if (!EqualsIgnoreCase(state, "Active")) {
-      return check.Error("BadValue", "unknown state '" + std::string(state) + "' (expected Active or Deleted)",
+      return check.Error("BadValue", "unknown state " + QuoteValue(state) + " (expected Active or Deleted)",
                          &slots[3], "state");
     }
     auto created = check.OptionalTime(slots[4], "createdTime");

@@ -108,7 +108,8 @@ TEST(CsvReader, SurvivesRandomGarbageWithinBoundedTime) {
     size_t n = rng() % 5000;
     for (size_t i = 0; i < n; ++i) content.push_back(alphabet[rng() % sizeof alphabet]);
     auto records = ReadAll(TempFile("garbage.csv", content));
-    size_t newlines = std::count(content.begin(), content.end(), '\n');
+    // A file whose first line break is a lone CR has CR line ends (issue 12): CRs count as line breaks too.
+    size_t newlines = std::count(content.begin(), content.end(), '\n') + std::count(content.begin(), content.end(), '\r');
     EXPECT_LE(records.size(), newlines + 1);
     for (size_t i = 1; i < records.size(); ++i) EXPECT_GT(records[i].line, records[i - 1].line);
   }

@@ -105,17 +105,28 @@ class GzipSource : public ByteSource {
 }  // namespace
 
 Result<std::unique_ptr<ByteSource>> ByteSource::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO would wait for a writer before the regular-file check below could refuse it.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return Status::Error("IoError", std::string("cannot open: ") + std::strerror(errno), path);
   struct stat st {};
-  uint64_t size = 0;
-  if (::fstat(fd, &st) == 0) {
-    if (S_ISDIR(st.st_mode)) {
-      ::close(fd);
-      return Status::Error("IoError", "is a directory, expected a CSV file", path);
-    }
-    size = static_cast<uint64_t>(st.st_size);
+  if (::fstat(fd, &st) != 0) {
+    Status s = Status::Error("IoError", std::string("cannot stat: ") + std::strerror(errno), path);
+    ::close(fd);
+    return s;
   }
+  // Only a regular file: a link to /dev/zero would be read without end, a FIFO would block or be read once only.
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::Error("IoError",
+                         std::string("expected a regular CSV file, found ") +
+                             (S_ISDIR(st.st_mode)    ? "a directory"
+                              : S_ISFIFO(st.st_mode) ? "a named pipe (FIFO)"
+                              : S_ISCHR(st.st_mode)  ? "a character device"
+                                                     : "not a regular file"),
+                         path);
+  }
+  if (int flags = ::fcntl(fd, F_GETFL); flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
   unsigned char magic[2] = {0, 0};
   ssize_t got = ::pread(fd, magic, 2, 0);
   if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
@@ -136,8 +147,24 @@ Result<std::unique_ptr<ByteSource>> ByteSource::OpenRange(const std::string& pat
   return std::unique_ptr<ByteSource>(new RangeSource(fd, path, begin, end));
 }
 
-CsvReader::CsvReader(std::unique_ptr<ByteSource> source, std::string origin)
-    : source_(std::move(source)), origin_(std::move(origin)), buffer_(1 << 20) {}
+CsvReader::CsvReader(std::unique_ptr<ByteSource> source, std::string origin, LineEnds line_ends)
+    : source_(std::move(source)), origin_(std::move(origin)), buffer_(1 << 20), line_ends_(line_ends) {}
+
+void CsvReader::DecideLineEnds(size_t from) {
+  // The first line break decides: a CR not followed by LF means the file's lines end with CR alone.
+  for (size_t i = from; i < end_; ++i) {
+    if (buffer_[i] == '\n') {
+      line_ends_ = LineEnds::kLf;
+      return;
+    }
+    if (buffer_[i] == '\r') {
+      if (i + 1 == end_ && !eof_) return;  // the next byte decides; look again after the next read
+      line_ends_ = i + 1 < end_ && buffer_[i + 1] == '\n' ? LineEnds::kLf : LineEnds::kCr;
+      return;
+    }
+  }
+  if (eof_) line_ends_ = LineEnds::kLf;
+}
 
 Result<bool> CsvReader::Refill() {
   if (eof_) return false;
@@ -150,13 +177,33 @@ Result<bool> CsvReader::Refill() {
   if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
   auto n = source_->Read(buffer_.data() + end_, buffer_.size() - end_);
   if (!n.ok()) return n.status();
+  size_t fresh = end_;
   if (*n == 0) {
     eof_ = true;
-    return false;
+  } else {
+    end_ += *n;
+    delivered_ += *n;
   }
-  end_ += *n;
-  delivered_ += *n;
-  return true;
+  if (line_ends_ == LineEnds::kDetect) {
+    DecideLineEnds(begin_);
+    fresh = begin_;  // undecided, no record could end: every unread byte is still to be translated
+  }
+  // CR line ends are read as LF ones, so the record splitter (and its fast path) see one kind of line break.
+  // Only such files pay for this pass.
+  if (line_ends_ == LineEnds::kCr) {
+    char* p = buffer_.data();
+    size_t i = fresh;
+#if defined(__SSE2__)
+    const __m128i cr = _mm_set1_epi8('\r'), to_lf = _mm_set1_epi8('\n' - '\r');
+    for (; i + 16 <= end_; i += 16) {  // 16 bytes at a time: CR + ('\n' - '\r') is LF
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      const __m128i fixed = _mm_add_epi8(v, _mm_and_si128(_mm_cmpeq_epi8(v, cr), to_lf));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i), fixed);
+    }
+#endif
+    for (; i < end_; ++i) p[i] = p[i] == '\r' ? '\n' : p[i];
+  }
+  return *n > 0;
 }
 
 namespace {

@@ -38,15 +38,22 @@ struct CsvRecord {
 };
 
 // Splits a byte stream into records. Quoted fields may hold commas, quotes ("") and line breaks; CRLF and LF both end
-// a record. A stray quote inside an unquoted field is kept as data. Views stay valid until the next call to Next().
+// a record (and CR alone, in a file whose first line break is one). A stray quote inside an unquoted field is kept as
+// data. Views stay valid until the next call to Next().
 // Records without quotes are split by a fast path that looks at 32 bytes at a time where the CPU has AVX2, else 16
 // (SSE2) or one. Tests switch to the portable one so that both are covered whatever the CPU; not thread-safe.
 enum class SplitPath { kWidest, kPortable };
 void SetSplitPathForTesting(SplitPath path);
 
+// How records end. kDetect: the first line break decides, so LF, CRLF and CR-only (old Mac) files are all read;
+// a CR-only file's CRs are read as LFs (a CRLF inside it then ends a record and leaves a blank line, skipped).
+enum class LineEnds { kDetect, kLf, kCr };
+
 class CsvReader {
  public:
-  explicit CsvReader(std::unique_ptr<ByteSource> source, std::string origin);
+  explicit CsvReader(std::unique_ptr<ByteSource> source, std::string origin, LineEnds line_ends = LineEnds::kDetect);
+  // The line ends in use (kDetect until the first line break is seen).
+  LineEnds line_ends() const { return line_ends_; }
   // Reads the next record into `record`; returns false at the end of the input, or an error from the source.
   Result<bool> Next(CsvRecord& record);
   uint64_t ConsumedBytes() const { return source_->ConsumedBytes(); }
@@ -63,6 +70,8 @@ class CsvReader {
  private:
   // Ensures the buffer holds unread bytes after `pos_`, moving the unread tail to the front; false at the end.
   Result<bool> Refill();
+  // Sets line_ends_ from the first line break in buffer_[from, end_), when it can be told.
+  void DecideLineEnds(size_t from);
 
   std::unique_ptr<ByteSource> source_;
   std::string origin_;
@@ -76,6 +85,7 @@ class CsvReader {
   std::string scratch_;  // unescaped quoted fields of the current record
   std::vector<std::pair<size_t, size_t>> spans_;  // field offsets: into buffer_ (even) or scratch_ (odd flag)
   std::vector<uint8_t> in_scratch_;
+  LineEnds line_ends_;
 };
 
 }  // namespace openpal::usage

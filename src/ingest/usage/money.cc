@@ -7,7 +7,7 @@
 namespace openpal::usage {
 namespace {
 
-constexpr __int128 kMaxUnits = static_cast<__int128>(1) << 120;  // well inside the 127-bit range, room for sums
+constexpr __int128 kMaxUnits = kMaxAmountUnits;  // room for kMaxSummedRows of them in 127 bits
 
 // 10^n and kMaxUnits / 10^n for n in [0, 38], computed once at compile time: a 128-bit division is a library call,
 // and every cost parsed used to pay one.
@@ -31,7 +31,9 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 }  // namespace
 
-std::optional<Money> ParseMoney(std::string_view text) {
+namespace {
+
+std::optional<Money> Parse(std::string_view text, bool* too_large, __int128 max_units) {
   size_t b = 0, e = text.size();
   while (b < e && IsSpace(text[b])) ++b;
   while (e > b && IsSpace(text[e - 1])) --e;
@@ -91,8 +93,12 @@ std::optional<Money> ParseMoney(std::string_view text) {
   if (mantissa == 0) {
     units = 0;
   } else if (shift >= 0) {
-    if (shift > 38) return std::nullopt;
-    if (mantissa > kPowers.limit[shift]) return std::nullopt;
+    const bool over = shift > 38 || (max_units == kMaxUnits ? mantissa > kPowers.limit[shift]  // no 128-bit division
+                                                            : mantissa > max_units / kPowers.pow10[shift]);
+    if (over) {
+      if (too_large) *too_large = true;
+      return std::nullopt;
+    }
     units = mantissa * kPowers.pow10[shift];
   } else {
     int down = -shift;
@@ -104,9 +110,22 @@ std::optional<Money> ParseMoney(std::string_view text) {
       __int128 rest = mantissa % divisor;
       if (rest * 2 >= divisor) ++units;
     }
+    if (units > max_units) {  // 36 significant digits scaled down can still be too many
+      if (too_large) *too_large = true;
+      return std::nullopt;
+    }
   }
   (void)first_dropped;
   return Money{negative ? -units : units};
+}
+
+}  // namespace
+
+std::optional<Money> ParseMoney(std::string_view text, bool* too_large) { return Parse(text, too_large, kMaxUnits); }
+
+std::optional<Money> ParseSavedMoney(std::string_view text) {
+  constexpr __int128 kMaxSum = kMaxUnits * static_cast<__int128>(kMaxSummedRows);  // 10^38
+  return Parse(text, nullptr, kMaxSum);
 }
 
 Money ProRata(Money amount, int64_t numerator, int64_t denominator) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <initializer_list>
 
+#include "core/quote.h"
 #include "ingest/usage/fast_time.h"
 
 namespace openpal::usage {
@@ -104,7 +105,9 @@ Result<std::unique_ptr<UsageReader>> UsageReader::OpenRange(const std::string& p
   if (!whole.ok()) return whole.status();
   auto range = ByteSource::OpenRange(path, begin, end);
   if (!range.ok()) return range.status();
-  std::unique_ptr<UsageReader> reader(new UsageReader(CsvReader(std::move(range).value(), path), path));
+  // Only files with LF (or CRLF) line ends are split (cr_line_ends()), at LF line breaks.
+  std::unique_ptr<UsageReader> reader(
+      new UsageReader(CsvReader(std::move(range).value(), path, LineEnds::kLf), path));
   reader->family_ = (*whole)->family_;
   reader->cols_ = (*whole)->cols_;
   reader->header_ = (*whole)->header_;
@@ -133,7 +136,8 @@ Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejec
   std::string why;
   std::string_view amount_text = field(cols_.amount);
   std::string_view currency = field(cols_.currency);
-  std::optional<Money> amount = amount_text.empty() ? std::nullopt : ParseMoney(amount_text);
+  bool too_large = false;
+  std::optional<Money> amount = amount_text.empty() ? std::nullopt : ParseMoney(amount_text, &too_large);
 
   if (f.size() != cols_.count) {
     why = "has " + std::to_string(f.size()) + " fields, the header has " + std::to_string(cols_.count);
@@ -146,11 +150,11 @@ Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejec
       if (start_text.empty()) {
         why = "ChargePeriodStart is missing or NULL";
       } else if (!start) {
-        why = "ChargePeriodStart is not a real time: \"" + std::string(start_text) + "\"";
+        why = "ChargePeriodStart is not a real time: " + QuoteValue(start_text, '"');
       } else if (end_text.empty()) {
         why = "ChargePeriodEnd is missing or NULL";
       } else if (!end) {
-        why = "ChargePeriodEnd is not a real time: \"" + std::string(end_text) + "\"";
+        why = "ChargePeriodEnd is not a real time: " + QuoteValue(end_text, '"');
       } else if (end->at < start->at) {
         why = "ChargePeriodEnd is before ChargePeriodStart";
       } else {
@@ -162,7 +166,7 @@ Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejec
       if (start_text.empty()) {
         why = "Date is missing or NULL";
       } else if (!date) {
-        why = "Date is not a real time: \"" + std::string(start_text) + "\"";
+        why = "Date is not a real time: " + QuoteValue(start_text, '"');
       } else {
         // A Date row covers its UTC day, whether or not a time of day is written.
         row.start = StartOfDay(date->at);
@@ -172,8 +176,11 @@ Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejec
     if (why.empty()) {
       if (amount_text.empty())
         why = "the cost column is missing or NULL";
+      else if (too_large)
+        why = "the cost " + QuoteValue(amount_text, '"') +
+              " is beyond 10^15 in its currency: openpal sums costs exactly and refuses amounts it cannot sum";
       else if (!amount)
-        why = "the cost column is not a number: \"" + std::string(amount_text) + "\"";
+        why = "the cost column is not a number: " + QuoteValue(amount_text, '"');
       else if (currency.empty())
         why = "the currency is missing";
     }

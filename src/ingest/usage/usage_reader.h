@@ -53,6 +53,8 @@ class UsageReader {
                                                         uint64_t end);
   // Whether the file is gzip (then it cannot be split), the byte just after the header, and where reading stopped.
   bool compressed() const { return compressed_; }
+  // Whether the file's lines end with CR alone (old Mac): such a file is not split either.
+  bool cr_line_ends() const { return csv_.line_ends() == LineEnds::kCr; }
   uint64_t header_end() const { return header_end_; }
   bool ended_cleanly() const { return csv_.ended_cleanly(); }
   uint64_t next_line() const { return csv_.line(); }

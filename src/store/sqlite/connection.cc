@@ -1,6 +1,11 @@
 // SQLite connection, statement cache and transaction guard.
 #include "store/sqlite/connection.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
 namespace openpal::sqlite {
 
 Status SqliteError(sqlite3* db, int rc, std::string_view doing) {
@@ -14,11 +19,61 @@ Status SqliteError(sqlite3* db, int rc, std::string_view doing) {
                                      : std::string());
 }
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
+namespace {
+
+// Retries `sql` while it fails with SQLITE_BUSY, for up to the busy timeout. Switching a new file to WAL needs an
+// exclusive lock, and SQLite returns BUSY at once, without its busy handler, when two connections that both read
+// the file race for it (waiting could deadlock them); one of them wins, the other waits here and then finds WAL on.
+Status ExecWaitingOnBusy(Connection& c, const std::string& sql) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (int attempt = 0;; ++attempt) {
+    Status s = c.Exec(sql);
+    if (s.ok() || s.code() != "StoreBusy" || std::chrono::steady_clock::now() > deadline) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2 + attempt * 2, 50)));
+  }
+}
+
+}  // namespace
+
+Status CheckStoreIdentity(Connection& c, const std::string& path) {
+  auto app = c.QueryInt("PRAGMA application_id");
+  if (!app.ok()) {
+    if (app.status().message().find("not a database") != std::string::npos)
+      return Status::Error("NotAStore", "not an openpal store: the file is not an SQLite database", path);
+    return app.status().WithContext(path);
+  }
+  const int64_t id = app->value_or(0);
+  if (id == kOpenpalApplicationId) return Status::Ok();
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "0x%08llx", static_cast<unsigned long long>(id) & 0xffffffffULL);
+  if (id != 0)
+    return Status::Error("NotAStore",
+                         std::string("not an openpal store: an SQLite database of another application (application_id ") +
+                             hex + "); openpal leaves it untouched: give --db the path of an openpal store or a new file",
+                         path);
+  // No application ID: an empty database (a new store), or a store written before openpal set one (recognised by
+  // its tables and schema version; a write stamps the ID), or someone else's database.
+  auto objects = c.QueryInt("SELECT count(*) FROM sqlite_master");
+  if (!objects.ok()) return objects.status().WithContext(path);
+  if (objects->value_or(0) == 0) return Status::Ok();
+  auto version = c.QueryInt("PRAGMA user_version");
+  if (!version.ok()) return version.status().WithContext(path);
+  auto ours = c.QueryInt(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('principals', 'partner_links', "
+      "'observations', 'snapshots', 'link_events', 'settings')");
+  if (!ours.ok()) return ours.status().WithContext(path);
+  if (version->value_or(0) >= 1 && ours->value_or(0) == 6) return Status::Ok();
+  return Status::Error("NotAStore",
+                       "not an openpal store: an SQLite database with tables of its own and no openpal application_id; "
+                       "openpal leaves it untouched: give --db the path of an openpal store or a new file",
+                       path);
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only) {
   sqlite3* db = nullptr;
   // NOMUTEX: the pool guarantees one thread per connection at a time, so SQLite's own mutex is waste.
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  const int create = read_only ? 0 : SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status s = Status::Error("StoreError", std::string("cannot open the store: ") +
                                                (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)),
@@ -33,10 +88,22 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
   // synchronous=FULL: a commit is on disk (WAL fsynced) before COMMIT returns; the API promises that.
   // journal_size_limit: after a big import, the WAL is cut back to 64 MiB once checkpointed.
   // cache_size: 64 MiB per connection for reads; an import raises its own (import_transaction.cc).
-  Status s = c->Exec(
-      "PRAGMA page_size=8192;"
-      "PRAGMA busy_timeout=10000;"
-      "PRAGMA journal_mode=WAL;"
+  // The busy timeout first: even reading the identity waits for a lock another process may hold.
+  Status s = c->Exec("PRAGMA busy_timeout=" + std::to_string(kBusyTimeoutMs));
+  if (!s.ok()) return s.WithContext(path);
+  // Before any byte is written (page size, WAL, schema): another application's database is refused untouched.
+  if (s = CheckStoreIdentity(*c, path); !s.ok()) return s;
+  if (read_only) {
+    s = c->Exec(
+        "PRAGMA foreign_keys=ON;"
+        "PRAGMA temp_store=MEMORY;"
+        "PRAGMA cache_size=-65536;");
+    if (!s.ok()) return s.WithContext(path);
+    return c;
+  }
+  if (s = c->Exec("PRAGMA page_size=8192"); !s.ok()) return s.WithContext(path);
+  if (s = ExecWaitingOnBusy(*c, "PRAGMA journal_mode=WAL"); !s.ok()) return s.WithContext(path);
+  s = c->Exec(
       "PRAGMA synchronous=FULL;"
       "PRAGMA foreign_keys=ON;"
       "PRAGMA temp_store=MEMORY;"

@@ -76,11 +76,18 @@ class StatementUse {
 };
 
 // A connection. Used by one thread at a time (the pool hands it out); not thread-safe by itself.
+// openpal's store says what it is in its header (PRAGMA application_id, "opal"): any other database is refused
+// before a byte of it changes.
+inline constexpr int64_t kOpenpalApplicationId = 0x6f70616c;
+// How long a connection waits for another's lock (PRAGMA busy_timeout), in milliseconds.
+inline constexpr int kBusyTimeoutMs = 10000;
+
 class Connection {
  public:
-  // Opens `path` (creating it), applies the per-connection PRAGMAs (WAL, synchronous=FULL, foreign keys,
-  // busy timeout, cache size).
-  static Result<std::unique_ptr<Connection>> Open(const std::string& path);
+  // Opens `path` (creating it unless `read_only`), checks that it is openpal's store (CheckStoreIdentity) before
+  // anything is written, and applies the per-connection PRAGMAs (WAL, synchronous=FULL, foreign keys, busy timeout,
+  // cache size). A read-only connection changes nothing persistent (it neither creates the file nor switches to WAL).
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -101,6 +108,11 @@ class Connection {
 };
 
 // A transaction on a connection: BEGIN (IMMEDIATE for writers) now, ROLLBACK on destruction unless committed.
+// Whether the database behind `c` is openpal's store: its application_id, or an empty database (a new store), or a
+// store written before the ID was set (openpal's tables, a schema version). Error "NotAStore" otherwise, naming
+// `path`; reads only.
+Status CheckStoreIdentity(Connection& c, const std::string& path);
+
 class Transaction {
  public:
   enum class Mode { kRead, kWrite };

@@ -195,7 +195,41 @@ Status Migrate(Connection& c) {
     s = tx.Commit();
     if (!s.ok()) return s;
   }
+  // Stamp the store as openpal's (new stores, and stores written before the ID existed), so that it is recognised.
+  auto app = c.QueryInt("PRAGMA application_id");
+  if (!app.ok()) return app.status();
+  if (app->value_or(0) != kOpenpalApplicationId) {
+    Transaction tx(c, Transaction::Mode::kWrite);
+    if (!tx.status().ok()) return tx.status().WithContext("setting the application ID");
+    if (Status s = c.Exec("PRAGMA application_id=" + std::to_string(kOpenpalApplicationId)); !s.ok()) return s;
+    if (Status s = tx.Commit(); !s.ok()) return s;
+  }
   return Status::Ok();
+}
+
+Status CheckSchemaForReading(Connection& c) {
+  auto current = c.QueryInt("PRAGMA user_version");
+  if (!current.ok()) return current.status();
+  const int64_t have = current->value_or(0);
+  const std::string path = sqlite3_db_filename(c.raw(), "main");
+  if (have == LatestSchemaVersion()) return Status::Ok();
+  if (have == 0)
+    return Status::Error("StoreEmpty",
+                         "the database holds no openpal store yet: import a snapshot first (pal import SNAPSHOT_DIR "
+                         "--db " + path + ")",
+                         path);
+  if (have > LatestSchemaVersion())
+    return Status::Error("StoreTooNew",
+                         "the store has schema version " + std::to_string(have) +
+                             ", newer than this binary understands (" + std::to_string(LatestSchemaVersion()) +
+                             "); use a newer openpal",
+                         path);
+  return Status::Error("StoreOld",
+                       "the store has schema version " + std::to_string(have) + " and this binary uses " +
+                           std::to_string(LatestSchemaVersion()) +
+                           "; a command that only reads does not upgrade it: run one that writes first (pal import, "
+                           "pal attribute --save or pal serve upgrade it)",
+                       path);
 }
 
 }  // namespace openpal::sqlite

@@ -14,4 +14,8 @@ int LatestSchemaVersion();
 // (code "StoreTooNew") a database written by a newer binary. Safe when several processes open at once.
 Status Migrate(Connection& c);
 
+// For a command that only reads: Ok when the store is at LatestSchemaVersion(); otherwise an error saying what to
+// run ("StoreEmpty", "StoreOld": a command that writes upgrades it; "StoreTooNew"). Changes nothing.
+Status CheckSchemaForReading(Connection& c);
+
 }  // namespace openpal::sqlite

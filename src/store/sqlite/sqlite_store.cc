@@ -6,6 +6,7 @@
 
 #include "store/sqlite/fact_codec.h"
 #include "store/sqlite/schema.h"
+#include "store/store_access.h"
 
 namespace openpal::sqlite {
 namespace {
@@ -57,7 +58,7 @@ Result<PooledConnection> ConnectionPool::Acquire() {
       return PooledConnection(this, std::move(c));
     }
   }
-  auto c = Connection::Open(path_);
+  auto c = Connection::Open(path_, read_only_);
   if (!c.ok()) return c.status();
   return PooledConnection(this, std::move(c).value());
 }
@@ -433,11 +434,17 @@ Status SqliteStore::PutSettingIfAbsent(const std::string& name, const std::strin
 namespace openpal {
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
-  auto store = std::make_unique<sqlite::SqliteStore>(path);
+  return OpenSqliteStore(path, StoreAccess::kReadWrite);
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, StoreAccess access) {
+  const bool read_only = access == StoreAccess::kReadOnly;
+  auto store = std::make_unique<sqlite::SqliteStore>(path, read_only);
   {
     auto conn = store->pool().Acquire();
     if (!conn.ok()) return conn.status();
-    Status s = sqlite::Migrate(**conn);
+    // Only a command that writes migrates; one that reads takes the schema as it is, or says what to run.
+    Status s = read_only ? sqlite::CheckSchemaForReading(**conn) : sqlite::Migrate(**conn);
     if (!s.ok()) return s;
   }
   return std::unique_ptr<Store>(std::move(store));

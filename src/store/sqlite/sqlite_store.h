@@ -34,7 +34,8 @@ class PooledConnection {
 // other); at most kMaxIdle are kept when they come back.
 class ConnectionPool {
  public:
-  explicit ConnectionPool(std::string path) : path_(std::move(path)) {}
+  // `read_only`: connections neither create the file nor change anything persistent (Connection::Open).
+  explicit ConnectionPool(std::string path, bool read_only = false) : path_(std::move(path)), read_only_(read_only) {}
   // An idle connection, or a newly opened one.
   Result<PooledConnection> Acquire();
   // Takes back a connection (closing it if enough are idle already).
@@ -43,13 +44,14 @@ class ConnectionPool {
  private:
   static constexpr size_t kMaxIdle = 16;
   std::string path_;
+  bool read_only_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
 };
 
 class SqliteStore final : public Store, public RunStore {
  public:
-  explicit SqliteStore(std::string path) : path_(path), pool_(std::move(path)) {}
+  explicit SqliteStore(std::string path, bool read_only = false) : path_(path), pool_(std::move(path), read_only) {}
 
   ConnectionPool& pool() { return pool_; }
   // Serializes this process's writers, so they queue here instead of spinning on SQLite's busy handler.
