@@ -32,7 +32,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/ce
 SERVER_PID=$!
 PORT=""
 for _ in $(seq 100); do
-  PORT="$(sed -n 's#.*listening on https://127.0.0.1:\([0-9]*\).*#\1#p' "$WORK/serve.out")"
+  # The server opens serve.out itself: until it has, there is nothing to read yet (not an error under set -e).
+  PORT="$(sed -n 's#.*listening on https://127.0.0.1:\([0-9]*\).*#\1#p' "$WORK/serve.out" 2>/dev/null || true)"
   [ -n "$PORT" ] && break
   sleep 0.1
 done
