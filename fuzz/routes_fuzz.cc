@@ -81,7 +81,7 @@ struct World {
     verifier = std::make_unique<TokenVerifier>();
     if (!issuer->TrustIn(*verifier).ok()) Violated("cannot trust the dev issuer");
     for (const Caller& c : kCallers) {
-      auto token = issuer->Mint(c.tenant, c.object, 10LL * 365 * 86400);
+      auto token = issuer->Mint(c.tenant, c.object, 300LL * 86400);
       if (!token.ok()) Violated(token.status().ToString());
       tokens.push_back("Bearer " + *token);
     }

@@ -162,7 +162,8 @@ std::string ExplanationJson(const Explanation& e) {
   j["creditedPartners"] = e.credited_partners;
   j["reason"] = e.reason ? nlohmann::ordered_json(*e.reason) : nlohmann::ordered_json(nullptr);
   j["summary"] = e.summary;
-  return j.dump(2) + "\n";
+  // The resource is the caller's text (any bytes): invalid UTF-8 becomes U+FFFD instead of an exception.
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace openpal::engine
