@@ -9,6 +9,7 @@
 //   body
 // Link writes change the store, so it is reset from a copy every kResetEvery inputs (a finding replays on a fresh one).
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -47,6 +48,9 @@ constexpr Caller kCallers[] = {
 };
 constexpr size_t kCallerCount = sizeof(kCallers) / sizeof(kCallers[0]);
 
+// The temporary folder, removed at exit. A plain array: the exit handler runs after World is destroyed.
+char dir_text[256];
+
 // The store, its verifier and the surfaces, rebuilt from the template database on each reset.
 struct World {
   fs::path dir;
@@ -60,11 +64,11 @@ struct World {
   int runs = 0;
 
   World() {
-    std::string tmpl = (access("/dev/shm", W_OK) == 0 ? std::string("/dev/shm") : std::string("/tmp")) +
-                       "/openpal-fuzz-routes-XXXXXX";
-    if (!mkdtemp(tmpl.data())) Violated("mkdtemp failed");
-    dir = tmpl;
-    std::atexit([] { std::error_code ec; fs::remove_all(Get().dir, ec); });
+    std::snprintf(dir_text, sizeof dir_text, "%s/openpal-fuzz-routes-XXXXXX",
+                  access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+    if (!mkdtemp(dir_text)) Violated("mkdtemp failed");
+    dir = dir_text;
+    std::atexit([] { std::error_code ec; fs::remove_all(dir_text, ec); });
     {
       auto store = OpenSqliteStore((dir / "template.db").string());
       if (!store.ok()) Violated(store.status().ToString());

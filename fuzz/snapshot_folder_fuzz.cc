@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -39,13 +40,16 @@ bool SafeRelative(std::string_view p) {
   return parts <= 4;
 }
 
+// The temporary folder, removed at exit. A plain array: the exit handler runs after static objects are destroyed.
+char root_dir[256];
+
 const fs::path& Root() {
   static const fs::path root = [] {
     std::string base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
-    std::string tmpl = base + "/openpal-fuzz-snapshot-XXXXXX";
-    if (!mkdtemp(tmpl.data())) openpal::fuzz::Violated("mkdtemp failed");
-    std::atexit([] { std::error_code ec; fs::remove_all(Root(), ec); });
-    return fs::path(tmpl);
+    std::snprintf(root_dir, sizeof root_dir, "%s/openpal-fuzz-snapshot-XXXXXX", base.c_str());
+    if (!mkdtemp(root_dir)) openpal::fuzz::Violated("mkdtemp failed");
+    std::atexit([] { std::error_code ec; fs::remove_all(root_dir, ec); });
+    return fs::path(root_dir);
   }();
   return root;
 }
