@@ -47,8 +47,8 @@ for t in "${TARGETS[@]}"; do
   rate=$(awk -v e="${execs:-0}" -v w="$wall" 'BEGIN { printf "%d", e / w }')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo -)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo -)
-  findings=$(find "$dir" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' -o -maxdepth 1 -name 'timeout-*' \
-             -o -maxdepth 1 -name 'oom-*' | wc -l)
+  findings=$(find "$dir" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) |
+             wc -l)
   if [ "$rc" != 0 ] || [ "$findings" != 0 ]; then
     failed=1
     note="$findings (exit $rc; see $log)"
