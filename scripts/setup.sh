@@ -19,6 +19,7 @@ PACKAGES=(
   libbenchmark-dev          # micro-benchmarks
   nodejs npm                # the Azure SDK conformance tests; the portal's build (Vite)
   chromium                  # the portal's end-to-end tests (headless, driven by playwright-core)
+  clang libclang-rt-14-dev  # libFuzzer (clang's runtime, not a dependency of clang itself): fuzz/, bench/fuzz/run.sh
 )
 if [ "${OPENPAL_WITH_BENCH_TOOLS:-0}" = 1 ]; then
   PACKAGES+=(wrk nginx-light)   # load generator and the static-server baseline for bench/

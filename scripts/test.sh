@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs every test (unit, integration,
-# conformance with the official Azure SDK for JavaScript). Exits non-zero if anything fails.
+# conformance with the official Azure SDK for JavaScript), then the unit and integration tests again under ASan + UBSan
+# (build-asan/) and a short run of every fuzz target (build-fuzz/). Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,3 +13,8 @@ fi
 if [ -f tests/portal/package.json ]; then
   bash tests/portal/run.sh
 fi
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (OPENPAL_SANITIZE, docs/fuzzing.md). Tests
+# labelled no_asan are too slow there and say why in their CMakeLists.txt.
+bash scripts/sanitize.sh
+# Every fuzz target for a short smoke from its seed corpus (bench/fuzz/run.sh runs them longer).
+bash bench/fuzz/run.sh "${OPENPAL_FUZZ_SMOKE_SECONDS:-20}"

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "core/leave_for_exit.h"
 #include "engine/directory_index.h"
 #include "engine/report_query.h"
 #include "engine/report_writer.h"
@@ -144,7 +145,7 @@ int Attribute(const AttributeArgs& args) {
               << " unattributed groups, " << result->distinct_scopes << " distinct scopes, " << seconds << " s\n";
   }
   // The index is large and about to be reclaimed by the exit: freeing it object by object takes seconds.
-  (void)std::move(index).value().release();
+  LeaveForExit(std::move(index).value());
   for (const auto& c : result->reconciliation)
     if (!c.balances()) return kExitFailure;  // cannot happen by construction; never hide it if it does
   return kExitOk;

@@ -15,6 +15,8 @@
 #include <optional>
 #include <thread>
 
+#include "core/leave_for_exit.h"
+
 namespace openpal::engine {
 namespace {
 
@@ -245,7 +247,7 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
   AttributionResult merged = parts[0].attributor->Finish();
   if (options.absorb_into) options.absorb_into->Absorb(*parts[0].attributor);
   if (options.skip_cleanup) {  // freeing millions of small objects only delays the exit
-    for (auto& part : parts) (void)part.attributor.release();
+    for (auto& part : parts) LeaveForExit(std::move(part.attributor));
   }
   if (options.times) {
     using Seconds = std::chrono::duration<double>;

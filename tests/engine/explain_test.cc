@@ -36,6 +36,18 @@ TEST(Explain, SaysWhyAPathDoesNotQualifyAndGivesTheReasonCode) {
   EXPECT_NE(ExplanationJson(*e).find("\"partnerIdValid\": false"), std::string::npos);
 }
 
+// Found by fuzz/routes_fuzz.cc: a resource ID with invalid UTF-8 (any bytes fit a resource group's name) made the
+// JSON writer throw, a 500 on /openpal/v1/explain. The bytes are replaced by U+FFFD, as every other JSON output does.
+TEST(Explain, JsonOfAResourceWithInvalidUtf8ReplacesTheBadBytes) {
+  auto index = DirectoryIndex::Build(World::Standard().facts);
+  std::string bad = std::string(kVm) + "\xd6\x8b\x96";
+  auto e = Explain(*index, RolePolicy::All(), bad, T("2026-02-01T10:00:00Z"), std::nullopt);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  std::string json;
+  ASSERT_NO_THROW(json = ExplanationJson(*e));
+  EXPECT_NE(json.find("\xEF\xBF\xBD"), std::string::npos) << json;
+}
+
 TEST(Explain, BeforeTheLinkAndOutsideTheDirectory) {
   auto index = DirectoryIndex::Build(World::Standard().facts);
   auto early = Explain(*index, RolePolicy::All(), kVm, T("2025-06-01"), std::nullopt);

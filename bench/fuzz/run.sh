@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/, clang + ASan + UBSan) into build-fuzz/ and runs each, one after the other, for
+# SECONDS (default 60) from its checked-in seed corpus; prints executions, rate, coverage and findings per target.
+#   bench/fuzz/run.sh [SECONDS] [TARGET...]      e.g. bench/fuzz/run.sh 30 jwt routes
+# Environment: FUZZ_BUILD (build folder, default build-fuzz), FUZZ_RUNS (stop after this many executions instead of
+# time, e.g. 10000000), FUZZ_WORK (where the grown corpora, logs and findings go; default build-fuzz/work).
+# Exit status 1 when any target found something (a crash, a leak, a timeout, a broken invariant); the input that
+# caused it is in $FUZZ_WORK/<target>/ and replays with `build-fuzz/fuzz_<target> FILE`. See docs/fuzzing.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_EACH=${1:-60}
+shift || true
+ALL=(usage_reader csv_split partners_csv snapshot_json snapshot_folder jwt scope_time http_request routes)
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
+BUILD=${FUZZ_BUILD:-build-fuzz}
+WORK=${FUZZ_WORK:-$BUILD/work}
+
+[ -d portal/dist ] || (cd portal && npm run --silent build >/dev/null)
+LAUNCHER=()
+command -v ccache >/dev/null 2>&1 && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# -O2 with line tables and without NDEBUG: fast, symbolised stacks, and the code's own assertions stay on.
+cmake -S . -B "$BUILD" -DOPENPAL_FUZZ=ON -DOPENPAL_BUILD_TESTS=OFF -DOPENPAL_BUILD_BENCH=OFF \
+  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only" "${LAUNCHER[@]}" >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target "${TARGETS[@]/#/fuzz_}" >/dev/null
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+failed=0
+printf '%-16s %12s %10s %8s %8s  %s\n' target executions "execs/s" cov features findings
+for t in "${TARGETS[@]}"; do
+  dir="$WORK/$t"
+  mkdir -p "$dir/corpus"
+  log="$dir/fuzz.log"
+  # The grown corpus lives in $dir/corpus; the checked-in seeds are read, never written.
+  limit=(-max_total_time="$SECONDS_EACH")
+  [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS" -max_total_time="$SECONDS_EACH")
+  start=$(date +%s.%N)
+  set +e
+  "$BUILD/fuzz_$t" "${limit[@]}" -max_len=16384 -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
+    -artifact_prefix="$dir/" "$dir/corpus" "fuzz/corpus/$t" >"$log" 2>&1
+  rc=$?
+  set -e
+  wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  rate=$(awk -v e="${execs:-0}" -v w="$wall" 'BEGIN { printf "%d", e / w }')
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo -)
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo -)
+  findings=$(find "$dir" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) |
+             wc -l)
+  if [ "$rc" != 0 ] || [ "$findings" != 0 ]; then
+    failed=1
+    note="$findings (exit $rc; see $log)"
+  else
+    note=0
+  fi
+  printf '%-16s %12s %10s %8s %8s  %s\n' "$t" "${execs:-0}" "$rate" "$cov" "$ft" "$note"
+done
+exit $failed
