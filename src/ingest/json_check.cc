@@ -285,7 +285,7 @@ class Checker {
   }
 
   static std::string HexString(int cp) {
-    char buf[8];
+    char buf[12];  // room for any int, so the compiler can prove nothing is cut
     std::snprintf(buf, sizeof buf, "%04X", cp);
     return buf;
   }
