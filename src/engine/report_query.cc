@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "core/guid.h"
+#include "core/leave_for_exit.h"
 
 #include <nlohmann/json.hpp>
 
@@ -139,7 +140,7 @@ Result<AttributionResult> AttributeEachFile(const DirectoryIndex& index, const R
   }
   if (!several) return only;
   AttributionResult sum = total->Finish();
-  if (options.skip_cleanup) (void)total.release();  // freeing every cell only delays the exit
+  if (options.skip_cleanup) LeaveForExit(std::move(total));  // freeing every cell only delays the exit
   return sum;
 }
 
