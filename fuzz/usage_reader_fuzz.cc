@@ -54,7 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto whole = UsageReader::Open(path, measure);
   if (!whole.ok()) return 0;
   Tally all = ReadAll(**whole);
-  if (!all.ok || (*whole)->compressed()) return 0;
+  // Byte ranges are only ever read where the engine splits a file (src/engine/run.cc): plain files with LF or CRLF line
+  // ends. A CR-only file is read whole by one thread, so the range equality is not its contract.
+  if (!all.ok || (*whole)->compressed() || (*whole)->cr_line_ends()) return 0;
   auto range = UsageReader::OpenRange(path, measure, (*whole)->header_end(), size);
   if (!range.ok()) openpal::fuzz::Violated("OpenRange refused a file Open read");
   Tally part = ReadAll(**range);

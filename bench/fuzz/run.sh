@@ -32,6 +32,8 @@ printf '%-16s %12s %10s %8s %8s  %s\n' target executions "execs/s" cov features 
 for t in "${TARGETS[@]}"; do
   dir="$WORK/$t"
   mkdir -p "$dir/corpus"
+  # Findings of an earlier run were reported then: only this run's count now.
+  rm -f "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-*
   log="$dir/fuzz.log"
   # The grown corpus lives in $dir/corpus; the checked-in seeds are read, never written.
   limit=(-max_total_time="$SECONDS_EACH")
