@@ -8,21 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "api/management_partner.h"
+#include "core/encoding.h"
 
 namespace openpal::api {
 
 std::string PartnerLinkPath(const std::string& partner_id) {
   // Percent-encode everything but unreserved characters: an ID is digits, but a typo must not break the URL.
-  std::string segment;
-  for (unsigned char c : partner_id) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      segment += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      segment += buf;
-    }
-  }
+  std::string segment = PercentEncode(partner_id);
   return "/providers/Microsoft.ManagementPartner/partners/" + segment + "?api-version=" + kApiVersion;
 }
 

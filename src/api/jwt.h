@@ -16,6 +16,7 @@
 
 #include <openssl/types.h>
 
+#include "core/encoding.h"
 #include "core/status.h"
 #include "core/time.h"
 
@@ -29,7 +30,7 @@ inline constexpr const char* kExpiredToken = "ExpiredAuthenticationToken";
 inline constexpr size_t kMaxTokenLength = 16 * 1024;
 
 // base64url without padding, as JWTs use it.
-std::string Base64UrlEncode(std::string_view bytes);
+using ::openpal::Base64UrlEncode;  // core/encoding.h
 // Decodes base64url (padding tolerated, nothing else); nullopt on any character outside the alphabet or a
 // length no encoder produces.
 std::optional<std::string> Base64UrlDecode(std::string_view text);

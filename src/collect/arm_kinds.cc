@@ -16,7 +16,7 @@ constexpr const char* kAuthorizationApi = "2022-04-01";
 constexpr const char* kManagedServicesApi = "2022-10-01";
 constexpr const char* kManagementPartnerApi = "2018-02-01";
 
-std::string MgPath(const std::string& name) { return "/providers/Microsoft.Management/managementGroups/" + UrlEncode(name); }
+std::string MgPath(const std::string& name) { return "/providers/Microsoft.Management/managementGroups/" + PercentEncode(name); }
 
 void CollectSubscriptions(TenantContext& ctx) {
   KindOutcome& outcome = WriteKind(ctx, "subscriptions", [&](JsonArrayWriter& out, std::string& note) -> Status {

@@ -109,19 +109,6 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(const std::string& valu
   return delta.count() < 0 ? std::chrono::milliseconds(0) : delta;
 }
 
-std::string UrlEncode(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 HttpFetcher::HttpFetcher(RetryPolicy policy, int timeout_seconds, std::string ca_file, SleepFn sleep)
     : policy_(policy), timeout_seconds_(timeout_seconds), ca_file_(std::move(ca_file)), sleep_(std::move(sleep)) {
@@ -136,7 +123,7 @@ Result<HttpResponse> HttpFetcher::Get(const std::string& url, const HeaderList& 
 Result<HttpResponse> HttpFetcher::PostForm(const std::string& url, const HeaderList& headers,
                                            const std::vector<std::pair<std::string, std::string>>& form) {
   std::string body;
-  for (const auto& [k, v] : form) body += (body.empty() ? "" : "&") + UrlEncode(k) + "=" + UrlEncode(v);
+  for (const auto& [k, v] : form) body += (body.empty() ? "" : "&") + PercentEncode(k) + "=" + PercentEncode(v);
   return Send("POST", url, headers, body, "application/x-www-form-urlencoded");
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/encoding.h"  // PercentEncode, for the collector's URLs and forms
 #include "core/status.h"
 
 namespace openpal::collect {
@@ -78,7 +79,5 @@ class HttpFetcher {
   FetchStats stats_;
 };
 
-// Percent-encodes `text` for a query value or form field (RFC 3986 unreserved characters kept).
-std::string UrlEncode(const std::string& text);
 
 }  // namespace openpal::collect

@@ -9,34 +9,12 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include "core/encoding.h"
 #include "core/guid.h"
 
 namespace openpal::collect {
 namespace {
 
-std::string Base64Url(const unsigned char* data, size_t size) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < size; i += 3) {
-    uint32_t n = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(n >> s) & 63];
-  }
-  if (size - i == 1) {
-    uint32_t n = data[i] << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-  } else if (size - i == 2) {
-    uint32_t n = (data[i] << 16) | (data[i + 1] << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-  }
-  return out;
-}
-std::string Base64Url(const std::string& s) {
-  return Base64Url(reinterpret_cast<const unsigned char*>(s.data()), s.size());
-}
 
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
@@ -79,11 +57,11 @@ Result<std::string> MakeClientAssertion(const std::string& certificate_pem, cons
   SHA1(der, static_cast<size_t>(der_size), thumbprint);
   OPENSSL_free(der);
 
-  nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"x5t", Base64Url(thumbprint, sizeof thumbprint)}};
+  nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"x5t", Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(thumbprint), sizeof thumbprint))}};
   nlohmann::json claims = {{"aud", token_url},      {"iss", client_id},          {"sub", client_id},
                            {"jti", NewGuid()},      {"nbf", now_seconds},        {"iat", now_seconds},
                            {"exp", now_seconds + 600}};
-  std::string signing_input = Base64Url(header.dump()) + "." + Base64Url(claims.dump());
+  std::string signing_input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
 
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   size_t sig_size = 0;
@@ -96,7 +74,7 @@ Result<std::string> MakeClientAssertion(const std::string& certificate_pem, cons
                      reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) != 1)
     return Status::Error("BadCertificate", "cannot sign the client assertion with this key");
   signature.resize(sig_size);
-  return signing_input + "." + Base64Url(signature);
+  return signing_input + "." + Base64UrlEncode(signature);
 }
 
 TokenSource::TokenSource(ClientCredentials credentials, HttpFetcher& fetcher)
