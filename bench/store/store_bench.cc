@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   double t_commit = Seconds(t2);
   double t_import = Seconds(t0);
   double cpu_import = CpuSeconds() - cpu0;
-  tx = Status::Error("done", "");  // release the import's connection and write lock
+  tx = Status::Error(StatusCode::kStopped, "done");  // release the import's connection and write lock
 
   auto t3 = Clock::now();
   double cpu3 = CpuSeconds();
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   auto t4 = Clock::now();
   auto open_ps = (*tx2)->OpenFacts(FactKind::kPrincipal, std::nullopt);
   double t_open_ps = Seconds(t4);
-  tx2 = Status::Error("done", "");
+  tx2 = Status::Error(StatusCode::kStopped, "done");
 
   auto t5 = Clock::now();
   auto loaded = store.LoadFacts(FactKind::kRoleAssignment, Interval{as_of, Timestamp::Max()}, Guid(1, 3));
@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
   std::printf("  %d x ChangeLink (durable commits)  %7.3f s  (%.2f ms each)\n", kChanges, t_changes,
               t_changes * 1e3 / kChanges);
   std::printf("  database size        %7.1f MiB\n", size / 1048576.0);
-  opened = Status::Error("done", "");
+  opened = Status::Error(StatusCode::kStopped, "done");
   if (temp) {
     std::filesystem::remove(path);
     std::filesystem::remove(path + "-wal");

@@ -23,13 +23,13 @@ Result<ArmReply> SendArmRequest(const ArmClientOptions& options, const std::stri
   const std::string& url = options.endpoint;
   bool https = url.rfind("https://", 0) == 0;
   if (!https && url.rfind("http://", 0) != 0)
-    return Status::Error("BadEndpoint", "the endpoint must start with https:// or http://, e.g. https://127.0.0.1:8443",
+    return Status::Error(StatusCode::kInvalidArgument, "the endpoint must start with https:// or http://, e.g. https://127.0.0.1:8443",
                          url);
   std::string base = url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   httplib::Client client(base);
   if (!client.is_valid())
-    return Status::Error("BadEndpoint", "cannot use this endpoint: expected https://HOST[:PORT]", url);
+    return Status::Error(StatusCode::kInvalidArgument, "cannot use this endpoint: expected https://HOST[:PORT]", url);
   client.set_connection_timeout(options.timeout_seconds, 0);
   client.set_read_timeout(options.timeout_seconds, 0);
   client.set_write_timeout(options.timeout_seconds, 0);
@@ -41,7 +41,7 @@ Result<ArmReply> SendArmRequest(const ArmClientOptions& options, const std::stri
                               {"Authorization", "Bearer " + options.token},
                               {"User-Agent", "openpal-pal/0.1.0 (managementpartner)"}};
   if (method != "GET" && method != "PUT" && method != "PATCH" && method != "DELETE")
-    return Status::Error("BadArgument", "unsupported method " + method);
+    return Status::Error(StatusCode::kInvalidArgument, "unsupported method " + method);
   const std::string type = "application/json; charset=utf-8";
   const char* path = path_and_query.c_str();
   httplib::Result result = method == "GET"     ? client.Get(path, headers)
@@ -56,12 +56,12 @@ Result<ArmReply> SendArmRequest(const ArmClientOptions& options, const std::stri
     else if (result.error() == httplib::Error::Connection)
       why += ": is `pal serve` running there? (start it with: pal serve --listen 127.0.0.1:8443 --tls-cert ... "
              "--dev-issuer)";
-    return Status::Error("ConnectionFailed", "cannot reach " + base + ": " + why);
+    return Status::Error(StatusCode::kUnavailable, "cannot reach " + base + ": " + why);
   }
   return ArmReply{result->status, result->body};
 }
 
-Status ArmReplyError(const ArmReply& reply) {
+ArmError ArmReplyError(const ArmReply& reply) {
   auto doc = nlohmann::json::parse(reply.body, nullptr, false);
   std::string code, message;
   if (doc.is_object()) {
@@ -76,7 +76,7 @@ Status ArmReplyError(const ArmReply& reply) {
       message = "Operation returned an invalid status '" + std::to_string(reply.status) + "'" +
                 (reply.body.empty() ? "" : ": " + reply.body.substr(0, 200));
   }
-  return Status::Error(code, message);
+  return ArmError{reply.status, std::move(code), std::move(message)};
 }
 
 }  // namespace openpal::api

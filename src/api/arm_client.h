@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "api/arm_errors.h"
 #include "core/status.h"
 
 namespace openpal::api {
@@ -27,13 +28,14 @@ struct ArmReply {
 std::string PartnerLinkPath(const std::string& partner_id);
 
 // Sends `method` (GET, PUT, PATCH, DELETE) to `path_and_query` without a body (Content-Length: 0 on writes, as
-// the Azure CLI does). Errors: BadEndpoint (unparsable URL), ConnectionFailed (refused, TLS verification failed,
+// the Azure CLI does). Errors: InvalidArgument (unparsable URL), Unavailable (refused, TLS verification failed,
 // timeout: the message says which and what to try). Any HTTP status is a reply, not an error.
 Result<ArmReply> SendArmRequest(const ArmClientOptions& options, const std::string& method,
                                 const std::string& path_and_query);
 
-// The ARM error in a non-2xx reply, as a Status whose code and message are the service's
-// ({"error":{"code","message"}} or top-level code/message); a body without one gives code "HttpStatus<N>".
-Status ArmReplyError(const ArmReply& reply);
+// The ARM error in a non-2xx reply, with the service's code and message as sent ({"error":{"code","message"}} or
+// top-level code/message); a body without one gives code "HttpStatus<N>". Not a Status: the wire code is the
+// service's, which the closed StatusCode set cannot hold.
+ArmError ArmReplyError(const ArmReply& reply);
 
 }  // namespace openpal::api

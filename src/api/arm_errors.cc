@@ -5,51 +5,76 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/jwt.h"
 
 namespace openpal::api {
 namespace {
 
-const std::map<std::string, int, std::less<>>& StatusByCode() {
-  static const std::map<std::string, int, std::less<>> table = {
-      {"AuthenticationFailed", 401},
-      {kInvalidToken, 401},
-      {kExpiredToken, 401},
-      {"PrincipalNotFound", 403},
-      {"MissingApiVersionParameter", 400},
-      {"InvalidApiVersionParameter", 400},
-      {"InvalidRequestContent", 400},
-      {"PartnerIdInvalid", 400},
-      {"MethodNotAllowed", 405},
-      {"InvalidResourceType", 404},
-      {"NotFound", 404},
-      {"ManagementPartnerNotFound", 404},
-      {"PartnerIdAlreadyLinked", 409},
-      {"RequestEntityTooLarge", 413},
-      {"InternalServerError", 500},
-      // The /openpal/v1 surfaces (docs/openpal-api.md).
-      {"AuthorizationFailed", 403},
-      {"PartnerNotFound", 404},
-      {"InvalidQueryParameter", 400},
-      {"RunNotFound", 404},
-      {"PortalNotBuilt", 503},
-      {"ServiceUnavailable", 503},
-  };
-  return table;
+// Each ARM code once: the StatusCode it refines, its HTTP status and its wire string.
+struct ArmCodeRow {
+  ArmCode code;
+  StatusCode status_code;
+  int http_status;
+  const char* wire;
+};
+
+constexpr ArmCodeRow kArmCodes[] = {
+    {ArmCode::kNone, StatusCode::kInternal, 500, "InternalServerError"},
+    {ArmCode::kAuthenticationFailed, StatusCode::kUnauthenticated, 401, "AuthenticationFailed"},
+    {ArmCode::kInvalidAuthenticationToken, StatusCode::kUnauthenticated, 401, "InvalidAuthenticationToken"},
+    {ArmCode::kExpiredAuthenticationToken, StatusCode::kUnauthenticated, 401, "ExpiredAuthenticationToken"},
+    {ArmCode::kPrincipalNotFound, StatusCode::kPermissionDenied, 403, "PrincipalNotFound"},
+    {ArmCode::kAuthorizationFailed, StatusCode::kPermissionDenied, 403, "AuthorizationFailed"},
+    {ArmCode::kMissingApiVersionParameter, StatusCode::kInvalidArgument, 400, "MissingApiVersionParameter"},
+    {ArmCode::kInvalidApiVersionParameter, StatusCode::kInvalidArgument, 400, "InvalidApiVersionParameter"},
+    {ArmCode::kInvalidRequestContent, StatusCode::kInvalidArgument, 400, "InvalidRequestContent"},
+    {ArmCode::kInvalidQueryParameter, StatusCode::kInvalidArgument, 400, "InvalidQueryParameter"},
+    {ArmCode::kPartnerIdInvalid, StatusCode::kInvalidArgument, 400, "PartnerIdInvalid"},
+    {ArmCode::kMethodNotAllowed, StatusCode::kNotSupported, 405, "MethodNotAllowed"},
+    {ArmCode::kInvalidResourceType, StatusCode::kNotFound, 404, "InvalidResourceType"},
+    {ArmCode::kNotFound, StatusCode::kNotFound, 404, "NotFound"},
+    {ArmCode::kManagementPartnerNotFound, StatusCode::kNotFound, 404, "ManagementPartnerNotFound"},
+    {ArmCode::kPartnerNotFound, StatusCode::kNotFound, 404, "PartnerNotFound"},
+    {ArmCode::kRunNotFound, StatusCode::kNotFound, 404, "RunNotFound"},
+    {ArmCode::kPartnerIdAlreadyLinked, StatusCode::kAlreadyExists, 409, "PartnerIdAlreadyLinked"},
+    {ArmCode::kRequestEntityTooLarge, StatusCode::kResourceExhausted, 413, "RequestEntityTooLarge"},
+    {ArmCode::kPortalNotBuilt, StatusCode::kUnavailable, 503, "PortalNotBuilt"},
+    {ArmCode::kServiceUnavailable, StatusCode::kUnavailable, 503, "ServiceUnavailable"},
+};
+
+const ArmCodeRow& RowOf(ArmCode code) {
+  for (const ArmCodeRow& row : kArmCodes)
+    if (row.code == code) return row;
+  return kArmCodes[0];
 }
 
 }  // namespace
 
+Status ArmStatus(ArmCode code, std::string message, std::string where) {
+  return Status::Error(RowOf(code).status_code, std::move(message), std::move(where))
+      .WithDetail(static_cast<uint16_t>(code));
+}
+
+Status Refine(const Status& status, ArmCode code) {
+  return status.ok() ? status : status.WithDetail(static_cast<uint16_t>(code));
+}
+
 ArmError ToArmError(const Status& status) {
-  if (status.code() == "StoreBusy")  // its message names the file and SQLite's words: logged, not sent
-    return ArmError{503, "ServiceUnavailable",
-                    "The store is busy: another process (an import?) holds its write lock. Retry shortly.", false, 10};
-  if (status.code() == "ServiceUnavailable")
+  const auto code = static_cast<ArmCode>(status.detail());
+  if (code == ArmCode::kServiceUnavailable)
     return ArmError{503, "ServiceUnavailable", "The server is busy: " + status.message(), false, 1};
-  auto it = StatusByCode().find(status.code());
-  if (it == StatusByCode().end())
-    return ArmError{500, "InternalServerError", "The server encountered an internal error; see its log.", false};
-  return ArmError{it->second, status.code(), status.message(), it->second == 401};
+  if (code != ArmCode::kNone) {
+    const ArmCodeRow& row = RowOf(code);
+    return ArmError{row.http_status, row.wire, status.message(), row.http_status == 401};
+  }
+  switch (status.code()) {
+    case StatusCode::kBusy:  // its message names the file and SQLite's words: logged, not sent
+      return ArmError{503, "ServiceUnavailable",
+                      "The store is busy: another process (an import?) holds its write lock. Retry shortly.", false,
+                      10};
+    case StatusCode::kNotFound: return ArmError{404, "NotFound", status.message(), false};
+    default:
+      return ArmError{500, "InternalServerError", "The server encountered an internal error; see its log.", false};
+  }
 }
 
 std::string ArmErrorBody(const ArmError& error) {
@@ -71,54 +96,57 @@ std::string BearerChallenge(const ArmError& error) {
 }
 
 Status MissingAuthorization() {
-  return Status::Error("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+  return ArmStatus(ArmCode::kAuthenticationFailed, "Authentication failed. The 'Authorization' header is missing.");
 }
 Status MalformedAuthorization() {
-  return Status::Error("AuthenticationFailed",
+  return ArmStatus(ArmCode::kAuthenticationFailed,
                        "Authentication failed. The 'Authorization' header is provided in an invalid format.");
 }
 Status PrincipalNotFound(std::string_view tenant_id, std::string_view object_id) {
-  return Status::Error("PrincipalNotFound",
+  return ArmStatus(ArmCode::kPrincipalNotFound,
                        "The user or service principal " + std::string(object_id) + " does not have an account in tenant " +
                            std::string(tenant_id) +
                            ". If you are a CSP partner signed in to the customer tenant, you will not be able to link "
                            "the Partner ID.");
 }
 Status MissingApiVersion() {
-  return Status::Error("MissingApiVersionParameter",
+  return ArmStatus(ArmCode::kMissingApiVersionParameter,
                        "The api-version query parameter (?api-version=) is required for all requests.");
 }
 Status InvalidApiVersion(std::string_view given) {
-  return Status::Error("InvalidApiVersionParameter",
+  return ArmStatus(ArmCode::kInvalidApiVersionParameter,
                        "The api-version '" + std::string(given) +
                            "' is invalid. The supported versions are '2018-02-01'.");
 }
 Status MethodNotAllowed(std::string_view method) {
-  return Status::Error("MethodNotAllowed",
+  return ArmStatus(ArmCode::kMethodNotAllowed,
                        "The requested resource does not support http method '" + std::string(method) + "'.");
 }
 Status UnknownResourceType(std::string_view path) {
-  return Status::Error("InvalidResourceType", "The resource type could not be found in the namespace "
+  return ArmStatus(ArmCode::kInvalidResourceType, "The resource type could not be found in the namespace "
                                               "'Microsoft.ManagementPartner' for api version '2018-02-01'. Path: '" +
                                                   std::string(path) + "'.");
 }
 Status UnknownPath(std::string_view path) {
-  return Status::Error("NotFound", "The requested path '" + std::string(path) + "' was not found.");
+  return ArmStatus(ArmCode::kNotFound, "The requested path '" + std::string(path) + "' was not found.");
 }
 Status BodyTooLarge() {
-  return Status::Error("RequestEntityTooLarge", "The request content is larger than the limit of 1048576 bytes.");
+  return ArmStatus(ArmCode::kRequestEntityTooLarge, "The request content is larger than the limit of 1048576 bytes.");
 }
 Status InvalidRequestContent(std::string_view why) {
-  return Status::Error("InvalidRequestContent", "The request content was invalid and could not be deserialized: " +
+  return ArmStatus(ArmCode::kInvalidRequestContent, "The request content was invalid and could not be deserialized: " +
                                                     std::string(why));
 }
-Status PartnerIdInvalid(std::string message) { return Status::Error("PartnerIdInvalid", std::move(message)); }
-Status NotLinked() {
-  return Status::Error("ManagementPartnerNotFound", "This user or service principal is not linked with a Partner ID");
+Status PartnerIdInvalid(std::string message) { return ArmStatus(ArmCode::kPartnerIdInvalid, std::move(message)); }
+Status PartnerNotInDirectory(std::string_view partner_id) {
+  return ArmStatus(ArmCode::kPartnerNotFound, "Partner ID " + std::string(partner_id) + " is not in the partner directory.");
 }
-Status ServiceUnavailable(std::string_view why) { return Status::Error("ServiceUnavailable", std::string(why)); }
+Status NotLinked() {
+  return ArmStatus(ArmCode::kManagementPartnerNotFound, "This user or service principal is not linked with a Partner ID");
+}
+Status ServiceUnavailable(std::string_view why) { return ArmStatus(ArmCode::kServiceUnavailable, std::string(why)); }
 Status AlreadyLinked(std::string_view current_partner_id) {
-  return Status::Error("PartnerIdAlreadyLinked",
+  return ArmStatus(ArmCode::kPartnerIdAlreadyLinked,
                        "This user or service principal is already linked with Partner ID " +
                            std::string(current_partner_id) +
                            ". Use update (PATCH) to link it to another Partner ID, or delete the link first.");

@@ -1,8 +1,9 @@
-// The one place where failures become ARM error responses: status codes, error codes, messages and bodies.
-// Everything below the HTTP edge reports a Status whose code is an ARM error code (or any other code, which
-// becomes a 500); this file decides the HTTP status and writes {"error":{code,message},code,message}.
+// The one place where failures become ARM error responses: HTTP statuses, ARM error codes, messages and bodies.
+// Below the HTTP edge a Status has only a StatusCode (core/status.h); the edge refines it with an ArmCode where
+// the wire must say more (which 404, which 400), and this file alone spells the wire strings.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,38 @@
 #include "core/status.h"
 
 namespace openpal::api {
+
+// The ARM error codes the surfaces send (link-api.md, openpal-api.md): a Status carries one as its detail().
+enum class ArmCode : uint16_t {
+  kNone = 0,  // no refinement: the StatusCode decides (NotFound -> 404 NotFound, Busy/Unavailable -> 503, else 500)
+  kAuthenticationFailed,
+  kInvalidAuthenticationToken,
+  kExpiredAuthenticationToken,
+  kPrincipalNotFound,
+  kAuthorizationFailed,
+  kMissingApiVersionParameter,
+  kInvalidApiVersionParameter,
+  kInvalidRequestContent,
+  kInvalidQueryParameter,
+  kPartnerIdInvalid,
+  kMethodNotAllowed,
+  kInvalidResourceType,
+  kNotFound,
+  kManagementPartnerNotFound,
+  kPartnerNotFound,
+  kRunNotFound,
+  kPartnerIdAlreadyLinked,
+  kRequestEntityTooLarge,
+  kPortalNotBuilt,
+  kServiceUnavailable,
+};
+
+// A Status for `code`: its StatusCode from the table in arm_errors.cc, refined by `code`.
+Status ArmStatus(ArmCode code, std::string message, std::string where = {});
+
+// `status` refined by `code` (a surface naming what a lower layer's failure means on its wire, e.g. the engine's
+// NotFound for a run is RunNotFound); an OK status stays OK.
+Status Refine(const Status& status, ArmCode code);
 
 // An error as it goes on the wire.
 struct ArmError {
@@ -20,10 +53,10 @@ struct ArmError {
   int retry_after = 0;            // seconds for a Retry-After header (503s); 0 = none
 };
 
-// Maps a Status (its code names the ARM error) to the response. Codes not known to the API become 500
-// InternalServerError with a generic message: store or I/O details are logged, never sent. StoreBusy (the store's
-// write lock held by another process longer than the busy timeout, e.g. an import) is 503 ServiceUnavailable with
-// Retry-After: the request may succeed later.
+// Maps a Status to the response: by its ArmCode detail if it has one, else by its StatusCode (NotFound is 404
+// NotFound; the rest become 500 InternalServerError with a generic message: store or I/O details are logged, never
+// sent). Busy (the store's write lock held by another process longer than the busy timeout, e.g. an import) is 503
+// ServiceUnavailable with Retry-After: the request may succeed later.
 ArmError ToArmError(const Status& status);
 
 // {"error":{"code":...,"message":...},"code":...,"message":...}: the shape the real service returns.
@@ -44,6 +77,7 @@ Status UnknownPath(std::string_view path);            // 404 NotFound
 Status BodyTooLarge();                                // 413 RequestEntityTooLarge
 Status InvalidRequestContent(std::string_view why);   // 400
 Status PartnerIdInvalid(std::string message);         // 400 PartnerIdInvalid
+Status PartnerNotInDirectory(std::string_view partner_id);  // 404 PartnerNotFound
 Status NotLinked();                                   // 404 ManagementPartnerNotFound
 Status AlreadyLinked(std::string_view current_partner_id);  // 409 PartnerIdAlreadyLinked
 Status ServiceUnavailable(std::string_view why);      // 503 ServiceUnavailable, Retry-After: 1 (server limits)

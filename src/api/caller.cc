@@ -52,10 +52,10 @@ Status CheckMayReadPartner(Store& store, const VerifiedToken& caller, const std:
   if (!*tenant) {
     auto row = store.PartnerAt(partner_id, now);
     if (!row.ok()) return row.status();
-    if (!*row) return Status::Error("PartnerNotFound", "Partner ID " + partner_id + " is not in the partner directory.");
+    if (!*row) return PartnerNotInDirectory(partner_id);
   }
   if (!*tenant || **tenant != caller.tenant_id)
-    return Status::Error("AuthorizationFailed", "The client '" + caller.object_id + "' in tenant '" + caller.tenant_id +
+    return ArmStatus(ArmCode::kAuthorizationFailed, "The client '" + caller.object_id + "' in tenant '" + caller.tenant_id +
                                                     "' may not read the reports of partner " + partner_id +
                                                     ": only principals of the partner organisation's own tenant may.");
   return Status::Ok();

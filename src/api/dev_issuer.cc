@@ -18,7 +18,7 @@ namespace {
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("NotFound", "cannot read " + path + ": " + std::strerror(errno), path);
+  if (!in) return Status::Error(StatusCode::kNotFound, "cannot read " + path + ": " + std::strerror(errno), path);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
@@ -29,18 +29,18 @@ Result<std::string> ReadFile(const std::string& path) {
 Status CreateKeyFile(const std::string& path, const std::string& pem) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::Error("IoError", std::string("cannot create the dev issuer key: ") + std::strerror(errno), tmp);
+  if (fd < 0) return Status::Error(StatusCode::kIoError, std::string("cannot create the dev issuer key: ") + std::strerror(errno), tmp);
   bool ok = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) {
     ::unlink(tmp.c_str());
-    return Status::Error("IoError", "cannot write the dev issuer key", tmp);
+    return Status::Error(StatusCode::kIoError, "cannot write the dev issuer key", tmp);
   }
   int rc = ::link(tmp.c_str(), path.c_str());
   int link_errno = errno;
   ::unlink(tmp.c_str());
   if (rc != 0 && link_errno != EEXIST)
-    return Status::Error("IoError", std::string("cannot place the dev issuer key: ") + std::strerror(link_errno), path);
+    return Status::Error(StatusCode::kIoError, std::string("cannot place the dev issuer key: ") + std::strerror(link_errno), path);
   return Status::Ok();
 }
 
@@ -79,10 +79,10 @@ Result<std::string> DevIssuer::Mint(const std::string& tenant_id, const std::str
                                     int64_t ttl_seconds) const {
   auto tid = NormalizeGuid(tenant_id);
   auto oid = NormalizeGuid(object_id);
-  if (!tid) return Status::Error("BadArgument", "the tenant ID must be a GUID, got '" + tenant_id + "'", "--tenant");
-  if (!oid) return Status::Error("BadArgument", "the object ID must be a GUID, got '" + object_id + "'", "--object");
+  if (!tid) return Status::Error(StatusCode::kInvalidArgument, "the tenant ID must be a GUID, got '" + tenant_id + "'", "--tenant");
+  if (!oid) return Status::Error(StatusCode::kInvalidArgument, "the object ID must be a GUID, got '" + object_id + "'", "--object");
   if (ttl_seconds <= 0 || ttl_seconds > 366LL * 24 * 3600)
-    return Status::Error("BadArgument", "the lifetime must be 1 second to 1 year", "--ttl");
+    return Status::Error(StatusCode::kInvalidArgument, "the lifetime must be 1 second to 1 year", "--ttl");
   int64_t now = Timestamp::Now().micros / 1000000;
   nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", kid_}};
   nlohmann::json payload = {{"aud", "https://management.azure.com/"},

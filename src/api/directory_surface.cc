@@ -27,7 +27,7 @@ ApiResponse Json(const nlohmann::json& doc, int status = 200) {
   return r;
 }
 
-Status BadQuery(const std::string& message) { return Status::Error("InvalidQueryParameter", message); }
+Status BadQuery(const std::string& message) { return ArmStatus(ArmCode::kInvalidQueryParameter, message); }
 
 std::string KindName(PrincipalKind kind) {
   switch (kind) {
@@ -170,7 +170,7 @@ class DirectorySurface : public Surface {
     auto row = context_.store.PartnerAt(id, now);
     if (!row.ok()) return ErrorResponse(row.status());
     if (!*row)
-      return ErrorResponse(Status::Error("PartnerNotFound", "Partner ID " + id + " is not in the partner directory."));
+      return ErrorResponse(PartnerNotInDirectory(id));
     const Partner& partner = (*row)->value;
     // The organisation's location IDs (for a global ID, its own; for a location ID, its siblings and itself).
     std::string global = partner.level == PartnerLevel::kGlobal ? partner.partner_id : partner.global_partner_id;

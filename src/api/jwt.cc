@@ -1,5 +1,6 @@
 // RS256 JWT verification and the key plumbing around it (OpenSSL 3 EVP + OSSL_PARAM, no deprecated RSA_* calls).
 #include "api/jwt.h"
+#include "api/arm_errors.h"
 
 #include <array>
 #include <cmath>
@@ -28,7 +29,7 @@ int DecodeChar(char c) {
   return -1;
 }
 
-Status Invalid(std::string message) { return Status::Error(kInvalidToken, std::move(message), "Authorization"); }
+Status Invalid(std::string message) { return ArmStatus(ArmCode::kInvalidAuthenticationToken, std::move(message), "Authorization"); }
 
 struct BnFree {
   void operator()(BIGNUM* b) const { BN_free(b); }
@@ -52,7 +53,7 @@ Result<std::pair<std::string, std::string>> RsaNE(const KeyPtr& key) {
       EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
     BN_free(n);
     BN_free(e);
-    return Status::Error("BadKey", "not an RSA key");
+    return Status::Error(StatusCode::kCorruption, "not an RSA key");
   }
   BnPtr n_owned(n), e_owned(e);
   return std::make_pair(BnToBytes(n), BnToBytes(e));
@@ -102,13 +103,13 @@ KeyPtr AdoptKey(EVP_PKEY* raw) { return KeyPtr(raw, [](EVP_PKEY* k) { EVP_PKEY_f
 
 Result<KeyPtr> GenerateRsaKey(int bits) {
   EVP_PKEY* raw = EVP_RSA_gen(static_cast<unsigned>(bits));
-  if (!raw) return Status::Error("KeyGeneration", "OpenSSL could not generate an RSA key");
+  if (!raw) return Status::Error(StatusCode::kInternal, "OpenSSL could not generate an RSA key");
   return AdoptKey(raw);
 }
 
 Result<std::string> PrivateKeyToPem(const KeyPtr& key) {
   BIO* bio = BIO_new(BIO_s_mem());
-  if (!bio) return Status::Error("Internal", "out of memory");
+  if (!bio) return Status::Error(StatusCode::kInternal, "out of memory");
   std::string out;
   if (PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1) {
     char* data = nullptr;
@@ -116,19 +117,19 @@ Result<std::string> PrivateKeyToPem(const KeyPtr& key) {
     out.assign(data, static_cast<size_t>(len));
   }
   BIO_free(bio);
-  if (out.empty()) return Status::Error("BadKey", "could not write the private key as PEM");
+  if (out.empty()) return Status::Error(StatusCode::kCorruption, "could not write the private key as PEM");
   return out;
 }
 
 Result<KeyPtr> PrivateKeyFromPem(std::string_view pem) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  if (!bio) return Status::Error("Internal", "out of memory");
+  if (!bio) return Status::Error(StatusCode::kInternal, "out of memory");
   EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
-  if (!raw) return Status::Error("BadKey", "not a PEM private key");
+  if (!raw) return Status::Error(StatusCode::kCorruption, "not a PEM private key");
   if (EVP_PKEY_get_base_id(raw) != EVP_PKEY_RSA) {
     EVP_PKEY_free(raw);
-    return Status::Error("BadKey", "the private key is not an RSA key");
+    return Status::Error(StatusCode::kCorruption, "the private key is not an RSA key");
   }
   return AdoptKey(raw);
 }
@@ -137,12 +138,12 @@ Result<KeyPtr> RsaPublicKeyFromJwk(std::string_view n_b64url, std::string_view e
   auto n_bytes = Base64UrlDecode(n_b64url);
   auto e_bytes = Base64UrlDecode(e_b64url);
   if (!n_bytes || !e_bytes || n_bytes->empty() || e_bytes->empty() || e_bytes->size() > 8)
-    return Status::Error("BadKey", "n and e must be base64url big-endian integers");
+    return Status::Error(StatusCode::kCorruption, "n and e must be base64url big-endian integers");
   BnPtr n = BnFromBytes(*n_bytes), e = BnFromBytes(*e_bytes);
-  if (!n || !e) return Status::Error("Internal", "out of memory");
+  if (!n || !e) return Status::Error(StatusCode::kInternal, "out of memory");
   if (BN_num_bits(n.get()) < 2048 || BN_num_bits(n.get()) > 8192)
-    return Status::Error("BadKey", "RSA modulus must have 2048 to 8192 bits, has " + std::to_string(BN_num_bits(n.get())));
-  if (!BN_is_odd(e.get()) || BN_is_one(e.get())) return Status::Error("BadKey", "RSA exponent must be odd and > 1");
+    return Status::Error(StatusCode::kCorruption, "RSA modulus must have 2048 to 8192 bits, has " + std::to_string(BN_num_bits(n.get())));
+  if (!BN_is_odd(e.get()) || BN_is_one(e.get())) return Status::Error(StatusCode::kCorruption, "RSA exponent must be odd and > 1");
 
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   OSSL_PARAM* params = nullptr;
@@ -158,7 +159,7 @@ Result<KeyPtr> RsaPublicKeyFromJwk(std::string_view n_b64url, std::string_view e
   OSSL_PARAM_BLD_free(bld);
   if (!ok || !raw) {
     EVP_PKEY_free(raw);
-    return Status::Error("BadKey", "OpenSSL refused the RSA public key");
+    return Status::Error(StatusCode::kCorruption, "OpenSSL refused the RSA public key");
   }
   return AdoptKey(raw);
 }
@@ -184,7 +185,7 @@ Result<std::string> JwkThumbprint(const KeyPtr& key) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int len = 0;
   if (EVP_Digest(canonical.data(), canonical.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1)
-    return Status::Error("Internal", "SHA-256 failed");
+    return Status::Error(StatusCode::kInternal, "SHA-256 failed");
   return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), len));
 }
 
@@ -203,7 +204,7 @@ Result<std::string> SignRs256(std::string_view header_json, std::string_view pay
     sig.resize(sig_len);
   }
   EVP_MD_CTX_free(ctx);
-  if (!ok) return Status::Error("Internal", "RS256 signing failed");
+  if (!ok) return Status::Error(StatusCode::kInternal, "RS256 signing failed");
   return signing_input + "." + Base64UrlEncode(sig);
 }
 
@@ -226,8 +227,8 @@ TokenVerifier::TokenVerifier(std::vector<std::string> audiences, std::chrono::se
     : audiences_(std::move(audiences)), skew_micros_(skew.count() * 1000000), cache_capacity_(cache_capacity) {}
 
 Status TokenVerifier::AddKey(const std::string& kid, KeyPtr key, IssuerRule rule) {
-  if (kid.empty()) return Status::Error("BadKey", "a signing key needs a kid");
-  if (keys_.count(kid)) return Status::Error("BadKey", "kid '" + kid + "' is already trusted");
+  if (kid.empty()) return Status::Error(StatusCode::kCorruption, "a signing key needs a kid");
+  if (keys_.count(kid)) return Status::Error(StatusCode::kCorruption, "kid '" + kid + "' is already trusted");
   keys_.emplace(kid, TrustedKey{std::move(key), std::move(rule)});
   return Status::Ok();
 }
@@ -235,28 +236,28 @@ Status TokenVerifier::AddKey(const std::string& kid, KeyPtr key, IssuerRule rule
 Status TokenVerifier::AddJwks(std::string_view jwks_json, const std::string& origin) {
   auto doc = nlohmann::json::parse(jwks_json, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array())
-    return Status::Error("BadJwks", "expected a JSON object with a \"keys\" array", origin);
+    return Status::Error(StatusCode::kCorruption, "expected a JSON object with a \"keys\" array", origin);
   IssuerRule entra;
   entra.entra = true;
   size_t added = 0;
   for (size_t i = 0; i < doc["keys"].size(); ++i) {
     const auto& k = doc["keys"][i];
     std::string where = "$.keys[" + std::to_string(i) + "]";
-    if (!k.is_object()) return Status::Error("BadJwks", "a key must be an object", origin + ": " + where);
+    if (!k.is_object()) return Status::Error(StatusCode::kCorruption, "a key must be an object", origin + ": " + where);
     if (StringClaim(k, "kty").value_or("") != "RSA") continue;              // EC/oct keys: never used for RS256
     if (auto use = StringClaim(k, "use"); use && *use != "sig") continue;  // encryption keys
     auto kid = StringClaim(k, "kid");
     auto n = StringClaim(k, "n");
     auto e = StringClaim(k, "e");
     if (!kid || kid->empty() || !n || !e)
-      return Status::Error("BadJwks", "an RSA key needs string kid, n and e", origin + ": " + where);
+      return Status::Error(StatusCode::kCorruption, "an RSA key needs string kid, n and e", origin + ": " + where);
     auto key = RsaPublicKeyFromJwk(*n, *e);
-    if (!key.ok()) return Status::Error("BadJwks", key.status().message(), origin + ": " + where);
+    if (!key.ok()) return Status::Error(StatusCode::kCorruption, key.status().message(), origin + ": " + where);
     if (Status s = AddKey(*kid, *key, entra); !s.ok())
-      return Status::Error("BadJwks", s.message(), origin + ": " + where);
+      return Status::Error(StatusCode::kCorruption, s.message(), origin + ": " + where);
     ++added;
   }
-  if (added == 0) return Status::Error("BadJwks", "no RSA signing key in the document", origin);
+  if (added == 0) return Status::Error(StatusCode::kCorruption, "no RSA signing key in the document", origin);
   return Status::Ok();
 }
 
@@ -270,7 +271,7 @@ Result<VerifiedToken> TokenVerifier::Verify(std::string_view token, Timestamp no
     if (it != shard.tokens.end()) {
       if (now.micros <= it->second.expires.micros + skew_micros_) return it->second;
       shard.tokens.erase(it);
-      return Status::Error(kExpiredToken, "The access token has expired.", "Authorization");
+      return ArmStatus(ArmCode::kExpiredAuthenticationToken, "The access token has expired.", "Authorization");
     }
   }
   auto verified = VerifyUncached(token, now);
@@ -325,7 +326,7 @@ Result<VerifiedToken> TokenVerifier::VerifyUncached(std::string_view token, Time
   int64_t now_s = now.micros / 1000000;
   int64_t skew_s = skew_micros_ / 1000000;
   if (*exp + skew_s < now_s)
-    return Status::Error(kExpiredToken,
+    return ArmStatus(ArmCode::kExpiredAuthenticationToken,
                          "The access token expiry UTC time '" + FormatIsoTime(Timestamp::FromSeconds(*exp)) +
                              "' is earlier than current UTC time '" + FormatIsoTime(Timestamp::FromSeconds(now_s)) +
                              "'.",

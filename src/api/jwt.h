@@ -22,10 +22,6 @@
 
 namespace openpal::api {
 
-// Error codes carried by the Status of a refused token; arm_errors.cc maps them to 401 bodies.
-inline constexpr const char* kInvalidToken = "InvalidAuthenticationToken";
-inline constexpr const char* kExpiredToken = "ExpiredAuthenticationToken";
-
 // Tokens longer than this are refused before any decoding (Entra tokens are 1-4 KB).
 inline constexpr size_t kMaxTokenLength = 16 * 1024;
 
@@ -91,7 +87,8 @@ class TokenVerifier {
   size_t key_count() const { return keys_.size(); }
 
   // Verifies `token` at `now`: RS256 only, a known kid, the signature, exp and nbf (with the skew), aud, iss, and
-  // GUID tid and oid. Errors have code kInvalidToken or kExpiredToken and a message safe to return to the caller.
+  // GUID tid and oid. Errors are Unauthenticated, refined as ArmCode::kInvalidAuthenticationToken or
+  // kExpiredAuthenticationToken, with a message safe to return to the caller.
   Result<VerifiedToken> Verify(std::string_view token, Timestamp now) const;
 
  private:

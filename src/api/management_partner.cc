@@ -100,7 +100,7 @@ ApiResponse ErrorResponse(const Status& status) {
   r.body = ArmErrorBody(error);
   if (error.www_authenticate) r.headers.emplace_back("WWW-Authenticate", BearerChallenge(error));
   if (error.retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(error.retry_after));
-  if (error.http_status >= 500) r.log_detail = status.code() + ": " + status.ToString();
+  if (error.http_status >= 500) r.log_detail = std::string(StatusCodeName(status.code())) + ": " + status.ToString();
   return r;
 }
 
@@ -262,7 +262,7 @@ ApiResponse ManagementPartnerApi::Put(const VerifiedToken& caller, const std::st
                                  });
   if (!state.ok()) return ErrorResponse(state.status());
   if (linked_elsewhere) return ErrorResponse(AlreadyLinked(*linked_elsewhere));
-  if (!state->current) return ErrorResponse(Status::Error("Internal", "the link is missing after PUT"));
+  if (!state->current) return ErrorResponse(Status::Error(StatusCode::kInternal, "the link is missing after PUT"));
   auto rendered = Remember(caller, *state, *partner, now, gen);
   return rendered.ok() ? Ok(std::move(rendered->body)) : ErrorResponse(rendered.status());
 }

@@ -101,7 +101,7 @@ class PortalSurface : public Surface {
     if (assets_.empty()) {
       // Built without portal/dist: say so instead of serving an empty page.
       return Error(std::move(response),
-                   Status::Error("PortalNotBuilt",
+                   ArmStatus(ArmCode::kPortalNotBuilt,
                                  "not built: the portal (portal/dist) was missing when pal was built; run "
                                  "scripts/build.sh, which runs npm ci and npm run build in portal/ before compiling."),
                    {});

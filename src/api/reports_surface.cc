@@ -32,7 +32,16 @@ ApiResponse Json(std::string body) {
   return r;
 }
 
-Status BadParameter(const std::string& message) { return Status::Error("InvalidQueryParameter", message); }
+Status BadParameter(const std::string& message) { return ArmStatus(ArmCode::kInvalidQueryParameter, message); }
+
+// What the engine's refusal of a report query means on this surface's wire: a bad parameter, or an unknown run.
+Status QueryError(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument: return Refine(status, ArmCode::kInvalidQueryParameter);
+    case StatusCode::kNotFound: return Refine(status, ArmCode::kRunNotFound);
+    default: return status;
+  }
+}
 
 class ReportsSurface : public Surface {
  public:
@@ -77,11 +86,11 @@ class ReportsSurface : public Surface {
     if (!may.ok()) return ErrorResponse(may);
     if (EqualsIgnoreCase(path, kInfluence)) {
       auto report = engine::QueryInfluence(context_.store, *query);
-      if (!report.ok()) return ErrorResponse(report.status());
+      if (!report.ok()) return ErrorResponse(QueryError(report.status()));
       return Json(engine::InfluenceJson(*report, query->partner));
     }
     auto report = engine::QueryUnattributed(context_.store, *query);
-    if (!report.ok()) return ErrorResponse(report.status());
+    if (!report.ok()) return ErrorResponse(QueryError(report.status()));
     return Json(engine::UnattributedJson(*report, *query->partner));
   }
 
@@ -99,10 +108,10 @@ class ReportsSurface : public Surface {
       q.run = std::stoll(*run);
     }
     auto by = engine::ParseGroupBy({request.Query("by").value_or("customer,month")});
-    if (!by.ok()) return by.status();
+    if (!by.ok()) return QueryError(by.status());
     q.by = *by;
     Status valid = engine::ValidateQuery(q);
-    if (!valid.ok()) return valid;
+    if (!valid.ok()) return QueryError(valid);
     return q;
   }
 
@@ -120,7 +129,7 @@ class ReportsSurface : public Surface {
     auto readable = Readable(caller, now);
     if (!readable.ok()) return ErrorResponse(readable.status());
     RunStore* runs = RunsOf(context_.store);
-    if (!runs) return ErrorResponse(Status::Error("Internal", "the store keeps no runs"));
+    if (!runs) return ErrorResponse(Status::Error(StatusCode::kInternal, "the store keeps no runs"));
     auto list = runs->ListRuns();
     if (!list.ok()) return ErrorResponse(list.status());
     std::vector<RunInfo> visible;
@@ -168,8 +177,8 @@ class ReportsSurface : public Surface {
     if (e->customer_tenant.empty() || !EqualsIgnoreCase(e->customer_tenant, caller.tenant_id)) {
       if (partner) readable = {*partner};
       if (!Restrict(*e, readable))
-        return ErrorResponse(Status::Error(
-            "AuthorizationFailed", "The client '" + caller.object_id + "' in tenant '" + caller.tenant_id +
+        return ErrorResponse(ArmStatus(
+            ArmCode::kAuthorizationFailed, "The client '" + caller.object_id + "' in tenant '" + caller.tenant_id +
                                        "' may not see this resource at that time: it is not in the client's tenant, "
                                        "and no partner ID of its organisation has a path to it."));
     }

@@ -38,7 +38,7 @@ constexpr const char* kTls12Ciphers =
 
 // The 500 for an exception escaping a surface (surfaces report errors as values; this is a net).
 ApiResponse InternalError(const std::exception& e) {
-  ArmError error = ToArmError(Status::Error("Internal", "unexpected exception"));
+  ArmError error = ToArmError(Status::Error(StatusCode::kInternal, "unexpected exception"));
   ApiResponse response;
   response.status = error.http_status;
   response.body = ArmErrorBody(error);
@@ -155,9 +155,9 @@ struct ApiServer::Impl : RequestHandler {
 
 Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& options,
                                                      std::vector<const Surface*> surfaces) {
-  if (surfaces.empty()) return Status::Error("BadArgument", "a server needs at least one surface");
+  if (surfaces.empty()) return Status::Error(StatusCode::kInvalidArgument, "a server needs at least one surface");
   if (options.tls_cert.empty() != options.tls_key.empty())
-    return Status::Error("BadArgument", "--tls-cert and --tls-key go together", "--tls-cert");
+    return Status::Error(StatusCode::kInvalidArgument, "--tls-cert and --tls-key go together", "--tls-cert");
   auto impl = std::make_unique<Impl>(options, std::move(surfaces));
   if (!options.tls_cert.empty()) {
     auto& tls = impl->tls.emplace(asio::ssl::context::tls_server);
@@ -165,13 +165,13 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& option
                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
                     asio::ssl::context::no_compression);
     if (SSL_CTX_set_cipher_list(tls.native_handle(), kTls12Ciphers) != 1)
-      return Status::Error("BadTls", "OpenSSL offers none of the TLS 1.2 suites wanted", kTls12Ciphers);
+      return Status::Error(StatusCode::kInvalidArgument, "OpenSSL offers none of the TLS 1.2 suites wanted", kTls12Ciphers);
     SSL_CTX_set_dh_auto(tls.native_handle(), 1);  // DHE with a group sized to the certificate's key
     ErrorCode cert_error, key_error;
     tls.use_certificate_chain_file(options.tls_cert, cert_error);
     tls.use_private_key_file(options.tls_key, asio::ssl::context::pem, key_error);
     if (cert_error || key_error || SSL_CTX_check_private_key(tls.native_handle()) != 1)
-      return Status::Error("BadTls", "cannot load the certificate and key (PEM files, matching pair expected)",
+      return Status::Error(StatusCode::kInvalidArgument, "cannot load the certificate and key (PEM files, matching pair expected)",
                            options.tls_cert + ", " + options.tls_key);
   }
   bool tls = impl->tls.has_value();
@@ -192,7 +192,7 @@ Status ApiServer::Bind() {
   auto found = resolver.resolve(o.host, std::to_string(o.port),
                                 tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || found.empty())
-    return Status::Error("BindFailed", "cannot listen on " + where + " (unknown host: " + ec.message() + ")",
+    return Status::Error(StatusCode::kIoError, "cannot listen on " + where + " (unknown host: " + ec.message() + ")",
                          "--listen");
   tcp::endpoint endpoint = found.begin()->endpoint();
   auto& acceptor = impl.acceptor.emplace(*impl.loops.front());
@@ -202,7 +202,7 @@ Status ApiServer::Bind() {
   if (!ec) acceptor.listen(kListenBacklog, ec);
   if (ec) {
     impl.acceptor.reset();
-    return Status::Error("BindFailed", "cannot listen on " + where + " (" + ec.message() + ")", "--listen");
+    return Status::Error(StatusCode::kIoError, "cannot listen on " + where + " (" + ec.message() + ")", "--listen");
   }
   port_ = acceptor.local_endpoint().port();
   return Status::Ok();
@@ -210,7 +210,7 @@ Status ApiServer::Bind() {
 
 Status ApiServer::Run() {
   Impl& impl = *impl_;
-  if (!impl.acceptor) return Status::Error("ServeFailed", "Run() before a successful Bind()");
+  if (!impl.acceptor) return Status::Error(StatusCode::kIoError, "Run() before a successful Bind()");
   impl.Accept();
   std::vector<std::thread> threads;
   for (size_t i = 1; i < impl.loops.size(); ++i)

@@ -36,11 +36,11 @@ bool IsIpv4(const std::string& host) {
 
 Status WriteWithMode(const std::string& path, const std::string& text, mode_t mode) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Status::Error("IoError", "cannot create file", path);
+  if (fd < 0) return Status::Error(StatusCode::kIoError, "cannot create file", path);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::fchmod(fd, mode);
   ::close(fd);
-  return ok ? Status::Ok() : Status::Error("IoError", "cannot write file", path);
+  return ok ? Status::Ok() : Status::Error(StatusCode::kIoError, "cannot write file", path);
 }
 
 }  // namespace
@@ -48,11 +48,11 @@ Status WriteWithMode(const std::string& path, const std::string& text, mode_t mo
 Status WriteSelfSignedCertificate(const std::string& host, const std::string& cert_path, const std::string& key_path,
                                   int days) {
   if (host.empty() || host.find_first_of(", \t\r\n") != std::string::npos)
-    return Status::Error("BadArgument", "not a host name: '" + host + "'", "host");
+    return Status::Error(StatusCode::kInvalidArgument, "not a host name: '" + host + "'", "host");
   auto key = GenerateRsaKey(2048);
   if (!key.ok()) return key.status();
   X509* cert = X509_new();
-  if (!cert) return Status::Error("Internal", "out of memory");
+  if (!cert) return Status::Error(StatusCode::kInternal, "out of memory");
   unsigned char serial[16];
   RAND_bytes(serial, sizeof serial);
   serial[0] &= 0x7F;  // a positive serial number
@@ -87,7 +87,7 @@ Status WriteSelfSignedCertificate(const std::string& host, const std::string& ce
     BIO_free(bio);
   }
   X509_free(cert);
-  if (!ok || cert_pem.empty()) return Status::Error("Internal", "OpenSSL could not build the certificate");
+  if (!ok || cert_pem.empty()) return Status::Error(StatusCode::kInternal, "OpenSSL could not build the certificate");
   auto key_pem = PrivateKeyToPem(*key);
   if (!key_pem.ok()) return key_pem.status();
   if (Status s = WriteWithMode(key_path, *key_pem, 0600); !s.ok()) return s;

@@ -34,7 +34,7 @@ Result<RolePolicy> LoadPolicy(const std::string& spec) {
   if (spec == "pec") return RolePolicy::Pec();
   std::error_code ec;
   if (!std::filesystem::exists(spec, ec))
-    return Status::Error("BadArgument", "--role-policy is neither all, pec nor a readable file", spec);
+    return Status::Error(StatusCode::kInvalidArgument, "--role-policy is neither all, pec nor a readable file", spec);
   auto text = ingest::ReadRegularFile(spec, spec);  // a FIFO or a device is refused, not read forever
   if (!text.ok()) return text.status();
   return RolePolicy::FromText(*text, spec);
@@ -44,7 +44,7 @@ int Attribute(const AttributeArgs& args) {
   auto policy = LoadPolicy(args.role_policy);
   if (!policy.ok()) {
     std::cerr << "pal attribute: " << policy.status().ToString() << "\n";
-    return policy.status().code() == "BadArgument" ? kExitUsage : kExitFailure;
+    return policy.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   engine::OutputFormat format = args.output == "json"    ? engine::OutputFormat::kJson
                                 : args.output == "table" ? engine::OutputFormat::kTable

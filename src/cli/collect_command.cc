@@ -37,7 +37,7 @@ struct CollectFlags {
 
 Result<std::string> ReadWholeFile(const std::string& path, const char* flag) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("IoError", "cannot read the file", std::string(flag) + " " + path);
+  if (!in) return Status::Error(StatusCode::kIoError, "cannot read the file", std::string(flag) + " " + path);
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
@@ -69,7 +69,7 @@ int RunCollect(const CollectFlags& flags) {
     if (!secret.ok()) return fail(secret.status());
     std::string s = *secret;
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-    if (s.empty()) return fail(Status::Error("BadArgument", "the secret file is empty", flags.secret_file), kExitUsage);
+    if (s.empty()) return fail(Status::Error(StatusCode::kInvalidArgument, "the secret file is empty", flags.secret_file), kExitUsage);
     options.credentials.client_secret = s;
     certificate = flags.certificate;  // an explicit secret file wins over the environment's certificate
   } else if (certificate.empty()) {
@@ -100,12 +100,12 @@ int RunCollect(const CollectFlags& flags) {
     try {
       return collect::Collect(options);
     } catch (const std::exception& e) {
-      return Status::Error("Internal", std::string("unexpected reply shape: ") + e.what());
+      return Status::Error(StatusCode::kInternal, std::string("unexpected reply shape: ") + e.what());
     }
   }();
   if (isatty(2)) std::fprintf(stderr, "\r\033[K");
   if (!summary.ok())
-    return fail(summary.status(), summary.status().code() == "BadArgument" ? kExitUsage : kExitFailure);
+    return fail(summary.status(), summary.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure);
   std::cout << "collected " << summary->out_dir << " (asOf " << FormatIsoTime(summary->as_of) << ")\n"
             << summary->ToText();
   if (!summary->complete()) {

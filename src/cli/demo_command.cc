@@ -134,7 +134,7 @@ Result<ServerChild> StartServer(const std::string& dir, const std::string& db, c
   std::string out_path = dir + "/serve.out", log_path = dir + "/serve.log";
   ServerChild child;
   child.pid = ::fork();
-  if (child.pid < 0) return Status::Error("Spawn", "cannot start pal serve: fork failed");
+  if (child.pid < 0) return Status::Error(StatusCode::kIoError, "cannot start pal serve: fork failed");
   if (child.pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     sigset_t none;
@@ -161,12 +161,12 @@ Result<ServerChild> StartServer(const std::string& dir, const std::string& db, c
     int status = 0;
     if (::waitpid(child.pid, &status, WNOHANG) == child.pid) {
       child.pid = -1;
-      return Status::Error("ServeFailed", "pal serve exited at start: " + ReadFile(log_path));
+      return Status::Error(StatusCode::kIoError, "pal serve exited at start: " + ReadFile(log_path));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   child.Stop();
-  return Status::Error("ServeFailed", "pal serve did not start within 20 s; see " + log_path);
+  return Status::Error(StatusCode::kIoError, "pal serve did not start within 20 s; see " + log_path);
 }
 
 // "14 tenant(s), partners.csv: 115 facts opened, 0 closed" from `pal import`'s summary.
@@ -263,8 +263,8 @@ int RunDemo(const DemoArgs& args) {
                                    api::PartnerLinkPath(kDemoPartner));
   if (!reply.ok()) return Fail(reply.status().ToString(), &*server);
   if (reply->status != 200) {
-    Status e = api::ArmReplyError(*reply);
-    return Fail("the link API refused the link: (" + e.code() + ") " + e.message(), &*server);
+    api::ArmError e = api::ArmReplyError(*reply);
+    return Fail("the link API refused the link: (" + e.code + ") " + e.message, &*server);
   }
   std::ostringstream link;
   WriteAzOutput(FlattenPartnerResponse(nlohmann::json::parse(reply->body, nullptr, false)), "json", false, link);

@@ -49,14 +49,14 @@ const std::map<std::string, std::string>& DefaultExamples() {
 
 Status WriteOutputFile(const std::string& path, const std::function<void(std::ostream&)>& write) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::Error("Io", std::string("cannot create the file: ") + std::strerror(errno), path);
+  if (!out) return Status::Error(StatusCode::kIoError, std::string("cannot create the file: ") + std::strerror(errno), path);
   write(out);
   // Written bytes sit in the stream's buffer until here: only flush and close tell whether they reached the file.
   out.flush();
   const int flush_errno = errno;
   out.close();
   if (out.fail())
-    return Status::Error("Io", std::string("cannot write the file: ") + std::strerror(flush_errno ? flush_errno : errno),
+    return Status::Error(StatusCode::kIoError, std::string("cannot write the file: ") + std::strerror(flush_errno ? flush_errno : errno),
                          path);
   return Status::Ok();
 }
@@ -65,7 +65,7 @@ Status FlushStandardOutput() {
   errno = 0;
   std::cout.flush();
   if (!std::cout.good() || std::fflush(stdout) != 0 || std::ferror(stdout))
-    return Status::Error("Io", std::string("cannot write: ") + (errno ? std::strerror(errno) : "write error"),
+    return Status::Error(StatusCode::kIoError, std::string("cannot write: ") + (errno ? std::strerror(errno) : "write error"),
                          "standard output");
   return Status::Ok();
 }
@@ -74,7 +74,7 @@ Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& db_flag, Sto
   std::string path = ResolveDbPath(db_flag);
   std::error_code error;
   if (!std::filesystem::exists(path, error))
-    return Status::Error("NoDatabase",
+    return Status::Error(StatusCode::kInvalidArgument,
                          "no openpal database at '" + path +
                              "': give --db PATH or set OPENPAL_DB, or create one with `pal import SNAPSHOT_DIR --db " +
                              path + "` (or try `pal demo`)");

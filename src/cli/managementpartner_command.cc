@@ -68,12 +68,12 @@ Result<std::string> ResolveToken(const PartnerArgs& args) {
   if (!args.token.empty()) return args.token;
   if (const char* env = std::getenv("OPENPAL_TOKEN"); env && *env) return std::string(env);
   if (args.tenant.empty() || args.object.empty())
-    return Status::Error("BadArgument",
+    return Status::Error(StatusCode::kInvalidArgument,
                          "no token: give --token TOKEN, set OPENPAL_TOKEN, or (against `pal serve --dev-issuer`) "
                          "--tenant TID --object OID with the server's --db");
   std::string key = api::DevIssuer::KeyPathFor(ResolveDbPath(args.db));
   if (!std::filesystem::exists(key))
-    return Status::Error("BadArgument", "no dev issuer key at " + key +
+    return Status::Error(StatusCode::kInvalidArgument, "no dev issuer key at " + key +
                                             ": give the --db of the `pal serve --dev-issuer` you call, or --token");
   auto issuer = api::DevIssuer::LoadOrCreate(key);
   if (!issuer.ok()) return issuer.status();
@@ -93,7 +93,7 @@ int Run(const PartnerArgs& args) {
   auto token = ResolveToken(args);
   if (!token.ok()) {
     std::cerr << prefix << token.status().ToString() << "\n";
-    return token.status().code() == "BadArgument" ? kExitUsage : kExitFailure;
+    return token.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   static const std::map<std::string, std::string> kMethods = {
       {"create", "PUT"}, {"show", "GET"}, {"update", "PATCH"}, {"delete", "DELETE"}};
@@ -101,13 +101,13 @@ int Run(const PartnerArgs& args) {
   auto reply = api::SendArmRequest(options, kMethods.at(args.verb), api::PartnerLinkPath(args.partner_id));
   if (!reply.ok()) {
     std::cerr << prefix << reply.status().ToString() << "\n";
-    return reply.status().code() == "BadEndpoint" ? kExitUsage : kExitFailure;
+    return reply.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   if (reply->status != 200) {
     // As the Azure CLI prints an ODataV4-format ARM error.
-    Status e = api::ArmReplyError(*reply);
-    std::cerr << prefix << "(" << e.code() << ") " << e.message() << "\nCode: " << e.code()
-              << "\nMessage: " << e.message() << "\n";
+    api::ArmError e = api::ArmReplyError(*reply);
+    std::cerr << prefix << "(" << e.code << ") " << e.message << "\nCode: " << e.code
+              << "\nMessage: " << e.message << "\n";
     return kExitFailure;
   }
   if (args.verb == "delete") return kExitOk;  // az prints nothing for delete

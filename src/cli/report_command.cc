@@ -154,7 +154,7 @@ int RunReport(const ReportArgs& args) {
   const TextStyle style = StdoutStyle();
   if (args.list_runs) {
     RunStore* runs = RunsOf(**store);
-    auto list = runs ? runs->ListRuns() : Result<std::vector<RunInfo>>(Status::Error("StoreError", "no runs"));
+    auto list = runs ? runs->ListRuns() : Result<std::vector<RunInfo>>(Status::Error(StatusCode::kIoError, "no runs"));
     if (!list.ok()) {
       std::cerr << "pal report: " << list.status().ToString() << "\n";
       return kExitFailure;
@@ -167,7 +167,7 @@ int RunReport(const ReportArgs& args) {
     auto report = engine::QueryUnattributed(**store, q);
     if (!report.ok()) {
       std::cerr << "pal report: " << report.status().ToString() << "\n";
-      return report.status().code() == "RunNotFound" ? kExitUsage : kExitFailure;
+      return report.status().code() == StatusCode::kNotFound ? kExitUsage : kExitFailure;
     }
     if (*format == TableFormat::kJson) std::cout << engine::UnattributedJson(*report, *q.partner);
     else UnattributedTable(*report).Write(*format, style, std::cout);
@@ -176,7 +176,7 @@ int RunReport(const ReportArgs& args) {
   auto report = engine::QueryInfluence(**store, q);
   if (!report.ok()) {
     std::cerr << "pal report: " << report.status().ToString() << "\n";
-    return report.status().code() == "RunNotFound" ? kExitUsage : kExitFailure;
+    return report.status().code() == StatusCode::kNotFound ? kExitUsage : kExitFailure;
   }
   if (report->runs.empty()) std::cerr << "pal report: no saved runs; use pal attribute --save first\n";
   if (*format == TableFormat::kJson) std::cout << engine::InfluenceJson(*report, q.partner);

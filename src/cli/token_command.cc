@@ -16,7 +16,7 @@ int Token(const std::string& db_flag, const std::string& tenant, const std::stri
   auto token = issuer->Mint(tenant, object, ttl);
   if (!token.ok()) {
     std::cerr << "pal token: " << token.status().ToString() << "\n";
-    return token.status().code() == "BadArgument" ? kExitUsage : kExitFailure;
+    return token.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   std::cout << *token << "\n";
   return kExitOk;

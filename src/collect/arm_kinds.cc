@@ -22,7 +22,7 @@ void CollectSubscriptions(TenantContext& ctx) {
   KindOutcome& outcome = WriteKind(ctx, "subscriptions", [&](JsonArrayWriter& out, std::string& note) -> Status {
     Status s = ctx.arm.ForEach(std::string("/subscriptions?api-version=") + kSubscriptionsApi, [&](nlohmann::json& sub) {
       std::string id = Text(sub, "subscriptionId", "");
-      if (!IsGuid(id)) return Status::Error("BadReply", "a subscription without a GUID subscriptionId", "subscriptions");
+      if (!IsGuid(id)) return Status::Error(StatusCode::kCorruption, "a subscription without a GUID subscriptionId", "subscriptions");
       id = *NormalizeGuid(id);
       std::string owner = Text(sub, "tenantId", ctx.tenant);
       (EqualsIgnoreCase(owner, ctx.tenant) ? ctx.own_subscriptions : ctx.delegated_subscriptions).push_back(id);
@@ -58,7 +58,7 @@ nlohmann::json TreeNode(const nlohmann::json& node, std::vector<std::string>& gr
 void CollectManagementGroups(TenantContext& ctx) {
   auto tree = ctx.arm.GetJson(MgPath(ctx.tenant) + "?api-version=" + kManagementGroupsApi +
                               "&$expand=children&$recurse=true");
-  if (!tree.ok() && tree.status().code() == "Http404") {
+  if (!tree.ok() && tree.status().code() == StatusCode::kNotFound) {
     SkipKind(ctx, "managementGroups", Status::Ok(), "no management-group hierarchy in this tenant");
     ctx.tree_ok = true;  // nothing to miss: every subscription sits under the root
     return;
@@ -116,7 +116,7 @@ Status ListAcrossScopes(TenantContext& ctx, const std::vector<std::string>& scop
 }
 
 Status NeedsSubscriptions(const TenantContext& ctx) {
-  return Status::Error("NotCollected", "needs the subscription list, which could not be read");
+  return Status::Error(StatusCode::kFailedPrecondition, "needs the subscription list, which could not be read");
 }
 
 void CollectRoleDefinitions(TenantContext& ctx) {
@@ -235,7 +235,7 @@ void CollectLighthouse(TenantContext& ctx) {
         if (!p.contains("registrationDefinition") || !p["registrationDefinition"].is_object()) {
           auto it = by_id.find(AsciiLower(Text(p, "registrationDefinitionId", "")));
           if (it == by_id.end())
-            return Status::Error("BadReply", "a registration assignment whose definition is neither expanded nor listed",
+            return Status::Error(StatusCode::kCorruption, "a registration assignment whose definition is neither expanded nor listed",
                                  Text(a, "id", ""));
           p["registrationDefinition"] = it->second;
         }
@@ -253,7 +253,7 @@ void CollectPartnerLink(TenantContext& ctx) {
   // 404 = the caller is not linked. The file is still written (empty): ARM shows a caller only its own link, so
   // this file is the truth about that link, and a link removed since the last snapshot must end.
   bool linked = link.ok();
-  if (!link.ok() && link.status().code() != "Http404") {
+  if (!link.ok() && link.status().code() != StatusCode::kNotFound) {
     SkipKind(ctx, "partnerLinks", link.status());
     return;
   }
@@ -266,7 +266,7 @@ void CollectPartnerLink(TenantContext& ctx) {
         link->contains("properties") && (*link)["properties"].is_object() ? (*link)["properties"] : *link;
     nlohmann::json entry = Pick(p, {"objectId", "tenantId", "partnerId", "state", "createdTime", "updatedTime"});
     if (!entry.contains("objectId") || !entry.contains("partnerId"))
-      return Status::Error("BadReply", "the partner link has no objectId or partnerId", "partners");
+      return Status::Error(StatusCode::kCorruption, "the partner link has no objectId or partnerId", "partners");
     note = "the caller's link (partner ID " + Text(entry, "partnerId", "") + ")";
     return out.Add(entry);
   });

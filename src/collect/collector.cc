@@ -133,7 +133,7 @@ nlohmann::json ReportJson(const CollectOptions& options, const CollectSummary& s
       tenants.push_back({{"tenantId", tenant}, {"kinds", nlohmann::json::array()}});
     }
     nlohmann::json k = {{"kind", o.kind}, {"written", o.written}, {"count", o.count}};
-    if (!o.status.ok()) k["error"] = {{"code", o.status.code()}, {"message", o.status.ToString()}};
+    if (!o.status.ok()) k["error"] = {{"code", std::string(StatusCodeName(o.status.code()))}, {"message", o.status.ToString()}};
     if (!o.note.empty()) k["note"] = o.note;
     tenants.back()["kinds"].push_back(k);
   }
@@ -153,17 +153,17 @@ nlohmann::json ReportJson(const CollectOptions& options, const CollectSummary& s
 }  // namespace
 
 Result<CollectSummary> Collect(const CollectOptions& options) {
-  if (options.tenants.empty()) return Status::Error("BadArgument", "give at least one --tenant ID");
+  if (options.tenants.empty()) return Status::Error(StatusCode::kInvalidArgument, "give at least one --tenant ID");
   std::vector<std::string> tenants;
   for (const auto& t : options.tenants) {
     auto id = NormalizeGuid(t);
-    if (!id) return Status::Error("BadArgument", "a tenant ID is a GUID, not '" + t + "'", "--tenant");
+    if (!id) return Status::Error(StatusCode::kInvalidArgument, "a tenant ID is a GUID, not '" + t + "'", "--tenant");
     if (std::find(tenants.begin(), tenants.end(), *id) == tenants.end()) tenants.push_back(*id);
   }
   if (options.credentials.client_id.empty())
-    return Status::Error("BadArgument", "give --client-id (the application ID of the app registration)");
+    return Status::Error(StatusCode::kInvalidArgument, "give --client-id (the application ID of the app registration)");
   if (options.credentials.client_secret.empty() == options.credentials.certificate_pem.empty())
-    return Status::Error("BadArgument", "give exactly one of --client-secret-file and --certificate");
+    return Status::Error(StatusCode::kInvalidArgument, "give exactly one of --client-secret-file and --certificate");
   for (const std::string* url : {&options.credentials.authority, &options.graph_url, &options.arm_url}) {
     auto split = SplitHttpUrl(*url + "/");
     if (!split.ok()) return split.status();
@@ -209,7 +209,7 @@ Result<CollectSummary> Collect(const CollectOptions& options) {
   summary.retried = fetcher.stats().retried;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (tenants_written == 0)
-    return Status::Error("NothingCollected", "nothing could be read from any tenant; nothing was written:" +
+    return Status::Error(StatusCode::kFailedPrecondition, "nothing could be read from any tenant; nothing was written:" +
                                                  first_errors);
   Status s = (*draft)->WriteJson("snapshot.json", {{"asOf", FormatIsoTime(summary.as_of)}});
   if (s.ok()) s = (*draft)->WriteJson("collect-report.json", ReportJson(options, summary));

@@ -54,8 +54,8 @@ struct CollectSummary {
 
 // Collects every tenant into options.out_dir. Kinds that fail (after retries) are left out of the snapshot — an
 // absent file means "unchanged" to `pal import` — and reported in the summary; a tenant nothing could be read from
-// is left out entirely. The folder appears complete or not at all. Errors (nothing written): BadArgument, Exists,
-// IoError, and NothingCollected (every tenant failed; the message gives each tenant's first error).
+// is left out entirely. The folder appears complete or not at all. Errors (nothing written): InvalidArgument, AlreadyExists,
+// IoError, and FailedPrecondition (every tenant failed; the message gives each tenant's first error).
 Result<CollectSummary> Collect(const CollectOptions& options);
 
 }  // namespace openpal::collect

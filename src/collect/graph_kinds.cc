@@ -96,7 +96,7 @@ void CollectGroups(TenantContext& ctx) {
       Status s = ParallelFor(batch.size(), ctx.options.parallel, [&](size_t i) -> Status {
         std::string id = Text(batch[i], "id", "");
         // The ID goes into a URL path: it must be what Graph says it is.
-        if (!IsGuid(id)) return Status::Error("BadReply", "a group without a GUID id: '" + id + "'", "groups");
+        if (!IsGuid(id)) return Status::Error(StatusCode::kCorruption, "a group without a GUID id: '" + id + "'", "groups");
         auto m = DirectMembers(ctx, id);
         if (!m.ok()) return m.status();
         members[i] = std::move(*m);

@@ -52,13 +52,13 @@ std::string Truncated(const std::string& body) {
 Result<SplitUrl> SplitHttpUrl(const std::string& url) {
   bool https = url.rfind("https://", 0) == 0;
   if (!https && url.rfind("http://", 0) != 0)
-    return Status::Error("BadEndpoint", "expected an https:// URL", url);
+    return Status::Error(StatusCode::kInvalidArgument, "expected an https:// URL", url);
   size_t host_start = https ? 8 : 7;
   size_t path_start = url.find_first_of("/?", host_start);
   std::string authority = url.substr(host_start, path_start == std::string::npos ? std::string::npos
                                                                                   : path_start - host_start);
   if (authority.empty() || authority.find('@') != std::string::npos)
-    return Status::Error("BadEndpoint", "expected https://HOST[:PORT]/PATH", url);
+    return Status::Error(StatusCode::kInvalidArgument, "expected https://HOST[:PORT]/PATH", url);
   std::string host = authority;
   if (host.front() == '[') {
     host = host.substr(0, host.find(']') + 1);
@@ -66,7 +66,7 @@ Result<SplitUrl> SplitHttpUrl(const std::string& url) {
     host = host.substr(0, colon);
   }
   if (!https && !IsLoopbackHost(host))
-    return Status::Error("BadEndpoint",
+    return Status::Error(StatusCode::kInvalidArgument,
                          "plain http is accepted only on loopback (127.0.0.1, localhost); use https:// for " + host,
                          url);
   SplitUrl out;
@@ -137,7 +137,6 @@ Result<HttpResponse> HttpFetcher::Send(const std::string& method, const std::str
   thread_local std::mt19937 jitter_rng{std::random_device{}()};
 
   std::string last_problem;
-  int last_status = 0;
   for (int attempt = 1; attempt <= policy_.max_attempts; ++attempt) {
     if (attempt > 1) ++stats_.retried;
     ++stats_.requests;
@@ -154,14 +153,12 @@ Result<HttpResponse> HttpFetcher::Send(const std::string& method, const std::str
     std::chrono::milliseconds wait = backoff;
     if (!result) {
       if (result.error() == httplib::Error::SSLServerVerification)
-        return Status::Error("ConnectionFailed",
+        return Status::Error(StatusCode::kUnavailable,
                              "the server's certificate is not trusted (give --ca-file for a private CA)", url);
       last_problem = httplib::to_string(result.error());
-      last_status = 0;
     } else if (!IsRetryable(result->status)) {
       return HttpResponse{result->status, std::move(result->body)};
     } else {
-      last_status = result->status;
       last_problem = "HTTP " + std::to_string(result->status) + " " + Truncated(result->body);
       if (result->status == 429 || result->status == 503) {
         ++stats_.throttled;
@@ -172,10 +169,8 @@ Result<HttpResponse> HttpFetcher::Send(const std::string& method, const std::str
     }
     if (attempt < policy_.max_attempts) sleep_(wait);
   }
-  std::string code = last_status == 429 ? "Throttled"
-                     : last_status == 0 ? "ConnectionFailed"
-                                        : "ServiceUnavailable";
-  return Status::Error(code,
+  // Throttled (429), unreachable (0) or failing (5xx): all may succeed later; the message says which.
+  return Status::Error(StatusCode::kUnavailable,
                        "gave up after " + std::to_string(policy_.max_attempts) + " attempts; last: " + last_problem,
                        method + " " + url);
 }

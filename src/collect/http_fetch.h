@@ -43,7 +43,7 @@ struct SplitUrl {
 };
 
 // Splits an absolute http(s) URL. Plain http is accepted only for loopback hosts (127.0.0.1, localhost, [::1]):
-// tokens and secrets never cross a network unencrypted. Errors: BadEndpoint.
+// tokens and secrets never cross a network unencrypted. Errors: InvalidArgument (not a URL we may use).
 Result<SplitUrl> SplitHttpUrl(const std::string& url);
 
 // The delay a Retry-After header asks for: delta-seconds or an HTTP-date; nullopt when absent or unreadable.
@@ -58,8 +58,8 @@ class HttpFetcher {
   HttpFetcher(RetryPolicy policy, int timeout_seconds, std::string ca_file, SleepFn sleep = nullptr);
 
   // GET `url`. Throttling (429, 503), 500/502/504/408 and connection failures are retried per the policy; any
-  // other status is returned as it came (the caller decides). Errors: BadEndpoint, ConnectionFailed, and
-  // Throttled / ServiceUnavailable when the attempts ran out (the message names the URL and the last status).
+  // other status is returned as it came (the caller decides). Errors: InvalidArgument (the URL), and
+  // Unavailable when the attempts ran out (the message names the URL and the last status).
   Result<HttpResponse> Get(const std::string& url, const HeaderList& headers);
 
   // POST an application/x-www-form-urlencoded body, with the same retries.

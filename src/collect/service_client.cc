@@ -4,6 +4,19 @@
 #include <set>
 
 namespace openpal::collect {
+namespace {
+
+// A service's refusal as a status code; the message keeps the HTTP status and the service's own error code.
+StatusCode CodeOfHttpStatus(int http_status) {
+  switch (http_status) {
+    case 404: return StatusCode::kNotFound;
+    case 401: return StatusCode::kUnauthenticated;
+    case 403: return StatusCode::kPermissionDenied;
+    default: return http_status >= 500 || http_status == 429 ? StatusCode::kUnavailable : StatusCode::kInvalidArgument;
+  }
+}
+
+}  // namespace
 
 ServiceClient::ServiceClient(HttpFetcher& fetcher, TokenSource& tokens, std::string tenant, std::string base_url,
                              std::string scope, std::string next_field)
@@ -22,7 +35,7 @@ Result<nlohmann::json> ServiceClient::GetUrl(const std::string& url) {
   auto split = SplitHttpUrl(url);
   if (!split.ok()) return split.status();
   if (split->origin != origin_)
-    return Status::Error("BadReply", "the service sent a link to another host than " + origin_ + "; not followed",
+    return Status::Error(StatusCode::kCorruption, "the service sent a link to another host than " + origin_ + "; not followed",
                          url);
   // A token may expire during a long listing: on 401 fetch a fresh one once, then give up.
   for (int attempt = 0;; ++attempt) {
@@ -43,12 +56,12 @@ Result<nlohmann::json> ServiceClient::GetUrl(const std::string& url) {
         if (e.contains("message") && e["message"].is_string()) detail += ": " + e["message"].get<std::string>();
       }
       if (detail.empty()) detail = reply->body.substr(0, 200);
-      return Status::Error("Http" + std::to_string(reply->status),
+      return Status::Error(CodeOfHttpStatus(reply->status),
                            "HTTP " + std::to_string(reply->status) + (detail.empty() ? "" : " " + detail),
                            "GET " + split->path_and_query);
     }
     if (doc.is_discarded())
-      return Status::Error("BadReply", "the reply is not JSON", "GET " + split->path_and_query);
+      return Status::Error(StatusCode::kCorruption, "the reply is not JSON", "GET " + split->path_and_query);
     return doc;
   }
 }
@@ -63,11 +76,11 @@ Status ServiceClient::ForEach(const std::string& path_and_query,
   std::set<std::string> visited;  // a service sending a link already followed would loop forever
   while (!url.empty()) {
     if (!visited.insert(url).second)
-      return Status::Error("BadReply", "the service sent a page link it had sent before; stopped", "GET " + url);
+      return Status::Error(StatusCode::kCorruption, "the service sent a page link it had sent before; stopped", "GET " + url);
     auto page = GetUrl(url);
     if (!page.ok()) return page.status();
     if (!page->is_object() || !page->contains("value") || !(*page)["value"].is_array())
-      return Status::Error("BadReply", "expected a page {\"value\": [...]}", "GET " + url);
+      return Status::Error(StatusCode::kCorruption, "expected a page {\"value\": [...]}", "GET " + url);
     for (auto& item : (*page)["value"]) {
       Status s = on_item(item);
       if (!s.ok()) return s;

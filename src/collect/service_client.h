@@ -22,11 +22,12 @@ class ServiceClient {
 
   // GETs base_url + path_and_query and calls `on_item` for each element of the page's `value`, then follows the
   // next-page link exactly as sent until there is none. A link to another origin than base_url's is refused
-  // (a bearer token is never sent elsewhere). Errors: the service's (code = "Http<status>", message naming its
-  // error code and text), BadReply (not JSON, no `value` array), or what `on_item` returns.
+  // (a bearer token is never sent elsewhere). Errors: the service's (NotFound for 404, Unauthenticated for 401,
+  // PermissionDenied for 403, Unavailable for 5xx, else InvalidArgument; the message names the HTTP status and the
+  // service's error code and text), Corruption (not JSON, no `value` array), or what `on_item` returns.
   Status ForEach(const std::string& path_and_query, const std::function<Status(nlohmann::json& item)>& on_item);
 
-  // GETs one JSON document. A 404 is an error with code "Http404".
+  // GETs one JSON document. A 404 is an error with code kNotFound.
   Result<nlohmann::json> GetJson(const std::string& path_and_query);
 
   const std::string& tenant() const { return tenant_; }

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 namespace {
 
 Status IoError(const std::string& what, const std::string& path) {
-  return Status::Error("IoError", what + ": " + std::strerror(errno), path);
+  return Status::Error(StatusCode::kIoError, what + ": " + std::strerror(errno), path);
 }
 
 // Makes a folder's entries durable (the rename, the new files), best effort.
@@ -60,7 +60,7 @@ Status JsonArrayWriter::Add(const nlohmann::json& entry) {
 }
 
 Status JsonArrayWriter::Close() {
-  if (!file_) return Status::Error("IoError", "already closed", path_);
+  if (!file_) return Status::Error(StatusCode::kIoError, "already closed", path_);
   bool ok = !failed_ && std::fputs(count_ ? "\n]\n" : "]\n", file_) >= 0;
   Status s = CloseDurably(file_, path_);
   file_ = nullptr;
@@ -80,15 +80,15 @@ Result<std::unique_ptr<SnapshotDraft>> SnapshotDraft::Begin(const std::string& o
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   std::error_code ec;
   if (fs::exists(out, ec))
-    return Status::Error("Exists", "the output folder already exists; a snapshot is never overwritten (choose a new "
+    return Status::Error(StatusCode::kAlreadyExists, "the output folder already exists; a snapshot is never overwritten (choose a new "
                          "folder, e.g. exports/$(date -u +%F))", out);
   fs::path parent = fs::path(out).parent_path();
   if (!parent.empty() && !fs::is_directory(parent, ec))
-    return Status::Error("IoError", "the parent folder does not exist", parent.string());
+    return Status::Error(StatusCode::kIoError, "the parent folder does not exist", parent.string());
   std::string draft = out + ".partial-" + std::to_string(::getpid());
   fs::remove_all(draft, ec);  // a leftover of a crashed run with the same pid
   if (!fs::create_directory(draft, ec))
-    return Status::Error("IoError", "cannot create the temporary folder: " + ec.message(), draft);
+    return Status::Error(StatusCode::kIoError, "cannot create the temporary folder: " + ec.message(), draft);
   return std::unique_ptr<SnapshotDraft>(new SnapshotDraft(out, draft));
 }
 
@@ -103,7 +103,7 @@ Result<std::string> SnapshotDraft::PathOf(const std::string& relative) {
   fs::path path = fs::path(draft_) / relative;
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  if (ec) return Status::Error("IoError", "cannot create folder: " + ec.message(), path.parent_path().string());
+  if (ec) return Status::Error(StatusCode::kIoError, "cannot create folder: " + ec.message(), path.parent_path().string());
   return path.string();
 }
 
@@ -131,7 +131,7 @@ Status SnapshotDraft::Commit() {
   SyncDir(draft_);
   std::error_code ec;
   if (fs::exists(out_, ec))
-    return Status::Error("Exists", "the output folder appeared while collecting; nothing was written",
+    return Status::Error(StatusCode::kAlreadyExists, "the output folder appeared while collecting; nothing was written",
                          out_);
   if (std::rename(draft_.c_str(), out_.c_str()) != 0) return IoError("cannot rename " + draft_ + " to", out_);
   committed_ = true;

@@ -38,7 +38,7 @@ class JsonArrayWriter {
 class SnapshotDraft {
  public:
   // Starts a draft for `out_dir`, which must not exist yet (a snapshot is never overwritten) and whose parent
-  // must. The draft lives in "<out_dir>.partial-<pid>". Errors: Exists, IoError.
+  // must. The draft lives in "<out_dir>.partial-<pid>". Errors: AlreadyExists, IoError.
   static Result<std::unique_ptr<SnapshotDraft>> Begin(const std::string& out_dir);
   ~SnapshotDraft();  // discards the draft unless committed
 
@@ -49,7 +49,7 @@ class SnapshotDraft {
   // Removes a folder of the draft (a tenant nothing could be read from).
   void RemoveDir(const std::string& relative);
 
-  // Moves the draft to out_dir (one rename). Errors: IoError, Exists (someone created out_dir meanwhile).
+  // Moves the draft to out_dir (one rename). Errors: IoError, AlreadyExists (someone created out_dir meanwhile).
   Status Commit();
   const std::string& draft_dir() const { return draft_; }
 

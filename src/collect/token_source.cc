@@ -39,20 +39,20 @@ Result<std::string> MakeClientAssertion(const std::string& certificate_pem, cons
   auto key_bio = bio();
   std::unique_ptr<EVP_PKEY, KeyFree> key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
   if (!key)
-    return Status::Error("BadCertificate",
+    return Status::Error(StatusCode::kCorruption,
                          "no private key found: the certificate file must hold the PEM private key and certificate");
   if (EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA)
-    return Status::Error("BadCertificate", "the private key must be RSA (Entra ID signs assertions with RS256)");
+    return Status::Error(StatusCode::kCorruption, "the private key must be RSA (Entra ID signs assertions with RS256)");
   auto cert_bio = bio();
   std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
   if (!cert)
-    return Status::Error("BadCertificate", "no certificate found: the file must hold the PEM certificate too");
+    return Status::Error(StatusCode::kCorruption, "no certificate found: the file must hold the PEM certificate too");
   if (X509_check_private_key(cert.get(), key.get()) != 1)
-    return Status::Error("BadCertificate", "the private key does not belong to the certificate");
+    return Status::Error(StatusCode::kCorruption, "the private key does not belong to the certificate");
 
   unsigned char* der = nullptr;
   int der_size = i2d_X509(cert.get(), &der);
-  if (der_size <= 0) return Status::Error("BadCertificate", "cannot encode the certificate");
+  if (der_size <= 0) return Status::Error(StatusCode::kCorruption, "cannot encode the certificate");
   unsigned char thumbprint[SHA_DIGEST_LENGTH];
   SHA1(der, static_cast<size_t>(der_size), thumbprint);
   OPENSSL_free(der);
@@ -68,11 +68,11 @@ Result<std::string> MakeClientAssertion(const std::string& certificate_pem, cons
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &sig_size, reinterpret_cast<const unsigned char*>(signing_input.data()),
                      signing_input.size()) != 1)
-    return Status::Error("BadCertificate", "cannot sign the client assertion with this key");
+    return Status::Error(StatusCode::kCorruption, "cannot sign the client assertion with this key");
   std::string signature(sig_size, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &sig_size,
                      reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) != 1)
-    return Status::Error("BadCertificate", "cannot sign the client assertion with this key");
+    return Status::Error(StatusCode::kCorruption, "cannot sign the client assertion with this key");
   signature.resize(sig_size);
   return signing_input + "." + Base64UrlEncode(signature);
 }
@@ -121,7 +121,7 @@ Result<std::string> TokenSource::Fetch(const std::string& tenant, const std::str
       if (doc.contains("error_description") && doc["error_description"].is_string())
         why += ": " + doc["error_description"].get<std::string>();
     }
-    return Status::Error("TokenFailed", "the authority refused a token for " + scope + ": " + why,
+    return Status::Error(StatusCode::kUnauthenticated, "the authority refused a token for " + scope + ": " + why,
                          "tenant " + tenant);
   }
   int64_t expires_in = 3600;

@@ -24,7 +24,7 @@ struct ClientCredentials {
 
 // The client assertion for `token_url`: a JWT signed RS256 with the certificate's key, header x5t = base64url of
 // the certificate's SHA-1 thumbprint, claims aud = token_url, iss = sub = client_id, jti, nbf, iat, exp (+10 min).
-// Errors: BadCertificate (no key, no certificate, key not RSA, key and certificate do not match).
+// Errors: Corruption (no key, no certificate, key not RSA, key and certificate do not match).
 Result<std::string> MakeClientAssertion(const std::string& certificate_pem, const std::string& client_id,
                                         const std::string& token_url, int64_t now_seconds);
 
@@ -34,7 +34,7 @@ class TokenSource {
  public:
   TokenSource(ClientCredentials credentials, HttpFetcher& fetcher);
 
-  // A token for `scope` in `tenant`. Errors: TokenFailed with the authority's error code and description
+  // A token for `scope` in `tenant`. Errors: Unauthenticated with the authority's error code and description
   // (AADSTS... text as sent), or the fetcher's connection errors. A failure is remembered for the run: the
   // authority is not asked again for every kind of a tenant it refused (or that stayed throttled).
   Result<std::string> Get(const std::string& tenant, const std::string& scope);

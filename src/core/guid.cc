@@ -67,11 +67,12 @@ std::string NewGuid() {
   return out;
 }
 
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
+std::string AsciiLower(std::string&& s) {
+  for (char& c : s) c = Lower(c);
+  return std::move(s);
 }
+
+std::string AsciiLower(std::string_view s) { return AsciiLower(std::string(s)); }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -20,8 +20,10 @@ std::optional<std::string> RoleGuidFromDefinitionId(std::string_view id);
 // A random (version 4) GUID in canonical form.
 std::string NewGuid();
 
-// ASCII lowercase copy.
+// ASCII lowercase copy (the one case folding of ids, keys and header names: GUIDs and ARM ids are ASCII).
 std::string AsciiLower(std::string_view s);
+// The same in place, reusing `s`'s storage (no copy per fact on hot paths).
+std::string AsciiLower(std::string&& s);
 // Case-insensitive ASCII equality.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 

@@ -78,7 +78,7 @@ Result<RolePolicy> RolePolicy::FromText(std::string_view text, std::string_view 
       for (char& c : shown) {
         if (static_cast<unsigned char>(c) < 0x20) c = '?';
       }
-      return Status::Error("BadRolePolicy",
+      return Status::Error(StatusCode::kCorruption,
                            "not a role GUID or role definition ID: \"" + shown +
                                "\" (expected e.g. 8e3af657-a8ff-443c-a75c-2fe8c4bcb635 or "
                                "/providers/Microsoft.Authorization/roleDefinitions/{guid})",
@@ -88,7 +88,7 @@ Result<RolePolicy> RolePolicy::FromText(std::string_view text, std::string_view 
   }
   // A file naming no role would silently refuse all credit: almost certainly the wrong file.
   if (p.roles_.empty()) {
-    return Status::Error("BadRolePolicy", "the role policy names no role (expected one role GUID per line)",
+    return Status::Error(StatusCode::kCorruption, "the role policy names no role (expected one role GUID per line)",
                          std::string(origin));
   }
   return p;

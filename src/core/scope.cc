@@ -171,7 +171,7 @@ const char* ScopeKindName(ScopeKind k) {
 Result<Scope> Scope::Parse(std::string_view text) {
   Layout l;
   if (auto expected = Analyze(text, &l)) {
-    return Status::Error("BadScope", "not an ARM scope: " + Quote(text) + " (expected " + *expected + ")");
+    return Status::Error(StatusCode::kInvalidArgument, "not an ARM scope: " + Quote(text) + " (expected " + *expected + ")");
   }
   Scope s;
   s.kind_ = l.kind;

@@ -32,7 +32,7 @@ class Scope {
   // Parses `text`. Accepts a trailing "/", repeated case variants (resourcegroups/resourceGroups), nested
   // children and extension resources. Rejects: empty text, no leading "/", empty segments ("//"), a
   // provider namespace without type/name, a type without a name, "/subscriptions" without an ID, and
-  // names with control characters. Errors have code "BadScope" and quote the input.
+  // names with control characters. Errors have code InvalidArgument and quote the input.
   static Result<Scope> Parse(std::string_view text);
   // The root scope "/".
   static Scope Root();

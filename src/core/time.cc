@@ -16,33 +16,6 @@ constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 constexpr int64_t kFirstFormattableDay = -719162;   // 0001-01-01
 constexpr int64_t kEndFormattableDay = 2932897;     // 10000-01-01 (exclusive)
 
-struct Civil {
-  int year;
-  unsigned month;
-  unsigned day;
-};
-
-// Inverse of DaysFromCivil (H. Hinnant's algorithm, written out from its published description).
-Civil CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int>(y + (m <= 2)), m, d};
-}
-
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-unsigned DaysInMonth(int y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
-
 // Floor division for negative instants (C++ division truncates toward zero).
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -234,6 +207,12 @@ Timestamp Timestamp::Now() {
   return {std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
 }
 
+unsigned DaysInMonth(int year, unsigned month) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
 int64_t DaysFromCivil(int year, unsigned month, unsigned day) {
   const int64_t y = static_cast<int64_t>(year) - (month <= 2);
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -245,7 +224,7 @@ int64_t DaysFromCivil(int year, unsigned month, unsigned day) {
 
 Result<Timestamp> ParseTime(std::string_view text) {
   if (auto p = ParseAny(text)) return p->t;
-  return Status::Error("BadTime",
+  return Status::Error(StatusCode::kInvalidArgument,
                        "not a time: " + Quote(text) +
                            " (expected e.g. 2026-03-01T00:00:00Z, 2026-03-01 00:00:00, 2026-03-01 or 03/01/2026)");
 }

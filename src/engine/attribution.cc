@@ -13,25 +13,18 @@
 
 #include "core/guid.h"
 #include "core/scope.h"
+#include "core/time.h"
 #include "engine/flat_map.h"
 #include "engine/string_pool.h"
 
 namespace openpal::engine {
 namespace {
 
-// YYYYMM of the UTC month containing t (civil-from-days, Howard Hinnant's public-domain algorithm, rewritten).
+// YYYYMM of the UTC month containing t.
 int MonthOf(Timestamp t) {
   int64_t days = t.micros >= 0 ? t.micros / 86400000000LL : -((-t.micros + 86400000000LL - 1) / 86400000000LL);
-  days += 719468;
-  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  int64_t doe = days - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  return static_cast<int>(y * 100 + m);
+  const Civil date = CivilFromDays(days);
+  return date.year * 100 + static_cast<int>(date.month);
 }
 
 std::string MonthText(int yyyymm) {

@@ -25,12 +25,6 @@ std::string ScopeKeyOf(const std::string& text) {
   return key;
 }
 
-// `s` in ASCII lowercase, reusing its storage (AsciiLower would allocate a copy per fact).
-std::string Lowered(std::string&& s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return std::move(s);
-}
 
 }  // namespace
 
@@ -152,8 +146,8 @@ void DirectoryIndex::Add(AnyFact& fact) {
             list = &assignments_[ScopeKeyOf(v.scope)];
             assignments_by_text_.Insert(v.scope, list);
           }
-          list->push_back(AssignmentEntry{Lowered(std::move(v.tenant_id)), Lowered(std::move(v.principal_id)),
-                                                  v.principal_type, Lowered(std::move(v.role_guid)),
+          list->push_back(AssignmentEntry{AsciiLower(std::move(v.tenant_id)), AsciiLower(std::move(v.principal_id)),
+                                                  v.principal_type, AsciiLower(std::move(v.role_guid)),
                                                   std::move(v.role_name), std::move(v.scope), valid});
         } else if constexpr (std::is_same_v<T, LighthouseAuthorization>) {
           lighthouse_[ScopeKeyOf(v.scope)].push_back(LighthouseEntry{AsciiLower(v.customer_tenant_id),

@@ -25,14 +25,6 @@ using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>
 
 // "tenant|object": the key of a principal, a group or a link holder.
 std::string PrincipalKey(std::string_view tenant, std::string_view object);
-// The same key from parts already lowercase (the index stores them so): no case folding on the hot path.
-inline std::string JoinKey(std::string_view lower_tenant, std::string_view lower_object) {
-  std::string key;
-  key.reserve(lower_tenant.size() + 1 + lower_object.size());
-  key.append(lower_tenant).push_back('|');
-  key.append(lower_object);
-  return key;
-}
 
 struct TimedPartnerLink {
   Interval valid;

@@ -70,7 +70,7 @@ std::optional<Timestamp> MonthStart(const std::string& month) {
 
 Result<std::string> Sha256OfFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("FileError", "cannot open the file to checksum it", path);
+  if (!in) return Status::Error(StatusCode::kIoError, "cannot open the file to checksum it", path);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
   std::vector<char> buffer(1 << 20);
@@ -83,7 +83,7 @@ Result<std::string> Sha256OfFile(const std::string& path) {
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx, digest.data(), &length);
   EVP_MD_CTX_free(ctx);
-  if (failed) return Status::Error("FileError", "read error while computing the checksum", path);
+  if (failed) return Status::Error(StatusCode::kIoError, "read error while computing the checksum", path);
   std::string hex;
   char two[3];
   for (unsigned int i = 0; i < length; ++i) {
@@ -147,7 +147,7 @@ Result<AttributionResult> AttributeEachFile(const DirectoryIndex& index, const R
 Result<int64_t> SaveAttributionRun(Store& store, RunSpill& spill, const std::string& role_policy_spec,
                                    const std::string& measure) {
   RunStore* runs = RunsOf(store);
-  if (!runs) return Status::Error("FailedPrecondition", "this store keeps no saved runs", store.Describe());
+  if (!runs) return Status::Error(StatusCode::kFailedPrecondition, "this store keeps no saved runs", store.Describe());
   RunInfo info = spill.info();
   info.created = Timestamp::Now();
   info.measure = measure;
@@ -172,7 +172,7 @@ Result<std::vector<RunFileRef>> SelectRunFiles(const std::vector<RunInfo>& runs,
       for (const RunFile& f : r.files) out.push_back(RunFileRef{r.run_id, f.index});
       return out;
     }
-    return Status::Error("RunNotFound", "There is no saved run " + std::to_string(*run_id) + ".");
+    return Status::Error(StatusCode::kNotFound, "There is no saved run " + std::to_string(*run_id) + ".");
   }
   std::map<std::string, RunFileRef> newest;  // path -> newest (run, file) that read it
   for (const RunInfo& r : runs)
@@ -218,11 +218,11 @@ Result<std::vector<GroupBy>> ParseGroupBy(const std::vector<std::string>& items)
                         GroupBy::kAdminType})
         if (EqualsIgnoreCase(name, GroupByName(c))) g = c;
       if (!g)
-        return Status::Error("InvalidQueryParameter", "'" + name +
+        return Status::Error(StatusCode::kInvalidArgument, "'" + name +
                                                           "' is not a grouping; use partner, customer, subscription, "
                                                           "month or adminType.");
       if (std::find(out.begin(), out.end(), *g) != out.end())
-        return Status::Error("InvalidQueryParameter", "'" + name + "' is given twice in 'by'.");
+        return Status::Error(StatusCode::kInvalidArgument, "'" + name + "' is given twice in 'by'.");
       out.push_back(*g);
     }
   }
@@ -232,11 +232,11 @@ Result<std::vector<GroupBy>> ParseGroupBy(const std::vector<std::string>& items)
 Status ValidateQuery(const ReportQuery& q) {
   for (const auto* m : {&q.from, &q.to})
     if (*m && !IsMonth(**m))
-      return Status::Error("InvalidQueryParameter", "'" + **m + "' is not a month; use YYYY-MM.");
+      return Status::Error(StatusCode::kInvalidArgument, "'" + **m + "' is not a month; use YYYY-MM.");
   if (q.from && q.to && *q.from > *q.to)
-    return Status::Error("InvalidQueryParameter", "'from' (" + *q.from + ") is after 'to' (" + *q.to + ").");
+    return Status::Error(StatusCode::kInvalidArgument, "'from' (" + *q.from + ") is after 'to' (" + *q.to + ").");
   if (q.customer && !IsGuid(*q.customer))
-    return Status::Error("InvalidQueryParameter", "'" + *q.customer + "' is not a tenant ID (a GUID).");
+    return Status::Error(StatusCode::kInvalidArgument, "'" + *q.customer + "' is not a tenant ID (a GUID).");
   return Status::Ok();
 }
 
@@ -332,7 +332,7 @@ namespace {
 
 Result<RunStore*> RunStoreOf(Store& store) {
   RunStore* runs = RunsOf(store);
-  if (!runs) return Status::Error("FailedPrecondition", "this store keeps no saved runs", store.Describe());
+  if (!runs) return Status::Error(StatusCode::kFailedPrecondition, "this store keeps no saved runs", store.Describe());
   return runs;
 }
 
@@ -363,7 +363,7 @@ Result<InfluenceReport> QueryInfluence(Store& store, const ReportQuery& q) {
 Result<UnattributedReport> QueryUnattributed(Store& store, const ReportQuery& q) {
   Status valid = ValidateQuery(q);
   if (!valid.ok()) return valid;
-  if (!q.partner) return Status::Error("InvalidQueryParameter", "The 'partner' query parameter is required.");
+  if (!q.partner) return Status::Error(StatusCode::kInvalidArgument, "The 'partner' query parameter is required.");
   auto runs = RunStoreOf(store);
   if (!runs.ok()) return runs.status();
   auto list = (*runs)->ListRuns();

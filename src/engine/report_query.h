@@ -42,7 +42,7 @@ std::string CustomerTenantOf(const UnattributedRow& row, const DirectoryIndex& i
 Result<int64_t> SaveAttributionRun(Store& store, RunSpill& spill, const std::string& role_policy_spec,
                                    const std::string& measure);
 
-// The (run, file) pairs a report reads. With `run_id`: every file of that run (RunNotFound when there is no such
+// The (run, file) pairs a report reads. With `run_id`: every file of that run (NotFound when there is no such
 // run). Without: for each file path, the newest run that read it, so a re-run of a file replaces its earlier run and
 // no file is counted twice.
 Result<std::vector<RunFileRef>> SelectRunFiles(const std::vector<RunInfo>& runs, std::optional<int64_t> run_id);

@@ -162,7 +162,7 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
     cache = std::make_shared<ProfileCache>(index, policy, threads);
   }
   if (options.absorb_into && cache != options.profiles)  // its cells would name another cache's pool ids
-    return Status::Error("FailedPrecondition",
+    return Status::Error(StatusCode::kFailedPrecondition,
                          "absorb_into needs profiles built over this index with a slot per thread");
   std::vector<Part> parts(static_cast<size_t>(threads));
   for (int k = 0; k < threads; ++k) parts[static_cast<size_t>(k)].attributor = std::make_unique<Attributor>(cache, k);
@@ -232,7 +232,7 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
   // Each amount is at most 10^15 in its currency (usage::kMaxAmountUnits); sums of up to kMaxRows of them are exact in
   // 128 bits. More rows than that could overflow a total, so they are refused rather than summed wrongly.
   if (rows.load() > usage::kMaxSummedRows)
-    return Status::Error("TooManyRows",
+    return Status::Error(StatusCode::kResourceExhausted,
                          "more than " + std::to_string(usage::kMaxSummedRows) +
                              " rows in one run: totals could no longer be summed exactly; split the files into runs");
   const auto credited = std::chrono::steady_clock::now();

@@ -37,11 +37,11 @@ template <typename Get>
 Result<bool> ReadRow(std::FILE* f, const char* what, Get get) {
   const int c = ::getc_unlocked(f);
   if (c == EOF) {
-    if (std::ferror(f)) return Status::Error("FileError", std::string("cannot read the temporary file of ") + what);
+    if (std::ferror(f)) return Status::Error(StatusCode::kIoError, std::string("cannot read the temporary file of ") + what);
     return false;
   }
   std::ungetc(c, f);
-  if (!get()) return Status::Error("FileError", std::string("the temporary file of ") + what + " ends inside a row");
+  if (!get()) return Status::Error(StatusCode::kIoError, std::string("the temporary file of ") + what + " ends inside a row");
   return true;
 }
 
@@ -56,14 +56,14 @@ Result<std::unique_ptr<RunSpill>> RunSpill::Create(const std::string& dir) {
     std::string pattern = spill->dir_ + "/pal-save-XXXXXX";
     const int fd = ::mkstemp(pattern.data());
     if (fd < 0)
-      return Status::Error("FileError",
+      return Status::Error(StatusCode::kIoError,
                            std::string("cannot create a temporary file for --save: ") + std::strerror(errno),
                            spill->dir_);
     ::unlink(pattern.c_str());  // the open descriptor keeps it; the directory never shows it for long
     file->f = ::fdopen(fd, "w+b");
     if (!file->f) {
       ::close(fd);
-      return Status::Error("FileError", "cannot open a temporary file for --save", spill->dir_);
+      return Status::Error(StatusCode::kIoError, "cannot open a temporary file for --save", spill->dir_);
     }
     file->buffer = std::make_unique<char[]>(kBufferBytes);
     std::setvbuf(file->f, file->buffer.get(), _IOFBF, kBufferBytes);
@@ -77,11 +77,11 @@ RunSpill::~RunSpill() {
 }
 
 Status RunSpill::Failed(const char* doing) const {
-  return Status::Error("FileError", std::string("--save: cannot ") + doing + " its temporary files (disk full?)", dir_);
+  return Status::Error(StatusCode::kIoError, std::string("--save: cannot ") + doing + " its temporary files (disk full?)", dir_);
 }
 
 Status RunSpill::Add(const FileResult& file, const DirectoryIndex& index) {
-  if (reading_) return Status::Error("FailedPrecondition", "rows added to a run after it was read");
+  if (reading_) return Status::Error(StatusCode::kFailedPrecondition, "rows added to a run after it was read");
   const int fi = static_cast<int>(info_.files.size());
   std::error_code ec;
   auto absolute = std::filesystem::absolute(file.path, ec);
@@ -128,7 +128,7 @@ Status RunSpill::StartReading() {
 }
 
 Result<bool> RunSpill::NextReport(SavedReportRow& r) {
-  if (!reading_) return Status::Error("FailedPrecondition", "the run's rows are read before StartReading");
+  if (!reading_) return Status::Error(StatusCode::kFailedPrecondition, "the run's rows are read before StartReading");
   std::FILE* f = report_.f;
   return ReadRow(f, "report rows", [&] {
     int64_t fi = 0, rows = 0;
@@ -143,7 +143,7 @@ Result<bool> RunSpill::NextReport(SavedReportRow& r) {
 }
 
 Result<bool> RunSpill::NextUnattributed(SavedUnattributedRow& r) {
-  if (!reading_) return Status::Error("FailedPrecondition", "the run's rows are read before StartReading");
+  if (!reading_) return Status::Error(StatusCode::kFailedPrecondition, "the run's rows are read before StartReading");
   std::FILE* f = unattributed_.f;
   return ReadRow(f, "unattributed rows", [&] {
     int64_t fi = 0, rows = 0;
@@ -157,7 +157,7 @@ Result<bool> RunSpill::NextUnattributed(SavedUnattributedRow& r) {
 }
 
 Result<bool> RunSpill::NextReconciliation(SavedReconciliation& r) {
-  if (!reading_) return Status::Error("FailedPrecondition", "the run's rows are read before StartReading");
+  if (!reading_) return Status::Error(StatusCode::kFailedPrecondition, "the run's rows are read before StartReading");
   std::FILE* f = reconciliation_.f;
   return ReadRow(f, "the reconciliation", [&] {
     int64_t fi = 0;

@@ -14,7 +14,7 @@ Status ReadObject(JsonFile& file, simdjson::ondemand::value& entry, const std::s
   const char* entry_at = LocationOf(entry);
   json_type type;
   if (auto error = entry.type().get(type)) return file.JsonError(error, path);
-  if (type != json_type::object) return file.Error("BadJson", "expected an object", entry_at, path);
+  if (type != json_type::object) return file.Error(StatusCode::kCorruption, "expected an object", entry_at, path);
   simdjson::ondemand::object object;
   if (auto error = entry.get_object().get(object)) return file.JsonError(error, path);
   for (auto field_result : object) {
@@ -44,12 +44,12 @@ Status ReadObject(JsonFile& file, simdjson::ondemand::value& entry, const std::s
       continue;
     }
     if (specs[i].type == FieldType::kString) {
-      if (value_type != json_type::string) return file.Error("BadJson", "expected a string", at, field_path());
+      if (value_type != json_type::string) return file.Error(StatusCode::kCorruption, "expected a string", at, field_path());
       std::string_view text;
       if (auto error = value.get_string().get(text)) return file.JsonError(error, field_path());
       slot.text = text;
     } else {
-      if (value_type != json_type::boolean) return file.Error("BadJson", "expected true or false", at, field_path());
+      if (value_type != json_type::boolean) return file.Error(StatusCode::kCorruption, "expected true or false", at, field_path());
       bool flag = false;
       if (auto error = value.get_bool().get(flag)) return file.JsonError(error, field_path());
       slot.flag = flag;
@@ -70,7 +70,7 @@ Status ReadArray(JsonFile& file, simdjson::ondemand::value& value, const std::st
     if (auto error = value.is_null().get(null)) return file.JsonError(error, path);
     return Status::Ok();
   }
-  if (type != json_type::array) return file.Error("BadJson", "expected an array", at, path);
+  if (type != json_type::array) return file.Error(StatusCode::kCorruption, "expected an array", at, path);
   simdjson::ondemand::array array;
   if (auto error = value.get_array().get(array)) return file.JsonError(error, path);
   size_t index = 0;
@@ -89,11 +89,11 @@ std::string EntryCheck::Where() const {
   return where + ": " + path_;
 }
 
-Status EntryCheck::Error(std::string code, std::string message, const FieldSlot* slot, std::string_view field) const {
+Status EntryCheck::Error(StatusCode code, std::string message, const FieldSlot* slot, std::string_view field) const {
   const char* at = slot && slot->at ? slot->at : entry_at_;
   std::string path = path_;
   if (!field.empty()) path += "." + std::string(field);
-  return file_.Error(std::move(code), std::move(message), at, path);
+  return file_.Error(code, std::move(message), at, path);
 }
 
 std::string EntryCheck::TextOr(const FieldSlot& slot, std::string_view fallback) {
@@ -102,29 +102,29 @@ std::string EntryCheck::TextOr(const FieldSlot& slot, std::string_view fallback)
 
 Result<std::string> EntryCheck::RequiredText(const FieldSlot& slot, std::string_view field) const {
   if (!slot.text || slot.text->empty())
-    return Error("MissingField", "missing required field '" + std::string(field) + "'", &slot, field);
+    return Error(StatusCode::kCorruption, "missing required field '" + std::string(field) + "'", &slot, field);
   return std::string(*slot.text);
 }
 
 Result<std::string> EntryCheck::RequiredGuid(const FieldSlot& slot, std::string_view field) const {
   if (!slot.text || slot.text->empty())
-    return Error("MissingField", "missing required field '" + std::string(field) + "' (expected a GUID)", &slot, field);
+    return Error(StatusCode::kCorruption, "missing required field '" + std::string(field) + "' (expected a GUID)", &slot, field);
   auto guid = NormalizeGuid(*slot.text);
-  if (!guid) return Error("BadGuid", "not a GUID: " + QuoteValue(*slot.text), &slot, field);
+  if (!guid) return Error(StatusCode::kCorruption, "not a GUID: " + QuoteValue(*slot.text), &slot, field);
   return *guid;
 }
 
 Result<std::optional<std::string>> EntryCheck::OptionalGuid(const FieldSlot& slot, std::string_view field) const {
   if (!slot.text || slot.text->empty()) return std::optional<std::string>();
   auto guid = NormalizeGuid(*slot.text);
-  if (!guid) return Error("BadGuid", "not a GUID: " + QuoteValue(*slot.text), &slot, field);
+  if (!guid) return Error(StatusCode::kCorruption, "not a GUID: " + QuoteValue(*slot.text), &slot, field);
   return std::optional<std::string>(*guid);
 }
 
 Result<std::optional<Timestamp>> EntryCheck::OptionalTime(const FieldSlot& slot, std::string_view field) const {
   if (!slot.text || slot.text->empty()) return std::optional<Timestamp>();
   auto t = ParseTime(*slot.text);
-  if (!t.ok()) return Error("BadTime", t.status().message(), &slot, field);
+  if (!t.ok()) return Error(StatusCode::kCorruption, t.status().message(), &slot, field);
   return std::optional<Timestamp>(*t);
 }
 

@@ -63,7 +63,7 @@ class EntryCheck {
   static std::string TextOr(const FieldSlot& slot, std::string_view fallback = {});
 
   // An error about `field` (or the entry itself when `field` is empty).
-  Status Error(std::string code, std::string message, const FieldSlot* slot, std::string_view field) const;
+  Status Error(StatusCode code, std::string message, const FieldSlot* slot, std::string_view field) const;
   // "file: $[3]" for messages that point at the entry.
   std::string Where() const;
 

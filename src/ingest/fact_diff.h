@@ -48,9 +48,6 @@ class FactWriter {
   // Changes (opened + closed) per tenant ("" = the partner directory).
   const std::map<TenantId, int64_t>& changes_by_tenant() const { return changes_; }
 
-  // Counts a fact unchanged without writing (a kind decided elsewhere).
-  void CountUnchanged(FactKind kind) { ++counts_[kind].unchanged; }
-
  private:
   ImportTransaction& tx_;
   std::map<FactKind, KindCounts> counts_;

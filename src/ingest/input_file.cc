@@ -25,16 +25,16 @@ const char* KindOf(mode_t mode) {
 Result<int> OpenRegularFile(const std::string& path, const std::string& display) {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer before the check below could refuse it.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return Status::Error("Io", std::string("cannot open the file: ") + std::strerror(errno), display);
+  if (fd < 0) return Status::Error(StatusCode::kIoError, std::string("cannot open the file: ") + std::strerror(errno), display);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    Status s = Status::Error("Io", std::string("cannot stat the file: ") + std::strerror(errno), display);
+    Status s = Status::Error(StatusCode::kIoError, std::string("cannot stat the file: ") + std::strerror(errno), display);
     ::close(fd);
     return s;
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Status::Error("NotAFile", std::string("expected a regular file, found ") + KindOf(st.st_mode), display);
+    return Status::Error(StatusCode::kInvalidArgument, std::string("expected a regular file, found ") + KindOf(st.st_mode), display);
   }
   int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
@@ -55,7 +55,7 @@ Result<std::string> ReadRegularFile(const std::string& path, const std::string& 
     } else if (n == 0) {
       break;
     } else if (errno != EINTR) {
-      Status s = Status::Error("Io", std::string("cannot read the file: ") + std::strerror(errno), display);
+      Status s = Status::Error(StatusCode::kIoError, std::string("cannot read the file: ") + std::strerror(errno), display);
       ::close(*fd);
       return s;
     }

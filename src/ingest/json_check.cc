@@ -115,7 +115,7 @@ class Checker {
 
   // An error at the current line; `in_value`: about the value being read (its path), else about its container.
   Status Fail(const std::string& message, bool in_value = false) const {
-    return Status::Error("InvalidJson", "invalid JSON: " + message,
+    return Status::Error(StatusCode::kCorruption, "invalid JSON: " + message,
                          name_ + ":" + std::to_string(line_) + ": " + Path(in_value && !reading_key_));
   }
 
@@ -194,7 +194,7 @@ class Checker {
       }
     }
     if (first != 0)
-      return Status::Error("DuplicateKey",
+      return Status::Error(StatusCode::kCorruption,
                            "the key " + QuoteValue(key, '"') + " appears twice in one object (first at line " +
                                std::to_string(first) + "); which one counts is undefined in JSON",
                            name_ + ":" + std::to_string(line) + ": " + Path(false));

@@ -15,7 +15,7 @@ inline constexpr size_t kMaxJsonDepth = 256;
 
 // Checks that `text` is one valid JSON value, whatever parts of it are read later: no NaN, hex numbers, bare words,
 // trailing commas, control characters inside strings, invalid or overlong UTF-8, lone surrogates, duplicate keys in
-// one object, or nesting deeper than `max_depth`. An error (code "InvalidJson", or "DuplicateKey") names
+// one object, or nesting deeper than `max_depth`. An error (code Corruption) names
 // "`name`:line" and quotes at most a few dozen bytes of the text.
 Status ValidateJson(std::string_view text, const std::string& name, size_t max_depth = kMaxJsonDepth);
 

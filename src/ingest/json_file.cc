@@ -13,7 +13,7 @@ Result<std::unique_ptr<JsonFile>> JsonFile::Open(const std::string& path, std::s
   std::unique_ptr<JsonFile> file(new JsonFile());
   file->name_ = std::move(display_name);
   if (auto error = simdjson::padded_string::load(path).get(file->text_))
-    return Status::Error("Io", std::string("cannot read the file: ") + simdjson::error_message(error), file->name_);
+    return Status::Error(StatusCode::kIoError, std::string("cannot read the file: ") + simdjson::error_message(error), file->name_);
   // Blank out a UTF-8 byte-order mark, which some exporters (PowerShell's Out-File) write.
   if (file->text_.size() >= 3 && static_cast<unsigned char>(file->text_.data()[0]) == 0xEF &&
       static_cast<unsigned char>(file->text_.data()[1]) == 0xBB &&
@@ -26,7 +26,7 @@ Result<std::unique_ptr<JsonFile>> JsonFile::Open(const std::string& path, std::s
     return s;
   if (auto error = file->parser_.iterate(file->text_).get(file->doc_)) {
     // The document was never started, so it cannot say where it stopped: find the place ourselves.
-    return file->Error("InvalidJson", std::string("invalid JSON (") + simdjson::error_message(error) + ")",
+    return file->Error(StatusCode::kCorruption, std::string("invalid JSON (") + simdjson::error_message(error) + ")",
                        file->LocateUnreadableText(error), "$");
   }
   file->doc_ready_ = true;
@@ -75,11 +75,11 @@ uint64_t JsonFile::LineOf(const char* at) const {
   return line_cache_line_;
 }
 
-Status JsonFile::Error(std::string code, std::string message, const char* at, std::string_view path) const {
+Status JsonFile::Error(StatusCode code, std::string message, const char* at, std::string_view path) const {
   std::string where = name_;
   if (uint64_t line = LineOf(at); line > 0) where += ":" + std::to_string(line);
   if (!path.empty()) where += ": " + std::string(path);
-  return Status::Error(std::move(code), std::move(message), std::move(where));
+  return Status::Error(code, std::move(message), std::move(where));
 }
 
 Status JsonFile::JsonError(simdjson::error_code error, std::string_view path) {
@@ -88,7 +88,7 @@ Status JsonFile::JsonError(simdjson::error_code error, std::string_view path) {
   // Past the end (a truncated file): point at the last line.
   if (at == nullptr && error != simdjson::INCORRECT_TYPE && text_.size() > 0) at = text_.data() + text_.size();
   std::string what = error == simdjson::INCORRECT_TYPE ? "a value of the wrong type" : "invalid JSON";
-  return Error(error == simdjson::INCORRECT_TYPE ? "BadJson" : "InvalidJson",
+  return Error(StatusCode::kCorruption,
                what + " (" + simdjson::error_message(error) + ")", at, path);
 }
 
@@ -115,12 +115,12 @@ Status JsonFile::ForEachEntry(
     } else if (error && error != simdjson::NO_SUCH_FIELD) {
       return JsonError(error, "$");
     } else {
-      return Error("BadJson", "expected an array of entries or a Graph page {\"value\": [...]}", text_.data(), "$");
+      return Error(StatusCode::kCorruption, "expected an array of entries or a Graph page {\"value\": [...]}", text_.data(), "$");
     }
   } else if (root_type == json_type::array) {
     if (auto e = doc_.get_array().get(entries)) return JsonError(e, "$");
   } else {
-    return Error("BadJson", "expected an array of entries or a Graph page {\"value\": [...]}", text_.data(), "$");
+    return Error(StatusCode::kCorruption, "expected an array of entries or a Graph page {\"value\": [...]}", text_.data(), "$");
   }
 
   size_t index = 0;
@@ -141,7 +141,7 @@ Status JsonFile::ForEachEntry(
   // (current_location() fails with OUT_OF_BOUNDS exactly when everything was consumed.) A Graph page's other
   // fields, such as @odata.nextLink, may follow its value array and are left unread.
   if (const char* at = nullptr; prefix == "$" && doc_.current_location().get(at) == simdjson::SUCCESS)
-    return Error("InvalidJson", "invalid JSON: unexpected content after the root value", at, "$");
+    return Error(StatusCode::kCorruption, "invalid JSON: unexpected content after the root value", at, "$");
   if (progress) progress(name_, text_.size(), text_.size());
   return Status::Ok();
 }
@@ -167,7 +167,7 @@ Result<std::optional<std::string_view>> OptionalString(JsonFile& file, simdjson:
     if (auto error = v.is_null().get(null)) return file.JsonError(error, path);
     return std::optional<std::string_view>();
   }
-  if (type != json_type::string) return file.Error("BadJson", "expected a string", at, path);
+  if (type != json_type::string) return file.Error(StatusCode::kCorruption, "expected a string", at, path);
   std::string_view s;
   if (auto error = v.get_string().get(s)) return file.JsonError(error, path);
   return std::optional<std::string_view>(s);
@@ -182,7 +182,7 @@ Result<std::optional<bool>> OptionalBool(JsonFile& file, simdjson::ondemand::val
     if (auto error = v.is_null().get(null)) return file.JsonError(error, path);
     return std::optional<bool>();
   }
-  if (type != json_type::boolean) return file.Error("BadJson", "expected true or false", at, path);
+  if (type != json_type::boolean) return file.Error(StatusCode::kCorruption, "expected true or false", at, path);
   bool b = false;
   if (auto error = v.get_bool().get(b)) return file.JsonError(error, path);
   return std::optional<bool>(b);

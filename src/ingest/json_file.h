@@ -34,7 +34,7 @@ class JsonFile {
                       bool single_object_ok = false, const ProgressFn& progress = nullptr);
 
   // An error about the value at `at` (a pointer into the file, or nullptr when unknown): where = "file:line: path".
-  Status Error(std::string code, std::string message, const char* at, std::string_view path) const;
+  Status Error(StatusCode code, std::string message, const char* at, std::string_view path) const;
   // The error for a simdjson failure while reading at `path`: invalid JSON or a value of the wrong type.
   Status JsonError(simdjson::error_code error, std::string_view path);
 

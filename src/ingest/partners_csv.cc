@@ -53,7 +53,7 @@ Result<std::vector<CsvRecord>> SplitCsv(std::string_view text, const std::string
     }
     if (c == '"') {
       if (!field.empty() || field_was_quoted)
-        return Status::Error("BadCsv", "a quote inside an unquoted field (quote the whole field and double the quote)",
+        return Status::Error(StatusCode::kCorruption, "a quote inside an unquoted field (quote the whole field and double the quote)",
                              origin + ":" + std::to_string(line));
       in_quotes = field_was_quoted = record_has_content = true;
     } else if (c == ',') {
@@ -66,12 +66,12 @@ Result<std::vector<CsvRecord>> SplitCsv(std::string_view text, const std::string
       end_record();
     } else {
       if (field_was_quoted)
-        return Status::Error("BadCsv", "text after a closing quote", origin + ":" + std::to_string(line));
+        return Status::Error(StatusCode::kCorruption, "text after a closing quote", origin + ":" + std::to_string(line));
       field += c;
       record_has_content = true;
     }
   }
-  if (in_quotes) return Status::Error("BadCsv", "a quoted field is not closed", origin + ":" + std::to_string(current.line));
+  if (in_quotes) return Status::Error(StatusCode::kCorruption, "a quoted field is not closed", origin + ":" + std::to_string(current.line));
   if (!field.empty() || !current.fields.empty() || record_has_content) end_record();
   return records;
 }
@@ -90,7 +90,7 @@ Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::
   auto records = SplitCsv(text, origin);
   if (!records.ok()) return records.status();
   if (records->empty())
-    return Status::Error("BadCsv", "empty file: expected the header partnerId,partnerName,level,globalPartnerId,state",
+    return Status::Error(StatusCode::kCorruption, "empty file: expected the header partnerId,partnerName,level,globalPartnerId,state",
                          origin + ":1");
   static const std::vector<std::string> kRequired = {"partnerid", "partnername", "level", "globalpartnerid", "state"};
   std::map<std::string, size_t> column;
@@ -98,7 +98,7 @@ Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::
   for (size_t i = 0; i < header.fields.size(); ++i) column[AsciiLower(Trim(header.fields[i]))] = i;
   for (const std::string& name : kRequired)
     if (!column.count(name))
-      return Status::Error("BadCsv",
+      return Status::Error(StatusCode::kCorruption,
                            "the header lacks column '" + name +
                                "' (expected partnerId,partnerName,level,globalPartnerId,state[,tenantId])",
                            origin + ":" + std::to_string(header.line));
@@ -111,7 +111,7 @@ Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::
     const CsvRecord& rec = (*records)[r];
     std::string where = origin + ":" + std::to_string(rec.line);
     if (rec.fields.size() != header.fields.size())
-      return Status::Error("BadCsv",
+      return Status::Error(StatusCode::kCorruption,
                            "expected " + std::to_string(header.fields.size()) + " fields as in the header, found " +
                                std::to_string(rec.fields.size()),
                            where);
@@ -119,7 +119,7 @@ Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::
     Partner p;
     p.partner_id = get("partnerid");
     if (!AllDigits(p.partner_id))
-      return Status::Error("BadValue", "partnerId must be digits, not " + QuoteValue(p.partner_id), where + ": partnerId");
+      return Status::Error(StatusCode::kCorruption, "partnerId must be digits, not " + QuoteValue(p.partner_id), where + ": partnerId");
     p.partner_name = get("partnername");
     std::string level = AsciiLower(get("level"));
     if (level == "global") {
@@ -127,15 +127,15 @@ Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::
     } else if (level == "location") {
       p.level = PartnerLevel::kLocation;
     } else {
-      return Status::Error("BadValue", "level must be global or location, not " + QuoteValue(get("level")), where + ": level");
+      return Status::Error(StatusCode::kCorruption, "level must be global or location, not " + QuoteValue(get("level")), where + ": level");
     }
     p.global_partner_id = get("globalpartnerid");
     if (p.level == PartnerLevel::kLocation && !AllDigits(p.global_partner_id))
-      return Status::Error("BadValue", "a location ID needs the digits of its global partner ID, not " +
+      return Status::Error(StatusCode::kCorruption, "a location ID needs the digits of its global partner ID, not " +
                                            QuoteValue(p.global_partner_id),
                            where + ": globalPartnerId");
     if (p.level == PartnerLevel::kGlobal && !p.global_partner_id.empty() && p.global_partner_id != p.partner_id)
-      return Status::Error("BadValue", "a global partner ID belongs to no other global ID (leave globalPartnerId empty)",
+      return Status::Error(StatusCode::kCorruption, "a global partner ID belongs to no other global ID (leave globalPartnerId empty)",
                            where + ": globalPartnerId");
     if (p.level == PartnerLevel::kGlobal) p.global_partner_id.clear();
     std::string state = AsciiLower(get("state"));
@@ -144,19 +144,19 @@ Result<std::vector<Partner>> ParsePartnersCsv(std::string_view text, const std::
     } else if (state == "deleted") {
       p.state = PartnerState::kDeleted;
     } else {
-      return Status::Error("BadValue", "state must be active or deleted, not " + QuoteValue(get("state")), where + ": state");
+      return Status::Error(StatusCode::kCorruption, "state must be active or deleted, not " + QuoteValue(get("state")), where + ": state");
     }
     if (tenant_column) {
       std::string tenant = Trim(rec.fields[*tenant_column]);
       if (!tenant.empty()) {
         auto guid = NormalizeGuid(tenant);
-        if (!guid) return Status::Error("BadGuid", "tenantId is not a GUID: " + QuoteValue(tenant), where + ": tenantId");
+        if (!guid) return Status::Error(StatusCode::kCorruption, "tenantId is not a GUID: " + QuoteValue(tenant), where + ": tenantId");
         p.tenant_id = *guid;
       }
     }
     auto [it, inserted] = seen.emplace(p.partner_id, rec.line);
     if (!inserted)
-      return Status::Error("Duplicate",
+      return Status::Error(StatusCode::kCorruption,
                            "partner ID " + p.partner_id + " is listed twice (also at line " + std::to_string(it->second) +
                                ")",
                            where);

@@ -90,7 +90,7 @@ Status Importer::CheckOrder() {
       return Status::Ok();
     }
     if (**newest > snap_.as_of)
-      return Status::Error("OlderSnapshot",
+      return Status::Error(StatusCode::kFailedPrecondition,
                            fmt::format("refused: asOf {} is older than the newest snapshot already imported for {} "
                                        "({}); history is not rewritten, import snapshots in order",
                                        FormatIsoTime(snap_.as_of), label, FormatIsoTime(**newest)),
@@ -115,7 +115,7 @@ Status Importer::PrepareSubscriptions() {
       if (inserted) {
         where[e.subscription_id] = e.where;
       } else if (it->second != t.tenant.tenant_id) {
-        return Status::Error("Conflict",
+        return Status::Error(StatusCode::kFailedPrecondition,
                              "subscription " + e.subscription_id + " is listed by two tenants in one snapshot (also at " +
                                  where[e.subscription_id] + ")",
                              snap_.directory + ": " + e.where);
@@ -138,7 +138,7 @@ Status Importer::PrepareSubscriptions() {
     auto last = tx_.LastObservation(holder, SnapshotFile::kSubscriptions);
     if (!last.ok()) return last.status();
     if (*last && **last >= snap_.as_of)
-      return Status::Error("Conflict",
+      return Status::Error(StatusCode::kFailedPrecondition,
                            fmt::format("subscription {} is held by tenant {} per its subscriptions.json of {}, not "
                                        "older than this snapshot",
                                        subscription, holder, FormatIsoTime(**last)),
@@ -393,7 +393,7 @@ Status Importer::Run() {
   for (const auto& [tenant, changes] : writer_.changes_by_tenant()) {
     if (changes == 0 || !same_as_of_.count(tenant)) continue;
     return Status::Error(
-        "SameAsOfChanges",
+        StatusCode::kFailedPrecondition,
         fmt::format("refused: a snapshot at {} was already imported for {}, and this one would change {} fact(s); "
                     "a snapshot with the same asOf must change nothing (take a new snapshot instead)",
                     FormatIsoTime(snap_.as_of), tenant.empty() ? "the partner directory" : "tenant " + tenant, changes),

@@ -25,14 +25,14 @@ Result<bool> Exists(const fs::path& path, const std::string& display) {
   std::error_code ec;
   fs::file_status status = fs::symlink_status(path, ec);
   if (ec && ec != std::errc::no_such_file_or_directory)
-    return Status::Error("Io", "cannot look it up: " + ec.message(), display);
+    return Status::Error(StatusCode::kIoError, "cannot look it up: " + ec.message(), display);
   if (ec || status.type() == fs::file_type::not_found) return false;
   if (status.type() == fs::file_type::symlink) {
     fs::file_status target = fs::status(path, ec);
     if (ec && ec != std::errc::no_such_file_or_directory)
-      return Status::Error("Io", "cannot follow the symbolic link: " + ec.message(), display);
+      return Status::Error(StatusCode::kIoError, "cannot follow the symbolic link: " + ec.message(), display);
     if (ec || target.type() == fs::file_type::not_found)
-      return Status::Error("Io", "a symbolic link to nothing (" + fs::read_symlink(path, ec).string() + ")", display);
+      return Status::Error(StatusCode::kIoError, "a symbolic link to nothing (" + fs::read_symlink(path, ec).string() + ")", display);
   }
   return true;
 }
@@ -45,7 +45,7 @@ Status IfPresent(const fs::path& root, const std::string& relative, ReadFn read)
   auto present = Exists(path, relative);
   if (!present.ok()) return present.status();
   if (!*present) return Status::Ok();
-  if (!fs::is_regular_file(path, ec)) return Status::Error("BadSnapshot", "expected a regular file", relative);
+  if (!fs::is_regular_file(path, ec)) return Status::Error(StatusCode::kCorruption, "expected a regular file", relative);
   auto file = JsonFile::Open(path.string(), relative);
   if (!file.ok()) return file.status();
   return read(**file);
@@ -68,7 +68,7 @@ Status Deduplicate(std::vector<T>& items, KeyFn key_of, WhereFn where_of, const 
     }
     const T& earlier = kept[it->second];
     if (equal_is_error || !(earlier.value == item.value))
-      return Status::Error("Duplicate",
+      return Status::Error(StatusCode::kCorruption,
                            what + " " + QuoteValue(it->first) + " is listed twice" + (equal_is_error ? "" : " with different values") +
                                " (also at " + where_of(earlier) + ")",
                            where_of(item));
@@ -108,7 +108,7 @@ Status ReadTenantJson(const fs::path& root, const std::string& folder, const Ten
   std::string relative = folder + "/tenant.json";
   auto present = Exists(root / relative, relative);
   if (!present.ok()) return present.status();
-  if (!*present) return Status::Error("MissingFile", "every tenant folder needs a tenant.json", relative);
+  if (!*present) return Status::Error(StatusCode::kNotFound, "every tenant folder needs a tenant.json", relative);
   bool seen = false;
   Status s = IfPresent(root, relative, [&](JsonFile& file) -> Status {
     static constexpr std::array<FieldSpec, 3> kSpecs = {{{"tenantId"}, {"displayName"}, {"defaultDomain"}}};
@@ -120,7 +120,7 @@ Status ReadTenantJson(const fs::path& root, const std::string& folder, const Ten
           auto id = check.RequiredGuid(slots[0], "tenantId");
           if (!id.ok()) return id.status();
           if (*id != tenant_id)
-            return check.Error("BadValue", "tenantId " + *id + " differs from the folder's name " + tenant_id,
+            return check.Error(StatusCode::kCorruption, "tenantId " + *id + " differs from the folder's name " + tenant_id,
                                &slots[0], "tenantId");
           out = Tenant{tenant_id, EntryCheck::TextOr(slots[1]), EntryCheck::TextOr(slots[2])};
           seen = true;
@@ -128,7 +128,7 @@ Status ReadTenantJson(const fs::path& root, const std::string& folder, const Ten
         },
         /*single_object_ok=*/true);
   });
-  if (s.ok() && !seen) return Status::Error("MissingField", "expected one object with tenantId", relative);
+  if (s.ok() && !seen) return Status::Error(StatusCode::kCorruption, "expected one object with tenantId", relative);
   return s;
 }
 
@@ -137,7 +137,7 @@ Status ReadTenant(const fs::path& root, const std::string& folder_name, const Re
   auto tenant_id = NormalizeGuid(folder_name);
   t.folder = "tenants/" + folder_name;
   if (!tenant_id)
-    return Status::Error("BadGuid", "a tenant folder is named after its tenant ID (a GUID), not " + QuoteValue(folder_name),
+    return Status::Error(StatusCode::kCorruption, "a tenant folder is named after its tenant ID (a GUID), not " + QuoteValue(folder_name),
                          t.folder);
   if (Status s = ReadTenantJson(root, t.folder, *tenant_id, t.tenant); !s.ok()) return s;
   const TenantId& id = t.tenant.tenant_id;
@@ -196,7 +196,7 @@ Status ReadTenant(const fs::path& root, const std::string& folder_name, const Re
     for (const PrincipalEntry& p : **list) {
       auto [it, inserted] = principal_seen.emplace(p.value.object_id, p.where);
       if (!inserted)
-        return Status::Error("Duplicate",
+        return Status::Error(StatusCode::kCorruption,
                              "object ID " + QuoteValue(p.value.object_id) + " is listed as two kinds of principal (also at " +
                                  it->second + ")",
                              p.where);
@@ -255,20 +255,20 @@ Result<Snapshot> ReadSnapshot(const std::string& directory, const ReadOptions& o
   fs::path root(directory);
   std::error_code ec;
   if (!fs::is_directory(root, ec))
-    return Status::Error("BadSnapshot", "not a snapshot folder (no such directory)", directory);
+    return Status::Error(StatusCode::kCorruption, "not a snapshot folder (no such directory)", directory);
   Snapshot snapshot;
   snapshot.directory = directory;
   std::optional<Timestamp> file_as_of, file_assume;
   if (Status s = ReadSnapshotJson(root, file_as_of, file_assume); !s.ok()) return s.WithContext(directory);
   std::optional<Timestamp> as_of = options.as_of ? options.as_of : file_as_of;
   if (!as_of)
-    return Status::Error("MissingAsOf",
+    return Status::Error(StatusCode::kCorruption,
                          "the snapshot has no asOf: give --as-of TIME or write snapshot.json {\"asOf\": \"...\"}",
                          directory + "/snapshot.json");
   snapshot.as_of = *as_of;
   snapshot.assume_since = options.assume_since ? options.assume_since : file_assume;
   if (snapshot.assume_since && *snapshot.assume_since >= snapshot.as_of)
-    return Status::Error("BadValue", "assumeSince must be earlier than asOf", directory);
+    return Status::Error(StatusCode::kCorruption, "assumeSince must be earlier than asOf", directory);
 
   auto partners_present = Exists(root / "partners.csv", "partners.csv");
   if (!partners_present.ok()) return partners_present.status().WithContext(directory);
@@ -280,7 +280,7 @@ Result<Snapshot> ReadSnapshot(const std::string& directory, const ReadOptions& o
     // A header without rows says "no partner exists": importing it closes every partner in the history, which
     // cannot be undone. It is far more often a broken export (or line ends not read), so it must be meant.
     if (partners->empty() && !options.allow_empty_partners)
-      return Status::Error("EmptyPartners",
+      return Status::Error(StatusCode::kCorruption,
                            "partners.csv has a header and no partner rows: importing it would close every partner in "
                            "the history. Leave partners.csv out if the partners are not known, or import with "
                            "--allow-empty-partners if the directory is really empty",
@@ -296,7 +296,7 @@ Result<Snapshot> ReadSnapshot(const std::string& directory, const ReadOptions& o
   if (!tenants_present.ok()) return tenants_present.status().WithContext(directory);
   if (*tenants_present) {
     if (!fs::is_directory(tenants_dir, ec))
-      return Status::Error("BadSnapshot", "expected a folder of tenant folders, found a file", directory + "/tenants");
+      return Status::Error(StatusCode::kCorruption, "expected a folder of tenant folders, found a file", directory + "/tenants");
     fs::directory_iterator it(tenants_dir, ec), end;
     for (; !ec && it != end; it.increment(ec)) {
       std::string name = it->path().filename().string();
@@ -307,14 +307,14 @@ Result<Snapshot> ReadSnapshot(const std::string& directory, const ReadOptions& o
       bool is_folder = it->is_directory(ec);
       if (ec) break;
       if (!is_folder)
-        return Status::Error("BadSnapshot", "expected a tenant folder (named after its tenant ID), found a file",
+        return Status::Error(StatusCode::kCorruption, "expected a tenant folder (named after its tenant ID), found a file",
                              shown);
       folders.push_back(std::move(name));
     }
-    if (ec) return Status::Error("Io", "cannot list the tenant folders: " + ec.message(), directory + "/tenants");
+    if (ec) return Status::Error(StatusCode::kIoError, "cannot list the tenant folders: " + ec.message(), directory + "/tenants");
   }
   if (folders.empty() && !snapshot.partners)
-    return Status::Error("BadSnapshot", "the snapshot has neither tenants/<tenantId>/ folders nor a partners.csv",
+    return Status::Error(StatusCode::kCorruption, "the snapshot has neither tenants/<tenantId>/ folders nor a partners.csv",
                          directory);
   std::sort(folders.begin(), folders.end());
   std::set<TenantId> seen;
@@ -322,7 +322,7 @@ Result<Snapshot> ReadSnapshot(const std::string& directory, const ReadOptions& o
     TenantSnapshot t;
     if (Status s = ReadTenant(root, folder, options, t); !s.ok()) return s.WithContext(directory);
     if (!seen.insert(t.tenant.tenant_id).second)
-      return Status::Error("Duplicate", "two folders name tenant " + t.tenant.tenant_id, directory + "/" + t.folder);
+      return Status::Error(StatusCode::kCorruption, "two folders name tenant " + t.tenant.tenant_id, directory + "/" + t.folder);
     snapshot.tenants.push_back(std::move(t));
   }
   return snapshot;

@@ -40,12 +40,12 @@ constexpr std::array<FieldSpec, 9> kPrincipalSpecs = {{{"id"},
                                                        {"servicePrincipalType"}}};
 
 Result<PrincipalKind> MemberKind(const EntryCheck& check, const FieldSlot& slot, std::string_view field) {
-  if (!slot.text) return check.Error("MissingField", "missing required field '@odata.type'", &slot, field);
+  if (!slot.text) return check.Error(StatusCode::kCorruption, "missing required field '@odata.type'", &slot, field);
   std::string_view t = *slot.text;
   if (EqualsIgnoreCase(t, "#microsoft.graph.user")) return PrincipalKind::kUser;
   if (EqualsIgnoreCase(t, "#microsoft.graph.servicePrincipal")) return PrincipalKind::kServicePrincipal;
   if (EqualsIgnoreCase(t, "#microsoft.graph.group")) return PrincipalKind::kGroup;
-  return check.Error("UnknownPrincipalType",
+  return check.Error(StatusCode::kCorruption,
                      "unknown principal type " + QuoteValue(t) +
                          " (expected #microsoft.graph.user, #microsoft.graph.servicePrincipal or #microsoft.graph.group; "
                          "#microsoft.graph.device and #microsoft.graph.orgContact are skipped)",
@@ -106,7 +106,7 @@ Status ReadPrincipals(JsonFile& file, const TenantId& tenant, PrincipalKind kind
           } else if (EqualsIgnoreCase(*slots[kUserType].text, "Guest")) {
             p.value.user_type = UserType::kGuest;
           } else {
-            return check.Error("BadValue",
+            return check.Error(StatusCode::kCorruption,
                                "unknown userType " + QuoteValue(*slots[kUserType].text) + " (expected Member or Guest)",
                                &slots[kUserType], "userType");
           }
@@ -176,7 +176,7 @@ Status ReadTreeNode(JsonFile& file, const TenantId& tenant, value& node, const s
   const char* at = EntryStart(node);
   EntryCheck check(file, path, at);
   if (depth > kMaxTreeDepth)
-    return check.Error("TooDeep",
+    return check.Error(StatusCode::kCorruption,
                        "the management-group tree is deeper than " + std::to_string(kMaxTreeDepth) +
                            " levels (Azure allows 6 below the root group)",
                        nullptr, "");
@@ -204,9 +204,9 @@ Status ReadTreeNode(JsonFile& file, const TenantId& tenant, value& node, const s
   std::string_view type = slots[2].text.value_or("");
   bool is_subscription = type.ends_with("subscriptions") || type.ends_with("Subscriptions");
   bool is_group = FindIgnoreCase(type, "managementGroups") != std::string_view::npos;
-  if (!slots[2].text) return check.Error("MissingField", "missing required field 'type'", &slots[2], "type");
+  if (!slots[2].text) return check.Error(StatusCode::kCorruption, "missing required field 'type'", &slots[2], "type");
   if (!is_subscription && !is_group)
-    return check.Error("BadValue",
+    return check.Error(StatusCode::kCorruption,
                        "unknown node type " + QuoteValue(type) +
                            " (expected Microsoft.Management/managementGroups or /subscriptions)",
                        &slots[2], "type");
@@ -219,7 +219,7 @@ Status ReadTreeNode(JsonFile& file, const TenantId& tenant, value& node, const s
     name.at = slots[0].at;
   }
   if (is_subscription) {
-    if (parent.empty()) return check.Error("BadValue", "the tree's root must be a management group", &slots[2], "type");
+    if (parent.empty()) return check.Error(StatusCode::kCorruption, "the tree's root must be a management group", &slots[2], "type");
     auto guid = check.RequiredGuid(name, "name");
     if (!guid.ok()) return guid.status();
     out.subscription_parent[*guid] = parent;
@@ -245,12 +245,12 @@ Status ReadManagementTree(JsonFile& file, const TenantId& tenant, ManagementTree
   Status s = file.ForEachEntry(
       [&](value& node, const std::string& path) -> Status {
         if (++roots > 1)
-          return file.Error("BadValue", "expected one tenant root group, found several", EntryStart(node), path);
+          return file.Error(StatusCode::kCorruption, "expected one tenant root group, found several", EntryStart(node), path);
         return ReadTreeNode(file, tenant, node, path, "", out, 0);
       },
       /*single_object_ok=*/true);
   if (!s.ok()) return s;
-  if (roots == 0) return file.Error("BadValue", "expected the tenant root group, found no entry", nullptr, "$");
+  if (roots == 0) return file.Error(StatusCode::kCorruption, "expected the tenant root group, found no entry", nullptr, "$");
   return Status::Ok();
 }
 
@@ -267,14 +267,14 @@ constexpr std::array<FieldSpec, 8> kAssignmentSpecs = {{{"id"},
 
 Result<AssigneeType> ParseAssigneeType(const EntryCheck& check, const FieldSlot& slot) {
   if (!slot.text || slot.text->empty())
-    return check.Error("MissingField", "missing required field 'principalType'", &slot, "principalType");
+    return check.Error(StatusCode::kCorruption, "missing required field 'principalType'", &slot, "principalType");
   std::string_view t = *slot.text;
   if (EqualsIgnoreCase(t, "User")) return AssigneeType::kUser;
   if (EqualsIgnoreCase(t, "Group")) return AssigneeType::kGroup;
   if (EqualsIgnoreCase(t, "ServicePrincipal")) return AssigneeType::kServicePrincipal;
   if (EqualsIgnoreCase(t, "ForeignGroup")) return AssigneeType::kForeignGroup;
   if (EqualsIgnoreCase(t, "Device")) return AssigneeType::kDevice;
-  return check.Error("UnknownPrincipalType",
+  return check.Error(StatusCode::kCorruption,
                      "unknown principal type " + QuoteValue(t) +
                          " (expected User, Group, ServicePrincipal, ForeignGroup or Device)",
                      &slot, "principalType");
@@ -309,9 +309,9 @@ Status ReadRoleAssignments(JsonFile& file, const TenantId& tenant, std::vector<R
           }
         }
         if (!scope_slot.text || scope_slot.text->empty())
-          return check.Error("MissingField", "missing required field 'scope'", &slots[kAScope], "scope");
+          return check.Error(StatusCode::kCorruption, "missing required field 'scope'", &slots[kAScope], "scope");
         auto scope = Scope::Parse(*scope_slot.text);
-        if (!scope.ok()) return check.Error("BadScope", scope.status().message(), &scope_slot, scope_field);
+        if (!scope.ok()) return check.Error(StatusCode::kCorruption, scope.status().message(), &scope_slot, scope_field);
         a.value.scope = scope->text();
         // The name is the assignment's identity; without one, its id is.
         if (slots[kAName].text && !slots[kAName].text->empty()) {
@@ -320,7 +320,7 @@ Status ReadRoleAssignments(JsonFile& file, const TenantId& tenant, std::vector<R
         } else if (slots[kAId].text && !slots[kAId].text->empty()) {
           a.value.assignment_name = std::string(*slots[kAId].text);
         } else {
-          return check.Error("MissingField", "missing required field 'name' (or 'id')", &slots[kAName], "name");
+          return check.Error(StatusCode::kCorruption, "missing required field 'name' (or 'id')", &slots[kAName], "name");
         }
         auto principal = check.RequiredGuid(slots[kAPrincipal], "principalId");
         if (!principal.ok()) return principal.status();
@@ -329,11 +329,11 @@ Status ReadRoleAssignments(JsonFile& file, const TenantId& tenant, std::vector<R
         if (!type.ok()) return type.status();
         a.value.principal_type = *type;
         if (!slots[kARoleDef].text || slots[kARoleDef].text->empty())
-          return check.Error("MissingField", "missing required field 'roleDefinitionId'", &slots[kARoleDef],
+          return check.Error(StatusCode::kCorruption, "missing required field 'roleDefinitionId'", &slots[kARoleDef],
                              "roleDefinitionId");
         auto role = RoleGuidFromDefinitionId(*slots[kARoleDef].text);
         if (!role)
-          return check.Error("BadGuid",
+          return check.Error(StatusCode::kCorruption,
                              "not a role definition ID (a GUID or a path ending in one): " +
                                  QuoteValue(*slots[kARoleDef].text),
                              &slots[kARoleDef], "roleDefinitionId");
@@ -415,14 +415,14 @@ Status ReadRegistrationAssignments(JsonFile& file, const TenantId& tenant, std::
     if (!id.ok()) return id.status();
     size_t tail = FindIgnoreCase(*id, "/providers/Microsoft.ManagedServices/");
     if (tail == std::string::npos || tail == 0)
-      return check.Error("BadScope",
+      return check.Error(StatusCode::kCorruption,
                          "expected a registration assignment ID ({scope}/providers/Microsoft.ManagedServices/"
                          "registrationAssignments/{guid}): " + QuoteValue(*id),
                          &id_slot[0], "id");
     auto scope = Scope::Parse(std::string_view(*id).substr(0, tail));
-    if (!scope.ok()) return check.Error("BadScope", scope.status().message(), &id_slot[0], "id");
+    if (!scope.ok()) return check.Error(StatusCode::kCorruption, scope.status().message(), &id_slot[0], "id");
     if (scope->kind() != ScopeKind::kSubscription && scope->kind() != ScopeKind::kResourceGroup)
-      return check.Error("BadScope",
+      return check.Error(StatusCode::kCorruption,
                          "a Lighthouse delegation is on a subscription or a resource group, not " + QuoteValue(scope->text()),
                          &id_slot[0], "id");
     EntryCheck definition_check(file, definition_path, nullptr);
@@ -434,11 +434,11 @@ Status ReadRegistrationAssignments(JsonFile& file, const TenantId& tenant, std::
       auto principal = auth_check.RequiredGuid(raw.slots[0], "principalId");
       if (!principal.ok()) return principal.status();
       if (!raw.slots[2].text || raw.slots[2].text->empty())
-        return auth_check.Error("MissingField", "missing required field 'roleDefinitionId'", &raw.slots[2],
+        return auth_check.Error(StatusCode::kCorruption, "missing required field 'roleDefinitionId'", &raw.slots[2],
                                 "roleDefinitionId");
       auto role = RoleGuidFromDefinitionId(*raw.slots[2].text);
       if (!role)
-        return auth_check.Error("BadGuid", "not a role GUID: " + QuoteValue(*raw.slots[2].text),
+        return auth_check.Error(StatusCode::kCorruption, "not a role GUID: " + QuoteValue(*raw.slots[2].text),
                                 &raw.slots[2], "roleDefinitionId");
       out.push_back(LighthouseAuthorization{tenant, *id, scope->text(), *managing, *principal,
                                             EntryCheck::TextOr(raw.slots[1]), *role, raw.eligible});
@@ -465,13 +465,13 @@ Status ReadPartnerLinks(JsonFile& file, const TenantId& tenant, std::vector<Link
     auto partner = check.RequiredText(slots[2], "partnerId");
     if (!partner.ok()) return partner.status();
     if (partner->find_first_not_of("0123456789") != std::string::npos)
-      return check.Error("BadValue", "a partner ID is digits (an MPN/PartnerID), not " + QuoteValue(*partner), &slots[2],
+      return check.Error(StatusCode::kCorruption, "a partner ID is digits (an MPN/PartnerID), not " + QuoteValue(*partner), &slots[2],
                          "partnerId");
     std::string_view state = slots[3].text.value_or("Active");
     if (EqualsIgnoreCase(state, "Deleted")) {
       link.deleted = true;
     } else if (!EqualsIgnoreCase(state, "Active")) {
-      return check.Error("BadValue", "unknown state " + QuoteValue(state) + " (expected Active or Deleted)",
+      return check.Error(StatusCode::kCorruption, "unknown state " + QuoteValue(state) + " (expected Active or Deleted)",
                          &slots[3], "state");
     }
     auto created = check.OptionalTime(slots[4], "createdTime");

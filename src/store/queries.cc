@@ -164,7 +164,7 @@ Result<std::vector<Fact<RoleAssignment>>> AssignmentsOnChain(Store& store, const
   } else if (group) {
     segs = ManagementGroupAncestryOf(store, *group, window);
   } else {
-    return Status::Error("Unsupported",
+    return Status::Error(StatusCode::kNotSupported,
                          "assignments on \"" + resource.text() +
                              "\" need a tenant, which a scope above every subscription and management group "
                              "does not name; ask with a subscription, resource or management-group scope",

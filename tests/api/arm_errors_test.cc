@@ -36,7 +36,7 @@ TEST(ArmErrors, MessagesQuotingInvalidUtf8StillSerialize) {
 }
 
 TEST(ArmErrors, UnknownCodesBecome500WithoutInternals) {
-  ArmError e = ToArmError(Status::Error("SqliteError", "disk I/O error at /secret/path"));
+  ArmError e = ToArmError(Status::Error(StatusCode::kIoError, "disk I/O error at /secret/path"));
   EXPECT_EQ(e.http_status, 500);
   EXPECT_EQ(e.code, "InternalServerError");
   EXPECT_EQ(e.message.find("/secret"), std::string::npos);

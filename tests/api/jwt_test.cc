@@ -11,6 +11,7 @@
 
 #include "api/dev_issuer.h"
 #include "api/jwt.h"
+#include "api/arm_errors.h"
 
 namespace openpal::api {
 namespace {
@@ -122,27 +123,27 @@ TEST(TokenVerifier, RefusesEveryBadTokenWithTheSpecCode) {
     const char* code;
   };
   std::vector<Case> cases = {
-      {"garbage", "garbage", kInvalidToken},
-      {"two segments", "abc.def", kInvalidToken},
-      {"alg none", alg_none, kInvalidToken},
-      {"HS256 with the public key", hs256, kInvalidToken},
-      {"expired", Sign(with("exp", 1767225600 - 301)), kExpiredToken},
-      {"not yet valid", Sign(with("nbf", 1767225600 + 301)), kInvalidToken},
-      {"wrong audience", Sign(with("aud", "https://graph.microsoft.com")), kInvalidToken},
-      {"wrong issuer", Sign(with("iss", "https://sts.windows.net/00000000-0000-0000-0000-000000000000/")), kInvalidToken},
-      {"unknown kid", Sign({{"alg", "RS256"}, {"kid", "nope"}}, GoodClaims()), kInvalidToken},
-      {"no kid", Sign({{"alg", "RS256"}}, GoodClaims()), kInvalidToken},
-      {"tampered payload", tampered, kInvalidToken},
-      {"missing oid", Sign(without("oid")), kInvalidToken},
-      {"missing tid", Sign(without("tid")), kInvalidToken},
-      {"missing exp", Sign(without("exp")), kInvalidToken},
-      {"oid not a GUID", Sign(with("oid", "x")), kInvalidToken},
-      {"exp a string", Sign(with("exp", "9999999999")), kInvalidToken},
+      {"garbage", "garbage", "InvalidAuthenticationToken"},
+      {"two segments", "abc.def", "InvalidAuthenticationToken"},
+      {"alg none", alg_none, "InvalidAuthenticationToken"},
+      {"HS256 with the public key", hs256, "InvalidAuthenticationToken"},
+      {"expired", Sign(with("exp", 1767225600 - 301)), "ExpiredAuthenticationToken"},
+      {"not yet valid", Sign(with("nbf", 1767225600 + 301)), "InvalidAuthenticationToken"},
+      {"wrong audience", Sign(with("aud", "https://graph.microsoft.com")), "InvalidAuthenticationToken"},
+      {"wrong issuer", Sign(with("iss", "https://sts.windows.net/00000000-0000-0000-0000-000000000000/")), "InvalidAuthenticationToken"},
+      {"unknown kid", Sign({{"alg", "RS256"}, {"kid", "nope"}}, GoodClaims()), "InvalidAuthenticationToken"},
+      {"no kid", Sign({{"alg", "RS256"}}, GoodClaims()), "InvalidAuthenticationToken"},
+      {"tampered payload", tampered, "InvalidAuthenticationToken"},
+      {"missing oid", Sign(without("oid")), "InvalidAuthenticationToken"},
+      {"missing tid", Sign(without("tid")), "InvalidAuthenticationToken"},
+      {"missing exp", Sign(without("exp")), "InvalidAuthenticationToken"},
+      {"oid not a GUID", Sign(with("oid", "x")), "InvalidAuthenticationToken"},
+      {"exp a string", Sign(with("exp", "9999999999")), "InvalidAuthenticationToken"},
   };
   for (const auto& c : cases) {
     auto r = v.Verify(c.token, kNow);
     ASSERT_FALSE(r.ok()) << c.name;
-    EXPECT_EQ(r.status().code(), c.code) << c.name << ": " << r.status().message();
+    EXPECT_EQ(ToArmError(r.status()).code, c.code) << c.name << ": " << r.status().message();
   }
 }
 
@@ -163,7 +164,7 @@ TEST(TokenVerifier, CachedTokenStillExpires) {
   ASSERT_TRUE(v.Verify(t, kNow).ok());  // from the cache
   auto later = v.Verify(t, Timestamp::FromSeconds(1767225600 + 3600 + 301));
   ASSERT_FALSE(later.ok());
-  EXPECT_EQ(later.status().code(), kExpiredToken);
+  EXPECT_EQ(ToArmError(later.status()).code, "ExpiredAuthenticationToken");
 }
 
 TEST(TokenVerifier, SurvivesRandomGarbageTokens) {

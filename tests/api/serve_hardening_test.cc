@@ -159,7 +159,7 @@ TEST(Hardening, TheRequestLogQuotesThePath) {
 // 16. A store whose write lock another process holds past the busy timeout answers 503 with Retry-After (the
 // request may be retried), not 500.
 TEST(Hardening, AStoreBusyIs503WithRetryAfter) {
-  ApiResponse r = ErrorResponse(Status::Error("StoreBusy", "beginning a write: database is locked", "x.db"));
+  ApiResponse r = ErrorResponse(Status::Error(StatusCode::kBusy, "beginning a write: database is locked", "x.db"));
   EXPECT_EQ(r.status, 503);
   bool retry_after = false;
   for (const auto& [name, value] : r.headers) retry_after |= name == "Retry-After" && value == "10";

@@ -29,7 +29,7 @@ TEST(SelectRunFiles, ARunIdReadsAllOfThatRunAndAnUnknownOneIsRunNotFound) {
   EXPECT_EQ(*files, (std::vector<RunFileRef>{{1, 0}, {1, 1}}));
   auto missing = SelectRunFiles(runs, 7);
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().code(), "RunNotFound");
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }
 
 SavedReportRow Row(const char* partner, const char* customer, const char* month, const char* currency,
@@ -83,8 +83,8 @@ TEST(ParseGroupBy, AcceptsCommaListsInOrderAndRefusesUnknownOrRepeated) {
   auto by = ParseGroupBy({"month,partner", "adminType"});
   ASSERT_TRUE(by.ok());
   EXPECT_EQ(*by, (std::vector<GroupBy>{GroupBy::kMonth, GroupBy::kPartner, GroupBy::kAdminType}));
-  EXPECT_EQ(ParseGroupBy({"region"}).status().code(), "InvalidQueryParameter");
-  EXPECT_EQ(ParseGroupBy({"month,month"}).status().code(), "InvalidQueryParameter");
+  EXPECT_EQ(ParseGroupBy({"region"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseGroupBy({"month,month"}).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(ValidateQuery, MonthsAreYYYYMMInOrderAndCustomersAreGuids) {

@@ -93,7 +93,7 @@ TEST(HttpFetcher, ServerErrorsBackOffExponentiallyUpToTheCeilingThenGiveUp) {
                       [&](milliseconds d) { waits.push_back(d); });
   auto reply = fetcher.Get(server.url() + "/x", {});
   ASSERT_FALSE(reply.ok());
-  EXPECT_EQ(reply.status().code(), "ServiceUnavailable");
+  EXPECT_EQ(reply.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(reply.status().message().find("gave up after 6 attempts"), std::string::npos);
   ASSERT_EQ(waits.size(), 5u) << "no wait after the last attempt";
   // 100, 200, 400 (each plus up to 25% jitter), then the 500 ms ceiling.
@@ -178,7 +178,7 @@ TEST(TokenSource, ATokenIsReusedAndARefusalIsRememberedWithTheAuthoritysWords) {
   authority.grant = false;
   auto refused = tokens.Get("t2", kArmScope);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), "TokenFailed");
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnauthenticated);
   EXPECT_NE(refused.status().message().find("AADSTS7000215"), std::string::npos);
   int calls = authority.calls;
   EXPECT_FALSE(tokens.Get("t2", kArmScope).ok());
@@ -231,7 +231,7 @@ TEST(ReplyFields, NullAbsentAndMistypedFieldsFallBackInsteadOfThrowing) {
 TEST(ClientAssertion, ABadCertificateFileSaysWhatIsMissing) {
   auto none = MakeClientAssertion("not a pem", "app", "https://login/x", 0);
   ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.status().code(), "BadCertificate");
+  EXPECT_EQ(none.status().code(), StatusCode::kCorruption);
   EXPECT_NE(none.status().message().find("private key"), std::string::npos);
 }
 

@@ -54,8 +54,9 @@ TEST(Guid, NewGuidIsCanonicalVersion4AndUnique) {
 }
 
 TEST(AsciiCase, LowerAndCompareTouchOnlyAscii) {
-  EXPECT_EQ(AsciiLower("ResourceGroups/RG-1"), "resourcegroups/rg-1");
-  EXPECT_EQ(AsciiLower("\xc3\x89t\xc3\xa9"), "\xc3\x89t\xc3\xa9");  // UTF-8 bytes untouched
+  EXPECT_EQ(AsciiLower(std::string_view("ResourceGroups/RG-1")), "resourcegroups/rg-1");
+  EXPECT_EQ(AsciiLower(std::string("ResourceGroups/RG-1")), "resourcegroups/rg-1");  // in place
+  EXPECT_EQ(AsciiLower(std::string_view("\xc3\x89t\xc3\xa9")), "\xc3\x89t\xc3\xa9");  // UTF-8 bytes untouched
   EXPECT_TRUE(EqualsIgnoreCase("Microsoft.Storage", "microsoft.storage"));
   EXPECT_FALSE(EqualsIgnoreCase("rg1", "rg10"));
   EXPECT_TRUE(EqualsIgnoreCase("", ""));

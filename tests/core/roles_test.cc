@@ -122,7 +122,7 @@ TEST(RolePolicy, FromTextReadsGuidsDefinitionIdsCommentsAndBlankLines) {
 TEST(RolePolicy, ErrorsNameOriginAndLine) {
   auto bad = RolePolicy::FromText("# header\n8e3af657-a8ff-443c-a75c-2fe8c4bcb635\nOwner\n", "policy.txt");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().code(), "BadRolePolicy");
+  EXPECT_EQ(bad.status().code(), StatusCode::kCorruption);
   EXPECT_EQ(bad.status().where(), "policy.txt:3");
   EXPECT_EQ(bad.status().ToString().rfind("policy.txt:3: not a role GUID", 0), 0u) << bad.status().ToString();
   EXPECT_NE(bad.status().message().find("\"Owner\""), std::string::npos);

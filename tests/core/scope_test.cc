@@ -122,7 +122,7 @@ TEST(ScopeParse, RejectsEveryMalformedForm) {
     SCOPED_TRACE(text);
     auto s = Scope::Parse(text);
     ASSERT_FALSE(s.ok()) << ScopeKindName(s->kind());
-    EXPECT_EQ(s.status().code(), "BadScope");
+    EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(s.status().message().find("not an ARM scope"), std::string::npos);
   }
 }

@@ -76,7 +76,7 @@ TEST(ParseTime, RejectsGarbageAndImpossibleDates) {
     SCOPED_TRACE(text);
     auto t = ParseTime(text);
     ASSERT_FALSE(t.ok());
-    EXPECT_EQ(t.status().code(), "BadTime");
+    EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
     EXPECT_FALSE(IsDateOnly(text));
   }
 }

@@ -382,10 +382,10 @@ TEST_F(FactsTest, ScanFactsStreamsLoadFactsInBatches) {
   size_t calls = 0;
   Status stopped = store_->ScanFacts(FactKind::kPrincipal, kAllTime, [&](std::vector<AnyFact>&) {
     ++calls;
-    return Status::Error("Stop", "enough");
+    return Status::Error(StatusCode::kStopped, "enough");
   });
   EXPECT_FALSE(stopped.ok());
-  EXPECT_EQ(stopped.code(), "Stop");
+  EXPECT_EQ(stopped.code(), StatusCode::kStopped);
   EXPECT_EQ(calls, 1u);
 }
 

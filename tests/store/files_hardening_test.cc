@@ -70,7 +70,7 @@ TEST_F(StoreIdentity, AnotherApplicationsDatabaseIsRefusedBeforeAByteChanges) {
   for (StoreAccess access : {StoreAccess::kReadOnly, StoreAccess::kReadWrite}) {
     auto store = OpenSqliteStore(path_, access);
     ASSERT_FALSE(store.ok());
-    EXPECT_EQ(store.status().code(), "NotAStore") << store.status().ToString();
+    EXPECT_EQ(store.status().code(), StatusCode::kCorruption) << store.status().ToString();
     EXPECT_NE(store.status().ToString().find(path_), std::string::npos);
   }
   // Before the fix: 21 tables created, WAL switched on, user_version set.
@@ -109,14 +109,14 @@ TEST_F(StoreIdentity, ReadOnlyNeverMigratesAndSaysWhatToRun) {
   std::ofstream(path_).close();
   auto empty = OpenSqliteStore(path_, StoreAccess::kReadOnly);
   ASSERT_FALSE(empty.ok());
-  EXPECT_EQ(empty.status().code(), "StoreEmpty") << empty.status().ToString();
+  EXPECT_EQ(empty.status().code(), StatusCode::kFailedPrecondition) << empty.status().ToString();
   EXPECT_EQ(fs::file_size(path_), 0u);
   // A store of an older schema: read-only refuses it without upgrading it; a write upgrades it.
   ASSERT_TRUE(OpenSqliteStore(path_).ok());
   Raw("PRAGMA user_version=1;");
   auto old = OpenSqliteStore(path_, StoreAccess::kReadOnly);
   ASSERT_FALSE(old.ok());
-  EXPECT_EQ(old.status().code(), "StoreOld");
+  EXPECT_EQ(old.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(old.status().message().find("pal import"), std::string::npos) << old.status().ToString();
   EXPECT_EQ(RawInt("PRAGMA user_version"), 1);
 }

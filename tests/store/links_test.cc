@@ -98,11 +98,11 @@ TEST_F(LinksTest, TheDeciderSeesTheCurrentState) {
 }
 
 TEST_F(LinksTest, ImpossibleDecisionsAreErrorsAndWriteNothing) {
-  EXPECT_EQ(Apply(kAlice, Day(1), {A::kMove, "1234567"}).status().code(), "NotLinked");
-  EXPECT_EQ(Apply(kAlice, Day(1), {A::kDelete, ""}).status().code(), "NotLinked");
-  EXPECT_EQ(Apply(kAlice, Day(1), {A::kCreate, ""}).status().code(), "BadDecision");
+  EXPECT_EQ(Apply(kAlice, Day(1), {A::kMove, "1234567"}).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Apply(kAlice, Day(1), {A::kDelete, ""}).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Apply(kAlice, Day(1), {A::kCreate, ""}).status().code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE(Apply(kAlice, Day(1), {A::kCreate, "1234567"}).ok());
-  EXPECT_EQ(Apply(kAlice, Day(2), {A::kCreate, "2345678"}).status().code(), "LinkExists");
+  EXPECT_EQ(Apply(kAlice, Day(2), {A::kCreate, "2345678"}).status().code(), StatusCode::kAlreadyExists);
   auto h = store_->LinkHistory(kTenant, kAlice);
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->size(), 1u);

@@ -175,7 +175,7 @@ TEST_F(QueriesTest, AssignmentsOnChainOfAManagementGroupUseItsTenantsTree) {
 TEST_F(QueriesTest, AssignmentsOnChainOfTheRootNeedATenant) {
   auto found = AssignmentsOnChain(*store_, Scope::Root(), Interval{Day(0), Day(40)});
   ASSERT_FALSE(found.ok());
-  EXPECT_EQ(found.status().code(), "Unsupported");
+  EXPECT_EQ(found.status().code(), StatusCode::kNotSupported);
 }
 
 TEST_F(QueriesTest, LighthouseOnChainFollowsTheLexicalChainOnly) {

@@ -126,7 +126,7 @@ class RowsOneByOne : public SavedRowSource {
  public:
   explicit RowsOneByOne(const SavedRun& run, int fail_after = -1) : run_(run), fail_after_(fail_after) {}
   Result<bool> NextReport(SavedReportRow& row) override {
-    if (report_ == static_cast<size_t>(fail_after_)) return Status::Error("FileError", "disk gone");
+    if (report_ == static_cast<size_t>(fail_after_)) return Status::Error(StatusCode::kIoError, "disk gone");
     if (report_ == run_.report.size()) return false;
     row = run_.report[report_++];
     return true;

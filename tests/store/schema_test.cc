@@ -90,7 +90,7 @@ TEST_F(SchemaTest, ADatabaseFromANewerBinaryIsRefusedWithAClearError) {
   ASSERT_EQ(RawExec("PRAGMA user_version=99"), SQLITE_OK);
   auto s = OpenSqliteStore(path_);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().code(), "StoreTooNew");
+  EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(s.status().message().find("99"), std::string::npos) << s.status().message();
 }
 
@@ -161,7 +161,7 @@ TEST_F(SchemaTest, CloseEndsAnOpenFactOnceAndRefusesASecondClose) {
   EXPECT_TRUE((*tx)->Close(FactKind::kPrincipal, *id, Day(5)).ok());
   Status again = (*tx)->Close(FactKind::kPrincipal, *id, Day(6));
   EXPECT_FALSE(again.ok());
-  EXPECT_EQ(again.code(), "NotOpen");
+  EXPECT_EQ(again.code(), StatusCode::kFailedPrecondition);
   EXPECT_FALSE((*tx)->Close(FactKind::kPrincipal, *id + 1000, Day(6)).ok()) << "unknown id";
   ASSERT_TRUE((*tx)->Commit().ok());
   auto open = store_->CountFacts(FactKind::kPrincipal);

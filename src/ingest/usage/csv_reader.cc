@@ -31,7 +31,7 @@ class PlainSource : public ByteSource {
         consumed_ += static_cast<uint64_t>(n);
         return static_cast<size_t>(n);
       }
-      if (errno != EINTR) return Status::Error("IoError", std::string("cannot read: ") + std::strerror(errno), path_);
+      if (errno != EINTR) return Status::Error(StatusCode::kIoError, std::string("cannot read: ") + std::strerror(errno), path_);
     }
   }
   uint64_t ConsumedBytes() const override { return consumed_; }
@@ -59,7 +59,7 @@ class RangeSource : public ByteSource {
         at_ += static_cast<uint64_t>(n);
         return static_cast<size_t>(n);
       }
-      if (errno != EINTR) return Status::Error("IoError", std::string("cannot read: ") + std::strerror(errno), path_);
+      if (errno != EINTR) return Status::Error(StatusCode::kIoError, std::string("cannot read: ") + std::strerror(errno), path_);
     }
   }
   uint64_t ConsumedBytes() const override { return at_ - begin_; }
@@ -80,14 +80,14 @@ class GzipSource : public ByteSource {
     if (n < 0) {
       int code = 0;
       const char* msg = gzerror(file_, &code);
-      return Status::Error("IoError", std::string("corrupt gzip data: ") + (msg ? msg : "?"), path_);
+      return Status::Error(StatusCode::kIoError, std::string("corrupt gzip data: ") + (msg ? msg : "?"), path_);
     }
     // gzread returns a short count at the end; a truncated stream reports Z_BUF_ERROR there.
     if (n == 0) {
       int code = 0;
       gzerror(file_, &code);
       if (code != Z_OK && code != Z_STREAM_END)
-        return Status::Error("IoError", "truncated or corrupt gzip stream", path_);
+        return Status::Error(StatusCode::kIoError, "truncated or corrupt gzip stream", path_);
     }
     return static_cast<size_t>(n);
   }
@@ -109,17 +109,17 @@ class GzipSource : public ByteSource {
 Result<std::unique_ptr<ByteSource>> ByteSource::Open(const std::string& path) {
   // O_NONBLOCK: opening a FIFO would wait for a writer before the regular-file check below could refuse it.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return Status::Error("IoError", std::string("cannot open: ") + std::strerror(errno), path);
+  if (fd < 0) return Status::Error(StatusCode::kIoError, std::string("cannot open: ") + std::strerror(errno), path);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    Status s = Status::Error("IoError", std::string("cannot stat: ") + std::strerror(errno), path);
+    Status s = Status::Error(StatusCode::kIoError, std::string("cannot stat: ") + std::strerror(errno), path);
     ::close(fd);
     return s;
   }
   // Only a regular file: a link to /dev/zero would be read without end, a FIFO would block or be read once only.
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Status::Error("IoError",
+    return Status::Error(StatusCode::kIoError,
                          std::string("expected a regular CSV file, found ") +
                              (S_ISDIR(st.st_mode)    ? "a directory"
                               : S_ISFIFO(st.st_mode) ? "a named pipe (FIFO)"
@@ -135,7 +135,7 @@ Result<std::unique_ptr<ByteSource>> ByteSource::Open(const std::string& path) {
     gzFile gz = gzdopen(fd, "rb");
     if (!gz) {
       ::close(fd);
-      return Status::Error("IoError", "cannot open gzip stream", path);
+      return Status::Error(StatusCode::kIoError, "cannot open gzip stream", path);
     }
     gzbuffer(gz, 1 << 20);
     return std::unique_ptr<ByteSource>(new GzipSource(gz, path, size));
@@ -145,7 +145,7 @@ Result<std::unique_ptr<ByteSource>> ByteSource::Open(const std::string& path) {
 
 Result<std::unique_ptr<ByteSource>> ByteSource::OpenRange(const std::string& path, uint64_t begin, uint64_t end) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Error("IoError", std::string("cannot open: ") + std::strerror(errno), path);
+  if (fd < 0) return Status::Error(StatusCode::kIoError, std::string("cannot open: ") + std::strerror(errno), path);
   return std::unique_ptr<ByteSource>(new RangeSource(fd, path, begin, end));
 }
 

@@ -15,7 +15,7 @@ namespace openpal::usage {
 class ByteSource {
  public:
   virtual ~ByteSource() = default;
-  // Opens `path`; error "IoError" naming the file when it cannot be opened.
+  // Opens `path`; error IoError naming the file when it cannot be opened.
   static Result<std::unique_ptr<ByteSource>> Open(const std::string& path);
   // Opens bytes [begin, end) of a plain (not gzip) file, for reading parts of one file in parallel.
   static Result<std::unique_ptr<ByteSource>> OpenRange(const std::string& path, uint64_t begin, uint64_t end);

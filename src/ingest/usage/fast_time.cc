@@ -16,11 +16,8 @@ bool Digits(std::string_view s, size_t at, size_t n, int& out) {
 }
 
 bool ValidDate(int y, int m, int d) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (y < 1 || m < 1 || m > 12 || d < 1) return false;
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  int max = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-  return d <= max;
+  return static_cast<unsigned>(d) <= DaysInMonth(y, static_cast<unsigned>(m));
 }
 
 }  // namespace

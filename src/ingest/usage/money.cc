@@ -187,8 +187,4 @@ std::string FormatMoney(Money amount) {
   return out;
 }
 
-long double ToLongDouble(Money amount) {
-  return static_cast<long double>(amount.units) / 1e12L;
-}
-
 }  // namespace openpal::usage

@@ -42,7 +42,4 @@ Money ProRata(Money amount, int64_t numerator, int64_t denominator);
 // At most 10 decimals (rounded half away from zero), no exponent, no trailing zeros: "12.5", "0", "-0.0000000001".
 std::string FormatMoney(Money amount);
 
-// The amount as a long double, for rates and progress.
-long double ToLongDouble(Money amount);
-
 }  // namespace openpal::usage

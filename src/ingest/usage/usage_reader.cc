@@ -4,18 +4,12 @@
 #include <algorithm>
 #include <initializer_list>
 
+#include "core/guid.h"
 #include "core/quote.h"
 #include "ingest/usage/fast_time.h"
 
 namespace openpal::usage {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 std::string_view Trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '\r')) v.remove_prefix(1);
@@ -53,14 +47,14 @@ Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, 
   for (;;) {
     auto got = reader->csv_.Next(header);
     if (!got.ok()) return got.status();
-    if (!*got) return Status::Error("BadUsageFile", "empty file: expected a CSV header line", path);
+    if (!*got) return Status::Error(StatusCode::kCorruption, "empty file: expected a CSV header line", path);
     if (!header.blank) break;
   }
   reader->header_end_ = reader->csv_.ConsumedOffset();
   for (size_t i = 0; i < header.fields.size(); ++i) {
     std::string_view name = header.fields[i];
     if (i == 0 && name.size() >= 3 && name.substr(0, 3) == "\xEF\xBB\xBF") name.remove_prefix(3);
-    reader->header_.push_back(Lower(Trim(name)));
+    reader->header_.push_back(AsciiLower(Trim(name)));
   }
   const auto& h = reader->header_;
   Columns& c = reader->cols_;
@@ -79,7 +73,7 @@ Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, 
     if (c.amount < 0) missing += measure == Measure::kBilled ? " BilledCost" : " EffectiveCost";
     if (c.currency < 0) missing += " BillingCurrency";
     if (!missing.empty())
-      return Status::Error("BadUsageFile", "FOCUS header lacks required column(s):" + missing, path + ":1");
+      return Status::Error(StatusCode::kCorruption, "FOCUS header lacks required column(s):" + missing, path + ":1");
     return reader;
   }
   c.start = FindColumn(h, {"date", "usagedatetime"});
@@ -91,7 +85,7 @@ Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, 
     reader->family_ = Family::kAzureExport;
     return reader;
   }
-  return Status::Error("BadUsageFile",
+  return Status::Error(StatusCode::kCorruption,
                        "header fits neither FOCUS (needs ChargePeriodStart, ChargePeriodEnd, EffectiveCost or "
                        "BilledCost, BillingCurrency) nor an Azure Cost Management export (needs Date or "
                        "UsageDateTime, CostInBillingCurrency/Cost/PreTaxCost, BillingCurrency/BillingCurrencyCode/"
@@ -112,13 +106,6 @@ Result<std::unique_ptr<UsageReader>> UsageReader::OpenRange(const std::string& p
   reader->cols_ = (*whole)->cols_;
   reader->header_ = (*whole)->header_;
   return reader;
-}
-
-std::string UsageReader::DescribeColumns() const {
-  auto name = [&](int i) { return i < 0 ? std::string("(none)") : header_[static_cast<size_t>(i)]; };
-  return std::string(FamilyName(family_)) + ": resource=" + name(cols_.resource_id) +
-         " subscription=" + name(cols_.subscription) + " start=" + name(cols_.start) + " end=" + name(cols_.end) +
-         " cost=" + name(cols_.amount) + " currency=" + name(cols_.currency);
 }
 
 Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejected) {

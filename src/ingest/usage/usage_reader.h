@@ -67,8 +67,6 @@ class UsageReader {
   const std::string& path() const { return path_; }
   uint64_t ConsumedBytes() const { return csv_.ConsumedBytes(); }
   uint64_t FileSize() const { return csv_.FileSize(); }
-  // The header name used for each role, for messages ("cost column: Cost").
-  std::string DescribeColumns() const;
 
   // Column indexes (-1 when absent); public for tests.
   struct Columns {

@@ -8,14 +8,23 @@
 
 namespace openpal::sqlite {
 
+namespace {
+
+// Trigger RAISE()s and constraint failures are refusals of the history's rules, not I/O trouble; a busy store may
+// be retried.
+StatusCode CodeOfSqlite(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT: return StatusCode::kFailedPrecondition;
+    case SQLITE_BUSY: return StatusCode::kBusy;
+    default: return StatusCode::kIoError;
+  }
+}
+
+}  // namespace
+
 Status SqliteError(sqlite3* db, int rc, std::string_view doing) {
   std::string msg = std::string(doing) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-  // Trigger RAISE()s and constraint failures are refusals of the history's rules, not I/O trouble.
-  int primary = rc & 0xff;
-  const char* code = primary == SQLITE_CONSTRAINT ? "StoreConstraint"
-                     : primary == SQLITE_BUSY     ? "StoreBusy"
-                                                  : "StoreError";
-  return Status::Error(code, msg, db ? (sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") : "")
+  return Status::Error(CodeOfSqlite(rc), msg, db ? (sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") : "")
                                      : std::string());
 }
 
@@ -28,7 +37,7 @@ Status ExecWaitingOnBusy(Connection& c, const std::string& sql) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
   for (int attempt = 0;; ++attempt) {
     Status s = c.Exec(sql);
-    if (s.ok() || s.code() != "StoreBusy" || std::chrono::steady_clock::now() > deadline) return s;
+    if (s.ok() || s.code() != StatusCode::kBusy || std::chrono::steady_clock::now() > deadline) return s;
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2 + attempt * 2, 50)));
   }
 }
@@ -39,7 +48,7 @@ Status CheckStoreIdentity(Connection& c, const std::string& path) {
   auto app = c.QueryInt("PRAGMA application_id");
   if (!app.ok()) {
     if (app.status().message().find("not a database") != std::string::npos)
-      return Status::Error("NotAStore", "not an openpal store: the file is not an SQLite database", path);
+      return Status::Error(StatusCode::kCorruption, "not an openpal store: the file is not an SQLite database", path);
     return app.status().WithContext(path);
   }
   const int64_t id = app->value_or(0);
@@ -47,7 +56,7 @@ Status CheckStoreIdentity(Connection& c, const std::string& path) {
   char hex[16];
   std::snprintf(hex, sizeof hex, "0x%08llx", static_cast<unsigned long long>(id) & 0xffffffffULL);
   if (id != 0)
-    return Status::Error("NotAStore",
+    return Status::Error(StatusCode::kCorruption,
                          std::string("not an openpal store: an SQLite database of another application (application_id ") +
                              hex + "); openpal leaves it untouched: give --db the path of an openpal store or a new file",
                          path);
@@ -63,7 +72,7 @@ Status CheckStoreIdentity(Connection& c, const std::string& path) {
       "'observations', 'snapshots', 'link_events', 'settings')");
   if (!ours.ok()) return ours.status().WithContext(path);
   if (version->value_or(0) >= 1 && ours->value_or(0) == 6) return Status::Ok();
-  return Status::Error("NotAStore",
+  return Status::Error(StatusCode::kCorruption,
                        "not an openpal store: an SQLite database with tables of its own and no openpal application_id; "
                        "openpal leaves it untouched: give --db the path of an openpal store or a new file",
                        path);
@@ -75,7 +84,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   const int create = read_only ? 0 : SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    Status s = Status::Error("StoreError", std::string("cannot open the store: ") +
+    Status s = Status::Error(StatusCode::kIoError, std::string("cannot open the store: ") +
                                                (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)),
                              path);
     sqlite3_close(db);
@@ -113,7 +122,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   auto mode = c->QueryInt("SELECT journal_mode = 'wal' FROM pragma_journal_mode");
   if (!mode.ok()) return mode.status();
   if (!mode->has_value() || **mode != 1)
-    return Status::Error("StoreError", "the store needs WAL journaling, which this file system refused", path);
+    return Status::Error(StatusCode::kIoError, "the store needs WAL journaling, which this file system refused", path);
   return c;
 }
 
@@ -141,11 +150,7 @@ Status Connection::Exec(const std::string& sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    int primary = rc & 0xff;
-    return Status::Error(primary == SQLITE_CONSTRAINT ? "StoreConstraint"
-                         : primary == SQLITE_BUSY     ? "StoreBusy"
-                                                      : "StoreError",
-                         "executing \"" + sql.substr(0, 80) + "\": " + msg);
+    return Status::Error(CodeOfSqlite(rc), "executing \"" + sql.substr(0, 80) + "\": " + msg);
   }
   return Status::Ok();
 }
@@ -171,7 +176,7 @@ Transaction::~Transaction() {
 }
 
 Status Transaction::Commit() {
-  if (!open_) return Status::Error("StoreError", "commit of a transaction that is not open");
+  if (!open_) return Status::Error(StatusCode::kIoError, "commit of a transaction that is not open");
   Status s = c_.Exec("COMMIT");
   if (s.ok()) open_ = false;
   return s;

@@ -109,7 +109,7 @@ class Connection {
 
 // A transaction on a connection: BEGIN (IMMEDIATE for writers) now, ROLLBACK on destruction unless committed.
 // Whether the database behind `c` is openpal's store: its application_id, or an empty database (a new store), or a
-// store written before the ID was set (openpal's tables, a schema version). Error "NotAStore" otherwise, naming
+// store written before the ID was set (openpal's tables, a schema version). Error Corruption otherwise, naming
 // `path`; reads only.
 Status CheckStoreIdentity(Connection& c, const std::string& path);
 

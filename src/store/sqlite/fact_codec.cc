@@ -106,16 +106,9 @@ const std::string& InsertSql(FactKind kind) {
   return kInsert[static_cast<size_t>(kind)];
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out)
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  return out;
-}
-
 std::string ScopeKeyOf(std::string_view scope) {
   while (scope.size() > 1 && scope.back() == '/') scope.remove_suffix(1);
-  return Lower(scope);
+  return AsciiLower(scope);
 }
 
 int64_t ScopeHash(std::string_view tenant, std::string_view scope_key) {
@@ -134,7 +127,7 @@ int64_t ScopeHash(std::string_view tenant, std::string_view scope_key) {
 }
 
 void BindFact(Statement& st, const FactValue& value, const Interval& valid) {
-  st.BindText(1, Lower(FactTenant(value)));
+  st.BindText(1, AsciiLower(FactTenant(value)));
   st.BindText(2, FactKey(value));
   st.BindInt(3, valid.from.micros);
   st.BindEnd(4, valid.to);
@@ -146,7 +139,7 @@ void BindFact(Statement& st, const FactValue& value, const Interval& valid) {
           st.BindText(5, v.display_name);
           st.BindText(6, v.default_domain);
         } else if constexpr (std::is_same_v<T, Principal>) {
-          st.BindText(5, Lower(v.object_id));
+          st.BindText(5, AsciiLower(v.object_id));
           st.BindText(6, NameOf(kPrincipalKinds, v.kind));
           st.BindText(7, NameOf(kUserTypes, v.user_type));
           st.BindText(8, NameOf(kSpTypes, v.sp_type));
@@ -154,32 +147,32 @@ void BindFact(Statement& st, const FactValue& value, const Interval& valid) {
           st.BindText(10, v.sign_in_name);
           st.BindInt(11, v.enabled ? 1 : 0);
         } else if constexpr (std::is_same_v<T, GroupMembership>) {
-          st.BindText(5, Lower(v.group_id));
-          st.BindText(6, Lower(v.member_id));
+          st.BindText(5, AsciiLower(v.group_id));
+          st.BindText(6, AsciiLower(v.member_id));
           st.BindText(7, NameOf(kPrincipalKinds, v.member_kind));
         } else if constexpr (std::is_same_v<T, SubscriptionPlacement>) {
-          st.BindText(5, Lower(v.subscription_id));
+          st.BindText(5, AsciiLower(v.subscription_id));
           st.BindText(6, v.display_name);
           st.BindText(7, v.parent_group_id);
-          st.BindText(8, Lower(v.parent_group_id));
+          st.BindText(8, AsciiLower(v.parent_group_id));
         } else if constexpr (std::is_same_v<T, ManagementGroup>) {
           st.BindText(5, v.group_id);
-          st.BindText(6, Lower(v.group_id));
+          st.BindText(6, AsciiLower(v.group_id));
           st.BindText(7, v.display_name);
           st.BindText(8, v.parent_group_id);
-          st.BindText(9, Lower(v.parent_group_id));
+          st.BindText(9, AsciiLower(v.parent_group_id));
         } else if constexpr (std::is_same_v<T, CustomRole>) {
-          st.BindText(5, Lower(v.role_guid));
+          st.BindText(5, AsciiLower(v.role_guid));
           st.BindText(6, v.role_name);
         } else if constexpr (std::is_same_v<T, RoleAssignment>) {
           std::string key = ScopeKeyOf(v.scope);
-          st.BindInt(8, ScopeHash(Lower(v.tenant_id), key));
+          st.BindInt(8, ScopeHash(AsciiLower(v.tenant_id), key));
           st.BindText(5, v.assignment_name);
           st.BindText(6, v.scope);
           st.BindText(7, key);
-          st.BindText(9, Lower(v.principal_id));
+          st.BindText(9, AsciiLower(v.principal_id));
           st.BindText(10, NameOf(kAssigneeTypes, v.principal_type));
-          st.BindText(11, Lower(v.role_guid));
+          st.BindText(11, AsciiLower(v.role_guid));
           st.BindText(12, v.role_name);
         } else if constexpr (std::is_same_v<T, LighthouseAuthorization>) {
           std::string key = ScopeKeyOf(v.scope);
@@ -187,10 +180,10 @@ void BindFact(Statement& st, const FactValue& value, const Interval& valid) {
           st.BindText(5, v.assignment_id);
           st.BindText(6, v.scope);
           st.BindText(7, key);
-          st.BindText(9, Lower(v.managing_tenant_id));
-          st.BindText(10, Lower(v.principal_id));
+          st.BindText(9, AsciiLower(v.managing_tenant_id));
+          st.BindText(10, AsciiLower(v.principal_id));
           st.BindText(11, v.principal_display_name);
-          st.BindText(12, Lower(v.role_guid));
+          st.BindText(12, AsciiLower(v.role_guid));
           st.BindInt(13, v.eligible ? 1 : 0);
         } else if constexpr (std::is_same_v<T, Partner>) {
           st.BindText(5, v.partner_id);
@@ -198,9 +191,9 @@ void BindFact(Statement& st, const FactValue& value, const Interval& valid) {
           st.BindText(7, NameOf(kLevels, v.level));
           st.BindText(8, v.global_partner_id);
           st.BindText(9, NameOf(kStates, v.state));
-          st.BindText(10, Lower(v.tenant_id));
+          st.BindText(10, AsciiLower(v.tenant_id));
         } else if constexpr (std::is_same_v<T, PartnerLink>) {
-          st.BindText(5, Lower(v.object_id));
+          st.BindText(5, AsciiLower(v.object_id));
           st.BindText(6, v.partner_id);
           st.BindText(7, NameOf(kSources, v.source));
           st.BindInt(8, v.created_time.micros);

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/guid.h"
 #include "core/interval.h"
 #include "core/model.h"
 #include "store/sqlite/connection.h"
@@ -24,9 +25,6 @@ void BindFact(Statement& stmt, const FactValue& value, const Interval& valid);
 
 // Reads the current row of a statement selecting SelectColumns(kind) into a fact.
 AnyFact ReadFact(const Statement& stmt, FactKind kind);
-
-// ASCII lowercase: ids and keys are stored this way so lookups are exact-match index probes.
-std::string Lower(std::string_view s);
 
 // The lookup key of a scope as Scope::key() computes it for valid scopes: lowercase, trailing "/" dropped
 // (the root stays "/"). Computed here rather than by parsing so a million-row import does not parse twice.

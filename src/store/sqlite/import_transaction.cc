@@ -33,7 +33,7 @@ class SqliteImport final : public ImportTransaction {
     auto st = Usable("SELECT max(as_of) FROM observations WHERE tenant = ? AND kind = ?");
     if (!st.ok()) return st.status();
     StatementUse use(**st);
-    use->BindText(1, Lower(tenant));
+    use->BindText(1, AsciiLower(tenant));
     use->BindText(2, SnapshotFileName(file));
     return MaybeTime(use, "reading the last observation");
   }
@@ -42,7 +42,7 @@ class SqliteImport final : public ImportTransaction {
     auto st = Usable("SELECT max(as_of) FROM snapshots WHERE tenant = ?");
     if (!st.ok()) return st.status();
     StatementUse use(**st);
-    use->BindText(1, Lower(tenant));
+    use->BindText(1, AsciiLower(tenant));
     return MaybeTime(use, "reading the newest snapshot");
   }
 
@@ -52,7 +52,7 @@ class SqliteImport final : public ImportTransaction {
     auto st = Usable(sql);
     if (!st.ok()) return st.status();
     StatementUse use(**st);
-    if (tenant) use->BindText(1, Lower(*tenant));
+    if (tenant) use->BindText(1, AsciiLower(*tenant));
     std::vector<AnyFact> out;
     int rc;
     while ((rc = use->Step()) == SQLITE_ROW) out.push_back(ReadFact(*use, kind));
@@ -62,7 +62,7 @@ class SqliteImport final : public ImportTransaction {
 
   Result<int64_t> Insert(const FactValue& value, const Interval& valid) override {
     if (valid.to < valid.from)
-      return Status::Error("BadInterval", "a fact cannot end before it starts: " + valid.ToString(),
+      return Status::Error(StatusCode::kInvalidArgument, "a fact cannot end before it starts: " + valid.ToString(),
                            std::string("insert into ") + TableOf(KindOf(value)));
     auto st = Usable(InsertSql(KindOf(value)));
     if (!st.ok()) return st.status();
@@ -76,7 +76,7 @@ class SqliteImport final : public ImportTransaction {
 
   Status Close(FactKind kind, int64_t id, Timestamp end) override {
     if (end == Timestamp::Max())
-      return Status::Error("BadInterval", "a fact cannot be closed at the open end (Timestamp::Max)");
+      return Status::Error(StatusCode::kInvalidArgument, "a fact cannot be closed at the open end (Timestamp::Max)");
     auto st = Usable(std::string("UPDATE ") + TableOf(kind) + " SET valid_to = ? WHERE id = ? AND valid_to IS NULL");
     if (!st.ok()) return st.status();
     StatementUse use(**st);
@@ -86,7 +86,7 @@ class SqliteImport final : public ImportTransaction {
     std::string where = std::string(TableOf(kind)) + " id " + std::to_string(id);
     if (rc != SQLITE_DONE) return SqliteError(conn_->raw(), rc, "closing " + where);
     if (sqlite3_changes(conn_->raw()) != 1)
-      return Status::Error("NotOpen", "no open fact with this id: it does not exist or was already closed", where);
+      return Status::Error(StatusCode::kFailedPrecondition, "no open fact with this id: it does not exist or was already closed", where);
     return Status::Ok();
   }
 
@@ -94,7 +94,7 @@ class SqliteImport final : public ImportTransaction {
     auto st = Usable("INSERT OR IGNORE INTO observations (tenant, kind, as_of) VALUES (?, ?, ?)");
     if (!st.ok()) return st.status();
     StatementUse use(**st);
-    use->BindText(1, Lower(tenant));
+    use->BindText(1, AsciiLower(tenant));
     use->BindText(2, SnapshotFileName(file));
     use->BindInt(3, as_of.micros);
     int rc = use->Step();
@@ -105,7 +105,7 @@ class SqliteImport final : public ImportTransaction {
     auto st = Usable("INSERT OR IGNORE INTO snapshots (tenant, as_of, source) VALUES (?, ?, ?)");
     if (!st.ok()) return st.status();
     StatementUse use(**st);
-    use->BindText(1, Lower(tenant));
+    use->BindText(1, AsciiLower(tenant));
     use->BindInt(2, as_of.micros);
     use->BindText(3, source);
     int rc = use->Step();
@@ -113,7 +113,7 @@ class SqliteImport final : public ImportTransaction {
   }
 
   Status Commit() override {
-    if (committed_) return Status::Error("StoreError", "the import was already committed");
+    if (committed_) return Status::Error(StatusCode::kIoError, "the import was already committed");
     Status s = tx_.Commit();
     if (!s.ok()) return s.WithContext("committing the import");
     committed_ = true;
@@ -126,7 +126,7 @@ class SqliteImport final : public ImportTransaction {
  private:
   // The cached statement for `sql`, or an error when the transaction is no longer open.
   Result<Statement*> Usable(const std::string& sql) {
-    if (committed_) return Status::Error("StoreError", "the import was already committed; start another");
+    if (committed_) return Status::Error(StatusCode::kIoError, "the import was already committed; start another");
     return conn_->Prepare(sql);
   }
 

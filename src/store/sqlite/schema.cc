@@ -178,7 +178,7 @@ Status Migrate(Connection& c) {
     if (!current.ok()) return current.status();
     int64_t have = current->value_or(0);
     if (have > LatestSchemaVersion()) {
-      return Status::Error("StoreTooNew",
+      return Status::Error(StatusCode::kFailedPrecondition,
                            "the store has schema version " + std::to_string(have) +
                                ", newer than this binary understands (" + std::to_string(LatestSchemaVersion()) +
                                "); use a newer openpal",
@@ -186,7 +186,7 @@ Status Migrate(Connection& c) {
     }
     if (have >= step.version) continue;
     if (have != step.version - 1)
-      return Status::Error("StoreError", "the store's schema version " + std::to_string(have) +
+      return Status::Error(StatusCode::kIoError, "the store's schema version " + std::to_string(have) +
                                              " has no migration path to " + std::to_string(step.version));
     Status s = c.Exec(step.sql());
     if (!s.ok()) return s.WithContext("schema migration to version " + std::to_string(step.version));
@@ -214,17 +214,17 @@ Status CheckSchemaForReading(Connection& c) {
   const std::string path = sqlite3_db_filename(c.raw(), "main");
   if (have == LatestSchemaVersion()) return Status::Ok();
   if (have == 0)
-    return Status::Error("StoreEmpty",
+    return Status::Error(StatusCode::kFailedPrecondition,
                          "the database holds no openpal store yet: import a snapshot first (pal import SNAPSHOT_DIR "
                          "--db " + path + ")",
                          path);
   if (have > LatestSchemaVersion())
-    return Status::Error("StoreTooNew",
+    return Status::Error(StatusCode::kFailedPrecondition,
                          "the store has schema version " + std::to_string(have) +
                              ", newer than this binary understands (" + std::to_string(LatestSchemaVersion()) +
                              "); use a newer openpal",
                          path);
-  return Status::Error("StoreOld",
+  return Status::Error(StatusCode::kFailedPrecondition,
                        "the store has schema version " + std::to_string(have) + " and this binary uses " +
                            std::to_string(LatestSchemaVersion()) +
                            "; a command that only reads does not upgrade it: run one that writes first (pal import, "

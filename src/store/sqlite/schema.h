@@ -11,11 +11,11 @@ namespace openpal::sqlite {
 int LatestSchemaVersion();
 
 // Brings the database behind `c` to LatestSchemaVersion(), one migration per transaction. Refuses
-// (code "StoreTooNew") a database written by a newer binary. Safe when several processes open at once.
+// (code FailedPrecondition) a database written by a newer binary. Safe when several processes open at once.
 Status Migrate(Connection& c);
 
 // For a command that only reads: Ok when the store is at LatestSchemaVersion(); otherwise an error saying what to
-// run ("StoreEmpty", "StoreOld": a command that writes upgrades it; "StoreTooNew"). Changes nothing.
+// run (FailedPrecondition: empty or older, which a command that writes upgrades; or newer). Changes nothing.
 Status CheckSchemaForReading(Connection& c);
 
 }  // namespace openpal::sqlite

@@ -83,7 +83,7 @@ Result<std::vector<AnyFact>> SqliteStore::LoadFacts(FactKind kind, const Interva
   StatementUse use(**st);
   use->BindInt(1, window.from.micros);
   use->BindInt(2, window.to.micros);
-  if (tenant) use->BindText(3, Lower(*tenant));
+  if (tenant) use->BindText(3, AsciiLower(*tenant));
   Status s = ReadAll(**conn, use, kind, out);
   if (!s.ok()) return s;
   return out;
@@ -137,8 +137,8 @@ Result<std::optional<Fact<Principal>>> SqliteStore::PrincipalAt(const TenantId& 
   if (!st.ok()) return st.status();
   StatementUse use(**st);
   use->BindInt(1, t.micros);
-  use->BindText(2, Lower(tenant));
-  use->BindText(3, Lower(object));
+  use->BindText(2, AsciiLower(tenant));
+  use->BindText(3, AsciiLower(object));
   std::vector<AnyFact> rows;
   Status s = ReadAll(**conn, use, FactKind::kPrincipal, rows);
   if (!s.ok()) return s;
@@ -216,7 +216,7 @@ Result<std::vector<Fact<T>>> FactsOnScopes(ConnectionPool& pool, FactKind kind, 
 Result<std::vector<Fact<RoleAssignment>>> SqliteStore::AssignmentsOnScopes(const TenantId& tenant,
                                                                            const std::vector<std::string>& scope_keys,
                                                                            const Interval& window) {
-  const std::string tenant_key = Lower(tenant);
+  const std::string tenant_key = AsciiLower(tenant);
   return FactsOnScopes<RoleAssignment>(
       pool_, FactKind::kRoleAssignment,
       "SELECT " + SelectColumns(FactKind::kRoleAssignment) +
@@ -274,7 +274,7 @@ Result<LinkState> ReadLinkState(Connection& c, const std::string& tenant, const 
 Result<LinkState> SqliteStore::ChangeLink(const TenantId& tenant_in, const ObjectId& object_in, Timestamp at,
                                           const std::string& request_id,
                                           const std::function<LinkDecision(const LinkState&)>& decide) {
-  const std::string tenant = Lower(tenant_in), object = Lower(object_in);
+  const std::string tenant = AsciiLower(tenant_in), object = AsciiLower(object_in);
   const std::string where = "link of " + tenant + "/" + object;
   std::lock_guard<std::mutex> lock(write_mutex_);
   auto conn = pool_.Acquire();
@@ -291,12 +291,12 @@ Result<LinkState> SqliteStore::ChangeLink(const TenantId& tenant_in, const Objec
   if (d.action == A::kMove && state.current && state.current->value.partner_id == d.partner_id) d.action = A::kNone;
   if (d.action == A::kNone) return state;  // nothing written; the transaction rolls back harmlessly
   if (d.action == A::kCreate && state.current)
-    return Status::Error("LinkExists", "create decided while a link to " + state.current->value.partner_id +
+    return Status::Error(StatusCode::kAlreadyExists, "create decided while a link to " + state.current->value.partner_id +
                                            " is open", where);
   if ((d.action == A::kMove || d.action == A::kDelete) && !state.current)
-    return Status::Error("NotLinked", std::string(ActionName(d.action)) + " decided without an open link", where);
+    return Status::Error(StatusCode::kFailedPrecondition, std::string(ActionName(d.action)) + " decided without an open link", where);
   if (d.action != A::kDelete && d.partner_id.empty())
-    return Status::Error("BadDecision", "a create or move needs a partner ID", where);
+    return Status::Error(StatusCode::kInvalidArgument, "a create or move needs a partner ID", where);
 
   // A clock that stepped back (or another server's clock) must not put a change before the previous one:
   // the link's history stays in time order, and no fact ends before it began (the triggers refuse that).
@@ -367,7 +367,7 @@ Result<LinkState> SqliteStore::CurrentLink(const TenantId& tenant, const ObjectI
   if (!conn.ok()) return conn.status();
   Transaction tx(**conn, Transaction::Mode::kRead);  // the fact and the counter from one state
   if (!tx.status().ok()) return tx.status();
-  return ReadLinkState(**conn, Lower(tenant), Lower(object));
+  return ReadLinkState(**conn, AsciiLower(tenant), AsciiLower(object));
 }
 
 Result<std::vector<LinkEvent>> SqliteStore::LinkHistory(const TenantId& tenant, const ObjectId& object) {
@@ -378,8 +378,8 @@ Result<std::vector<LinkEvent>> SqliteStore::LinkHistory(const TenantId& tenant, 
       " WHERE tenant = ?1 AND object_id = ?2 ORDER BY version");
   if (!st.ok()) return st.status();
   StatementUse use(**st);
-  use->BindText(1, Lower(tenant));
-  use->BindText(2, Lower(object));
+  use->BindText(1, AsciiLower(tenant));
+  use->BindText(2, AsciiLower(object));
   std::vector<LinkEvent> out;
   int rc;
   while ((rc = use->Step()) == SQLITE_ROW)
@@ -399,7 +399,7 @@ Result<uint64_t> SqliteStore::ChangeCounter() {
   // data_version is per connection, so one connection answers every call: its values are comparable.
   auto version = watch_->QueryInt("PRAGMA data_version");
   if (!version.ok()) return version.status();
-  if (!*version) return Status::Error("StoreError", "PRAGMA data_version returned no value", path_);
+  if (!*version) return Status::Error(StatusCode::kIoError, "PRAGMA data_version returned no value", path_);
   return static_cast<uint64_t>(**version);
 }
 
