@@ -93,17 +93,6 @@ const std::string& OperationsListBody() {
   return body;
 }
 
-ApiResponse ErrorResponse(const Status& status) {
-  ArmError error = ToArmError(status);
-  ApiResponse r;
-  r.status = error.http_status;
-  r.body = ArmErrorBody(error);
-  if (error.www_authenticate) r.headers.emplace_back("WWW-Authenticate", BearerChallenge(error));
-  if (error.retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(error.retry_after));
-  if (error.http_status >= 500) r.log_detail = std::string(StatusCodeName(status.code())) + ": " + status.ToString();
-  return r;
-}
-
 ApiResponse ManagementPartnerApi::Handle(const ApiRequest& request) const {
   Timestamp now = Timestamp::Now();
   auto caller = Authenticate(request, now);

@@ -76,9 +76,6 @@ class ManagementPartnerApi : public Surface {
 // The body of GET .../operations: the four operations of the real service.
 const std::string& OperationsListBody();
 
-// The response for a failure (ARM body, WWW-Authenticate on 401s); `log_detail` keeps internal causes.
-ApiResponse ErrorResponse(const Status& status);
-
 // True for 6 to 10 ASCII digits.
 bool IsPartnerIdFormat(std::string_view id);
 

@@ -38,10 +38,7 @@ constexpr const char* kTls12Ciphers =
 
 // The 500 for an exception escaping a surface (surfaces report errors as values; this is a net).
 ApiResponse InternalError(const std::exception& e) {
-  ArmError error = ToArmError(Status::Error(StatusCode::kInternal, "unexpected exception"));
-  ApiResponse response;
-  response.status = error.http_status;
-  response.body = ArmErrorBody(error);
+  ApiResponse response = ErrorResponse(Status::Error(StatusCode::kInternal, "unexpected exception"));
   response.log_detail = std::string("exception: ") + e.what();
   return response;
 }

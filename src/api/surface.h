@@ -54,6 +54,10 @@ struct SurfaceContext {
   std::string db_path;                       // for messages
 };
 
+// The response for a failure, the same on every surface: the ARM error body (arm_errors.h), WWW-Authenticate on
+// 401s, Retry-After on 503s; `log_detail` keeps internal causes of 5xx for the log.
+ApiResponse ErrorResponse(const Status& status);
+
 class Surface {
  public:
   virtual ~Surface() = default;

@@ -51,6 +51,10 @@ struct AttributionResult {
   uint64_t distinct_scopes = 0;
 };
 
+// Credits usage rows into a report. Thread-safety: one thread uses an Attributor at a time; several threads
+// credit in parallel with one Attributor each, sharing a ProfileCache (each with its own slot), and are combined
+// with Absorb() once idle. Lifetime: the DirectoryIndex (and the shared ProfileCache, held by shared_ptr) must
+// outlive it.
 class Attributor {
  public:
   // An attributor with a profile cache of its own.

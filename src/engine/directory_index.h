@@ -87,6 +87,10 @@ struct Holder {
   int32_t linked_id = -1;  // set when `links` is
 };
 
+// The directory's facts indexed in memory for crediting and explain. Immutable once built: any number of threads
+// may read one at once without locking. Lifetime: every pointer and reference it returns lives as long as the
+// index; ProfileCache, Attributor and PathCache keep a reference to it, so it must outlive them. It is a copy:
+// changes to the store after Load() are not seen (callers reload it: the explain route every few seconds).
 class DirectoryIndex {
  public:
   // Loads every fact of every kind from `store` and indexes it; errors carry the store's context.

@@ -73,6 +73,9 @@ struct PrincipalSteps {
   std::vector<Partner> partners;  // by partner ID
 };
 
+// Memoised paths and profiles of one explain or crediting pass. Not thread-safe: one thread owns it (no locks).
+// Lifetime: the references it returns live as long as the cache; every call must pass the same DirectoryIndex,
+// which must outlive the cache.
 class PathCache {
  public:
   // The steps of the linked principal `linked_id` (DirectoryIndex::LinkedKey); memoised.

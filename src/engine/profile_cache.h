@@ -37,6 +37,9 @@ constexpr int64_t kPartner = 0, kNext = 1, kQualifyingCount = 2, kRoleCount = 3,
 constexpr int64_t kCellWays = 8;
 }  // namespace profile
 
+// Thread-safety: For() and ForResourceId() may be called by the crediting threads at once, each with its own slot;
+// the members marked "not thread-safe" or "only when no thread is in For()" run between runs. Lifetime: keeps a
+// reference to the DirectoryIndex, which must outlive it; blocks live as long as the cache.
 class ProfileCache {
  public:
   // `slots` is the number of Attributors that will share it (each takes one slot of every cell cache).

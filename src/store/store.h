@@ -72,6 +72,11 @@ struct SubscriptionAncestry {
   std::vector<std::string> management_groups;  // nearest first, ending with the tenant root group
 };
 
+// The history store (SQLite today; the interface a second backend implements). Thread-safety: every method may
+// be called from any number of threads at once (pal serve's pool shares one Store); writers are serialised
+// inside (one import or link change at a time, across processes too). Lifetime: outlives every transaction,
+// visitor and object that holds a reference to it (surfaces, DirectoryIndex::Load's caller). Results are values:
+// nothing returned refers into the store.
 class Store {
  public:
   virtual ~Store() = default;
