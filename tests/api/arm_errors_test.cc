@@ -42,6 +42,31 @@ TEST(ArmErrors, UnknownCodesBecome500WithoutInternals) {
   EXPECT_EQ(e.message.find("/secret"), std::string::npos);
 }
 
+TEST(ArmErrors, AStatusMapsByItsRefinementElseByItsCode) {
+  const Status engine_not_found = Status::Error(StatusCode::kNotFound, "There is no saved run 9.");
+  EXPECT_EQ(ToArmError(engine_not_found).code, "NotFound");
+  EXPECT_EQ(ToArmError(engine_not_found).http_status, 404);
+  const ArmError run = ToArmError(Refine(engine_not_found, ArmCode::kRunNotFound));
+  EXPECT_EQ(run.code, "RunNotFound");
+  EXPECT_EQ(run.message, "There is no saved run 9.");
+  EXPECT_TRUE(Refine(Status::Ok(), ArmCode::kRunNotFound).ok());
+  const ArmError busy = ToArmError(Status::Error(StatusCode::kBusy, "database is locked", "/secret/x.db"));
+  EXPECT_EQ(busy.http_status, 503);
+  EXPECT_EQ(busy.retry_after, 10);
+  EXPECT_EQ(busy.message.find("/secret"), std::string::npos);
+  // A refined Status keeps its code of the closed set: code below the edge can still branch on it.
+  EXPECT_EQ(NotLinked().code(), StatusCode::kNotFound);
+  EXPECT_EQ(AlreadyLinked("1234567").code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(ToArmError(ArmStatus(ArmCode::kExpiredAuthenticationToken, "expired")).code, "ExpiredAuthenticationToken");
+  EXPECT_TRUE(ToArmError(ArmStatus(ArmCode::kExpiredAuthenticationToken, "expired")).www_authenticate);
+}
+
+TEST(ArmErrors, AnErrorIsNeverOk) {
+  const Status s = Status::Error(StatusCode::kOk, "misuse");
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kInternal);
+}
+
 TEST(PartnerIdFormat, SixToTenDigits) {
   EXPECT_TRUE(IsPartnerIdFormat("123456"));
   EXPECT_TRUE(IsPartnerIdFormat("1234567890"));
