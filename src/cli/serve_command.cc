@@ -11,7 +11,6 @@
 #include "api/dev_issuer.h"
 #include "core/guid.h"
 #include "api/jwt.h"
-#include "api/management_partner.h"
 #include "api/openpal_surfaces.h"
 #include "api/server.h"
 #include "cli/command.h"
@@ -126,13 +125,9 @@ int Serve(const ServeArgs& args) {
     std::cerr << "pal serve: " << store.status().ToString() << "\n";
     return kExitFailure;
   }
-  api::ManagementPartnerApi api(**store, verifier);
   api::SurfaceContext context{**store, verifier, issuer ? &*issuer : nullptr, db_path};
-  // Asked in this order; the ARM surface last, as it answers every path the others do not claim.
-  auto reports = api::MakeReportsSurface(context);
-  auto directory = api::MakeDirectorySurface(context);
-  auto portal = api::MakePortalSurface(context);
-  auto server = api::ApiServer::Create(options, {reports.get(), directory.get(), portal.get(), &api});
+  api::Surfaces surfaces(context);
+  auto server = api::ApiServer::Create(options, surfaces.InOrder());
   if (!server.ok()) {
     std::cerr << "pal serve: " << server.status().ToString() << "\n";
     return kExitFailure;
