@@ -1,6 +1,7 @@
-// Fuzzes the routes of `pal serve` without sockets: a request in a small text form goes to the surfaces in the
-// server's order (/openpal/v1 reports, directory, the portal, then the ARM link API), exactly as server.cc
-// dispatches, over a store holding the demo world's four snapshots. The first byte picks the caller (no token, a
+// Fuzzes the routes of `pal serve` without sockets: a request in a small text form goes through api::Surfaces'
+// route table (/openpal/v1 reports, directory, the portal, then the ARM link API), exactly as server.cc dispatches,
+// over a store holding the demo world's four snapshots; a request with a body is first asked of RefuseBody, as the
+// server does before reading one. The first byte picks the caller (no token, a
 // user of the partner organisation Contoso, a customer's user, a user of the other partner, an unknown principal, a
 // malformed token); the rest is
 //   METHOD TARGET\n
@@ -19,7 +20,6 @@
 #include "api/dev_issuer.h"
 #include "api/http_target.h"
 #include "api/jwt.h"
-#include "api/management_partner.h"
 #include "api/openpal_surfaces.h"
 #include "core/guid.h"
 #include "fuzz_util.h"
@@ -58,9 +58,7 @@ struct World {
   std::unique_ptr<TokenVerifier> verifier;
   std::vector<std::string> tokens;  // one per kCallers entry
   std::unique_ptr<Store> store;
-  std::unique_ptr<ManagementPartnerApi> arm;
-  std::unique_ptr<Surface> reports, directory, portal;
-  std::vector<const Surface*> surfaces;
+  std::unique_ptr<Surfaces> surfaces;
   int runs = 0;
 
   World() {
@@ -98,11 +96,7 @@ struct World {
   }
 
   void Reset() {
-    surfaces.clear();
-    reports.reset();
-    directory.reset();
-    portal.reset();
-    arm.reset();
+    surfaces.reset();
     store.reset();
     std::error_code ec;
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(dir / (std::string("work.db") + suffix), ec);
@@ -111,24 +105,19 @@ struct World {
     auto opened = OpenSqliteStore((dir / "work.db").string());
     if (!opened.ok()) Violated(opened.status().ToString());
     store = std::move(opened).value();
-    arm = std::make_unique<ManagementPartnerApi>(*store, *verifier);
     SurfaceContext context{*store, *verifier, issuer.get(), (dir / "work.db").string()};
-    reports = MakeReportsSurface(context);
-    directory = MakeDirectorySurface(context);
-    portal = MakePortalSurface(context);
-    surfaces = {reports.get(), directory.get(), portal.get(), arm.get()};
+    surfaces = std::make_unique<Surfaces>(context);
   }
 
-  // As server.cc: the first surface claiming the path answers; the ARM surface claims the rest.
+  // As server.cc: a body is kept only if RefuseBody lets it be read, then the route table answers.
   ApiResponse Dispatch(const ApiRequest& request) {
     if (++runs % kResetEvery == 0) Reset();
-    const Surface* surface = surfaces.back();
-    for (const Surface* candidate : surfaces)
-      if (candidate->Claims(request.path)) {
-        surface = candidate;
-        break;
-      }
-    return surface->Handle(request);
+    if (!request.body.empty()) {
+      ApiRequest head = request;
+      head.body.clear();
+      if (auto refused = surfaces->routes().RefuseBody(head)) return std::move(*refused);
+    }
+    return surfaces->Answer(request);
   }
 };
 

@@ -18,13 +18,9 @@
 namespace openpal::api {
 namespace {
 
-constexpr std::string_view kPrefix = "/openpal/v1/";
-
-ApiResponse Json(const nlohmann::json& doc, int status = 200) {
-  ApiResponse r;
-  r.status = status;
-  r.body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return r;
+// Names and display names come from directory exports: invalid UTF-8 in them is replaced, never a throw.
+ApiResponse Json(const nlohmann::json& doc) {
+  return JsonResponse(doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 Status BadQuery(const std::string& message) { return ArmStatus(ArmCode::kInvalidQueryParameter, message); }
@@ -49,83 +45,34 @@ class DirectorySurface : public Surface {
  public:
   explicit DirectorySurface(const SurfaceContext& context) : context_(context) {}
 
-  bool Claims(std::string_view path) const override {
-    std::string lower = AsciiLower(path);
-    if (lower.rfind(kPrefix, 0) != 0) return false;
-    std::string_view rest = std::string_view(lower).substr(kPrefix.size());
-    while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-    return rest == "me" || rest == "links" || rest == "openapi.json" || rest.rfind("partners/", 0) == 0 ||
-           rest == "dev" || rest.rfind("dev/", 0) == 0;
-  }
-
-  // POST /dev/token (dev issuer only) takes its body without a token; every other route needs a verified one first.
-  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) const override {
-    std::string rest = AsciiLower(std::string_view(head.path).substr(kPrefix.size()));
-    while (!rest.empty() && rest.back() == '/') rest.pop_back();
-    if (rest == "dev" || rest.rfind("dev/", 0) == 0) {
-      if (!context_.dev_issuer) return ErrorResponse(UnknownPath(head.path));
-      if (rest == "dev/token" && head.method == "POST") return std::nullopt;
-      if (rest == "dev/token") return NotAllowed(head.method, "POST");
-      if (rest == "dev/principals" && head.method != "GET") return NotAllowed(head.method, "GET");
-      if (rest == "dev/principals") return ErrorResponse(InvalidRequestContent("this route takes no body."));
-      return ErrorResponse(UnknownPath(head.path));
+  // Trailing slashes are tolerated (any number). The dev sign-in exists only with --dev-issuer and needs no token;
+  // its other paths are 404 without one either way.
+  std::vector<Route> Routes() const override {
+    std::vector<Route> routes = {
+        {"GET", "/openpal/v1/me", Auth::kPrincipal, true,
+         [this](const RouteCall& call) { return Me(*call.caller, call.now); }, Slash::kAny},
+        {"GET", "/openpal/v1/partners/{partnerId}", Auth::kPrincipal, true,
+         [this](const RouteCall& call) { return PartnerInfo(call.params[0], call.now); }, Slash::kAny},
+        {"GET", "/openpal/v1/links", Auth::kPrincipal, true,
+         [this](const RouteCall& call) { return Links(*call.caller, call.request, call.now); }, Slash::kAny},
+        // Like every route but /dev/*, behind the token (the contract).
+        {"GET", "/openpal/v1/openapi.json", Auth::kPrincipal, true, [](const RouteCall&) { return OpenApi(); },
+         Slash::kAny},
+    };
+    if (context_.dev_issuer) {
+      routes.push_back({"GET", "/openpal/v1/dev/principals", Auth::kPublic, true,
+                        [this](const RouteCall& call) { return DevPrincipals(call.now); }, Slash::kAny});
+      routes.push_back({"POST", "/openpal/v1/dev/token", Auth::kPublic, true,
+                        [this](const RouteCall& call) { return DevToken(call.request, call.now); }, Slash::kAny,
+                        PathCase::kInsensitive, /*takes_body=*/true});
     }
-    auto caller = AuthenticateBearer(context_.verifier, head.authorization, Timestamp::Now());
-    if (!caller.ok()) return ErrorResponse(caller.status());
-    return std::nullopt;
-  }
-
-  ApiResponse Handle(const ApiRequest& request) const override {
-    std::string rest = AsciiLower(std::string_view(request.path).substr(kPrefix.size()));
-    while (!rest.empty() && rest.back() == '/') rest.pop_back();
-    std::string original = request.path.substr(kPrefix.size());  // the partner ID keeps its bytes
-    Timestamp now = Timestamp::Now();
-
-    // The dev sign-in exists only with --dev-issuer and needs no token (docs/openpal-api.md).
-    if (rest == "dev" || rest.rfind("dev/", 0) == 0) {
-      if (!context_.dev_issuer) return ErrorResponse(UnknownPath(request.path));
-      if (rest == "dev/principals") {
-        if (request.method != "GET") return NotAllowed(request.method, "GET");
-        return DevPrincipals(now);
-      }
-      if (rest == "dev/token") {
-        if (request.method != "POST") return NotAllowed(request.method, "POST");
-        return DevToken(request, now);
-      }
-      return ErrorResponse(UnknownPath(request.path));
-    }
-    // As on the ARM surface: the token first, then the method.
-    auto caller = AuthenticateBearer(context_.verifier, request.authorization, now);
-    if (!caller.ok()) return ErrorResponse(caller.status());
-    ApiResponse r = request.method != "GET" ? NotAllowed(request.method, "GET")
-                                            : Authenticated(*caller, rest, original, request, now);
-    r.caller = caller->tenant_id + "/" + caller->object_id;
-    return r;
+    routes.push_back({"*", "/openpal/v1/dev/**", Auth::kPublic, false,
+                      [](const RouteCall& call) { return ErrorResponse(UnknownPath(call.request.path)); }, Slash::kAny});
+    return routes;
   }
 
  private:
-  ApiResponse Authenticated(const VerifiedToken& caller, const std::string& rest, const std::string& original,
-                            const ApiRequest& request, Timestamp now) const {
-    if (Status s = CheckEnabledPrincipal(context_.store, caller, now); !s.ok()) return ErrorResponse(s);
-    if (rest == "me") return Me(caller, now);
-    if (rest == "openapi.json") return OpenApi();  // like every route but /dev/*, behind the token (the contract)
-    if (rest == "links") return Links(caller, request, now);
-    std::string id = original.substr(std::string("partners/").size());
-    while (!id.empty() && id.back() == '/') id.pop_back();
-    return PartnerInfo(id, now);
-  }
-
-  static ApiResponse NotAllowed(const std::string& method, const char* allow) {
-    ApiResponse r = ErrorResponse(MethodNotAllowed(method));
-    r.headers.emplace_back("Allow", allow);
-    return r;
-  }
-
-  static ApiResponse OpenApi() {
-    ApiResponse r;
-    r.body = OpenApiDocument();
-    return r;
-  }
+  static ApiResponse OpenApi() { return JsonResponse(OpenApiDocument()); }
 
   ApiResponse Me(const VerifiedToken& caller, Timestamp now) const {
     auto principal = context_.store.PrincipalAt(caller.tenant_id, caller.object_id, now);
@@ -218,9 +165,7 @@ class DirectorySurface : public Surface {
     }
     auto inventory = engine::BuildLinkInventory(context_.store, query);
     if (!inventory.ok()) return ErrorResponse(inventory.status());
-    ApiResponse r;
-    r.body = engine::LinkInventoryJson(*inventory);
-    return r;
+    return JsonResponse(engine::LinkInventoryJson(*inventory));
   }
 
   ApiResponse DevPrincipals(Timestamp now) const {

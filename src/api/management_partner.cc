@@ -4,66 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "api/arm_errors.h"
-#include "api/caller.h"
 #include "core/guid.h"
 
 namespace openpal::api {
-namespace {
-
-constexpr std::string_view kProviderPrefix = "/providers/microsoft.managementpartner";
-
-enum class RouteKind { kPartner, kPartnersCollection, kOperations, kUnknownUnderProvider, kUnknown };
-
-struct Route {
-  RouteKind kind = RouteKind::kUnknown;
-  std::string partner_id;  // kPartner only, as sent
-};
-
-// Case-insensitive routing, as ARM does: the path is compared lowercased; the ID keeps the caller's text.
-Route ParseRoute(const std::string& path) {
-  std::string lower = AsciiLower(path);
-  if (lower.rfind(kProviderPrefix, 0) != 0) return {RouteKind::kUnknown, {}};
-  std::string_view rest = std::string_view(path).substr(kProviderPrefix.size());
-  std::string_view rest_lower = std::string_view(lower).substr(kProviderPrefix.size());
-  if (!rest.empty() && rest[0] != '/') return {RouteKind::kUnknown, {}};  // "/providers/microsoft.managementpartnerX"
-  // One trailing slash is tolerated everywhere (PowerShell sends ".../partners/" for "my link").
-  if (rest.size() > 1 && rest.back() == '/') {
-    rest.remove_suffix(1);
-    rest_lower.remove_suffix(1);
-  }
-  if (rest_lower == "/operations") return {RouteKind::kOperations, {}};
-  if (rest_lower == "/partners" || rest_lower == "/partners/") return {RouteKind::kPartnersCollection, {}};
-  constexpr std::string_view kPartners = "/partners/";
-  if (rest_lower.rfind(kPartners, 0) == 0) {
-    std::string_view id = rest.substr(kPartners.size());
-    if (!id.empty() && id.find('/') == std::string_view::npos) return {RouteKind::kPartner, std::string(id)};
-  }
-  return {RouteKind::kUnknownUnderProvider, {}};
-}
-
-bool MethodAllowed(RouteKind kind, const std::string& method) {
-  switch (kind) {
-    case RouteKind::kPartner:
-      return method == "GET" || method == "PUT" || method == "PATCH" || method == "DELETE";
-    case RouteKind::kPartnersCollection:
-    case RouteKind::kOperations:
-      return method == "GET";
-    default:
-      return true;
-  }
-}
-
-const char* AllowHeader(RouteKind kind) { return kind == RouteKind::kPartner ? "GET, PUT, PATCH, DELETE" : "GET"; }
-
-ApiResponse Ok(std::string body) {
-  ApiResponse r;
-  r.status = 200;
-  r.body = std::move(body);
-  return r;
-}
-
-}  // namespace
-
 bool IsPartnerIdFormat(std::string_view id) {
   if (id.size() < 6 || id.size() > 10) return false;
   for (char c : id)
@@ -93,52 +36,49 @@ const std::string& OperationsListBody() {
   return body;
 }
 
-ApiResponse ManagementPartnerApi::Handle(const ApiRequest& request) const {
-  Timestamp now = Timestamp::Now();
-  auto caller = Authenticate(request, now);
-  if (!caller.ok()) return ErrorResponse(caller.status());
-  std::string who = caller->tenant_id + "/" + caller->object_id;
-  auto tagged = [&who](ApiResponse r) {
-    r.caller = who;
-    return r;
+std::vector<Route> ManagementPartnerApi::Routes() const {
+  constexpr const char* kProvider = "/providers/microsoft.managementpartner";
+  const std::string partners = std::string(kProvider) + "/partners";
+  auto to = [this](Action action) { return [this, action](const RouteCall& call) { return Answer(call, action); }; };
+  return {
+      {"GET", std::string(kProvider) + "/operations", Auth::kToken, false, to(Action::kOperations)},
+      {"GET", partners, Auth::kToken, false, to(Action::kMine)},
+      {"GET", partners + "/{partnerId}", Auth::kToken, false, to(Action::kGet)},
+      {"PUT", partners + "/{partnerId}", Auth::kToken, true, to(Action::kPut)},
+      {"PATCH", partners + "/{partnerId}", Auth::kToken, true, to(Action::kPatch)},
+      {"DELETE", partners + "/{partnerId}", Auth::kToken, true, to(Action::kDelete)},
+      // Anything else under the provider is an unknown resource type; anything else at all an unknown path.
+      {"*", std::string(kProvider) + "/**", Auth::kToken, false,
+       [](const RouteCall& call) { return ErrorResponse(UnknownResourceType(call.request.path)); }},
+      {"*", "/**", Auth::kToken, false,
+       [](const RouteCall& call) { return ErrorResponse(UnknownPath(call.request.path)); }},
   };
+}
 
-  Route route = ParseRoute(request.path);
-  if (route.kind == RouteKind::kUnknown) return tagged(ErrorResponse(UnknownPath(request.path)));
-  if (route.kind == RouteKind::kUnknownUnderProvider) return tagged(ErrorResponse(UnknownResourceType(request.path)));
-  if (!MethodAllowed(route.kind, request.method)) {
-    ApiResponse r = ErrorResponse(MethodNotAllowed(request.method));
-    r.headers.emplace_back("Allow", AllowHeader(route.kind));
-    return tagged(std::move(r));
-  }
-  if (!request.api_version) return tagged(ErrorResponse(MissingApiVersion()));
-  if (*request.api_version != kApiVersion) return tagged(ErrorResponse(InvalidApiVersion(*request.api_version)));
+ApiResponse ManagementPartnerApi::Answer(const RouteCall& call, Action action) const {
+  const ApiRequest& request = call.request;
+  const VerifiedToken& caller = *call.caller;
+  Timestamp now = call.now;
+  if (!request.api_version) return ErrorResponse(MissingApiVersion());
+  if (*request.api_version != kApiVersion) return ErrorResponse(InvalidApiVersion(*request.api_version));
   // Real clients send no body; one that is sent is ignored if it is JSON, and refused if it is not.
   if (!request.body.empty() && !nlohmann::json::accept(request.body))
-    return tagged(ErrorResponse(InvalidRequestContent("the body is not valid JSON.")));
+    return ErrorResponse(InvalidRequestContent("the body is not valid JSON."));
 
-  if (route.kind == RouteKind::kOperations) return tagged(Ok(OperationsListBody()));
+  if (action == Action::kOperations) return JsonResponse(OperationsListBody());
   // Asked before any read of this request: whatever is committed after it (here or in another process on the same
   // store) makes the entries read now unusable for later requests.
   auto gen = store_.ChangeCounter();
-  if (!gen.ok()) return tagged(ErrorResponse(gen.status()));
-  if (Status s = CheckPrincipal(*caller, now, *gen); !s.ok()) return tagged(ErrorResponse(s));
+  if (!gen.ok()) return ErrorResponse(gen.status());
+  if (Status s = CheckPrincipal(caller, now, *gen); !s.ok()) return ErrorResponse(s);
 
-  if (route.kind == RouteKind::kPartnersCollection) return tagged(GetOne(*caller, std::nullopt, now, *gen));
-  if (request.method == "PUT") return tagged(Put(*caller, route.partner_id, request, now, *gen));
-  if (request.method == "PATCH") return tagged(Patch(*caller, route.partner_id, request, now, *gen));
-  if (request.method == "DELETE") return tagged(Delete(*caller, route.partner_id, request, now, *gen));
-  return tagged(GetOne(*caller, route.partner_id, now, *gen));
-}
-
-std::optional<ApiResponse> ManagementPartnerApi::RefuseBody(const ApiRequest& head) const {
-  auto caller = Authenticate(head, Timestamp::Now());
-  if (!caller.ok()) return ErrorResponse(caller.status());
-  return std::nullopt;
-}
-
-Result<VerifiedToken> ManagementPartnerApi::Authenticate(const ApiRequest& request, Timestamp now) const {
-  return AuthenticateBearer(verifier_, request.authorization, now);
+  switch (action) {
+    case Action::kMine: return GetOne(caller, std::nullopt, now, *gen);
+    case Action::kPut: return Put(caller, call.params[0], request, now, *gen);
+    case Action::kPatch: return Patch(caller, call.params[0], request, now, *gen);
+    case Action::kDelete: return Delete(caller, call.params[0], request, now, *gen);
+    default: return GetOne(caller, call.params[0], now, *gen);
+  }
 }
 
 Status ManagementPartnerApi::CheckPrincipal(const VerifiedToken& caller, Timestamp now, uint64_t gen) const {
@@ -253,7 +193,7 @@ ApiResponse ManagementPartnerApi::Put(const VerifiedToken& caller, const std::st
   if (linked_elsewhere) return ErrorResponse(AlreadyLinked(*linked_elsewhere));
   if (!state->current) return ErrorResponse(Status::Error(StatusCode::kInternal, "the link is missing after PUT"));
   auto rendered = Remember(caller, *state, *partner, now, gen);
-  return rendered.ok() ? Ok(std::move(rendered->body)) : ErrorResponse(rendered.status());
+  return rendered.ok() ? JsonResponse(std::move(rendered->body)) : ErrorResponse(rendered.status());
 }
 
 ApiResponse ManagementPartnerApi::Patch(const VerifiedToken& caller, const std::string& partner_id,
@@ -271,7 +211,7 @@ ApiResponse ManagementPartnerApi::Patch(const VerifiedToken& caller, const std::
   if (!state.ok()) return ErrorResponse(state.status());
   if (not_linked || !state->current) return ErrorResponse(NotLinked());
   auto rendered = Remember(caller, *state, *partner, now, gen);
-  return rendered.ok() ? Ok(std::move(rendered->body)) : ErrorResponse(rendered.status());
+  return rendered.ok() ? JsonResponse(std::move(rendered->body)) : ErrorResponse(rendered.status());
 }
 
 ApiResponse ManagementPartnerApi::GetOne(const VerifiedToken& caller, const std::optional<std::string>& partner_id,
@@ -285,7 +225,7 @@ ApiResponse ManagementPartnerApi::GetOne(const VerifiedToken& caller, const std:
     link = std::move(*rendered);
   }
   if (!link->partner_id || (partner_id && *link->partner_id != *partner_id)) return ErrorResponse(NotLinked());
-  return Ok(std::move(link->body));
+  return JsonResponse(std::move(link->body));
 }
 
 ApiResponse ManagementPartnerApi::Delete(const VerifiedToken& caller, const std::string& partner_id,
@@ -299,7 +239,7 @@ ApiResponse ManagementPartnerApi::Delete(const VerifiedToken& caller, const std:
   if (!state.ok()) return ErrorResponse(state.status());
   if (auto rendered = Remember(caller, *state, std::nullopt, now, gen); !rendered.ok())
     return ErrorResponse(rendered.status());
-  return Ok({});
+  return JsonResponse({});
 }
 
 }  // namespace openpal::api

@@ -1,6 +1,6 @@
-// The Microsoft.ManagementPartner surface (link-api.md): routing, the order of checks, and the link behaviour
-// (create, idempotent PUT, 409, PATCH keeping createdTime, DELETE always 200), on top of openpal::Store.
-// Transport-free: server.cc turns HTTP into an ApiRequest and an ApiResponse back into HTTP.
+// The Microsoft.ManagementPartner surface (link-api.md): its routes, the order of checks after the token, and the
+// link behaviour (create, idempotent PUT, 409, PATCH keeping createdTime, DELETE always 200), on top of
+// openpal::Store. Transport-free: the route table (route_table.h) authenticates and dispatches to it.
 #pragma once
 
 #include <optional>
@@ -28,16 +28,16 @@ class ManagementPartnerApi : public Surface {
                        std::chrono::milliseconds directory_ttl = std::chrono::milliseconds(1000))
       : store_(store), verifier_(verifier), principals_(directory_ttl), partners_(directory_ttl), links_(directory_ttl) {}
 
-  // Answers one request, running the checks in link-api.md's order: token, route, api-version, body, principal,
-  // partner ID, link state. Link changes are durable in the store before this returns.
-  ApiResponse Handle(const ApiRequest& request) const override;
-  // The ARM surface answers every path no other surface claims (unknown paths get its 404 bodies).
-  bool Claims(std::string_view) const override { return true; }
-  // Without a valid token, the 401 (the first check after 413) without reading the body.
-  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) const override;
+  // The link API's routes, then two catch-alls: the ARM surface answers every path no other surface has (unknown
+  // paths get its 404 bodies, after the token). The table checks token, route and method; the handlers go on in
+  // link-api.md's order: api-version, body, principal, partner ID, link state. GETs answer from the caches on the
+  // event loop; link changes block (they are durable in the store before the answer).
+  std::vector<Route> Routes() const override;
 
  private:
-  Result<VerifiedToken> Authenticate(const ApiRequest& request, Timestamp now) const;
+  enum class Action { kOperations, kMine, kGet, kPut, kPatch, kDelete };
+  // The checks after the method (api-version, body, principal), then `action`.
+  ApiResponse Answer(const RouteCall& call, Action action) const;
   // `gen` below is the store's ChangeCounter() asked once per request, before any read: cached answers of another
   // generation are not used (ttl_cache.h).
   Status CheckPrincipal(const VerifiedToken& caller, Timestamp now, uint64_t gen) const;

@@ -1,9 +1,11 @@
-// The surfaces `pal serve` offers besides the ARM link API: /openpal/v1 (docs/openpal-api.md) and the portal.
+// The surfaces `pal serve` offers, composed into one route table: /openpal/v1 (docs/openpal-api.md), the portal,
+// and the ARM link API (link-api.md) last.
 #pragma once
 
 #include <memory>
 #include <vector>
 
+#include "api/route_table.h"
 #include "api/surface.h"
 
 namespace openpal::api {
@@ -15,8 +17,9 @@ std::unique_ptr<Surface> MakeDirectorySurface(const SurfaceContext& context);
 // The portal's files: "/", "/index.html", "/assets/*" (portal_surface.cc).
 std::unique_ptr<Surface> MakePortalSurface(const SurfaceContext& context);
 
-// Every surface of `pal serve`, composed once, for the server and for in-process tests. Lifetime: the references
-// of `context` must outlive it, and it must outlive the server given InOrder().
+// Every surface of `pal serve`, composed once into the route table, for the server and for in-process tests.
+// Lifetime: the references of `context` must outlive it, and it must outlive the server given routes().
+// Thread-safe once built.
 class Surfaces {
  public:
   explicit Surfaces(const SurfaceContext& context);
@@ -24,12 +27,15 @@ class Surfaces {
   Surfaces(const Surfaces&) = delete;
   Surfaces& operator=(const Surfaces&) = delete;
 
-  // The dispatch order: /openpal/v1 and the portal first, the ARM surface last (it answers every path the others
-  // do not claim).
-  std::vector<const Surface*> InOrder() const;
+  // The table, in match order: /openpal/v1 reports and directory, the portal, then the ARM surface (whose
+  // catch-alls answer every path the others do not have).
+  const RouteTable& routes() const { return table_; }
+  // Answers `request` in process, as the server would (RouteTable::Answer).
+  ApiResponse Answer(const ApiRequest& request) const { return table_.Answer(request); }
 
  private:
-  std::unique_ptr<Surface> reports_, directory_, portal_, arm_;
+  std::vector<std::unique_ptr<Surface>> surfaces_;
+  RouteTable table_;
 };
 
 }  // namespace openpal::api

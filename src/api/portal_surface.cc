@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "api/arm_errors.h"
+#include "core/guid.h"
 #include "api/openpal_surfaces.h"
 
 namespace openpal::api {
@@ -73,65 +74,59 @@ class PortalSurface : public Surface {
     }
   }
 
-  bool Claims(std::string_view path) const override {
-    return path == "/" || path == "/index.html" || path.substr(0, 8) == "/assets/" ||
-           assets_.count(std::string(path)) > 0;
+  // GET and HEAD of "/", each top-level file and anything under /assets/ (a missing one is 404 here), matched
+  // exactly (file names are case-sensitive). Answered from memory, on the event loop, without a token; a body is
+  // refused unread, so anonymous clients cannot make the server buffer one.
+  std::vector<Route> Routes() const override {
+    std::vector<std::string> paths = {"/", "/index.html"};
+    for (const auto& [path, asset] : assets_)
+      if (!asset.immutable && path != "/index.html") paths.push_back(path);
+    paths.push_back("/assets/**");
+    std::vector<Route> routes;
+    for (const std::string& path : paths)
+      for (const char* method : {"GET", "HEAD"})
+        routes.push_back({method, path, Auth::kPublic, false,
+                          [this](const RouteCall& call) { return Get(call.request); }, Slash::kExact,
+                          PathCase::kExact});
+    return routes;
   }
 
-  // The portal's files take no body and no token: refused unread, so anonymous clients cannot make it buffer one.
-  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) const override {
-    ApiResponse answer = Handle(head);
-    if (answer.status >= 400) return answer;  // 405 for other methods, 404, ...
-    ApiResponse refused;
-    refused.headers = {{"X-Content-Type-Options", "nosniff"}};
-    return Error(std::move(refused), InvalidRequestContent("requests for the portal's files carry no body."), {});
-  }
-
-  ApiResponse Handle(const ApiRequest& request) const override {
-    std::string path = request.path == "/" ? "/index.html" : request.path;
-    ApiResponse response;
-    response.headers = {{"Content-Security-Policy", kContentSecurityPolicy},
-                        {"X-Content-Type-Options", "nosniff"},
-                        {"Referrer-Policy", "no-referrer"},
-                        {"X-Frame-Options", "DENY"},
-                        {"Cross-Origin-Opener-Policy", "same-origin"}};
-    if (request.method != "GET" && request.method != "HEAD") {
-      return Error(std::move(response), MethodNotAllowed(request.method), {{"Allow", "GET, HEAD"}});
-    }
-    if (assets_.empty()) {
-      // Built without portal/dist: say so instead of serving an empty page.
-      return Error(std::move(response),
-                   ArmStatus(ArmCode::kPortalNotBuilt,
-                                 "not built: the portal (portal/dist) was missing when pal was built; run "
-                                 "scripts/build.sh, which runs npm ci and npm run build in portal/ before compiling."),
-                   {});
-    }
-    auto it = assets_.find(path);
-    if (it == assets_.end()) return Error(std::move(response), UnknownPath(path), {});
-    const Asset& asset = it->second;
-    response.headers.emplace_back("Cache-Control",
-                                  asset.immutable ? "public, max-age=31536000, immutable" : "no-cache");
-    response.headers.emplace_back("ETag", asset.etag);
-    if (auto match = request.Header("If-None-Match"); match && match->find(asset.etag) != std::string::npos) {
-      response.status = 304;
-      response.content_type = std::string(asset.content_type);
-      return response;
-    }
-    response.status = 200;
-    response.content_type = std::string(asset.content_type);
-    response.body = std::string(asset.bytes);
-    return response;
+  // Every answer, errors included, under the portal's policy; errors are not cached (and not ARM's no-cache trio).
+  void Finish(ApiResponse& response) const override {
+    bool caching = false;
+    for (const auto& [name, value] : response.headers) caching |= EqualsIgnoreCase(name, "Cache-Control");
+    if (!caching) response.headers.emplace_back("Cache-Control", "no-cache");
+    response.headers.insert(response.headers.begin(), {{"Content-Security-Policy", kContentSecurityPolicy},
+                                                       {"X-Content-Type-Options", "nosniff"},
+                                                       {"Referrer-Policy", "no-referrer"},
+                                                       {"X-Frame-Options", "DENY"},
+                                                       {"Cross-Origin-Opener-Policy", "same-origin"}});
   }
 
  private:
-  // Errors keep the server's one shape (an ARM error body), as every other path of pal serve answers.
-  static ApiResponse Error(ApiResponse response, const Status& status,
-                           std::vector<std::pair<std::string, std::string>> extra) {
-    ArmError error = ToArmError(status);
-    response.status = error.http_status;
-    response.body = ArmErrorBody(error);
-    response.headers.emplace_back("Cache-Control", "no-cache");
-    for (auto& header : extra) response.headers.push_back(std::move(header));
+  ApiResponse Get(const ApiRequest& request) const {
+    std::string path = request.path == "/" ? "/index.html" : request.path;
+    if (assets_.empty()) {
+      // Built without portal/dist: say so instead of serving an empty page.
+      return ErrorResponse(ArmStatus(ArmCode::kPortalNotBuilt,
+                                     "not built: the portal (portal/dist) was missing when pal was built; run "
+                                     "scripts/build.sh, which runs npm ci and npm run build in portal/ before "
+                                     "compiling."));
+    }
+    auto it = assets_.find(path);
+    if (it == assets_.end()) return ErrorResponse(UnknownPath(path));
+    const Asset& asset = it->second;
+    ApiResponse response;
+    response.headers.emplace_back("Cache-Control",
+                                  asset.immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    response.headers.emplace_back("ETag", asset.etag);
+    response.content_type = std::string(asset.content_type);
+    if (auto match = request.Header("If-None-Match"); match && match->find(asset.etag) != std::string::npos) {
+      response.status = 304;
+      return response;
+    }
+    response.status = 200;
+    response.body = std::string(asset.bytes);
     return response;
   }
 

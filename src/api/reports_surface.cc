@@ -25,9 +25,9 @@ constexpr std::string_view kExplain = "/openpal/v1/explain";
 // an explanation may lag a link change by at most kIndexSeconds.
 constexpr int kIndexSeconds = 5;
 
+// Reports change with every import and run: never kept by a cache.
 ApiResponse Json(std::string body) {
-  ApiResponse r;
-  r.body = std::move(body);
+  ApiResponse r = JsonResponse(std::move(body));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }
@@ -47,44 +47,28 @@ class ReportsSurface : public Surface {
  public:
   explicit ReportsSurface(const SurfaceContext& context) : context_(context) {}
 
-  bool Claims(std::string_view path) const override {
-    for (std::string_view route : {kInfluence, kUnattributed, kRuns, kExplain})
-      if (EqualsIgnoreCase(path, route) || (path.size() == route.size() + 1 && path.back() == '/' &&
-                                            EqualsIgnoreCase(path.substr(0, route.size()), route)))
-        return true;
-    return false;
-  }
-
-  // Every route is a GET that needs a token: a body is read only for a verified caller (and then ignored).
-  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) const override {
-    auto caller = AuthenticateBearer(context_.verifier, head.authorization, Timestamp::Now());
-    if (!caller.ok()) return ErrorResponse(caller.status());
-    return std::nullopt;
-  }
-
-  ApiResponse Handle(const ApiRequest& request) const override {
-    Timestamp now = Timestamp::Now();
-    auto caller = AuthenticateBearer(context_.verifier, request.authorization, now);
-    if (!caller.ok()) return ErrorResponse(caller.status());
-    ApiResponse response = Answer(request, *caller, now);
-    response.caller = caller->tenant_id + "/" + caller->object_id;
-    return response;
+  std::vector<Route> Routes() const override {
+    enum Kind { kInfluenceReport, kUnattributedReport };
+    auto report = [this](Kind kind) {
+      return [this, kind](const RouteCall& call) { return Report(call, kind == kInfluenceReport); };
+    };
+    return {
+        {"GET", std::string(kInfluence), Auth::kPrincipal, true, report(kInfluenceReport)},
+        {"GET", std::string(kUnattributed), Auth::kPrincipal, true, report(kUnattributedReport)},
+        {"GET", std::string(kRuns), Auth::kPrincipal, true,
+         [this](const RouteCall& call) { return Runs(*call.caller, call.now); }},
+        {"GET", std::string(kExplain), Auth::kPrincipal, true,
+         [this](const RouteCall& call) { return Explain(call.request, *call.caller, call.now); }},
+    };
   }
 
  private:
-  ApiResponse Answer(const ApiRequest& request, const VerifiedToken& caller, Timestamp now) const {
-    if (request.method != "GET") return ErrorResponse(MethodNotAllowed(request.method));
-    Status enabled = CheckEnabledPrincipal(context_.store, caller, now);
-    if (!enabled.ok()) return ErrorResponse(enabled);
-    std::string_view path = request.path;
-    if (path.back() == '/') path.remove_suffix(1);
-    if (EqualsIgnoreCase(path, kRuns)) return Runs(caller, now);
-    if (EqualsIgnoreCase(path, kExplain)) return Explain(request, caller, now);
-    auto query = ReadQuery(request);
+  ApiResponse Report(const RouteCall& call, bool influence) const {
+    auto query = ReadQuery(call.request);
     if (!query.ok()) return ErrorResponse(query.status());
-    Status may = CheckMayReadPartner(context_.store, caller, *query->partner, now);
+    Status may = CheckMayReadPartner(context_.store, *call.caller, *query->partner, call.now);
     if (!may.ok()) return ErrorResponse(may);
-    if (EqualsIgnoreCase(path, kInfluence)) {
+    if (influence) {
       auto report = engine::QueryInfluence(context_.store, *query);
       if (!report.ok()) return ErrorResponse(QueryError(report.status()));
       return Json(engine::InfluenceJson(*report, query->partner));

@@ -1,5 +1,5 @@
-// `pal serve`'s HTTP edge: the listening socket, one event loop per I/O thread, the blocking pool, dispatch to the
-// surfaces, TLS setup and signals. Connections themselves are http_session.cc.
+// `pal serve`'s HTTP edge: the listening socket, one event loop per I/O thread, the blocking pool, dispatch through
+// the route table, TLS setup and signals. Connections themselves are http_session.cc.
 #include "api/server.h"
 
 #include <csignal>
@@ -16,7 +16,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <openssl/ssl.h>
 
-#include "api/arm_errors.h"
 #include "api/http_pool.h"
 #include "api/http_session.h"
 
@@ -36,28 +35,12 @@ constexpr int kListenBacklog = 4096;
 constexpr const char* kTls12Ciphers =
     "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!eNULL:!PSK:!SRP:!DSS";
 
-// The 500 for an exception escaping a surface (surfaces report errors as values; this is a net).
-ApiResponse InternalError(const std::exception& e) {
-  ApiResponse response = ErrorResponse(Status::Error(StatusCode::kInternal, "unexpected exception"));
-  response.log_detail = std::string("exception: ") + e.what();
-  return response;
-}
-
-// Runs the surface, turning an escaping exception into a 500.
-ApiResponse Answer(const Surface& surface, const ApiRequest& request) {
-  try {
-    return surface.Handle(request);
-  } catch (const std::exception& e) {
-    return InternalError(e);
-  }
-}
-
 }  // namespace
 
 struct ApiServer::Impl : RequestHandler {
-  Impl(const ServerOptions& o, std::vector<const Surface*> s)
+  Impl(const ServerOptions& o, const RouteTable& r)
       : options(o),
-        surfaces(std::move(s)),
+        routes(r),
         connections(*this,
                     HttpLimits{o.max_header_bytes, o.max_body_bytes, std::chrono::seconds(o.keep_alive_seconds),
                                std::chrono::seconds(o.io_timeout_seconds),
@@ -73,31 +56,19 @@ struct ApiServer::Impl : RequestHandler {
     retry.emplace(*loops.front());
   }
 
-  // The first surface claiming `path`; the last one claims all.
-  const Surface* SurfaceFor(const std::string& path) const {
-    for (const Surface* candidate : surfaces)
-      if (candidate->Claims(path)) return candidate;
-    return surfaces.back();
-  }
+  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) override { return routes.RefuseBody(head); }
 
-  std::optional<ApiResponse> RefuseBody(const ApiRequest& head) override {
-    const Surface* surface = SurfaceFor(head.path);
-    try {
-      return surface->RefuseBody(head);
-    } catch (const std::exception& e) {
-      return InternalError(e);
-    }
-  }
-
-  // GETs of the ARM surface are a cached render (microseconds): answered on the event loop. Everything else may
-  // block (a durable SQLite commit, a report query) and goes to the pool.
+  // Routes that never block (cached ARM GETs, the portal's files, 404s and 405s) are answered on the event loop;
+  // the others (a durable SQLite commit, a report query) on the pool.
   void Handle(ApiRequest request, std::function<void(ApiResponse)> done) override {
-    const Surface* surface = SurfaceFor(request.path);
-    if (surface == surfaces.back() && (request.method == "GET" || request.method == "HEAD")) {
-      done(Answer(*surface, request));
+    RouteTable::Match match = routes.Find(request);
+    if (!match.blocks()) {
+      done(routes.Answer(match, request));
       return;
     }
-    pool.Submit([surface, request = std::move(request), done = std::move(done)] { done(Answer(*surface, request)); });
+    pool.Submit([this, match = std::move(match), request = std::move(request), done = std::move(done)] {
+      done(routes.Answer(match, request));
+    });
   }
 
   void Accept() {
@@ -137,7 +108,7 @@ struct ApiServer::Impl : RequestHandler {
   }
 
   ServerOptions options;
-  std::vector<const Surface*> surfaces;
+  const RouteTable& routes;
   std::optional<asio::ssl::context> tls;
   HttpConnections connections;  // outlives the loops: connections remove themselves from it when destroyed
   std::vector<std::unique_ptr<asio::io_context>> loops;
@@ -150,12 +121,10 @@ struct ApiServer::Impl : RequestHandler {
   BlockingPool pool;  // declared last, destroyed first: its tasks finish while the loops still exist
 };
 
-Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& options,
-                                                     std::vector<const Surface*> surfaces) {
-  if (surfaces.empty()) return Status::Error(StatusCode::kInvalidArgument, "a server needs at least one surface");
+Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& options, const RouteTable& routes) {
   if (options.tls_cert.empty() != options.tls_key.empty())
     return Status::Error(StatusCode::kInvalidArgument, "--tls-cert and --tls-key go together", "--tls-cert");
-  auto impl = std::make_unique<Impl>(options, std::move(surfaces));
+  auto impl = std::make_unique<Impl>(options, routes);
   if (!options.tls_cert.empty()) {
     auto& tls = impl->tls.emplace(asio::ssl::context::tls_server);
     tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |

@@ -1,6 +1,6 @@
-// The HTTP(S) edge of `pal serve`: an event-driven server (Boost.Beast over Asio, TLS through OpenSSL) that routes
-// each request to the first surface claiming its path, runs blocking requests on a bounded pool, and stops
-// gracefully. Routing inside a surface is the surface's own (case-insensitive).
+// The HTTP(S) edge of `pal serve`: an event-driven server (Boost.Beast over Asio, TLS through OpenSSL) that answers
+// each request through the route table (route_table.h), on the event loop or, for routes that may block, on a
+// bounded pool, and stops gracefully.
 #pragma once
 
 #include <cstdio>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "api/surface.h"
+#include "api/route_table.h"
 #include "core/status.h"
 
 namespace openpal::api {
@@ -32,9 +32,8 @@ struct ServerOptions {
 
 class ApiServer {
  public:
-  // A server for `surfaces` (which must outlive it), asked in order which one claims a request's path; the last
-  // should claim everything (the ARM surface). Fails if the TLS files cannot be loaded.
-  static Result<std::unique_ptr<ApiServer>> Create(const ServerOptions& options, std::vector<const Surface*> surfaces);
+  // A server answering through `routes` (which must outlive it). Fails if the TLS files cannot be loaded.
+  static Result<std::unique_ptr<ApiServer>> Create(const ServerOptions& options, const RouteTable& routes);
   ~ApiServer();
 
   // Binds the listening socket; after this, port() is the real port.

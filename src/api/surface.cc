@@ -29,4 +29,16 @@ ApiResponse ErrorResponse(const Status& status) {
   return r;
 }
 
+ApiResponse JsonResponse(std::string body) {
+  ApiResponse r;
+  r.body = std::move(body);
+  return r;
+}
+
+ApiResponse MethodNotAllowedResponse(std::string_view method, std::string_view allow) {
+  ApiResponse r = ErrorResponse(MethodNotAllowed(method));
+  r.headers.emplace_back("Allow", std::string(allow));
+  return r;
+}
+
 }  // namespace openpal::api

@@ -4,16 +4,14 @@
 
 namespace openpal::api {
 
-Surfaces::Surfaces(const SurfaceContext& context)
-    : reports_(MakeReportsSurface(context)),
-      directory_(MakeDirectorySurface(context)),
-      portal_(MakePortalSurface(context)),
-      arm_(std::make_unique<ManagementPartnerApi>(context.store, context.verifier)) {}
+Surfaces::Surfaces(const SurfaceContext& context) : table_(context.verifier, context.store) {
+  surfaces_.push_back(MakeReportsSurface(context));
+  surfaces_.push_back(MakeDirectorySurface(context));
+  surfaces_.push_back(MakePortalSurface(context));
+  surfaces_.push_back(std::make_unique<ManagementPartnerApi>(context.store, context.verifier));
+  for (const auto& surface : surfaces_) table_.Add(*surface);
+}
 
 Surfaces::~Surfaces() = default;
-
-std::vector<const Surface*> Surfaces::InOrder() const {
-  return {reports_.get(), directory_.get(), portal_.get(), arm_.get()};
-}
 
 }  // namespace openpal::api

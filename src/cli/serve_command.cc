@@ -127,7 +127,11 @@ int Serve(const ServeArgs& args) {
   }
   api::SurfaceContext context{**store, verifier, issuer ? &*issuer : nullptr, db_path};
   api::Surfaces surfaces(context);
-  auto server = api::ApiServer::Create(options, surfaces.InOrder());
+  if (auto problems = surfaces.routes().Problems(); !problems.empty()) {  // a mistake in a surface's table
+    for (const auto& problem : problems) std::cerr << "pal serve: route table: " << problem << "\n";
+    return kExitFailure;
+  }
+  auto server = api::ApiServer::Create(options, surfaces.routes());
   if (!server.ok()) {
     std::cerr << "pal serve: " << server.status().ToString() << "\n";
     return kExitFailure;
