@@ -65,13 +65,6 @@ struct LinkEvent {
   std::string request_id;                    // x-ms-request-id of the API call that made it
 };
 
-// A subscription's tenant and management-group chain over part of a window.
-struct SubscriptionAncestry {
-  Interval valid;
-  TenantId tenant_id;
-  std::vector<std::string> management_groups;  // nearest first, ending with the tenant root group
-};
-
 // The history store (SQLite today; the interface a second backend implements). Thread-safety: every method may
 // be called from any number of threads at once (pal serve's pool shares one Store); writers are serialised
 // inside (one import or link change at a time, across processes too). Lifetime: outlives every transaction,
@@ -109,13 +102,6 @@ class Store {
   virtual Result<std::optional<Fact<Partner>>> PartnerAt(const std::string& partner_id, Timestamp t) = 0;
   // The location-level partner rows of global account `global_partner_id` holding at `t`.
   virtual Result<std::vector<Partner>> LocationsOf(const std::string& global_partner_id, Timestamp t) = 0;
-  // Role assignments of `tenant` whose scope is one of `scope_keys` (lowercase Scope::key()), overlapping `window`.
-  virtual Result<std::vector<Fact<RoleAssignment>>> AssignmentsOnScopes(const TenantId& tenant,
-                                                                        const std::vector<std::string>& scope_keys,
-                                                                        const Interval& window) = 0;
-  // Lighthouse authorizations (permanent and eligible) whose scope is one of `scope_keys`, overlapping `window`.
-  virtual Result<std::vector<Fact<LighthouseAuthorization>>> LighthouseOnScopes(
-      const std::vector<std::string>& scope_keys, const Interval& window) = 0;
 
   // ---- Links (the API) ----
   // Atomically: reads the principal's link state, calls `decide` on it, applies the decision at `at`

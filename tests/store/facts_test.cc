@@ -200,45 +200,48 @@ TEST_F(FactsTest, PartnerAtAndLocationsOfFollowTheDirectoryOverTime) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_F(FactsTest, AssignmentsOnScopesMatchesWholeKeysCaseInsensitively) {
+// Role assignments and Lighthouse authorizations come back as the engine reads them (LoadFacts of a window: its
+// directory index keys them by Scope::key() itself): the scope's text keeps its casing, each row its own interval.
+TEST_F(FactsTest, AssignmentsComeBackWithTheirScopeTextAndInterval) {
   const std::string sub = "/subscriptions/33333333-3333-3333-3333-333333333333";
   RoleAssignment on_rg1{kTenant, "a1", sub + "/resourceGroups/RG1", "p1", AssigneeType::kUser, "g", "Reader"};
-  RoleAssignment on_rg10{kTenant, "a2", sub + "/resourceGroups/rg10", "p1", AssigneeType::kUser, "g", "Reader"};
   RoleAssignment on_sub{kTenant, "a3", sub + "/", "p2", AssigneeType::kGroup, "g", "Owner"};
   RoleAssignment other_tenant = on_sub;
   other_tenant.tenant_id = kOther;
-  auto ids = Import({{on_rg1, {Day(0), Day(10)}},
-                     {on_rg10, {Day(0), Timestamp::Max()}},
-                     {on_sub, {Day(5), Timestamp::Max()}},
+  auto ids = Import({{on_rg1, {Day(0), Day(10)}}, {on_sub, {Day(5), Timestamp::Max()}},
                      {other_tenant, {Day(0), Timestamp::Max()}}});
-  auto found = store_->AssignmentsOnScopes(kTenant, {sub + "/resourcegroups/rg1", sub}, {Day(0), Day(30)});
-  ASSERT_TRUE(found.ok()) << found.status().ToString();
-  ASSERT_EQ(found->size(), 2u);
-  EXPECT_EQ((*found)[0].id, ids[0]);
-  EXPECT_EQ((*found)[0].value.scope, sub + "/resourceGroups/RG1") << "the text keeps its casing";
-  EXPECT_EQ((*found)[1].id, ids[2]);
-  auto late = store_->AssignmentsOnScopes(kTenant, {sub + "/resourcegroups/rg1", sub}, {Day(10), Day(30)});
+  auto all = store_->LoadFacts(FactKind::kRoleAssignment, {Day(0), Day(30)}, kTenant);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 2u) << "the other tenant's is not the tenant's";
+  EXPECT_EQ((*all)[0].id, ids[0]);
+  EXPECT_EQ(std::get<RoleAssignment>((*all)[0].value).scope, sub + "/resourceGroups/RG1") << "the text keeps its casing";
+  EXPECT_EQ((*all)[0].valid, (Interval{Day(0), Day(10)}));
+  EXPECT_EQ(std::get<RoleAssignment>((*all)[1].value).principal_type, AssigneeType::kGroup);
+  auto late = store_->LoadFacts(FactKind::kRoleAssignment, {Day(10), Day(30)}, kTenant);
   ASSERT_TRUE(late.ok());
   ASSERT_EQ(late->size(), 1u) << "the rg1 assignment ended at day 10";
-  EXPECT_EQ(late->front().id, ids[2]);
+  EXPECT_EQ(late->front().id, ids[1]);
 }
 
-TEST_F(FactsTest, LighthouseOnScopesSpansTenants) {
+TEST_F(FactsTest, LighthouseAuthorizationsKeepEligibilityAndTheirCustomerTenant) {
   LighthouseAuthorization a{kTenant, "/subscriptions/s1/providers/Microsoft.ManagedServices/registrationAssignments/x",
                             "/subscriptions/S1", kOther, "p1", "Ops", "g1", false};
   LighthouseAuthorization b = a;
   b.eligible = true;
-  LighthouseAuthorization elsewhere = a;
-  elsewhere.scope = "/subscriptions/s2";
-  auto ids = Import({{a, {Day(0), Timestamp::Max()}}, {b, {Day(0), Day(3)}}, {elsewhere, {Day(0), Timestamp::Max()}}});
-  auto found = store_->LighthouseOnScopes({"/subscriptions/s1"}, {Day(1), Day(2)});
+  auto ids = Import({{a, {Day(0), Timestamp::Max()}}, {b, {Day(0), Day(3)}}});
+  auto found = store_->LoadFacts(FactKind::kLighthouseAuthorization, {Day(1), Day(2)});
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 2u);
-  EXPECT_FALSE((*found)[0].value.eligible);
-  EXPECT_TRUE((*found)[1].value.eligible);
-  auto later = store_->LighthouseOnScopes({"/subscriptions/s1"}, {Day(3), Day(4)});
+  const auto& first = std::get<LighthouseAuthorization>((*found)[0].value);
+  EXPECT_FALSE(first.eligible);
+  EXPECT_EQ(first.customer_tenant_id, kTenant);
+  EXPECT_EQ(first.managing_tenant_id, kOther);
+  EXPECT_EQ(first.scope, "/subscriptions/S1");
+  EXPECT_TRUE(std::get<LighthouseAuthorization>((*found)[1].value).eligible);
+  auto later = store_->LoadFacts(FactKind::kLighthouseAuthorization, {Day(3), Day(4)});
   ASSERT_TRUE(later.ok());
-  EXPECT_EQ(later->size(), 1u);
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_EQ(later->front().id, ids[0]);
 }
 
 TEST_F(FactsTest, SettingsAreWrittenOnceAndReadBack) {
@@ -271,9 +274,14 @@ TEST_F(FactsTest, HostileTextIsStoredAsDataNotSql) {
   auto none = store_->PrincipalAt(kTenant, "' OR 1=1 --", Day(1));
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
-  auto nothing = store_->AssignmentsOnScopes(kTenant, {"' OR 1=1 --", std::string(5000, '/'), ""}, {Day(0), Day(1)});
-  ASSERT_TRUE(nothing.ok());
-  EXPECT_TRUE(nothing->empty());
+  for (const std::string& hostile : {std::string("' OR 1=1 --"), std::string(5000, '/'), std::string()}) {
+    auto nothing = store_->LocationsOf(hostile, Day(1));
+    ASSERT_TRUE(nothing.ok());
+    EXPECT_TRUE(nothing->empty());
+    auto no_partner = store_->PartnerAt(hostile, Day(1));
+    ASSERT_TRUE(no_partner.ok());
+    EXPECT_FALSE(no_partner->has_value());
+  }
 }
 
 TEST_F(FactsTest, ScopeKeysAreWhatScopeKeyComputes) {

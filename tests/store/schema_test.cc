@@ -35,7 +35,8 @@ TEST_F(SchemaTest, FreshDatabaseIsAtTheLatestVersionInWalMode) {
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 3);  // 2 added saved runs (docs/reports.md), 3 observations per file
+  // 2 added saved runs (docs/reports.md), 3 observations per file, 4 dropped the scope indexes
+  EXPECT_EQ(sqlite3_column_int(st, 0), 4);
   sqlite3_finalize(st);
   sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
@@ -83,6 +84,44 @@ TEST_F(SchemaTest, Version3CarriesObservationsOfFactKindsOverToTheirFiles) {
   EXPECT_EQ(last(Alice().tenant_id, SnapshotFile::kRoleAssignments), Day(4));
   EXPECT_EQ(last("", SnapshotFile::kPartners), Day(2));
   EXPECT_EQ(last(Alice().tenant_id, SnapshotFile::kPartnerLinks), std::nullopt);
+}
+
+// Counts the store's indexes named `name` (sqlite_master), through a connection of its own.
+int IndexCount(const std::string& path, const std::string& name) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1", -1, &st, nullptr);
+  sqlite3_bind_text(st, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+  int n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+TEST_F(SchemaTest, Version4DropsTheScopeIndexesAndKeepsTheRows) {
+  // A version-3 store had both scope indexes; its role assignments and Lighthouse rows survive the migration.
+  store_.reset();
+  ASSERT_EQ(RawExec("CREATE INDEX role_assignments_by_scope ON role_assignments (scope_hash)"), SQLITE_OK);
+  ASSERT_EQ(RawExec("CREATE INDEX lighthouse_by_scope ON lighthouse_authorizations (scope_hash)"), SQLITE_OK);
+  ASSERT_EQ(RawExec("PRAGMA user_version=3"), SQLITE_OK);
+  ASSERT_EQ(IndexCount(path_, "role_assignments_by_scope"), 1);
+  auto again = OpenSqliteStore(path_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  {
+    auto tx = (*again)->BeginImport();
+    ASSERT_TRUE(tx.ok());
+    RoleAssignment a{Alice().tenant_id, "a1", "/subscriptions/S1", Alice().object_id, AssigneeType::kUser, "g",
+                     "Reader"};
+    ASSERT_TRUE((*tx)->Insert(a, Interval{Day(0), Timestamp::Max()}).ok()) << "rows are written without the index";
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  EXPECT_EQ(IndexCount(path_, "role_assignments_by_scope"), 0);
+  EXPECT_EQ(IndexCount(path_, "lighthouse_by_scope"), 0);
+  auto rows = (*again)->LoadFacts(FactKind::kRoleAssignment, Interval{Timestamp::Min(), Timestamp::Max()});
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 1u);
 }
 
 TEST_F(SchemaTest, ADatabaseFromANewerBinaryIsRefusedWithAClearError) {

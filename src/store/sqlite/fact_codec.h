@@ -30,7 +30,8 @@ AnyFact ReadFact(const Statement& stmt, FactKind kind);
 // (the root stays "/"). Computed here rather than by parsing so a million-row import does not parse twice.
 std::string ScopeKeyOf(std::string_view scope);
 
-// The indexed hash of a (tenant, scope key) pair (tenant "" for Lighthouse, which is looked up across tenants).
+// The hash of a (tenant, scope key) pair (tenant "" for Lighthouse) stored in scope_hash: indexed up to schema
+// version 3, still written so that every version's rows have one shape (schema.cc, version 4).
 int64_t ScopeHash(std::string_view tenant, std::string_view scope_key);
 
 }  // namespace openpal::sqlite

@@ -151,6 +151,15 @@ std::string ObservationsPerFileV3() {
   return sql;
 }
 
+// Version 4: the scope indexes go. They served only point lookups of assignments and Lighthouse authorizations by
+// scope, which nothing but tests asked: attribution and explain read every fact once into the engine's directory
+// index. Every import paid for them (a B-tree insert per row). The scope_key and scope_hash columns stay (the
+// append-only triggers name every column, so dropping them would mean rebuilding each table) and are still written.
+std::string DropScopeIndexesV4() {
+  return "DROP INDEX IF EXISTS role_assignments_by_scope;\n"
+         "DROP INDEX IF EXISTS lighthouse_by_scope;\n";
+}
+
 struct Migration {
   int version;
   std::string (*sql)();
@@ -161,6 +170,7 @@ const std::vector<Migration>& Migrations() {
       {1, &SchemaV1},
       {2, &RunsSchemaV2},  // saved attribution runs (runs.cc, docs/reports.md)
       {3, &ObservationsPerFileV3},
+      {4, &DropScopeIndexesV4},
   };
   return kSteps;
 }

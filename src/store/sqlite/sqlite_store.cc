@@ -2,7 +2,6 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
-#include <set>
 
 #include "store/sqlite/fact_codec.h"
 #include "store/sqlite/schema.h"
@@ -178,68 +177,6 @@ Result<std::vector<Partner>> SqliteStore::LocationsOf(const std::string& global_
   std::vector<Partner> out;
   for (AnyFact& f : rows) out.push_back(std::get<Partner>(std::move(f.value)));
   return out;
-}
-
-namespace {
-
-// Facts of `kind` on each distinct scope key, overlapping `window`, read in one transaction so that all keys are
-// answered from the same state of the database; `sql` binds ?1/?2 to the window and `bind_scope` binds the rest
-// for one lowercase scope key. Ordered by id.
-template <typename T, typename BindScope>
-Result<std::vector<Fact<T>>> FactsOnScopes(ConnectionPool& pool, FactKind kind, const std::string& sql,
-                                           const std::vector<std::string>& scope_keys, const Interval& window,
-                                           BindScope bind_scope) {
-  std::vector<Fact<T>> out;
-  if (window.empty() || scope_keys.empty()) return out;
-  auto conn = pool.Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction tx(**conn, Transaction::Mode::kRead);
-  if (!tx.status().ok()) return tx.status();
-  auto st = (*conn)->Prepare(sql);
-  if (!st.ok()) return st.status();
-  std::vector<AnyFact> rows;
-  for (const std::string& key : std::set<std::string>(scope_keys.begin(), scope_keys.end())) {
-    StatementUse use(**st);
-    use->BindInt(1, window.from.micros);
-    use->BindInt(2, window.to.micros);
-    bind_scope(use, ScopeKeyOf(key));
-    Status s = ReadAll(**conn, use, kind, rows);
-    if (!s.ok()) return s;
-  }
-  std::sort(rows.begin(), rows.end(), [](const AnyFact& a, const AnyFact& b) { return a.id < b.id; });
-  for (AnyFact& f : rows) out.push_back(Typed<T>(std::move(f)));
-  return out;
-}
-
-}  // namespace
-
-Result<std::vector<Fact<RoleAssignment>>> SqliteStore::AssignmentsOnScopes(const TenantId& tenant,
-                                                                           const std::vector<std::string>& scope_keys,
-                                                                           const Interval& window) {
-  const std::string tenant_key = AsciiLower(tenant);
-  return FactsOnScopes<RoleAssignment>(
-      pool_, FactKind::kRoleAssignment,
-      "SELECT " + SelectColumns(FactKind::kRoleAssignment) +
-          " FROM role_assignments INDEXED BY role_assignments_by_scope WHERE scope_hash = ?5 AND tenant = ?3 AND"
-          " scope_key = ?4 AND" + kOverlapsWindow,
-      scope_keys, window, [&tenant_key](StatementUse& use, const std::string& scope_key) {
-        use->BindText(3, tenant_key);
-        use->BindText(4, scope_key);
-        use->BindInt(5, ScopeHash(tenant_key, scope_key));
-      });
-}
-
-Result<std::vector<Fact<LighthouseAuthorization>>> SqliteStore::LighthouseOnScopes(
-    const std::vector<std::string>& scope_keys, const Interval& window) {
-  return FactsOnScopes<LighthouseAuthorization>(
-      pool_, FactKind::kLighthouseAuthorization,
-      "SELECT " + SelectColumns(FactKind::kLighthouseAuthorization) +
-          " FROM lighthouse_authorizations INDEXED BY lighthouse_by_scope WHERE scope_hash = ?4 AND scope_key = ?3 AND" +
-          kOverlapsWindow,
-      scope_keys, window, [](StatementUse& use, const std::string& scope_key) {
-        use->BindText(3, scope_key);
-        use->BindInt(4, ScopeHash("", scope_key));
-      });
 }
 
 Result<LinkState> ReadLinkState(Connection& c, const std::string& tenant, const std::string& object) {
