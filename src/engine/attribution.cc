@@ -240,21 +240,16 @@ struct Attributor::Impl {
     if (block[kSubscription] < 0) {
       reason = Reason::kNoScope;
     } else {
-      const int64_t* seg = block + kSegments;
-      for (int64_t s = 0; s < block[kSegmentCount]; ++s, seg += kSegmentWords)
-        if (seg[0] <= start && start < seg[1]) {
-          segment = seg;
-          break;
-        }
+      segment = SegmentAt(block, start);
       if (!segment) reason = Reason::kUnknownSubscription;
     }
     CurrencyReconciliation* total = record ? &Totals(row.currency) : nullptr;
     if (segment) {
       const int64_t length = end - start;
-      const int tenant = static_cast<int>(segment[2]);
+      const int tenant = static_cast<int>(segment[kTenant]);
       bool credited = false;
-      int64_t* p = block + segment[4];
-      int64_t* const stop = block + segment[5];
+      int64_t* p = block + segment[kPartners];
+      int64_t* const stop = block + segment[kPartnersEnd];
       const int64_t cache_words = cache->slots() * kCellWays;
       while (p < stop) {
         const int partner = static_cast<int>(p[kPartner]);
@@ -262,8 +257,8 @@ struct Attributor::Impl {
         const int64_t* qualifying = p + kQualifying;
         const int64_t* roles = qualifying + 2 * n;
         int64_t* next = p + p[kNext];
-        const int64_t* roles_end = next - cache_words;
-        int64_t* ways = next - cache_words + slot * kCellWays;
+        const int64_t* roles_end = CellCacheOf(p, cache_words);
+        int64_t* ways = CellCacheOf(p, cache_words) + slot * kCellWays;
         p = next;
         Money credit;
         if (length <= 0) {
@@ -291,7 +286,7 @@ struct Attributor::Impl {
         cell.attributed += credit;
         total->attributed += credit;
       }
-      if (!credited) reason = PackedReason(block + segment[3], start, end);
+      if (!credited) reason = PackedReason(block + segment[kUnions], start, end);
     }
     if (!record) return reason;
     ++rows_read;

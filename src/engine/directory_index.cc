@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/guid.h"
+#include "core/membership.h"
 #include "core/roles.h"
 #include "core/scope.h"
 
@@ -184,31 +185,15 @@ void DirectoryIndex::Finish() {
   // For every principal that ever had a link, walk up its (nested) groups, carrying when each step holds.
   for (size_t id = 0; id < linked_keys_.size(); ++id) {
     const std::string& principal_key = *linked_keys_[id];
-    StringMap<IntervalSet> reach;
-    std::deque<std::string> queue;
     auto direct = member_of_.find(principal_key);
     if (direct == member_of_.end()) continue;
-    for (const auto& [group, when] : direct->second) {
-      auto& set = reach[group];
-      set.add(when);
-      queue.push_back(group);
-    }
-    // Sets only grow and are bounded by the finite endpoints involved, so this ends even with cycles.
-    while (!queue.empty()) {
-      std::string group = std::move(queue.front());
-      queue.pop_front();
+    StringMap<IntervalSet> reach;
+    for (const auto& [group, when] : direct->second) reach[group].add(when);
+    ReachOverTime(reach, [this](std::string_view group, auto&& emit) {
       auto up = member_of_.find(group);
-      if (up == member_of_.end()) continue;
-      IntervalSet here = reach[group];
-      for (const auto& [parent, when] : up->second) {
-        IntervalSet via = here.intersected(when);
-        if (via.empty()) continue;
-        auto& target = reach[parent];
-        if (via.minus(target).empty()) continue;
-        target.add(via);
-        queue.push_back(parent);
-      }
-    }
+      if (up == member_of_.end()) return;
+      for (const auto& [parent, when] : up->second) emit(parent, when);
+    });
     std::string_view object = std::string_view(principal_key).substr(principal_key.find('|') + 1);
     for (auto& [group, when] : reach)
       linked_members_[group].push_back(LinkedMember{std::string(object), std::move(when), static_cast<int32_t>(id)});

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/guid.h"
+#include "core/membership.h"
 
 namespace openpal::engine {
 namespace {
@@ -62,30 +63,15 @@ std::vector<ChainScope> ScopeChain(const DirectoryIndex& index, const Scope& res
   if (!subscription) return chain;
   // Management groups above the subscription in this tenant, each with when it was an ancestor.
   std::map<std::string, IntervalSet> groups;
-  std::deque<std::string> queue;
   if (const auto* placements = index.Placements(AsciiLower(*subscription))) {
-    for (const auto& p : *placements) {
-      if (p.tenant != tenant || p.parent_group.empty()) continue;
-      groups[p.parent_group].add(p.valid);
-      queue.push_back(p.parent_group);
-    }
+    for (const auto& p : *placements)
+      if (p.tenant == tenant && !p.parent_group.empty()) groups[p.parent_group].add(p.valid);
   }
-  while (!queue.empty()) {
-    std::string group = std::move(queue.front());
-    queue.pop_front();
-    const auto* parents = index.GroupParents(tenant, group);
-    if (!parents) continue;
-    IntervalSet here = groups[group];
-    for (const auto& parent : *parents) {
-      if (parent.parent.empty()) continue;
-      IntervalSet via = here.intersected(parent.valid);
-      if (via.empty()) continue;
-      auto& target = groups[parent.parent];
-      if (via.minus(target).empty()) continue;  // nothing new: also what stops cycles
-      target.add(via);
-      queue.push_back(parent.parent);
-    }
-  }
+  ReachOverTime(groups, [&](std::string_view group, auto&& emit) {
+    if (const auto* parents = index.GroupParents(tenant, group))
+      for (const auto& parent : *parents)
+        if (!parent.parent.empty()) emit(parent.parent, parent.valid);
+  });
   for (auto& [group, when] : groups) {
     Scope mg = Scope::ForManagementGroup(group);
     chain.push_back(ChainScope{mg.key(), mg.text(), true, std::move(when)});

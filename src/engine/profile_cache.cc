@@ -115,11 +115,11 @@ void ProfileCache::ResetCellCaches() {
   const uint32_t bound = id_bound();
   for (uint32_t id = 1; id < bound; ++id) {
     int64_t* block = Block(id);
-    const int64_t* segment = block + kSegments;
-    for (int64_t s = 0; s < block[kSegmentCount]; ++s, segment += kSegmentWords) {
+    for (int64_t s = 0; s < block[kSegmentCount]; ++s) {
       // Segments of one tenant share its section: clearing it twice is harmless.
-      for (int64_t* p = block + segment[4]; p < block + segment[5]; p += p[kNext])
-        std::fill(p + p[kNext] - cache_words, p + p[kNext], int64_t{0});
+      const int64_t* segment = Segment(block, s);
+      for (int64_t* p = block + segment[kPartners]; p < block + segment[kPartnersEnd]; p += p[kNext])
+        std::fill(CellCacheOf(p, cache_words), p + p[kNext], int64_t{0});
     }
   }
 }
@@ -163,7 +163,7 @@ std::vector<int64_t> ProfileCache::Pack(int slot, const std::string& subscriptio
   out[kSubscription] = InternFor(slot, subscription);
   out[kSegmentCount] = segment_count;
   // One section per tenant; every segment of that tenant points at it.
-  std::vector<std::array<int64_t, 4>> sections;  // tenant id, unions, partners, end
+  std::vector<std::array<int64_t, 4>> sections;  // kTenant, kUnions, kPartners, kPartnersEnd
   for (const auto& [tenant, tp] : tenants) {
     const int64_t unions = static_cast<int64_t>(out.size());
     for (const IntervalSet* set : {&tp.access, &tp.linked, &tp.enabled, &tp.partner_valid}) PackSet(*set, out);
@@ -192,9 +192,12 @@ std::vector<int64_t> ProfileCache::Pack(int slot, const std::string& subscriptio
     size_t t = 0;
     while (tenants[t].first != placement.tenant) ++t;
     int64_t* seg = &out[static_cast<size_t>(kSegments + s * kSegmentWords)];
-    seg[0] = placement.valid.from.micros;
-    seg[1] = placement.valid.to.micros;
-    for (int w = 0; w < 4; ++w) seg[2 + w] = sections[t][static_cast<size_t>(w)];
+    seg[kFrom] = placement.valid.from.micros;
+    seg[kTo] = placement.valid.to.micros;
+    seg[kTenant] = sections[t][0];
+    seg[kUnions] = sections[t][1];
+    seg[kPartners] = sections[t][2];
+    seg[kPartnersEnd] = sections[t][3];
   }
   out[kLength] = static_cast<int64_t>(out.size());
   return out;

@@ -14,28 +14,13 @@
 #include "engine/directory_index.h"
 #include "engine/flat_map.h"
 #include "engine/paths.h"
+#include "engine/profile_format.h"
 #include "engine/string_pool.h"
 
 namespace openpal::engine {
 
-// A profile is one block of int64 words, aligned to a cache line, so that a usage row reads it front to back (few
-// cache misses, no pointer chase; the whole block is prefetched). All names are ids of the cache's string pool.
-// Layout:
-//   [0] subscription id (-1: none)   [1] S, the number of placement segments   [2] the block's length in words
-//   [3] the block's id (dense, from 1; 0 is the shared profile of rows that name no subscription)
-//   S times: from, to, tenant id, offset of the tenant's step unions, offset of its partners, end of its partners
-//   per tenant: the unions access, linked, enabled, partner_valid, each as (count N, N (from, to) pairs); then each
-//   credited partner's record: partner id, words to the next record, Q, R, Q qualifying pairs, R times (admin id,
-//   C, C pairs) in AdminType order, then the report-cell cache: `slots` x kCellWays words, each thread (slot)
-//   writing only its own kCellWays.
-// Offsets count words from the block's start. Pairs are sorted and disjoint.
-namespace profile {
-constexpr int64_t kSubscription = 0, kSegmentCount = 1, kLength = 2, kId = 3, kSegments = 4, kSegmentWords = 6;
-// Partner record fields.
-constexpr int64_t kPartner = 0, kNext = 1, kQualifyingCount = 2, kRoleCount = 3, kQualifying = 4;
-// Cached (month, currency, admin) -> report cell per partner and thread, one word each: tag << 32 | cell + 1.
-constexpr int64_t kCellWays = 8;
-}  // namespace profile
+// A profile is one packed block of int64 words: its layout is profile_format.h, written by Pack() below and read by
+// the Attributor (attribution.cc).
 
 // Thread-safety: For() and ForResourceId() may be called by the crediting threads at once, each with its own slot;
 // the members marked "not thread-safe" or "only when no thread is in For()" run between runs. Lifetime: keeps a
