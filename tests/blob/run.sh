@@ -35,6 +35,7 @@ for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
   sleep 0.1
 done
+echo "run.sh: Azurite up after ${SECONDS} s"
 ENDPOINT="http://127.0.0.1:$PORT/devstoreaccount1"
 timeout 60 node upload.mjs "$ENDPOINT" "$ROOT/demo/usage" "$WORK/local" >"$WORK/upload.json"
 json() { node -e "const j=JSON.parse(require('fs').readFileSync('$WORK/upload.json','utf8')); console.log($1)"; }
@@ -112,5 +113,5 @@ check "a truncated gzip: the error names the blob" fails_naming truncated \
   "$ENDPOINT/costexports/broken/truncated.csv.gz: truncated or corrupt gzip stream" \
   --blob-key-file "$WORK/key" --usage "$ENDPOINT/costexports/broken/truncated.csv.gz"
 
-echo "run.sh: $failures failure(s)"
+echo "run.sh: $failures failure(s), ${SECONDS} s"
 [ "$failures" = 0 ]
