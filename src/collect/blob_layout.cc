@@ -54,9 +54,10 @@ Result<std::vector<std::string>> BlobStore::Expand(const std::string& url) {
   };
   std::deque<BlobInfo> listed;  // a deque: blobs found later keep the earlier ones' addresses (by_name) valid
   bool single = false;
-  // A blob with exactly the URL's name is that blob (a listing by that prefix finds it); otherwise the URL is a folder.
+  // A blob with exactly the URL's name is that blob; otherwise the URL is a folder. Listings are in name order, so
+  // such a blob is the first name with that prefix: one name of one page tells.
   if (!where->path.empty() && where->path.back() != '/') {
-    auto found = List(*where, where->path);
+    auto found = List(*where, where->path, /*limit=*/1);
     if (!found.ok()) return found.status();
     for (auto& b : *found)
       if (b.where.path == where->path) {
@@ -121,7 +122,7 @@ Result<std::vector<std::string>> BlobStore::Expand(const std::string& url) {
                                            folder.empty() ? Basename(name) : folder + "/" + Basename(name)})
         if (!candidate.empty() && by_name.count(candidate) && resolved.empty()) resolved = candidate;
       if (resolved.empty()) {
-        auto exact = List(*where, name);  // outside the listed folder?
+        auto exact = List(*where, name, /*limit=*/1);  // outside the listed folder?
         if (exact.ok())
           for (auto& e : *exact)
             if (e.where.path == name) {

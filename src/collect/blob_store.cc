@@ -377,7 +377,7 @@ Result<HttpResponse> BlobStore::Get(const BlobUrl& where, const std::string& pat
   return reply;
 }
 
-Result<std::vector<BlobInfo>> BlobStore::List(const BlobUrl& where, const std::string& prefix) {
+Result<std::vector<BlobInfo>> BlobStore::List(const BlobUrl& where, const std::string& prefix, int limit) {
   std::vector<BlobInfo> out;
   std::string marker;
   const std::string address = where.origin + where.ContainerPath() + (prefix.empty() ? "" : "/" + EncodePath(prefix));
@@ -385,7 +385,7 @@ Result<std::vector<BlobInfo>> BlobStore::List(const BlobUrl& where, const std::s
     std::vector<std::pair<std::string, std::string>> query = {{"restype", "container"}, {"comp", "list"}};
     if (!prefix.empty()) query.emplace_back("prefix", prefix);
     if (!marker.empty()) query.emplace_back("marker", marker);
-    query.emplace_back("maxresults", std::to_string(options_.list_page_size));
+    query.emplace_back("maxresults", std::to_string(limit > 0 ? limit : options_.list_page_size));
     auto reply = Get(where, where.ContainerPath(), query, {});
     if (!reply.ok()) return reply.status().WithContext(address);
     if (reply->status != 200) return BlobError(*reply, address, "list the blobs");
@@ -406,7 +406,7 @@ Result<std::vector<BlobInfo>> BlobStore::List(const BlobUrl& where, const std::s
     }
     // The listing is complete when NextMarker is empty (learn.microsoft.com/rest/api/storageservices/enumerating-blob-resources).
     std::string next = XmlText(xml, "NextMarker");
-    if (next.empty()) break;
+    if (next.empty() || (limit > 0 && static_cast<int>(out.size()) >= limit)) break;
     if (next == marker)
       return Status::Error(StatusCode::kCorruption, "the listing returned the same NextMarker twice", address);
     marker = next;

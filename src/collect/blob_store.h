@@ -101,7 +101,8 @@ class BlobStore final : public usage::InputStore {
   uint64_t chunk_bytes() const { return options_.chunk_bytes; }
 
  private:
-  Result<std::vector<BlobInfo>> List(const BlobUrl& where, const std::string& prefix);
+  // Every blob whose name starts with `prefix`, in name order (all pages; only the first `limit` names when set).
+  Result<std::vector<BlobInfo>> List(const BlobUrl& where, const std::string& prefix, int limit = 0);
   Result<std::string> ReadSmall(const BlobInfo& blob);
 
   BlobStoreOptions options_;
