@@ -38,7 +38,7 @@ class FakeBlobService {
   bool replace_after_first = false;  // the blob's ETag changes after its first range was served
   std::string required_sig;     // when set, a request without this sig= is refused (403)
   std::mutex mu;
-  std::vector<std::string> ranges, if_matches, list_markers;
+  std::vector<std::string> ranges, if_matches, list_markers, authorizations;
   std::atomic<int> blob_gets{0};
 
  private:
@@ -50,6 +50,10 @@ class FakeBlobService {
                       "authenticate the request.\nRequestId:1</Message></Error>",
                       "application/xml");
       return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      authorizations.push_back(req.get_header_value("Authorization") + " " + req.get_header_value("x-ms-version"));
     }
     if (req.path == "/acct/c" && req.get_param_value("comp") == "list") return List(req, res);
     const std::string prefix = "/acct/c/";
@@ -275,6 +279,26 @@ TEST(BlobStore, RefusedCredentialsArePermissionDeniedAndTheSasNeverAppears) {
   ASSERT_TRUE(granted.ok()) << granted.status().ToString();
   EXPECT_EQ((*granted)[0], fake.root() + "/a.csv") << "inputs are named without their SAS";
   EXPECT_EQ(ReadAll(store, (*granted)[0]), "h\n") << "the SAS given with the URL authorizes the reads too";
+}
+
+}  // namespace
+}  // namespace openpal::collect
+
+namespace openpal::collect {
+namespace {
+
+TEST(BlobStore, ABearerTokenIsSentOnEveryRequestWithTheServiceVersion) {
+  FakeBlobService fake;
+  fake.blobs["a.csv"] = "h\n1\n";
+  auto options = FastOptions();
+  options.credentials.bearer = "eyJ0eXAi.token";
+  BlobStore store(options);
+  auto blobs = store.Expand(fake.root() + "/a.csv");
+  ASSERT_TRUE(blobs.ok()) << blobs.status().ToString();
+  EXPECT_EQ(ReadAll(store, (*blobs)[0]), "h\n1\n");
+  std::lock_guard<std::mutex> lock(fake.mu);
+  ASSERT_GE(fake.authorizations.size(), 2u) << "a listing and a read";
+  for (const auto& a : fake.authorizations) EXPECT_EQ(a, "Bearer eyJ0eXAi.token 2021-08-06");
 }
 
 }  // namespace
