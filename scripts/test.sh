@@ -10,6 +10,10 @@ ctest --test-dir build --output-on-failure --timeout 300 -j2
 if [ -f tests/conformance/package.json ]; then
   bash tests/conformance/run.sh
 fi
+# Cost exports read from Azure Blob Storage, against Azurite (npm) on loopback (tests/blob/run.sh).
+if [ -f tests/blob/package.json ]; then
+  bash tests/blob/run.sh
+fi
 if [ -f tests/portal/package.json ]; then
   bash tests/portal/run.sh
 fi

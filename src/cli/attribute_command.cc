@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include "cli/command.h"
+#include "collect/blob_store.h"
 #include "core/leave_for_exit.h"
 #include "engine/directory_index.h"
 #include "engine/report_query.h"
@@ -27,7 +30,60 @@ struct AttributeArgs {
   bool save = false;  // keep the run in the database for `pal report` (docs/reports.md)
   bool timings = false;  // phase wall times on standard error
   int threads = 0;       // 0: one per core
+  // Blob URLs among the --usage inputs (docs/blob-exports.md): their credentials and transport.
+  std::string blob_sas_file, blob_key_file, blob_token_file, ca_file;
+  int blob_list_page = 5000;
 };
+
+// A secret from a file (never the command line), trimmed of surrounding whitespace.
+Result<std::string> ReadSecretFile(const std::string& path, const std::string& flag) {
+  auto text = ingest::ReadRegularFile(path, flag + " " + path);
+  if (!text.ok()) return text.status();
+  std::string s = *text;
+  s.erase(0, s.find_first_not_of(" \t\r\n"));
+  s.erase(s.find_last_not_of(" \t\r\n") + 1);
+  if (s.empty()) return Status::Error(StatusCode::kInvalidArgument, "the file is empty", flag + " " + path);
+  return s;
+}
+
+// Replaces each blob URL among `args.usage` by the blobs it stands for (a store that reads them is made when there is
+// one), leaving local paths as they are.
+Result<std::vector<std::string>> ExpandInputs(const AttributeArgs& args, std::unique_ptr<collect::BlobStore>& store) {
+  std::vector<std::string> files;
+  for (const std::string& input : args.usage) {
+    if (!collect::LooksLikeBlobUrl(input)) {
+      files.push_back(input);
+      continue;
+    }
+    if (!store) {
+      collect::BlobStoreOptions options;
+      auto env = [](const char* name) { const char* v = std::getenv(name); return std::string(v ? v : ""); };
+      // Files first, then the environment variables the Azure CLI reads (az storage --sas-token / --account-key).
+      for (auto [file, flag, slot] : {std::tuple{&args.blob_sas_file, "--blob-sas-file", &options.credentials.sas},
+                                      std::tuple{&args.blob_key_file, "--blob-key-file", &options.credentials.account_key},
+                                      std::tuple{&args.blob_token_file, "--blob-token-file", &options.credentials.bearer}}) {
+        if (file->empty()) continue;
+        auto secret = ReadSecretFile(*file, flag);
+        if (!secret.ok()) return secret.status();
+        *slot = *secret;
+      }
+      if (options.credentials.sas.empty() && options.credentials.account_key.empty() && options.credentials.bearer.empty()) {
+        options.credentials.sas = env("AZURE_STORAGE_SAS_TOKEN");
+        options.credentials.account_key = env("AZURE_STORAGE_KEY");
+      }
+      options.ca_file = args.ca_file;
+      options.list_page_size = args.blob_list_page;
+      options.note = [quiet = args.quiet](const std::string& text) {
+        if (!quiet) std::cerr << "attribute: " << text << "\n";
+      };
+      store = std::make_unique<collect::BlobStore>(std::move(options));
+    }
+    auto blobs = store->Expand(input);
+    if (!blobs.ok()) return blobs.status();
+    files.insert(files.end(), blobs->begin(), blobs->end());
+  }
+  return files;
+}
 
 Result<RolePolicy> LoadPolicy(const std::string& spec) {
   if (spec == "all") return RolePolicy::All();
@@ -50,6 +106,12 @@ int Attribute(const AttributeArgs& args) {
                                 : args.output == "table" ? engine::OutputFormat::kTable
                                                          : engine::OutputFormat::kCsv;
   auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<collect::BlobStore> blobs;
+  auto files = ExpandInputs(args, blobs);
+  if (!files.ok()) {
+    std::cerr << "pal attribute: " << files.status().ToString() << "\n";
+    return files.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
   auto store = OpenExistingStore(args.db, args.save ? StoreAccess::kReadWrite : StoreAccess::kReadOnly);
   if (!store.ok()) {
     std::cerr << "pal attribute: " << store.status().ToString() << "\n";
@@ -64,7 +126,8 @@ int Attribute(const AttributeArgs& args) {
   engine::PhaseTimes times;
   engine::AttributeOptions options;
   options.times = &times;
-  options.files = args.usage;
+  options.files = *files;
+  options.store = blobs.get();
   options.measure = args.measure == "billed" ? usage::Measure::kBilled : usage::Measure::kEffective;
   options.progress = !args.quiet && ::isatty(STDERR_FILENO);
   options.rejected_log = &std::cerr;
@@ -156,7 +219,20 @@ const bool registered = RegisterCommand(Command{
       auto args = std::make_shared<AttributeArgs>();
       CLI::App* sub = app.add_subcommand(
           "attribute", "Credit the usage in cost exports (FOCUS or Azure Cost Management, plain or gzip) to partners");
-      sub->add_option("--usage", args->usage, "Usage files (CSV or CSV.gz), any number")->required()->expected(1, -1);
+      sub->add_option("--usage", args->usage,
+                      "Usage files (CSV or CSV.gz), any number; or Azure Blob Storage URLs: a blob, or a folder of "
+                      "Cost Management export runs (https://ACCOUNT.blob.core.windows.net/CONTAINER/PATH)")
+          ->required()
+          ->expected(1, -1);
+      sub->add_option("--blob-sas-file", args->blob_sas_file,
+                      "Blob URLs: a file holding a SAS token (else the URL's own query, or $AZURE_STORAGE_SAS_TOKEN)");
+      sub->add_option("--blob-key-file", args->blob_key_file,
+                      "Blob URLs: a file holding the storage account key (Shared Key; else $AZURE_STORAGE_KEY)");
+      sub->add_option("--blob-token-file", args->blob_token_file,
+                      "Blob URLs: a file holding an OAuth bearer token for https://storage.azure.com/");
+      sub->add_option("--ca-file", args->ca_file, "Blob URLs: a PEM bundle to trust instead of the system's CAs");
+      sub->add_option("--blob-list-page", args->blob_list_page, "Blob URLs: blobs per listing page (1-5000)")
+          ->check(CLI::Range(1, 5000));
       sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
       sub->add_option("--role-policy", args->role_policy, "all (default), pec, or a file of role GUIDs");
       sub->add_option("--measure", args->measure, "FOCUS measure: effective (EffectiveCost, default) or billed")

@@ -49,6 +49,17 @@ std::string Truncated(const std::string& body) {
 
 }  // namespace
 
+std::string HttpResponse::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < k.size() && same; ++i)
+      same = std::tolower(static_cast<unsigned char>(k[i])) == std::tolower(static_cast<unsigned char>(name[i]));
+    if (same) return v;
+  }
+  return "";
+}
+
 Result<SplitUrl> SplitHttpUrl(const std::string& url) {
   bool https = url.rfind("https://", 0) == 0;
   if (!https && url.rfind("http://", 0) != 0)
@@ -157,7 +168,9 @@ Result<HttpResponse> HttpFetcher::Send(const std::string& method, const std::str
                              "the server's certificate is not trusted (give --ca-file for a private CA)", url);
       last_problem = httplib::to_string(result.error());
     } else if (!IsRetryable(result->status)) {
-      return HttpResponse{result->status, std::move(result->body)};
+      HttpResponse response{result->status, std::move(result->body), {}};
+      for (const auto& [name, value] : result->headers) response.headers.emplace_back(name, value);
+      return response;
     } else {
       last_problem = "HTTP " + std::to_string(result->status) + " " + Truncated(result->body);
       if (result->status == 429 || result->status == 503) {

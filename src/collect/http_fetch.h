@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct FetchStats {
 struct HttpResponse {
   int status = 0;
   std::string body;
+  HeaderList headers;  // as received (names as sent by the server)
+
+  // The first header named `name` (ASCII case-insensitive), or "".
+  std::string Header(std::string_view name) const;
 };
 
 // A URL split for cpp-httplib: "https://host:port" and "/path?query".

@@ -128,7 +128,11 @@ Result<AttributionResult> AttributeEachFile(const DirectoryIndex& index, const R
     one.skip_cleanup = options.skip_cleanup && &file == &options.files.back();
     // The checksum reads the file once more: on a thread of its own, while the file is credited, it takes the cycles
     // the crediting threads leave (waiting for memory, the single-threaded end) instead of adding its whole time.
-    auto checksum = std::async(std::launch::async, [&file] { return Sha256OfFile(file); });
+    // An input read from a store (a blob) is checksummed as it streams: reading it again would download it twice.
+    const bool stored = options.store && options.store->Handles(file);
+    auto checksum = std::async(stored ? std::launch::deferred : std::launch::async, [&file, &options, stored] {
+      return stored ? options.store->Sha256(file) : Sha256OfFile(file);
+    });
     auto result = RunAttribution(index, policy, one);
     auto sha = checksum.get();
     if (!result.ok()) return result.status();

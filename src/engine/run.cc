@@ -177,13 +177,14 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
   };
   for (const auto& file : options.files) {
     const uint64_t rows_before = rows.load();
-    auto opened = usage::UsageReader::Open(file, options.measure);
+    auto opened = usage::UsageReader::Open(file, options.measure, options.store);
     if (!opened.ok()) return opened.status();
     auto reader = std::move(opened).value();
     const uint64_t size = reader->FileSize(), body = reader->header_end();
     // Part boundaries: the line break after each k/threads of the body (duplicates and misses dropped).
     std::vector<uint64_t> bounds = {body};
-    if (allow_split && threads > 1 && !reader->compressed() && !reader->cr_line_ends() && size >= options.split_bytes) {
+    const bool local = !(options.store && options.store->Handles(file));
+    if (allow_split && local && threads > 1 && !reader->compressed() && !reader->cr_line_ends() && size >= options.split_bytes) {
       for (int k = 1; k < threads; ++k) {
         uint64_t at = LineBreakAfter(file, body + (size - body) * static_cast<uint64_t>(k) / static_cast<uint64_t>(threads), size);
         if (at > bounds.back()) bounds.push_back(at);
@@ -266,7 +267,7 @@ Result<AttributionResult> RunAttribution(const DirectoryIndex& index, const Role
   // reopened one at a time, so memory does not grow with the number of files.
   uint64_t total_bytes = 0;
   for (const auto& file : options.files) {
-    auto reader = usage::UsageReader::Open(file, options.measure);
+    auto reader = usage::UsageReader::Open(file, options.measure, options.store);
     if (!reader.ok()) return reader.status();
     total_bytes += (*reader)->FileSize();
   }

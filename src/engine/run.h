@@ -33,6 +33,9 @@ struct AttributeOptions {
   // When set, everything the run credits is also added into this attributor, which must share `profiles`:
   // AttributeEachFile sums its files this way (integer cells) instead of keeping each file's report rows.
   Attributor* absorb_into = nullptr;
+  // Inputs this store handles (blob URLs) are read from it, streamed, whole (never split into parts); others are
+  // local files. Not owned.
+  usage::InputStore* store = nullptr;
 };
 
 // Threads beyond this are not used (each adds its own report cells and a slot to every profile's cell cache).

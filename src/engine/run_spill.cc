@@ -84,8 +84,10 @@ Status RunSpill::Add(const FileResult& file, const DirectoryIndex& index) {
   if (reading_) return Status::Error(StatusCode::kFailedPrecondition, "rows added to a run after it was read");
   const int fi = static_cast<int>(info_.files.size());
   std::error_code ec;
-  auto absolute = std::filesystem::absolute(file.path, ec);
-  info_.files.push_back(RunFile{fi, ec ? file.path : absolute.lexically_normal().string(), file.sha256,
+  // A URL (a blob read from Azure Storage, recorded without its SAS) is kept as given; a local path made absolute.
+  const bool url = file.path.find("://") != std::string::npos;
+  auto absolute = url ? std::filesystem::path(file.path) : std::filesystem::absolute(file.path, ec);
+  info_.files.push_back(RunFile{fi, ec || url ? file.path : absolute.lexically_normal().string(), file.sha256,
                                 static_cast<int64_t>(file.result.rows_read)});
   auto see_month = [&](const std::string& m) {
     if (m.empty()) return;

@@ -188,7 +188,9 @@ Result<bool> CsvReader::Refill() {
   // A record longer than the buffer: grow it (a record is never split).
   if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
   auto n = source_->Read(buffer_.data() + end_, buffer_.size() - end_);
-  if (!n.ok()) return n.status();
+  // Where the input broke: the line of the record being read (a truncated gzip, a blob that failed mid-stream).
+  if (!n.ok()) return Status::Error(n.status().code(), n.status().message() + " (reading the record at line " +
+                                                           std::to_string(line_) + ")", n.status().where());
   size_t fresh = end_;
   if (*n == 0) {
     eof_ = true;

@@ -19,6 +19,10 @@ class ByteSource {
   static Result<std::unique_ptr<ByteSource>> Open(const std::string& path);
   // Opens bytes [begin, end) of a plain (not gzip) file, for reading parts of one file in parallel.
   static Result<std::unique_ptr<ByteSource>> OpenRange(const std::string& path, uint64_t begin, uint64_t end);
+  // Reads `raw` as Open reads a file: inflated when its first bytes are gzip's magic (several gzip members in a row are
+  // read as one stream, as zlib's gzread does), as is otherwise. Reads the first bytes now, so compressed() is known.
+  // For inputs that are not local files (collect/blob_store.h); errors name `origin`.
+  static Result<std::unique_ptr<ByteSource>> Sniffed(std::unique_ptr<ByteSource> raw, std::string origin);
   // True when the bytes are inflated from gzip (such a file cannot be split).
   virtual bool compressed() const { return false; }
   // Fills up to `size` bytes; returns the count (0 at the end) or an error naming the file.

@@ -37,8 +37,13 @@ std::string_view CleanValue(std::string_view v) {
   return v;
 }
 
-Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, Measure measure) {
-  auto source = ByteSource::Open(path);
+Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, Measure measure, InputStore* store) {
+  auto source = [&]() -> Result<std::unique_ptr<ByteSource>> {
+    if (!store || !store->Handles(path)) return ByteSource::Open(path);
+    auto raw = store->OpenRaw(path);
+    if (!raw.ok()) return raw.status();
+    return ByteSource::Sniffed(std::move(raw).value(), path);
+  }();
   if (!source.ok()) return source.status();
   bool compressed = (*source)->compressed();
   std::unique_ptr<UsageReader> reader(new UsageReader(CsvReader(std::move(source).value(), path), path));

@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "ingest/usage/csv_reader.h"
+#include "ingest/usage/input_store.h"
 #include "ingest/usage/money.h"
 
 namespace openpal::usage {
@@ -45,8 +46,10 @@ class UsageReader {
   enum class Outcome { kRow, kRejected, kEnd };
 
   // Opens `path` (plain or gzip) and recognises its family from the header; an error names the file and says
-  // which columns were expected when the header fits neither family.
-  static Result<std::unique_ptr<UsageReader>> Open(const std::string& path, Measure measure);
+  // which columns were expected when the header fits neither family. A name `store` handles (a blob URL) is read
+  // from the store instead of the local disk.
+  static Result<std::unique_ptr<UsageReader>> Open(const std::string& path, Measure measure,
+                                                   InputStore* store = nullptr);
   // Reads only the rows in bytes [begin, end) of a plain file (begin just after a line break), with the columns of the
   // file's header. Lines are counted from 1 at `begin`: the caller adds the lines before it.
   static Result<std::unique_ptr<UsageReader>> OpenRange(const std::string& path, Measure measure, uint64_t begin,
