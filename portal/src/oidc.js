@@ -10,8 +10,10 @@ import { registerProvider, signIn } from './auth.js';
 const MICROSOFT_HOSTS = ['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn'];
 
 let config = { devIssuer: false, oidc: null };
+let msal = null;  // the library's module, once loaded
 let app = null;
 let scopes = [];
+let microsoft = false;  // the authority is Entra ID's
 
 /** How this server signs in: {devIssuer, oidc: {authority, clientId, scopes, issuer, endSession} | null}. */
 export function signInConfig() {
@@ -46,8 +48,9 @@ export async function startSignIn() {
   const { authority, clientId } = config.oidc;
   scopes = config.oidc.scopes || [];
   const host = new URL(authority).host;
-  const microsoft = MICROSOFT_HOSTS.includes(host);
-  const { PublicClientApplication } = await import('@azure/msal-browser');
+  microsoft = MICROSOFT_HOSTS.includes(host);
+  msal = await import('@azure/msal-browser');
+  const { PublicClientApplication } = msal;
   app = new PublicClientApplication({
     auth: {
       clientId,
@@ -78,14 +81,17 @@ export async function startSignIn() {
 
 /** Sends the browser to the provider's sign-in page (it comes back to "/"). */
 export async function signInRedirect() {
-  await app.loginRedirect({ scopes });
+  // OpenID Connect Core §11: a provider grants offline_access (the refresh token silent renewal needs) only with
+  // prompt=consent. Entra ID issues refresh tokens to single-page apps without it, and would ask for consent each time.
+  await app.loginRedirect({ scopes, ...(microsoft ? {} : { prompt: 'consent' }) });
 }
 
 // A new token without a page change, from MSAL's refresh token; throws when the user must sign in again.
 async function renew() {
   const account = app.getActiveAccount() || app.getAllAccounts()[0];
   if (!account) throw new Error('no signed-in account');
-  const result = await app.acquireTokenSilent({ scopes, account, forceRefresh: true });
+  // Refresh token only: MSAL's other fallback, a hidden iframe to the provider, is what the CSP forbids (no frames).
+  const result = await app.acquireTokenSilent({ scopes, account, cacheLookupPolicy: msal.CacheLookupPolicy.RefreshToken });
   return tokenOf(result);
 }
 

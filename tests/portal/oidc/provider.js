@@ -10,10 +10,11 @@ import Provider from 'oidc-provider';
 
 export const CLIENT_ID = 'openpal-portal';
 
-// Login name -> the principal of the demo world (demo/README.md) it signs in as.
+// Login name -> the principal of the demo world (demo/README.md) it signs in as. Anna's ID tokens live 100 s, less
+// than the portal's 2-minute renewal margin, so that every call of hers goes through the silent renewal.
 export const USERS = {
   alice: { tid: '10000000-0000-4000-8000-000000000001', oid: '30000000-0000-4000-8000-010000000001', name: 'Alice Ortega' },
-  anna: { tid: '10000000-0000-4000-8000-000000000004', oid: '30000000-0000-4000-8000-040000000001', name: 'Anna Alpine' },
+  anna: { tid: '10000000-0000-4000-8000-000000000004', oid: '30000000-0000-4000-8000-040000000001', name: 'Anna Alpine', ttl: 100 },
 };
 
 const portal = process.env.OIDC_PORTAL;
@@ -42,10 +43,11 @@ const provider = new Provider(issuer, {
   async findAccount(_ctx, sub) {
     const user = USERS[sub];
     if (!user) return undefined;
-    return { accountId: sub, claims: async () => ({ sub, ...user, preferred_username: `${sub}@contoso.test` }) };
+    const { ttl, ...claims } = user;
+    return { accountId: sub, claims: async () => ({ sub, ...claims, preferred_username: `${sub}@contoso.test` }) };
   },
   features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
-  ttl: { IdToken: Number(process.env.OIDC_ID_TOKEN_TTL || 3600), AccessToken: 3600 },
+  ttl: { IdToken: (ctx) => USERS[ctx.oidc?.account?.accountId]?.ttl || 3600, AccessToken: 3600 },
 });
 provider.proxy = false;
 server.on('request', provider.callback());

@@ -113,6 +113,66 @@ test('sign in with the provider (code + PKCE S256), use the dashboard, sign out 
   }
 });
 
+test('a token near its expiry is renewed silently; when it cannot be, the user is asked to sign in again', async () => {
+  const { context, problems, close } = await launch();
+  try {
+    await loopbackOnly(context);
+    const grants = [];
+    const refreshed = new Set();  // ID tokens the provider issued for refresh-token grants
+    const apiTokens = [];
+    context.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.origin === PROVIDER && url.pathname === '/token') grants.push(new URLSearchParams(r.postData() || '').get('grant_type'));
+      if (url.origin === BASE && url.pathname.startsWith('/openpal/v1/')) apiTokens.push((r.headers().authorization || '').slice(7));
+    });
+    context.on('response', async (res) => {
+      const url = new URL(res.url());
+      if (url.origin !== PROVIDER || url.pathname !== '/token' || res.request().method() !== 'POST') return;
+      if (new URLSearchParams(res.request().postData() || '').get('grant_type') !== 'refresh_token') return;
+      try { refreshed.add((await res.json()).id_token); } catch { /* a failed grant has no token */ }
+    });
+    const page = await context.newPage();
+    await page.goto(`${BASE}/#/signin`);
+    await page.getByRole('button', { name: /^Sign in with 127\.0\.0\.1/ }).click();
+    await page.waitForURL((u) => u.origin === PROVIDER, { timeout: 20000 });
+    // Anna's ID tokens live 100 s (provider.js): inside the 2-minute margin, so the portal renews before calling.
+    await page.locator('input[name=login]').fill('anna');
+    await page.locator('input[name=password]').fill('any password');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL((u) => u.origin === BASE, { timeout: 20000 });
+    await page.locator('#who .who-name').waitFor({ timeout: 20000 });
+    assert.equal(await page.locator('#who .who-name').textContent(), 'Anna Alpine');
+    await page.getByRole('heading', { name: 'Link to a partner ID' }).waitFor({ timeout: 20000 });
+    assert.equal(grants[0], 'authorization_code');
+    assert.ok(grants.includes('refresh_token'), `token grants: ${grants}`);
+    // Every token the API saw came from a silent renewal, none from the code redemption (100 s was too short).
+    assert.ok(apiTokens.length > 0);
+    for (const t of apiTokens) {
+      assert.ok(refreshed.has(t), 'an API call carried a token that no refresh issued');
+      assert.equal(claimsOf(t).iss, PROVIDER);
+    }
+    const refreshes = grants.filter((g) => g === 'refresh_token').length;
+
+    // The refresh token is gone (as when the provider revokes it or it expires): the next call cannot renew, the
+    // session ends, and the sign-in page says so, one click from signing in again.
+    await page.evaluate(() => {
+      for (const k of Object.keys(sessionStorage)) if (/refreshtoken/i.test(k)) sessionStorage.removeItem(k);
+    });
+    await page.goto(`${BASE}/#/link`);
+    await page.reload();
+    const alert = page.getByRole('alert').filter({ hasText: 'You were signed out' });
+    await alert.waitFor({ timeout: 20000 });
+    assert.match(await alert.textContent(), /could not be renewed silently.*Sign in again/);
+    await page.getByRole('button', { name: /^Sign in with 127\.0\.0\.1/ }).waitFor();
+    assert.equal(grants.filter((g) => g === 'refresh_token').length, refreshes, 'no refresh without a refresh token');
+    await shot(page, 'oidc-5-renewal-failed');
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
 test('an expired or refused session token sends the user back to sign in, saying why', async () => {
   const { context, close } = await launch();
   try {
