@@ -1,6 +1,6 @@
 // Calls to `pal serve`: the ARM link API and /openpal/v1 (docs/openpal-api.md), with the signed-in token.
 // Failures become ApiError values carrying the service's own code and message, shown to the user as worded.
-import { currentToken, signOut } from './auth.js';
+import { currentToken, freshToken, signOut } from './auth.js';
 
 export const ARM_VERSION = '2018-02-01';
 const ARM_PARTNERS = '/providers/Microsoft.ManagementPartner/partners';
@@ -15,7 +15,8 @@ export class ApiError extends Error {
 }
 
 /** Sends one request; resolves to the parsed JSON body (null when empty), rejects with ApiError. */
-export async function call(method, path, { query, body, token = currentToken(), anonymous = false } = {}) {
+export async function call(method, path, { query, body, token, anonymous = false } = {}) {
+  if (token === undefined) token = anonymous ? '' : await freshToken();
   const url = new URL(path, window.location.origin);
   for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
   const headers = { Accept: 'application/json' };

@@ -1,7 +1,8 @@
 // The portal's entry: a hash router over three pages (sign in, link, influence dashboard) and an explanation view.
 import './style.css';
 import { h, replace } from './dom.js';
-import { session, signOut, onSessionChange } from './auth.js';
+import { session, signOut, signOutEverywhere, onSessionChange } from './auth.js';
+import { startSignIn } from './oidc.js';
 import { v1 } from './api.js';
 import { renderSignIn } from './signin.js';
 import { renderLink } from './link.js';
@@ -13,6 +14,7 @@ const nav = document.getElementById('nav');
 const who = document.getElementById('who');
 let me = null;       // GET /openpal/v1/me of the signed-in principal
 let renderSeq = 0;   // a newer navigation wins over a slower older one
+let started = false; // the provider's answer (in the URL) is read before the router
 
 /** The current route: page name and query parameters of the hash ("#/dashboard?partner=4100011"). */
 function route() {
@@ -38,13 +40,14 @@ function drawChrome(page) {
     replace(who,
       h('span', { class: 'who-name', title: `${me.tenantId}/${me.objectId}` }, me.displayName || me.objectId),
       h('span', { class: 'who-kind' }, ` (${me.principalKind || ''}${s.provider === 'dev' ? ', dev sign-in' : ''})`),
-      h('button', { type: 'button', class: 'link-button', onclick: () => { signOut(''); } }, 'Sign out'));
+      h('button', { type: 'button', class: 'link-button', onclick: () => { signOutEverywhere(); } }, 'Sign out'));
   } else {
     replace(who);
   }
 }
 
 async function render() {
+  if (!started) return;
   const seq = ++renderSeq;
   const { page, params } = route();
   const s = session();
@@ -83,4 +86,8 @@ async function render() {
 
 onSessionChange(() => { me = null; render(); });
 window.addEventListener('hashchange', render);
-render();
+startSignIn().then((outcome) => {
+  started = true;
+  if (outcome?.error) signOut(`the sign-in did not complete: ${outcome.error}`);
+  render();
+});

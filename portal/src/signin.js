@@ -1,8 +1,9 @@
-// Sign-in page: the dev issuer's principal picker (only when the server runs with --dev-issuer, clearly labelled)
-// and, for every server, pasting a bearer token. Entra ID sign-in is a later provider (see auth.js).
+// Sign-in page: the server's OpenID provider (Microsoft Entra ID in production, oidc.js), the dev issuer's principal
+// picker (only when the server runs with --dev-issuer, clearly labelled) and, for every server, pasting a bearer token.
 import { h, replace } from './dom.js';
 import { call } from './api.js';
 import { signIn, takeSignOutReason, peekClaims } from './auth.js';
+import { signInConfig, providerName, signInRedirect } from './oidc.js';
 
 /** Renders the sign-in page into ctx.main. */
 export async function renderSignIn(ctx) {
@@ -11,15 +12,39 @@ export async function renderSignIn(ctx) {
   main.append(h('h1', {}, 'Sign in'));
   if (reason) main.append(h('p', { class: 'error', role: 'alert' }, `You were signed out: ${reason}`));
 
+  const config = signInConfig();
+  if (config.oidc) main.append(oidcSection());
   let dev = null;
-  try {
-    dev = await call('GET', '/openpal/v1/dev/principals', { anonymous: true });
-  } catch (e) {
-    if (e.status !== 404) main.append(h('p', { class: 'error', role: 'alert' }, `Development sign-in unavailable: ${e.code}: ${e.message}`));
+  if (config.devIssuer) {
+    try {
+      dev = await call('GET', '/openpal/v1/dev/principals', { anonymous: true });
+    } catch (e) {
+      main.append(h('p', { class: 'error', role: 'alert' }, `Development sign-in unavailable: ${e.code}: ${e.message}`));
+    }
   }
   if (!ctx.isCurrent()) return;
   if (dev) main.append(devSection(dev));
-  main.append(tokenSection());
+  main.append(tokenSection(Boolean(config.oidc)));
+}
+
+function oidcSection() {
+  const name = providerName();
+  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  const go = async () => {
+    status.textContent = `Going to ${name}…`;
+    try {
+      await signInRedirect();
+    } catch (e) {
+      status.textContent = '';
+      status.append(h('span', { class: 'error' }, `${e.errorCode || e.name}: ${e.errorMessage || e.message}`));
+    }
+  };
+  return h('section', { class: 'card', 'aria-labelledby': 'oidc-title' },
+    h('h2', { id: 'oidc-title' }, 'Sign in with your organization'),
+    h('p', {}, `Sign in with your work account at ${name}. You come back here signed in as that account; ` +
+      'the partner link and reports are those of your tenant.'),
+    h('button', { type: 'button', class: 'primary', onclick: go }, `Sign in with ${name}`),
+    status);
 }
 
 function devSection(dev) {
@@ -66,7 +91,7 @@ function kindLabel(p) {
   return [p.kind, p.userType].filter(Boolean).join(', ');
 }
 
-function tokenSection() {
+function tokenSection(secondary) {
   const area = h('textarea', { id: 'token', name: 'token', rows: 4, spellcheck: 'false', autocomplete: 'off',
     'aria-describedby': 'token-help' });
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
@@ -84,13 +109,19 @@ function tokenSection() {
       status.append(h('span', { class: 'error' }, `${e.code}: ${e.message}`));
     }
   };
-  return h('section', { class: 'card', 'aria-labelledby': 'token-title' },
-    h('h2', { id: 'token-title' }, 'Sign in with an access token'),
+  const content = [
     h('p', { id: 'token-help' }, 'Paste an Azure Resource Manager access token (for example the output of ',
       h('code', {}, 'az account get-access-token --query accessToken -o tsv'),
-      ') trusted by this server. It is kept in this browser tab only. Signing in with Microsoft Entra ID directly is not available yet.'),
+      ') trusted by this server. It is kept in this browser tab only.'),
     h('form', { onsubmit: submit },
       h('div', { class: 'field' }, h('label', { for: 'token' }, 'Bearer token'), area),
       h('button', { type: 'submit' }, 'Sign in with this token'),
-      status));
+      status)];
+  // Beside a provider, pasting a token is for operators and scripts: folded away, one click to open.
+  if (secondary) {
+    return h('details', { class: 'card' },
+      h('summary', { id: 'token-title' }, 'Sign in with an access token instead'), ...content);
+  }
+  return h('section', { class: 'card', 'aria-labelledby': 'token-title' },
+    h('h2', { id: 'token-title' }, 'Sign in with an access token'), ...content);
 }

@@ -207,8 +207,15 @@ Result<std::string> SignRs256(std::string_view header_json, std::string_view pay
 }
 
 bool IssuerRule::Accepts(std::string_view iss, std::string_view tid) const {
-  for (const auto& e : exact)
+  static constexpr std::string_view kTenantPlaceholder = "{tenantid}";
+  for (const auto& e : exact) {
     if (iss == e) return true;
+    // A multi-tenant issuer template: exactly the template with the token's own tid in place of the placeholder.
+    size_t at = e.find(kTenantPlaceholder);
+    if (at != std::string::npos && !tid.empty() &&
+        iss == e.substr(0, at) + std::string(tid) + e.substr(at + kTenantPlaceholder.size()))
+      return true;
+  }
   if (entra) {
     std::string t(tid);
     if (iss == "https://sts.windows.net/" + t + "/") return true;
@@ -226,18 +233,99 @@ TokenVerifier::TokenVerifier(std::vector<std::string> audiences, std::chrono::se
 
 Status TokenVerifier::AddKey(const std::string& kid, KeyPtr key, IssuerRule rule) {
   if (kid.empty()) return Status::Error(StatusCode::kCorruption, "a signing key needs a kid");
+  std::unique_lock lock(keys_mutex_);
   if (keys_.count(kid)) return Status::Error(StatusCode::kCorruption, "kid '" + kid + "' is already trusted");
-  keys_.emplace(kid, TrustedKey{std::move(key), std::move(rule)});
+  keys_.emplace(kid, TrustedKey{std::move(key), std::make_shared<const IssuerRule>(std::move(rule)), -1});
   return Status::Ok();
 }
 
+size_t TokenVerifier::key_count() const {
+  std::shared_lock lock(keys_mutex_);
+  return keys_.size();
+}
+
 Status TokenVerifier::AddJwks(std::string_view jwks_json, const std::string& origin) {
+  auto keys = ParseJwks(jwks_json, origin);
+  if (!keys.ok()) return keys.status();
+  IssuerRule entra;
+  entra.entra = true;
+  for (auto& [kid, key] : *keys)
+    if (Status s = AddKey(kid, key, entra); !s.ok()) return Status::Error(StatusCode::kCorruption, s.message(), origin);
+  return Status::Ok();
+}
+
+Status TokenVerifier::AddKeySource(KeySource source, std::string_view initial_jwks) {
+  auto keys = ParseJwks(initial_jwks, source.origin);
+  if (!keys.ok()) return keys.status();
+  auto rule = std::make_shared<const IssuerRule>(source.rule);
+  int index = static_cast<int>(sources_.size());
+  {
+    std::unique_lock lock(keys_mutex_);
+    for (const auto& entry : *keys)
+      if (keys_.count(entry.first))
+        return Status::Error(StatusCode::kCorruption, "kid '" + entry.first + "' is already trusted", source.origin);
+    for (auto& [kid, key] : *keys) keys_.emplace(kid, TrustedKey{key, rule, index});
+  }
+  auto state = std::make_unique<RefreshState>();
+  state->source = std::move(source);
+  sources_.push_back(std::move(state));
+  return Status::Ok();
+}
+
+std::optional<TokenVerifier::TrustedKey> TokenVerifier::FindKey(const std::string& kid) const {
+  std::shared_lock lock(keys_mutex_);
+  auto it = keys_.find(kid);
+  if (it == keys_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool TokenVerifier::RefreshFor(const std::string& kid, Timestamp now) const {
+  bool found = false;
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    RefreshState& state = *sources_[i];
+    // try_lock: while one request refetches, the others with unknown kids are refused at once instead of queueing.
+    std::unique_lock fetching(state.mutex, std::try_to_lock);
+    if (!fetching.owns_lock()) continue;
+    const KeySource& source = state.source;
+    int64_t interval = static_cast<int64_t>(source.min_interval.count()) * 1000000;
+    if (state.last && now.micros >= state.last->micros && now.micros - state.last->micros < interval) continue;
+    state.last = now;
+    auto text = source.fetch ? source.fetch() : Result<std::string>(Status::Error(StatusCode::kUnavailable, "no fetcher"));
+    auto keys = text.ok() ? ParseJwks(*text, source.origin) : Result<std::vector<std::pair<std::string, KeyPtr>>>(text.status());
+    if (!keys.ok()) {
+      // The keys already trusted stay: a provider that is briefly unreachable must not sign everyone out.
+      if (source.report) source.report(keys.status());
+      continue;
+    }
+    auto rule = std::make_shared<const IssuerRule>(source.rule);
+    size_t skipped = 0;
+    {
+      std::unique_lock lock(keys_mutex_);
+      for (auto it = keys_.begin(); it != keys_.end();)
+        it = it->second.source == static_cast<int>(i) ? keys_.erase(it) : std::next(it);
+      for (auto& [new_kid, key] : *keys) {
+        if (keys_.count(new_kid)) {  // another source's (or a fixed) key: never let one provider replace another's
+          ++skipped;
+          continue;
+        }
+        keys_.emplace(new_kid, TrustedKey{key, rule, static_cast<int>(i)});
+        if (new_kid == kid) found = true;
+      }
+    }
+    if (source.report)
+      source.report(skipped == 0 ? Status::Ok()
+                                 : Status::Error(StatusCode::kCorruption,
+                                                 std::to_string(skipped) + " kid(s) already trusted from elsewhere, skipped",
+                                                 source.origin));
+  }
+  return found;
+}
+
+Result<std::vector<std::pair<std::string, KeyPtr>>> ParseJwks(std::string_view jwks_json, const std::string& origin) {
   auto doc = nlohmann::json::parse(jwks_json, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array())
     return Status::Error(StatusCode::kCorruption, "expected a JSON object with a \"keys\" array", origin);
-  IssuerRule entra;
-  entra.entra = true;
-  size_t added = 0;
+  std::vector<std::pair<std::string, KeyPtr>> out;
   for (size_t i = 0; i < doc["keys"].size(); ++i) {
     const auto& k = doc["keys"][i];
     std::string where = "$.keys[" + std::to_string(i) + "]";
@@ -251,12 +339,13 @@ Status TokenVerifier::AddJwks(std::string_view jwks_json, const std::string& ori
       return Status::Error(StatusCode::kCorruption, "an RSA key needs string kid, n and e", origin + ": " + where);
     auto key = RsaPublicKeyFromJwk(*n, *e);
     if (!key.ok()) return Status::Error(StatusCode::kCorruption, key.status().message(), origin + ": " + where);
-    if (Status s = AddKey(*kid, *key, entra); !s.ok())
-      return Status::Error(StatusCode::kCorruption, s.message(), origin + ": " + where);
-    ++added;
+    for (const auto& entry : out)
+      if (entry.first == *kid)
+        return Status::Error(StatusCode::kCorruption, "kid '" + *kid + "' is already trusted", origin + ": " + where);
+    out.emplace_back(*kid, *key);
   }
-  if (added == 0) return Status::Error(StatusCode::kCorruption, "no RSA signing key in the document", origin);
-  return Status::Ok();
+  if (out.empty()) return Status::Error(StatusCode::kCorruption, "no RSA signing key in the document", origin);
+  return out;
 }
 
 Result<VerifiedToken> TokenVerifier::Verify(std::string_view token, Timestamp now) const {
@@ -305,9 +394,11 @@ Result<VerifiedToken> TokenVerifier::VerifyUncached(std::string_view token, Time
     return Invalid("The access token's algorithm '" + alg.value_or("") + "' is not accepted; only RS256 is.");
   auto kid = StringClaim(header, "kid");
   if (!kid || kid->empty()) return Invalid("The access token has no key id (kid).");
-  auto key_it = keys_.find(*kid);
-  if (key_it == keys_.end()) return Invalid("The access token's signing key is not trusted.");
-  const TrustedKey& trusted = key_it->second;
+  auto found = FindKey(*kid);
+  // An unknown kid may be a provider's new key (rotation): refetch its JWKS, rate-limited, before refusing.
+  if (!found && !sources_.empty() && RefreshFor(*kid, now)) found = FindKey(*kid);
+  if (!found) return Invalid("The access token's signing key is not trusted.");
+  const TrustedKey& trusted = *found;
 
   // The signature covers the exact bytes sent, so verify over the original text, not a re-encoding.
   std::string_view signing_input = token.substr(0, dot2);
@@ -341,6 +432,8 @@ Result<VerifiedToken> TokenVerifier::VerifyUncached(std::string_view token, Time
     if (!a.is_string()) return false;
     for (const auto& want : audiences_)
       if (a.get_ref<const std::string&>() == want) return true;
+    for (const auto& want : trusted.rule->audiences)
+      if (a.get_ref<const std::string&>() == want) return true;
     return false;
   };
   if (aud_it != payload.end()) {
@@ -360,7 +453,7 @@ Result<VerifiedToken> TokenVerifier::VerifyUncached(std::string_view token, Time
   if (!oid) return Invalid("The access token has no object id (oid).");
   auto iss = StringClaim(payload, "iss");
   // Entra writes the tid into iss exactly as in the tid claim; compare with the claim as sent.
-  if (!iss || !trusted.rule.Accepts(*iss, *tid_raw)) return Invalid("The access token is from an untrusted issuer.");
+  if (!iss || !trusted.rule->Accepts(*iss, *tid_raw)) return Invalid("The access token is from an untrusted issuer.");
 
   return VerifiedToken{*tid, *oid, *iss, Timestamp::FromSeconds(*exp)};
 }

@@ -5,10 +5,12 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -52,13 +54,30 @@ Result<std::string> JwkThumbprint(const KeyPtr& key);
 // so tests can craft any header (the verifier, not the signer, enforces the rules).
 Result<std::string> SignRs256(std::string_view header_json, std::string_view payload_json, const KeyPtr& key);
 
-// Which `iss` values a key may vouch for.
+// Which `iss` values a key may vouch for, and which audiences its tokens may carry besides the verifier's.
 struct IssuerRule {
   // Entra ID: "https://sts.windows.net/{tid}/" or "https://login.microsoftonline.com/{tid}/v2.0", tid the token's.
   bool entra = false;
-  // Exact issuer strings (the dev issuer's).
+  // Exact issuer strings (the dev issuer's, an OpenID provider's). "{tenantid}" in one stands for the token's tid, as
+  // in the issuer of Entra ID's multi-tenant discovery document ("https://login.microsoftonline.com/{tenantid}/v2.0").
   std::vector<std::string> exact;
+  // Audiences accepted for these keys' tokens in addition to the verifier's (an OpenID client ID).
+  std::vector<std::string> audiences;
   bool Accepts(std::string_view iss, std::string_view tid) const;
+};
+
+// The RSA signing keys of a JWKS document ({"keys":[...]}), by kid; `origin` names the document in errors. Keys other
+// than RSA signing keys are skipped; a document with no usable key is an error.
+Result<std::vector<std::pair<std::string, KeyPtr>>> ParseJwks(std::string_view jwks_json, const std::string& origin);
+
+// A JWKS document that can be fetched again: when a token names a kid no trusted key has (the provider rotated its
+// keys), the verifier fetches it, at most once per `min_interval`, and then trusts exactly the keys it lists.
+struct KeySource {
+  std::string origin;                               // the jwks_uri, for messages
+  IssuerRule rule;                                  // what its keys vouch for
+  std::function<Result<std::string>()> fetch;       // the document's text
+  std::chrono::seconds min_interval{300};           // between two fetches (unknown kids cost nothing more)
+  std::function<void(const Status&)> report;        // told of each refresh's outcome (may be empty)
 };
 
 // What a verified token says about its caller; only ever built from a token whose signature and claims passed.
@@ -84,7 +103,10 @@ class TokenVerifier {
   Status AddJwks(std::string_view jwks_json, const std::string& origin);
   // Trusts `key` under `kid` for the issuers `rule` accepts (a kid already trusted is an error).
   Status AddKey(const std::string& kid, KeyPtr key, IssuerRule rule);
-  size_t key_count() const { return keys_.size(); }
+  // Trusts the keys of `initial_jwks` (fetched from `source`) for `source.rule`, and refreshes them from `source` when
+  // a token names an unknown kid. Call before the verifier is shared between threads.
+  Status AddKeySource(KeySource source, std::string_view initial_jwks);
+  size_t key_count() const;
 
   // Verifies `token` at `now`: RS256 only, a known kid, the signature, exp and nbf (with the skew), aud, iss, and
   // GUID tid and oid. Errors are Unauthenticated, refined as ArmCode::kInvalidAuthenticationToken or
@@ -94,14 +116,26 @@ class TokenVerifier {
  private:
   struct TrustedKey {
     KeyPtr key;
-    IssuerRule rule;
+    std::shared_ptr<const IssuerRule> rule;
+    int source = -1;  // index in sources_, or -1 for a key that is never refreshed
+  };
+  struct RefreshState {
+    KeySource source;
+    std::mutex mutex;               // one fetch at a time
+    std::optional<Timestamp> last;  // when the last fetch started
   };
   Result<VerifiedToken> VerifyUncached(std::string_view token, Timestamp now) const;
+  std::optional<TrustedKey> FindKey(const std::string& kid) const;
+  // Refetches the key sources whose interval has passed; true when one of them now trusts `kid`.
+  bool RefreshFor(const std::string& kid, Timestamp now) const;
 
   std::vector<std::string> audiences_;
   int64_t skew_micros_;
   size_t cache_capacity_;
-  std::map<std::string, TrustedKey, std::less<>> keys_;
+  // Written at start-up and by RefreshFor (rarely), read by every uncached verification.
+  mutable std::shared_mutex keys_mutex_;
+  mutable std::map<std::string, TrustedKey, std::less<>> keys_;
+  std::vector<std::unique_ptr<RefreshState>> sources_;
   // Sharded so that concurrent requests rarely wait on each other's lookups.
   struct CacheShard {
     std::mutex mutex;

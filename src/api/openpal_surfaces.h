@@ -14,7 +14,7 @@ namespace openpal::api {
 std::unique_ptr<Surface> MakeReportsSurface(const SurfaceContext& context);
 // /openpal/v1/me, /partners/{id}, /links, /openapi.json, /dev/* (directory_surface.cc).
 std::unique_ptr<Surface> MakeDirectorySurface(const SurfaceContext& context);
-// The portal's files: "/", "/index.html", "/assets/*" (portal_surface.cc).
+// The portal's files: "/", "/index.html", "/assets/*", and its sign-in settings "/config.json" (portal_surface.cc).
 std::unique_ptr<Surface> MakePortalSurface(const SurfaceContext& context);
 
 // Every surface of `pal serve`, composed once into the route table, for the server and for in-process tests.

@@ -1,14 +1,18 @@
 // The portal's files, embedded in the binary at build time (portal/embed_assets.cmake -> portal_assets.cc): "/" and
 // "/index.html" (never cached without revalidation), "/assets/*" (content-hashed names: cached for a year,
-// immutable) and the other top-level files of portal/dist, all under a strict Content-Security-Policy.
+// immutable) and the other top-level files of portal/dist, all under a strict Content-Security-Policy; and
+// "/config.json", how the portal signs in on this server (the OpenID provider of --oidc-authority, the dev picker).
 #include <cstdint>
 #include <cstdio>
 #include <map>
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "api/arm_errors.h"
 #include "core/guid.h"
+#include "api/oidc.h"
 #include "api/openpal_surfaces.h"
 
 namespace openpal::api {
@@ -25,10 +29,28 @@ extern const std::size_t kFileCount;
 namespace {
 
 // Everything the portal loads is its own: scripts and styles from files (no inline code, no eval), API calls to the
-// same origin, no frames, no plugins, no foreign images or fonts.
-constexpr const char* kContentSecurityPolicy =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
-    "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+// same origin (and, with --oidc-authority, the provider's discovery and token endpoints, which the sign-in library
+// fetches), no frames, no plugins, no foreign images or fonts.
+std::string ContentSecurityPolicy(const OidcProvider* oidc) {
+  std::string connect = "'self'";
+  if (oidc)
+    for (const auto& origin : oidc->BrowserOrigins()) connect += " " + origin;
+  return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src " +
+         connect + "; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+}
+
+// GET /config.json: how this server's portal signs in. Public facts only (what a browser sees during sign-in anyway).
+std::string PortalConfig(const SurfaceContext& context) {
+  nlohmann::json config = {{"devIssuer", context.dev_issuer != nullptr}, {"oidc", nullptr}};
+  if (const OidcProvider* oidc = context.oidc) {
+    config["oidc"] = {{"authority", oidc->settings().authority},
+                      {"clientId", oidc->settings().client_id},
+                      {"scopes", oidc->settings().scopes},
+                      {"issuer", oidc->metadata().issuer},
+                      {"endSession", !oidc->metadata().end_session_endpoint.empty()}};
+  }
+  return config.dump();
+}
 
 std::string_view ContentTypeOf(std::string_view path) {
   auto ends = [&](std::string_view suffix) {
@@ -64,7 +86,8 @@ struct Asset {
 
 class PortalSurface : public Surface {
  public:
-  PortalSurface() {
+  explicit PortalSurface(const SurfaceContext& context)
+      : csp_(ContentSecurityPolicy(context.oidc)), config_(PortalConfig(context)) {
     for (std::size_t i = 0; i < portal_embedded::kFileCount; ++i) {
       const auto& file = portal_embedded::kFiles[i];
       std::string_view path = file.path;
@@ -88,6 +111,9 @@ class PortalSurface : public Surface {
         routes.push_back({method, path, Auth::kPublic, false,
                           [this](const RouteCall& call) { return Get(call.request); }, Slash::kExact,
                           PathCase::kExact});
+    for (const char* method : {"GET", "HEAD"})
+      routes.push_back({method, "/config.json", Auth::kPublic, false,
+                        [this](const RouteCall&) { return Config(); }, Slash::kExact, PathCase::kExact});
     return routes;
   }
 
@@ -96,7 +122,7 @@ class PortalSurface : public Surface {
     bool caching = false;
     for (const auto& [name, value] : response.headers) caching |= EqualsIgnoreCase(name, "Cache-Control");
     if (!caching) response.headers.emplace_back("Cache-Control", "no-cache");
-    response.headers.insert(response.headers.begin(), {{"Content-Security-Policy", kContentSecurityPolicy},
+    response.headers.insert(response.headers.begin(), {{"Content-Security-Policy", csp_},
                                                        {"X-Content-Type-Options", "nosniff"},
                                                        {"Referrer-Policy", "no-referrer"},
                                                        {"X-Frame-Options", "DENY"},
@@ -104,6 +130,13 @@ class PortalSurface : public Surface {
   }
 
  private:
+  ApiResponse Config() const {
+    ApiResponse response;
+    response.headers.emplace_back("Cache-Control", "no-cache");
+    response.body = config_;
+    return response;
+  }
+
   ApiResponse Get(const ApiRequest& request) const {
     std::string path = request.path == "/" ? "/index.html" : request.path;
     if (assets_.empty()) {
@@ -130,11 +163,15 @@ class PortalSurface : public Surface {
     return response;
   }
 
+  std::string csp_;
+  std::string config_;
   std::map<std::string, Asset, std::less<>> assets_;
 };
 
 }  // namespace
 
-std::unique_ptr<Surface> MakePortalSurface(const SurfaceContext&) { return std::make_unique<PortalSurface>(); }
+std::unique_ptr<Surface> MakePortalSurface(const SurfaceContext& context) {
+  return std::make_unique<PortalSurface>(context);
+}
 
 }  // namespace openpal::api

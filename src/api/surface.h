@@ -21,6 +21,7 @@ namespace openpal::api {
 class TokenVerifier;
 class DevIssuer;
 struct VerifiedToken;
+class OidcProvider;
 
 // What a surface needs of an HTTP request.
 struct ApiRequest {
@@ -55,6 +56,7 @@ struct SurfaceContext {
   const TokenVerifier& verifier;
   const DevIssuer* dev_issuer = nullptr;     // set when the server runs with --dev-issuer
   std::string db_path;                       // for messages
+  const OidcProvider* oidc = nullptr;        // set with --oidc-authority: the portal signs in there
 };
 
 // The response for a failure, the same on every surface: the ARM error body (arm_errors.h), WWW-Authenticate on

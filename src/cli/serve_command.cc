@@ -11,6 +11,7 @@
 #include "api/dev_issuer.h"
 #include "core/guid.h"
 #include "api/jwt.h"
+#include "api/oidc.h"
 #include "api/openpal_surfaces.h"
 #include "api/server.h"
 #include "cli/command.h"
@@ -40,9 +41,31 @@ bool IsLoopbackHost(const std::string& host) {
   return !ec && address.is_loopback();
 }
 
+// --oidc-authority/--oidc-client-id: fetches the provider's discovery document and keys now, so a wrong URL or an
+// untrusted certificate stops the start with the reason instead of failing every sign-in later.
+Status ConnectOidc(const api::OidcSettings& settings, api::TokenVerifier& verifier,
+                   std::optional<api::OidcProvider>& out) {
+  if (settings.authority.empty() && settings.client_id.empty()) {
+    if (!settings.ca_file.empty() || !settings.scopes.empty())
+      return Status::Error(StatusCode::kInvalidArgument, "--oidc-ca-file and --oidc-scope need --oidc-authority");
+    return Status::Ok();
+  }
+  if (settings.authority.empty() || settings.client_id.empty())
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "--oidc-authority and --oidc-client-id go together (the provider, and the portal's app ID)");
+  auto report = [authority = settings.authority](const Status& s) {
+    if (!s.ok()) std::cerr << "pal serve: OIDC key refresh (" << authority << "): " << s.ToString() << "\n";
+  };
+  auto provider = api::OidcProvider::Connect(settings, api::MakeHttpGet(settings.ca_file), verifier, report);
+  if (!provider.ok()) return provider.status();
+  out.emplace(std::move(*provider));
+  return Status::Ok();
+}
+
 struct ServeArgs {
   std::string db, listen, cert, key;
   std::vector<std::string> jwks;
+  api::OidcSettings oidc;  // --oidc-authority, --oidc-client-id, --oidc-ca-file, --oidc-scope
   bool dev_issuer = false;
   bool dev_issuer_anywhere = false;
   size_t threads = 256;
@@ -69,7 +92,8 @@ int Serve(const ServeArgs& args) {
   // Entra keys, and never reachable from other machines, unless the operator says so in as many words.
   if (dev_issuer) {
     std::string why;
-    if (!jwks_files.empty()) why = "beside --jwks (its tokens would be trusted next to Entra ID's)";
+    if (!jwks_files.empty() || !args.oidc.authority.empty())
+      why = "beside --jwks or --oidc-authority (its tokens would be trusted next to Entra ID's)";
     if (!IsLoopbackHost(options.host))
       why += std::string(why.empty() ? "" : ", and ") + "on " + options.host + ", which is not a loopback address";
     if (!why.empty() && !args.dev_issuer_anywhere) {
@@ -101,6 +125,11 @@ int Serve(const ServeArgs& args) {
       return kExitFailure;
     }
   }
+  std::optional<api::OidcProvider> oidc;
+  if (Status s = ConnectOidc(args.oidc, verifier, oidc); !s.ok()) {
+    std::cerr << "pal serve: " << s.ToString() << "\n";
+    return kExitFailure;
+  }
   std::string db_path = ResolveDbPath(db_flag);
   std::optional<api::DevIssuer> issuer;
   if (dev_issuer) {
@@ -116,7 +145,8 @@ int Serve(const ServeArgs& args) {
     }
   }
   if (verifier.key_count() == 0) {
-    std::cerr << "pal serve: no token signing keys: give --jwks FILE (Entra ID keys) or --dev-issuer\n";
+    std::cerr << "pal serve: no token signing keys: give --oidc-authority URL --oidc-client-id ID, --jwks FILE (Entra "
+                 "ID keys) or --dev-issuer\n";
     return kExitUsage;
   }
 
@@ -126,6 +156,7 @@ int Serve(const ServeArgs& args) {
     return kExitFailure;
   }
   api::SurfaceContext context{**store, verifier, issuer ? &*issuer : nullptr, db_path};
+  context.oidc = oidc ? &*oidc : nullptr;
   api::Surfaces surfaces(context);
   if (auto problems = surfaces.routes().Problems(); !problems.empty()) {  // a mistake in a surface's table
     for (const auto& problem : problems) std::cerr << "pal serve: route table: " << problem << "\n";
@@ -166,6 +197,15 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--tls-key", args->key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
       sub->add_option("--jwks", args->jwks, "Trust the RS256 keys of this JWKS file (Entra ID format); repeatable")
           ->check(CLI::ExistingFile);
+      sub->add_option("--oidc-authority", args->oidc.authority,
+                      "OpenID provider whose tokens to trust and whom the portal signs in with (Entra ID: "
+                      "https://login.microsoftonline.com/TENANT/v2.0); https, or http on loopback");
+      sub->add_option("--oidc-client-id", args->oidc.client_id, "The portal's app (client) ID at --oidc-authority");
+      sub->add_option("--oidc-ca-file", args->oidc.ca_file, "PEM CA bundle for the provider's HTTPS (default: system)")
+          ->check(CLI::ExistingFile);
+      sub->add_option("--oidc-scope", args->oidc.scopes,
+                      "API scope the portal requests and sends the access token of (default: it sends its ID token, "
+                      "audience = the client ID); repeatable");
       sub->add_flag("--dev-issuer", args->dev_issuer,
                     "Create once (<db>.dev-issuer.pem) and trust the local dev issuer key used by `pal token` "
                     "(loopback addresses only, not with --jwks)");

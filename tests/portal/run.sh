@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests of the portal in Debian's Chromium (playwright-core, pinned in package-lock.json): imports the demo
 # world into a temporary database, saves an attribution run of the demo usage, starts `pal serve --dev-issuer` over
-# TLS with a self-signed certificate on loopback, runs `node --test`, and stops the server.
+# TLS with a self-signed certificate on loopback, runs `node --test`, and stops the server. Then the OpenID sign-in:
+# an independent provider (oidc-provider, oidc/provider.js) over HTTPS on loopback, a second `pal serve` trusting it
+# (--oidc-authority, --oidc-client-id, --oidc-ca-file; no dev issuer), and oidc/*.test.js signing in through it.
 # Usage: tests/portal/run.sh [BUILD_DIR]   (default: build). Screenshots go to BUILD_DIR/portal-e2e/. Bounded: ~6 min.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -13,11 +15,21 @@ CHROMIUM="${OPENPAL_CHROMIUM:-/usr/bin/chromium}"
 [ -x "$CHROMIUM" ] || { echo "run.sh: $CHROMIUM not found; scripts/setup.sh installs Debian's chromium" >&2; exit 2; }
 WORK="$(mktemp -d /tmp/openpal-portal-e2e-XXXXXX)"
 SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID"
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+OIDC_PID=""
+OIDC_SERVER_PID=""
+# Stops one process we started, by its PID: SIGTERM, up to 10 s, then SIGKILL.
+stop_pid() {
+  local pid="$1"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
   fi
+}
+cleanup() {
+  stop_pid "$SERVER_PID"
+  stop_pid "$OIDC_SERVER_PID"
+  stop_pid "$OIDC_PID"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -64,5 +76,39 @@ kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || { echo "run.sh: pal serve did not exit cleanly on SIGTERM" >&2; status=1; }
 SERVER_PID=""
 cp "$WORK/serve.log" "$OPENPAL_ARTIFACTS/serve.log" 2>/dev/null || true
+
+# The OpenID sign-in. The provider must know the portal's redirect URI before pal serve starts (pal serve fetches the
+# provider's discovery document at start), so the portal's port is chosen first.
+PORTAL_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+OIDC_PORTAL="https://127.0.0.1:$PORTAL_PORT" OIDC_CERT="$WORK/cert.pem" OIDC_KEY="$WORK/key.pem" \
+  node "$HERE/oidc/provider.js" >"$WORK/oidc.out" 2>"$WORK/oidc.log" &
+OIDC_PID=$!
+OIDC_URL=""
+for _ in $(seq 150); do
+  OIDC_URL="$(sed -n 's#^oidc-provider: listening on \(https://127.0.0.1:[0-9]*\)$#\1#p' "$WORK/oidc.out" 2>/dev/null || true)"
+  [ -n "$OIDC_URL" ] && break
+  kill -0 "$OIDC_PID" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$OIDC_URL" ] || { echo "run.sh: oidc-provider did not start:" >&2; cat "$WORK/oidc.log" >&2; exit 1; }
+"$PAL" serve --db "$DB" --listen "127.0.0.1:$PORTAL_PORT" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" \
+  --oidc-authority "$OIDC_URL" --oidc-client-id openpal-portal --oidc-ca-file "$WORK/cert.pem" \
+  >"$WORK/serve-oidc.out" 2>"$WORK/serve-oidc.log" &
+OIDC_SERVER_PID=$!
+for _ in $(seq 100); do
+  grep -q "listening on https://127.0.0.1:$PORTAL_PORT" "$WORK/serve-oidc.out" 2>/dev/null && break
+  kill -0 "$OIDC_SERVER_PID" 2>/dev/null || break
+  sleep 0.1
+done
+grep -q "listening on" "$WORK/serve-oidc.out" 2>/dev/null || { echo "run.sh: pal serve --oidc-authority did not start:" >&2; cat "$WORK/serve-oidc.log" >&2; exit 1; }
+OPENPAL_URL="https://127.0.0.1:$PORTAL_PORT" OPENPAL_OIDC_URL="$OIDC_URL" \
+  timeout 180 node --test --test-concurrency=1 --test-timeout=120000 "$HERE/oidc/" || status=$?
+kill -TERM "$OIDC_SERVER_PID"
+wait "$OIDC_SERVER_PID" || { echo "run.sh: pal serve --oidc-authority did not exit cleanly on SIGTERM" >&2; status=1; }
+OIDC_SERVER_PID=""
+stop_pid "$OIDC_PID"
+OIDC_PID=""
+cp "$WORK/serve-oidc.log" "$OPENPAL_ARTIFACTS/serve-oidc.log" 2>/dev/null || true
+cp "$WORK/oidc.log" "$OPENPAL_ARTIFACTS/oidc-provider.log" 2>/dev/null || true
 echo "run.sh: screenshots in $OPENPAL_ARTIFACTS; $(wc -l <"$OPENPAL_ARTIFACTS/serve.log") requests logged; exit $status"
 exit $status
