@@ -5,6 +5,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,12 +53,25 @@ Result<std::string> JwkThumbprint(const KeyPtr& key);
 // so tests can craft any header (the verifier, not the signer, enforces the rules).
 Result<std::string> SignRs256(std::string_view header_json, std::string_view payload_json, const KeyPtr& key);
 
+// The header and payload (JSON text, not yet parsed) of a compact JWT whose RS256 signature verified with the key
+// `key_for_kid` returns for its header's kid. Checks the shape, strict base64url, `alg` RS256 and the signature only:
+// no claim. Errors are Unauthenticated (InvalidAuthenticationToken) with a message safe to return.
+struct SignedJwt {
+  std::string header_json;
+  std::string payload_json;
+  std::string kid;
+};
+Result<SignedJwt> VerifyRs256Jwt(std::string_view token, const std::function<KeyPtr(const std::string& kid)>& key_for_kid);
+
 // Which `iss` values a key may vouch for.
 struct IssuerRule {
   // Entra ID: "https://sts.windows.net/{tid}/" or "https://login.microsoftonline.com/{tid}/v2.0", tid the token's.
   bool entra = false;
   // Exact issuer strings (the dev issuer's).
   std::vector<std::string> exact;
+  // openpal's development token service: "http(s)://{host}/adfs", the issuer its discovery document names (the host
+  // is the one the client reached it by, so it is not known in advance). Only for the dev issuer's own key.
+  bool dev_authority = false;
   bool Accepts(std::string_view iss, std::string_view tid) const;
 };
 

@@ -126,6 +126,8 @@ int Serve(const ServeArgs& args) {
     return kExitFailure;
   }
   api::SurfaceContext context{**store, verifier, issuer ? &*issuer : nullptr, db_path};
+  context.tls = !options.tls_cert.empty();
+  context.dev_issuer_any_host = args.dev_issuer_anywhere;
   api::Surfaces surfaces(context);
   if (auto problems = surfaces.routes().Problems(); !problems.empty()) {  // a mistake in a surface's table
     for (const auto& problem : problems) std::cerr << "pal serve: route table: " << problem << "\n";
@@ -143,6 +145,16 @@ int Serve(const ServeArgs& args) {
   // Tests and scripts read this line to learn the port (with --listen HOST:0).
   std::printf("pal serve: listening on %s://%s:%d (store %s, %zu signing keys)\n", (*server)->tls() ? "https" : "http",
               options.host.c_str(), (*server)->port(), (*store)->Describe().c_str(), verifier.key_count());
+  if (issuer) {
+    // Said at every start, so nobody mistakes it for an identity provider.
+    std::fprintf(stderr,
+                 "pal serve: development token service at %s://%s:%d/adfs (discovery: "
+                 "/adfs/.well-known/openid-configuration): FOR DEVELOPMENT AND TESTS ONLY — anyone who reaches it, or "
+                 "reads %s, can sign in as any principal of the directory%s.\n",
+                 (*server)->tls() ? "https" : "http", options.host.c_str(), (*server)->port(),
+                 api::DevIssuer::KeyPathFor(db_path).c_str(),
+                 args.dev_issuer_anywhere ? "" : "; it listens on loopback only and answers loopback host names only");
+  }
   std::fflush(stdout);
   Status run = (*server)->RunUntilSignal();
   std::printf("pal serve: stopped\n");
@@ -167,8 +179,9 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--jwks", args->jwks, "Trust the RS256 keys of this JWKS file (Entra ID format); repeatable")
           ->check(CLI::ExistingFile);
       sub->add_flag("--dev-issuer", args->dev_issuer,
-                    "Create once (<db>.dev-issuer.pem) and trust the local dev issuer key used by `pal token` "
-                    "(loopback addresses only, not with --jwks)");
+                    "Development only: create once (<db>.dev-issuer.pem) and trust the local dev issuer key used by "
+                    "`pal token`, and serve the development token service under /adfs (loopback addresses only, not "
+                    "with --jwks)");
       sub->add_flag("--dev-issuer-anywhere", args->dev_issuer_anywhere,
                     "Allow --dev-issuer on a non-loopback address or beside --jwks (unsafe: for closed test setups)");
       sub->add_option("--threads", args->threads, "Most threads of the blocking pool (writes, reports); event-loop threads = hardware threads")

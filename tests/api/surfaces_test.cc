@@ -236,5 +236,32 @@ TEST(Surfaces, WithoutTheDevIssuerItsPathsAre404WithoutAToken) {
   EXPECT_EQ(Code(world.Call("POST", "/openpal/v1/dev/token", {}, "{}")), "NotFound");
 }
 
+// With --dev-issuer the token service answers /adfs, before the account lists and the ARM surface.
+TEST(Surfaces, TheTokenServiceComesWithTheDevIssuer) {
+  const std::string db = (std::filesystem::temp_directory_path() /
+                          ("pal-surfaces-dev-" + std::to_string(::getpid()) + ".db")).string();
+  auto store = OpenSqliteStore(db);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto issuer = DevIssuer::LoadOrCreate(DevIssuer::KeyPathFor(db));
+  ASSERT_TRUE(issuer.ok()) << issuer.status().ToString();
+  TokenVerifier verifier;
+  Surfaces surfaces(SurfaceContext{**store, verifier, &*issuer, db});
+  const auto order = surfaces.InOrder();
+  ASSERT_EQ(order.size(), 6u);
+  EXPECT_TRUE(order[3]->Claims("/adfs/oauth2/token"));
+  EXPECT_TRUE(order[3]->Claims("/ADFS/.well-known/openid-configuration"));
+  EXPECT_FALSE(order[3]->Claims("/adfsx"));
+  ApiRequest request;
+  request.method = "GET";
+  request.path = "/adfs/.well-known/openid-configuration";
+  request.headers = {{"Host", "localhost:8443"}};
+  ApiResponse response = order[3]->Handle(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("\"issuer\":\"http://localhost:8443/adfs\""), std::string::npos) << response.body;
+  store->reset();
+  std::filesystem::remove(db);
+  std::filesystem::remove(DevIssuer::KeyPathFor(db));
+}
+
 }  // namespace
 }  // namespace openpal::api
