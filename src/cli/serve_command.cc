@@ -74,13 +74,15 @@ int Serve(const ServeArgs& args) {
       why += std::string(why.empty() ? "" : ", and ") + "on " + options.host + ", which is not a loopback address";
     if (!why.empty() && !args.dev_issuer_anywhere) {
       std::cerr << "pal serve: refusing --dev-issuer " << why
-                << ": anyone who can read the dev key file can sign in as anyone. Use it on 127.0.0.1 without --jwks, "
+                << ": anyone who can read the dev key file can sign in as anyone, and its development token service "
+                   "(/adfs) signs in anyone who reaches it as any principal. Use it on 127.0.0.1 without --jwks, "
                    "or add --dev-issuer-anywhere if you really mean it.\n";
       return kExitUsage;
     }
     if (!why.empty()) {
       std::cerr << "pal serve: WARNING: --dev-issuer " << why
-                << " (--dev-issuer-anywhere): anyone who can read the dev key file can sign in as anyone. "
+                << " (--dev-issuer-anywhere): anyone who can read the dev key file can sign in as anyone, and the "
+                   "development token service (/adfs) signs in anyone who reaches it, from any host name. "
                    "Never do this in production.\n";
     }
   }

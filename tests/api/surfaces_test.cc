@@ -258,6 +258,16 @@ TEST(Surfaces, TheTokenServiceComesWithTheDevIssuer) {
   ApiResponse response = order[3]->Handle(request);
   EXPECT_EQ(response.status, 200);
   EXPECT_NE(response.body.find("\"issuer\":\"http://localhost:8443/adfs\""), std::string::npos) << response.body;
+  // Another site's name (DNS rebinding to 127.0.0.1) is refused, unless the operator said --dev-issuer-anywhere.
+  request.headers = {{"Host", "openpal.example.com"}};
+  EXPECT_EQ(order[3]->Handle(request).status, 400);
+  SurfaceContext anywhere{**store, verifier, &*issuer, db};
+  anywhere.dev_issuer_any_host = true;
+  anywhere.tls = true;
+  Surfaces open_surfaces(anywhere);
+  response = open_surfaces.InOrder()[3]->Handle(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("\"issuer\":\"https://openpal.example.com/adfs\""), std::string::npos) << response.body;
   store->reset();
   std::filesystem::remove(db);
   std::filesystem::remove(DevIssuer::KeyPathFor(db));
