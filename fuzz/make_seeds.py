@@ -160,9 +160,30 @@ def routes():
         put("routes", bytes([who]) + text.encode())
 
 
+def form():
+    # What the token endpoint receives: az's client_credentials requests (secret and assertion), a code exchange,
+    # the sign-in page's POST, and malformed ones.
+    scope = "scope=https%3A%2F%2Fmanagement.core.windows.net%2F%2F.default"
+    for body in [
+        "client_id=a0000000-0000-4000-8000-010000000001&grant_type=client_credentials&client_info=1&"
+        "client_secret=pal_0123456789abcdef-_%2B&claims=%7B%22access_token%22%3A%7B%22xms_cc%22%3A%7B%22values%22"
+        "%3A%5B%22CP1%22%5D%7D%7D%7D&" + scope,
+        "client_id=a0000000-0000-4000-8000-010000000001&grant_type=client_credentials&client_assertion_type="
+        "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJSUzI1NiJ9."
+        "eyJzdWIiOiJ4In0.c2ln&" + scope,
+        "grant_type=authorization_code&client_id=openpal-portal&redirect_uri=http%3A%2F%2Flocalhost%3A5173%2Fcb&"
+        "code=AbC-_123&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+        "response_type=code&client_id=c&redirect_uri=http%3A%2F%2Flocalhost%2F&scope=openid+profile&state=a%3Db&"
+        "code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&"
+        "principal=10000000-0000-4000-8000-000000000001%2F30000000-0000-4000-8000-010000000001",
+        "a=1&a=2", "&&=x&b", "x=%zz", "x=%4", "k=%00%ff%C3%A9+", "=&", "a" * 70 + "=" + "&".join("p%d=1" % i for i in range(70)),
+    ]:
+        put("form", body)
+
+
 if __name__ == "__main__":
     shutil.rmtree(OUT, ignore_errors=True)
-    for make in (usage, partners, snapshot_json, snapshot_folder, jwt, scope_time, http_request, routes):
+    for make in (usage, partners, snapshot_json, snapshot_folder, jwt, scope_time, http_request, routes, form):
         make()
     for d in sorted(OUT.iterdir()):
         files = list(d.iterdir())

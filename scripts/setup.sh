@@ -20,6 +20,7 @@ PACKAGES=(
   nodejs npm                # the Azure SDK conformance tests; the portal's build (Vite)
   chromium                  # the portal's end-to-end tests (headless, driven by playwright-core)
   clang libclang-rt-14-dev  # libFuzzer (clang's runtime, not a dependency of clang itself): fuzz/, bench/fuzz/run.sh
+  azure-cli                 # the real `az` (2.45) logging in to pal serve --dev-issuer: tests/az (~670 MB, ~1 min)
 )
 if [ "${OPENPAL_WITH_BENCH_TOOLS:-0}" = 1 ]; then
   PACKAGES+=(wrk nginx-light)   # load generator and the static-server baseline for bench/

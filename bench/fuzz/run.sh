@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-60}
 shift || true
-ALL=(usage_reader csv_split partners_csv snapshot_json snapshot_folder jwt scope_time http_request routes)
+ALL=(usage_reader csv_split partners_csv snapshot_json snapshot_folder jwt scope_time http_request routes form)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 BUILD=${FUZZ_BUILD:-build-fuzz}

@@ -72,11 +72,12 @@ Result<DevIssuer> DevIssuer::LoadOrCreate(const std::string& key_path) {
 Status DevIssuer::TrustIn(TokenVerifier& verifier) const {
   IssuerRule rule;
   rule.exact.push_back(kDevIssuer);
+  rule.dev_authority = true;  // the token service's tokens (token_service.cc)
   return verifier.AddKey(kid_, key_, rule);
 }
 
 Result<std::string> DevIssuer::Mint(const std::string& tenant_id, const std::string& object_id,
-                                    int64_t ttl_seconds) const {
+                                    int64_t ttl_seconds, const std::string& audience) const {
   auto tid = NormalizeGuid(tenant_id);
   auto oid = NormalizeGuid(object_id);
   if (!tid) return Status::Error(StatusCode::kInvalidArgument, "the tenant ID must be a GUID, got '" + tenant_id + "'", "--tenant");
@@ -85,7 +86,8 @@ Result<std::string> DevIssuer::Mint(const std::string& tenant_id, const std::str
     return Status::Error(StatusCode::kInvalidArgument, "the lifetime must be 1 second to 1 year", "--ttl");
   int64_t now = Timestamp::Now().micros / 1000000;
   nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", kid_}};
-  nlohmann::json payload = {{"aud", "https://management.azure.com/"},
+  if (audience.empty()) return Status::Error(StatusCode::kInvalidArgument, "the audience must not be empty", "--audience");
+  nlohmann::json payload = {{"aud", audience},
                             {"iss", kDevIssuer},
                             {"iat", now},
                             {"nbf", now},
@@ -94,6 +96,17 @@ Result<std::string> DevIssuer::Mint(const std::string& tenant_id, const std::str
                             {"oid", *oid},
                             {"ver", "1.0"}};
   return SignRs256(header.dump(), payload.dump(), key_);
+}
+
+Result<std::string> DevIssuer::SignClaims(std::string_view payload_json) const {
+  nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", kid_}};
+  return SignRs256(header.dump(), payload_json, key_);
+}
+
+Result<std::string> DevIssuer::Jwks() const {
+  auto jwk = PublicJwk(key_, kid_);
+  if (!jwk.ok()) return jwk.status();
+  return "{\"keys\":[" + *jwk + "]}";
 }
 
 }  // namespace openpal::api

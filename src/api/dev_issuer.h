@@ -30,7 +30,14 @@ class DevIssuer {
 
   // A token for principal `object_id` of `tenant_id`, valid from now for `ttl_seconds`, audience
   // https://management.azure.com/. Both IDs must be GUIDs.
-  Result<std::string> Mint(const std::string& tenant_id, const std::string& object_id, int64_t ttl_seconds) const;
+  Result<std::string> Mint(const std::string& tenant_id, const std::string& object_id, int64_t ttl_seconds,
+                           const std::string& audience = "https://management.azure.com/") const;
+
+  // Signs `payload_json` (used verbatim) as an RS256 JWT under this key's kid: the token service's tokens.
+  Result<std::string> SignClaims(std::string_view payload_json) const;
+
+  // The public JWKS document of this key ({"keys":[jwk]}), as the token service's jwks_uri serves it.
+  Result<std::string> Jwks() const;
 
  private:
   KeyPtr key_;

@@ -216,6 +216,14 @@ bool IssuerRule::Accepts(std::string_view iss, std::string_view tid) const {
         iss == e.substr(0, at) + std::string(tid) + e.substr(at + kTenantPlaceholder.size()))
       return true;
   }
+  if (dev_authority) {
+    for (std::string_view scheme : {"https://", "http://"}) {
+      if (iss.substr(0, scheme.size()) != scheme) continue;
+      std::string_view rest = iss.substr(scheme.size());
+      size_t slash = rest.find('/');
+      if (slash != std::string_view::npos && slash > 0 && rest.substr(slash) == "/adfs") return true;
+    }
+  }
   if (entra) {
     std::string t(tid);
     if (iss == "https://sts.windows.net/" + t + "/") return true;
@@ -371,7 +379,9 @@ Result<VerifiedToken> TokenVerifier::Verify(std::string_view token, Timestamp no
   return verified;
 }
 
-Result<VerifiedToken> TokenVerifier::VerifyUncached(std::string_view token, Timestamp now) const {
+Result<SignedJwt> VerifyRs256Jwt(std::string_view token,
+                                 const std::function<KeyPtr(const std::string& kid)>& key_for_kid) {
+  if (token.size() > kMaxTokenLength) return Invalid("The token is too long.");
   size_t dot1 = token.find('.');
   size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
@@ -385,30 +395,41 @@ Result<VerifiedToken> TokenVerifier::VerifyUncached(std::string_view token, Time
   if (!header_text || !payload_text || !signature)
     return Invalid("The access token is not valid base64url.");
   auto header = nlohmann::json::parse(*header_text, nullptr, false);
-  auto payload = nlohmann::json::parse(*payload_text, nullptr, false);
-  if (header.is_discarded() || payload.is_discarded() || !header.is_object() || !payload.is_object())
-    return Invalid("The access token's header or payload is not a JSON object.");
+  if (header.is_discarded() || !header.is_object()) return Invalid("The access token's header or payload is not a JSON object.");
 
   auto alg = StringClaim(header, "alg");
   if (!alg || *alg != "RS256")
     return Invalid("The access token's algorithm '" + alg.value_or("") + "' is not accepted; only RS256 is.");
   auto kid = StringClaim(header, "kid");
   if (!kid || kid->empty()) return Invalid("The access token has no key id (kid).");
-  auto found = FindKey(*kid);
-  // An unknown kid may be a provider's new key (rotation): refetch its JWKS, rate-limited, before refusing.
-  if (!found && !sources_.empty() && RefreshFor(*kid, now)) found = FindKey(*kid);
-  if (!found) return Invalid("The access token's signing key is not trusted.");
-  const TrustedKey& trusted = *found;
+  KeyPtr key = key_for_kid(*kid);
+  if (!key) return Invalid("The access token's signing key is not trusted.");
 
   // The signature covers the exact bytes sent, so verify over the original text, not a re-encoding.
   std::string_view signing_input = token.substr(0, dot2);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool good = ctx && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, trusted.key.get()) == 1 &&
+  bool good = ctx && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
               EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature->data()), signature->size(),
                                reinterpret_cast<const unsigned char*>(signing_input.data()),
                                signing_input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!good) return Invalid("The access token's signature is invalid.");
+  return SignedJwt{std::move(*header_text), std::move(*payload_text), std::move(*kid)};
+}
+
+Result<VerifiedToken> TokenVerifier::VerifyUncached(std::string_view token, Timestamp now) const {
+  std::optional<TrustedKey> found;
+  auto signed_jwt = VerifyRs256Jwt(token, [&](const std::string& kid) -> KeyPtr {
+    found = FindKey(kid);
+    // An unknown kid may be a provider's new key (rotation): refetch its JWKS, rate-limited, before refusing.
+    if (!found && !sources_.empty() && RefreshFor(kid, now)) found = FindKey(kid);
+    return found ? found->key : nullptr;
+  });
+  if (!signed_jwt.ok()) return signed_jwt.status();
+  const TrustedKey& trusted = *found;
+  auto payload = nlohmann::json::parse(signed_jwt->payload_json, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object())
+    return Invalid("The access token's header or payload is not a JSON object.");
 
   auto exp = NumericClaim(payload, "exp");
   if (!exp) return Invalid("The access token has no valid expiry (exp).");

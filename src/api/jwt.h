@@ -54,6 +54,16 @@ Result<std::string> JwkThumbprint(const KeyPtr& key);
 // so tests can craft any header (the verifier, not the signer, enforces the rules).
 Result<std::string> SignRs256(std::string_view header_json, std::string_view payload_json, const KeyPtr& key);
 
+// The header and payload (JSON text, not yet parsed) of a compact JWT whose RS256 signature verified with the key
+// `key_for_kid` returns for its header's kid. Checks the shape, strict base64url, `alg` RS256 and the signature only:
+// no claim. Errors are Unauthenticated (InvalidAuthenticationToken) with a message safe to return.
+struct SignedJwt {
+  std::string header_json;
+  std::string payload_json;
+  std::string kid;
+};
+Result<SignedJwt> VerifyRs256Jwt(std::string_view token, const std::function<KeyPtr(const std::string& kid)>& key_for_kid);
+
 // Which `iss` values a key may vouch for, and which audiences its tokens may carry besides the verifier's.
 struct IssuerRule {
   // Entra ID: "https://sts.windows.net/{tid}/" or "https://login.microsoftonline.com/{tid}/v2.0", tid the token's.
@@ -63,6 +73,9 @@ struct IssuerRule {
   std::vector<std::string> exact;
   // Audiences accepted for these keys' tokens in addition to the verifier's (an OpenID client ID).
   std::vector<std::string> audiences;
+  // openpal's development token service: "http(s)://{host}/adfs", the issuer its discovery document names (the host
+  // is the one the client reached it by, so it is not known in advance). Only for the dev issuer's own key.
+  bool dev_authority = false;
   bool Accepts(std::string_view iss, std::string_view tid) const;
 };
 

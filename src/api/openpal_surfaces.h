@@ -14,6 +14,11 @@ namespace openpal::api {
 std::unique_ptr<Surface> MakeReportsSurface(const SurfaceContext& context);
 // /openpal/v1/me, /partners/{id}, /links, /openapi.json, /dev/* (directory_surface.cc).
 std::unique_ptr<Surface> MakeDirectorySurface(const SurfaceContext& context);
+// The development token service under /adfs: discovery, JWKS, token and authorization endpoints
+// (token_service.cc); only with a dev issuer.
+std::unique_ptr<Surface> MakeTokenServiceSurface(const SurfaceContext& context);
+// GET /subscriptions and GET /tenants, the ARM calls of `az login` (account_surface.cc).
+std::unique_ptr<Surface> MakeAccountSurface(const SurfaceContext& context);
 // The portal's files: "/", "/index.html", "/assets/*", and its sign-in settings "/config.json" (portal_surface.cc).
 std::unique_ptr<Surface> MakePortalSurface(const SurfaceContext& context);
 
@@ -27,8 +32,8 @@ class Surfaces {
   Surfaces(const Surfaces&) = delete;
   Surfaces& operator=(const Surfaces&) = delete;
 
-  // The table, in match order: /openpal/v1 reports and directory, the portal, then the ARM surface (whose
-  // catch-alls answer every path the others do not have).
+  // The table, in match order: /openpal/v1 reports and directory, the portal, the token service (with a dev
+  // issuer), the account lists, then the ARM surface (whose catch-alls answer every path the others do not have).
   const RouteTable& routes() const { return table_; }
   // Answers `request` in process, as the server would (RouteTable::Answer).
   ApiResponse Answer(const ApiRequest& request) const { return table_.Answer(request); }

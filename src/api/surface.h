@@ -57,6 +57,8 @@ struct SurfaceContext {
   const DevIssuer* dev_issuer = nullptr;     // set when the server runs with --dev-issuer
   std::string db_path;                       // for messages
   const OidcProvider* oidc = nullptr;        // set with --oidc-authority: the portal signs in there
+  bool tls = false;                          // served over HTTPS (the token service's URLs say which scheme)
+  bool dev_issuer_any_host = false;          // --dev-issuer-anywhere: the token service answers any Host name
 };
 
 // The response for a failure, the same on every surface: the ARM error body (arm_errors.h), WWW-Authenticate on

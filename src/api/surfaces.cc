@@ -8,6 +8,8 @@ Surfaces::Surfaces(const SurfaceContext& context) : table_(context.verifier, con
   surfaces_.push_back(MakeReportsSurface(context));
   surfaces_.push_back(MakeDirectorySurface(context));
   surfaces_.push_back(MakePortalSurface(context));
+  if (context.dev_issuer) surfaces_.push_back(MakeTokenServiceSurface(context));
+  surfaces_.push_back(MakeAccountSurface(context));
   surfaces_.push_back(std::make_unique<ManagementPartnerApi>(context.store, context.verifier));
   for (const auto& surface : surfaces_) table_.Add(*surface);
 }

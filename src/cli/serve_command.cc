@@ -98,13 +98,15 @@ int Serve(const ServeArgs& args) {
       why += std::string(why.empty() ? "" : ", and ") + "on " + options.host + ", which is not a loopback address";
     if (!why.empty() && !args.dev_issuer_anywhere) {
       std::cerr << "pal serve: refusing --dev-issuer " << why
-                << ": anyone who can read the dev key file can sign in as anyone. Use it on 127.0.0.1 without --jwks, "
+                << ": anyone who can read the dev key file can sign in as anyone, and its development token service "
+                   "(/adfs) signs in anyone who reaches it as any principal. Use it on 127.0.0.1 without --jwks, "
                    "or add --dev-issuer-anywhere if you really mean it.\n";
       return kExitUsage;
     }
     if (!why.empty()) {
       std::cerr << "pal serve: WARNING: --dev-issuer " << why
-                << " (--dev-issuer-anywhere): anyone who can read the dev key file can sign in as anyone. "
+                << " (--dev-issuer-anywhere): anyone who can read the dev key file can sign in as anyone, and the "
+                   "development token service (/adfs) signs in anyone who reaches it, from any host name. "
                    "Never do this in production.\n";
     }
   }
@@ -157,6 +159,8 @@ int Serve(const ServeArgs& args) {
   }
   api::SurfaceContext context{**store, verifier, issuer ? &*issuer : nullptr, db_path};
   context.oidc = oidc ? &*oidc : nullptr;
+  context.tls = !options.tls_cert.empty();
+  context.dev_issuer_any_host = args.dev_issuer_anywhere;
   api::Surfaces surfaces(context);
   if (auto problems = surfaces.routes().Problems(); !problems.empty()) {  // a mistake in a surface's table
     for (const auto& problem : problems) std::cerr << "pal serve: route table: " << problem << "\n";
@@ -174,6 +178,16 @@ int Serve(const ServeArgs& args) {
   // Tests and scripts read this line to learn the port (with --listen HOST:0).
   std::printf("pal serve: listening on %s://%s:%d (store %s, %zu signing keys)\n", (*server)->tls() ? "https" : "http",
               options.host.c_str(), (*server)->port(), (*store)->Describe().c_str(), verifier.key_count());
+  if (issuer) {
+    // Said at every start, so nobody mistakes it for an identity provider.
+    std::fprintf(stderr,
+                 "pal serve: development token service at %s://%s:%d/adfs (discovery: "
+                 "/adfs/.well-known/openid-configuration): FOR DEVELOPMENT AND TESTS ONLY — anyone who reaches it, or "
+                 "reads %s, can sign in as any principal of the directory%s.\n",
+                 (*server)->tls() ? "https" : "http", options.host.c_str(), (*server)->port(),
+                 api::DevIssuer::KeyPathFor(db_path).c_str(),
+                 args.dev_issuer_anywhere ? "" : "; it listens on loopback only and answers loopback host names only");
+  }
   std::fflush(stdout);
   Status run = (*server)->RunUntilSignal();
   std::printf("pal serve: stopped\n");
@@ -207,8 +221,9 @@ const bool registered = RegisterCommand(Command{
                       "API scope the portal requests and sends the access token of (default: it sends its ID token, "
                       "audience = the client ID); repeatable");
       sub->add_flag("--dev-issuer", args->dev_issuer,
-                    "Create once (<db>.dev-issuer.pem) and trust the local dev issuer key used by `pal token` "
-                    "(loopback addresses only, not with --jwks)");
+                    "Development only: create once (<db>.dev-issuer.pem) and trust the local dev issuer key used by "
+                    "`pal token`, and serve the development token service under /adfs (loopback addresses only, not "
+                    "with --jwks)");
       sub->add_flag("--dev-issuer-anywhere", args->dev_issuer_anywhere,
                     "Allow --dev-issuer on a non-loopback address or beside --jwks (unsafe: for closed test setups)");
       sub->add_option("--threads", args->threads, "Most threads of the blocking pool (writes, reports); event-loop threads = hardware threads")

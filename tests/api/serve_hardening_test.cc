@@ -260,9 +260,16 @@ TEST(Hardening, DevIssuerIsRefusedBesideJwksOrOffLoopback) {
   auto off = ServeBriefly("--listen 192.0.2.1:0 --dev-issuer" + db);
   EXPECT_EQ(off.first, 2) << off.second;
   EXPECT_NE(off.second.find("not a loopback address"), std::string::npos) << off.second;
+  EXPECT_NE(off.second.find("token service (/adfs)"), std::string::npos) << off.second;  // issue 14: says what it exposes
   auto allowed = ServeBriefly("--listen 192.0.2.1:0 --dev-issuer --dev-issuer-anywhere" + db);
   EXPECT_NE(allowed.second.find("WARNING: --dev-issuer on 192.0.2.1"), std::string::npos) << allowed.second;
   EXPECT_NE(allowed.second.find("cannot listen"), std::string::npos) << allowed.second;  // got as far as binding
+  EXPECT_NE(allowed.second.find("from any host name"), std::string::npos) << allowed.second;
+  // On loopback it starts, and says at once that its token service is for development only.
+  auto loopback = ServeBriefly("--listen 127.0.0.1:0 --dev-issuer" + db);
+  EXPECT_EQ(loopback.first, 124) << loopback.second;  // still serving when stopped
+  EXPECT_NE(loopback.second.find("/adfs"), std::string::npos) << loopback.second;
+  EXPECT_NE(loopback.second.find("FOR DEVELOPMENT AND TESTS ONLY"), std::string::npos) << loopback.second;
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
 }

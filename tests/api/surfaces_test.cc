@@ -236,5 +236,49 @@ TEST(Surfaces, WithoutTheDevIssuerItsPathsAre404WithoutAToken) {
   EXPECT_EQ(Code(world.Call("POST", "/openpal/v1/dev/token", {}, "{}")), "NotFound");
 }
 
+// With --dev-issuer the token service answers /adfs (public routes), and the account lists (token routes) come in
+// both cases, before the ARM catch-all.
+TEST(Surfaces, TheTokenServiceComesWithTheDevIssuer) {
+  for (bool dev : {true, false}) {
+    World world(dev);
+    auto lines = world.surfaces->routes().Describe();
+    auto has = [&](const std::string& line) { return std::find(lines.begin(), lines.end(), line) != lines.end(); };
+    EXPECT_EQ(has("POST /adfs/oauth2/token"), dev);
+    EXPECT_EQ(has("GET /adfs/.well-known/openid-configuration"), dev);
+    EXPECT_TRUE(has("GET /subscriptions"));
+    EXPECT_TRUE(has("GET /tenants"));
+  }
+  World world;
+  ApiRequest request;
+  request.method = "GET";
+  request.path = "/ADFS/.well-known/openid-configuration";
+  request.headers = {{"Host", "localhost:8443"}};
+  ApiResponse response = world.surfaces->Answer(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("\"issuer\":\"http://localhost:8443/adfs\""), std::string::npos) << response.body;
+  // Another site's name (DNS rebinding to 127.0.0.1) is refused, unless the operator said --dev-issuer-anywhere.
+  request.headers = {{"Host", "openpal.example.com"}};
+  EXPECT_EQ(world.surfaces->Answer(request).status, 400);
+  SurfaceContext anywhere{*world.store, world.verifier, world.issuer, world.db};
+  anywhere.dev_issuer_any_host = true;
+  anywhere.tls = true;
+  Surfaces open_surfaces(anywhere);
+  response = open_surfaces.Answer(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("\"issuer\":\"https://openpal.example.com/adfs\""), std::string::npos) << response.body;
+  // An unknown /adfs path is the token service's OAuth 404, not the ARM catch-all's.
+  request.path = "/adfs/oauth2/v2.0/token";
+  request.headers = {{"Host", "127.0.0.1:8443"}};
+  response = world.surfaces->Answer(request);
+  EXPECT_EQ(response.status, 404);
+  EXPECT_NE(response.body.find("\"error\":\"invalid_request\""), std::string::npos) << response.body;
+  // The token endpoint reads a body without a token (public, takes_body); the discovery document refuses one.
+  request.method = "POST";
+  request.path = "/adfs/oauth2/token";
+  EXPECT_FALSE(world.surfaces->routes().RefuseBody(request));
+  request.path = "/adfs/.well-known/openid-configuration";
+  EXPECT_TRUE(world.surfaces->routes().RefuseBody(request));
+}
+
 }  // namespace
 }  // namespace openpal::api

@@ -1,0 +1,362 @@
+// The development token service (/adfs, src/api/token_service.cc) on a real `pal serve --dev-issuer` over TLS and the
+// demo world: discovery and JWKS, client_credentials with a secret (post and Basic) and with a client assertion, the
+// OAuth 2.0 errors, the authorization-code flow with PKCE, the ARM lists az login needs (/subscriptions, /tenants),
+// and that the tokens it issues are what the link API accepts (aud, tid, oid, appid).
+#include <httplib.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+#include "api/jwt.h"
+#include "api/tls.h"
+#include "links_process.h"
+
+namespace openpal::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kT01 = "10000000-0000-4000-8000-000000000001";
+const std::string kContosoSp = "40000000-0000-4000-8000-010000000001";  // contoso-automation
+const std::string kContosoApp = "a0000000-0000-4000-8000-010000000001";
+const std::string kT02 = "10000000-0000-4000-8000-000000000002";
+const std::string kFabrikamSp = "40000000-0000-4000-8000-020000000001";  // fabrikam-ops
+const std::string kFabrikamApp = "a0000000-0000-4000-8000-020000000001";
+const std::string kAlice = "30000000-0000-4000-8000-010000000001";     // a user of T01
+const std::string kRedirect = "http://localhost:5173/callback";
+
+std::string Field(const std::string& out, const std::string& name) {
+  size_t at = out.find(name + ":");
+  if (at == std::string::npos) return "";
+  size_t start = out.find_first_not_of(' ', at + name.size() + 1);
+  return out.substr(start, out.find('\n', start) - start);
+}
+
+json Claims(const std::string& jwt) {
+  size_t a = jwt.find('.'), b = jwt.find('.', a + 1);
+  auto payload = api::Base64UrlDecode(jwt.substr(a + 1, b - a - 1));
+  return payload ? json::parse(*payload, nullptr, false) : json();
+}
+
+std::string S256(const std::string& verifier) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(verifier.data(), verifier.size(), d, &n, EVP_sha256(), nullptr);
+  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(d), n));
+}
+
+class TokenService : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = TempDir("pal-token-service-test");
+    db_ = dir_ + "/ts.db";
+    error_ = ImportDemoWorld(db_);
+    if (!error_.empty()) return;
+    cert_ = dir_ + "/cert.pem";
+    if (Status s = api::WriteSelfSignedCertificate("127.0.0.1", cert_, dir_ + "/key.pem"); !s.ok()) {
+      error_ = s.ToString();
+      return;
+    }
+    PalRun added = RunPal({"credential", "add", "--db", db_, "--tenant", kT01, "--object", kContosoSp});
+    if (added.exit_code != 0) {
+      error_ = "pal credential add: " + added.err;
+      return;
+    }
+    contoso_secret_ = Field(added.out, "client_secret");
+    PalRun fabrikam = RunPal({"credential", "add", "--db", db_, "--tenant", kT02, "--object", kFabrikamSp});
+    fabrikam_secret_ = Field(fabrikam.out, "client_secret");
+    server_ = StartDevServer(dir_, db_, cert_, dir_ + "/key.pem");
+    error_ = server_.error;
+  }
+  static void TearDownTestSuite() { server_.Stop(); }
+  void SetUp() override { ASSERT_EQ(error_, ""); }
+
+  static std::unique_ptr<httplib::SSLClient> Client() {
+    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", server_.port);
+    client->set_ca_cert_path(cert_.c_str());
+    client->enable_server_certificate_verification(true);
+    client->set_connection_timeout(10, 0);
+    client->set_read_timeout(20, 0);
+    return client;
+  }
+  static httplib::Result PostForm(const std::string& path, const std::string& body, httplib::Headers headers = {},
+                                  const char* type = "application/x-www-form-urlencoded") {
+    return Client()->Post(path.c_str(), headers, body, type);
+  }
+  static httplib::Result Get(const std::string& path, const std::string& token = "", httplib::Headers headers = {}) {
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    return Client()->Get(path.c_str(), headers);
+  }
+  static std::string Base() { return "https://127.0.0.1:" + std::to_string(server_.port) + "/adfs"; }
+  static json Body(const httplib::Result& r) { return r ? json::parse(r->body, nullptr, false) : json(); }
+
+  // A client_credentials token for the ARM resource, as az asks for it.
+  static std::string SecretToken(const std::string& client_id, const std::string& secret) {
+    auto r = PostForm("/adfs/oauth2/token",
+                      "client_id=" + client_id + "&grant_type=client_credentials&client_info=1&client_secret=" +
+                          PercentEncode(secret) + "&scope=" + PercentEncode("https://management.core.windows.net//.default"));
+    EXPECT_TRUE(r);
+    if (!r) return "";
+    EXPECT_EQ(r->status, 200) << r->body;
+    return Body(r).value("access_token", "");
+  }
+
+  static inline std::string dir_, db_, cert_, error_, contoso_secret_, fabrikam_secret_;
+  static inline DevServer server_;
+};
+
+TEST_F(TokenService, DiscoveryNamesTheEndpointsUnderTheHostTheClientUsed) {
+  auto r = Get("/adfs/.well-known/openid-configuration");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json d = Body(r);
+  EXPECT_EQ(d["issuer"], Base());
+  EXPECT_EQ(d["authorization_endpoint"], Base() + "/oauth2/authorize");  // MSAL requires both endpoints
+  EXPECT_EQ(d["token_endpoint"], Base() + "/oauth2/token");
+  EXPECT_EQ(d["jwks_uri"], Base() + "/discovery/keys");
+  EXPECT_EQ(d["code_challenge_methods_supported"], json({"S256"}));
+  // Another loopback name gives URLs under that name (az registers https://localhost:PORT).
+  auto local = Get("/adfs/.well-known/openid-configuration", "", {{"Host", "localhost:" + std::to_string(server_.port)}});
+  ASSERT_TRUE(local);
+  EXPECT_EQ(Body(local)["issuer"], "https://localhost:" + std::to_string(server_.port) + "/adfs");
+
+  auto keys = Get("/adfs/discovery/keys");
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->status, 200);
+  json jwks = Body(keys);
+  ASSERT_EQ(jwks["keys"].size(), 1u);
+  EXPECT_EQ(jwks["keys"][0]["kty"], "RSA");
+  EXPECT_EQ(jwks["keys"][0].count("d"), 0u);
+}
+
+// DNS rebinding: a foreign site's name resolving to 127.0.0.1 must not reach the sign-in or the token endpoint.
+TEST_F(TokenService, ForeignHostNamesAreRefused) {
+  auto r = Get("/adfs/.well-known/openid-configuration", "", {{"Host", "evil.example:443"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(Body(r)["error"], "invalid_request");
+  EXPECT_NE(Body(r)["error_description"].get<std::string>().find("loopback"), std::string::npos);
+}
+
+TEST_F(TokenService, ClientSecretGivesAnArmTokenThatTheLinkApiAccepts) {
+  std::string token = SecretToken(kContosoApp, contoso_secret_);
+  ASSERT_FALSE(token.empty());
+  json c = Claims(token);
+  EXPECT_EQ(c["aud"], "https://management.core.windows.net/");  // the scope without /.default
+  EXPECT_EQ(c["iss"], Base());
+  EXPECT_EQ(c["tid"], kT01);
+  EXPECT_EQ(c["oid"], kContosoSp);
+  EXPECT_EQ(c["appid"], kContosoApp);
+  EXPECT_EQ(c["idtyp"], "app");
+  EXPECT_EQ(c["exp"].get<int64_t>() - c["iat"].get<int64_t>(), 3600);
+
+  auto me = Get("/openpal/v1/me", token);
+  ASSERT_TRUE(me);
+  ASSERT_EQ(me->status, 200) << me->body;
+  EXPECT_EQ(Body(me)["objectId"], kContosoSp);
+
+  // HTTP Basic client authentication (RFC 6749 §2.3.1) works the same.
+  auto basic = PostForm("/adfs/oauth2/token", "grant_type=client_credentials&scope=https%3A%2F%2Fmanagement.azure.com%2F.default",
+                        {{"Authorization", "Basic " + [] {
+                            std::string raw = kFabrikamApp + ":" + fabrikam_secret_;
+                            unsigned char out[512];
+                            int n = EVP_EncodeBlock(out, reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+                            return std::string(reinterpret_cast<char*>(out), n);
+                          }()}});
+  ASSERT_TRUE(basic);
+  ASSERT_EQ(basic->status, 200) << basic->body;
+  json fc = Claims(Body(basic)["access_token"]);
+  EXPECT_EQ(fc["oid"], kFabrikamSp);
+  EXPECT_EQ(fc["aud"], "https://management.azure.com");  // the scope without "/.default", as sent
+}
+
+TEST_F(TokenService, OAuthErrors) {
+  struct Case {
+    const char* what;
+    std::string body;
+    const char* type;
+    int status;
+    const char* error;
+  };
+  const std::string scope = "&scope=" + PercentEncode("https://management.azure.com/.default");
+  std::vector<Case> cases = {
+      {"JSON body", R"({"grant_type":"client_credentials"})", "application/json", 400, "invalid_request"},
+      {"no grant_type", "client_id=x", "application/x-www-form-urlencoded", 400, "invalid_request"},
+      {"repeated parameter", "grant_type=client_credentials&grant_type=client_credentials",
+       "application/x-www-form-urlencoded", 400, "invalid_request"},
+      {"bad escape", "grant_type=client%ZZcredentials", "application/x-www-form-urlencoded", 400, "invalid_request"},
+      {"password grant", "grant_type=password&username=a&password=b", "application/x-www-form-urlencoded", 400,
+       "unsupported_grant_type"},
+      {"wrong secret", "grant_type=client_credentials&client_id=" + kContosoApp + "&client_secret=pal_nope" + scope,
+       "application/x-www-form-urlencoded", 401, "invalid_client"},
+      {"unknown client", "grant_type=client_credentials&client_id=nobody&client_secret=" + contoso_secret_ + scope,
+       "application/x-www-form-urlencoded", 401, "invalid_client"},
+      {"no client authentication", "grant_type=client_credentials&client_id=" + kContosoApp + scope,
+       "application/x-www-form-urlencoded", 401, "invalid_client"},
+      {"secret and assertion", "grant_type=client_credentials&client_id=" + kContosoApp + "&client_secret=x&client_assertion=y" + scope,
+       "application/x-www-form-urlencoded", 400, "invalid_request"},
+      {"no scope", "grant_type=client_credentials&client_id=" + kContosoApp + "&client_secret=" + PercentEncode(contoso_secret_),
+       "application/x-www-form-urlencoded", 400, "invalid_scope"},
+      {"scope without /.default",
+       "grant_type=client_credentials&client_id=" + kContosoApp + "&client_secret=" + PercentEncode(contoso_secret_) +
+           "&scope=https%3A%2F%2Fmanagement.azure.com%2Fuser_impersonation",
+       "application/x-www-form-urlencoded", 400, "invalid_scope"},
+      {"unknown code", "grant_type=authorization_code&code=abc&client_id=x&redirect_uri=" + PercentEncode(kRedirect),
+       "application/x-www-form-urlencoded", 400, "invalid_grant"},
+  };
+  for (const auto& c : cases) {
+    auto r = PostForm("/adfs/oauth2/token", c.body, {}, c.type);
+    ASSERT_TRUE(r) << c.what;
+    EXPECT_EQ(r->status, c.status) << c.what << ": " << r->body;
+    json b = Body(r);
+    EXPECT_EQ(b["error"], c.error) << c.what << ": " << r->body;
+    EXPECT_TRUE(b["error_description"].is_string()) << c.what;
+    EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store") << c.what;
+  }
+  auto get = Get("/adfs/oauth2/token");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 405);
+  EXPECT_EQ(get->get_header_value("Allow"), "POST");
+}
+
+TEST_F(TokenService, ClientAssertionSignedByARegisteredKey) {
+  std::string key_file = dir_ + "/client-key.pem";
+  std::ofstream(key_file) << *api::PrivateKeyToPem(*api::GenerateRsaKey(2048));
+  PalRun added = RunPal({"credential", "add", "--db", db_, "--tenant", kT01, "--object", kContosoSp, "--public-key", key_file});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_EQ(Field(added.out, "client_secret"), "");
+  PalRun minted = RunPal({"token", "--db", db_, "--tenant", kT01, "--object", kContosoSp, "--key", key_file,
+                          "--audience", "api://AzureADTokenExchange", "--ttl", "300"});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  std::string assertion = minted.out.substr(0, minted.out.find('\n'));
+  const std::string form = "grant_type=client_credentials&client_id=" + kContosoApp +
+                           "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+                           "&scope=https%3A%2F%2Fmanagement.core.windows.net%2F%2F.default&client_assertion=";
+  auto r = PostForm("/adfs/oauth2/token", form + assertion);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json c = Claims(Body(r)["access_token"]);
+  EXPECT_EQ(c["oid"], kContosoSp);
+  EXPECT_EQ(c["appidacr"], "2");
+
+  // The dev issuer's own tokens (aud ARM) are not client credentials of anyone.
+  PalRun arm = RunPal({"token", "--db", db_, "--tenant", kT01, "--object", kContosoSp});
+  auto refused = PostForm("/adfs/oauth2/token", form + arm.out.substr(0, arm.out.find('\n')));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401) << refused->body;
+  EXPECT_EQ(Body(refused)["error"], "invalid_client");
+  // Nor is Contoso's assertion one for Fabrikam's client ID.
+  std::string other = form;
+  other.replace(other.find(kContosoApp), kContosoApp.size(), kFabrikamApp);
+  auto cross = PostForm("/adfs/oauth2/token", other + assertion);
+  ASSERT_TRUE(cross);
+  EXPECT_EQ(cross->status, 401) << cross->body;
+}
+
+TEST_F(TokenService, AuthorizationCodeWithPkce) {
+  const std::string verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-openpal-test";
+  const std::string query = "response_type=code&client_id=openpal-portal&redirect_uri=" + PercentEncode(kRedirect) +
+                            "&scope=openid%20profile&state=st-1&nonce=n-0S6&code_challenge=" + S256(verifier) +
+                            "&code_challenge_method=S256";
+  // The sign-in page: a form listing the directory's principals, no script.
+  auto page = Get("/adfs/oauth2/authorize?" + query);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
+  EXPECT_NE(page->body.find("value=\"" + kT01 + "/" + kAlice + "\""), std::string::npos);
+  EXPECT_NE(page->body.find("For development and tests only"), std::string::npos);
+  EXPECT_EQ(page->body.find("<script"), std::string::npos);
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("form-action 'self' http://localhost:5173"),
+            std::string::npos);
+
+  // Choosing Alice: 303 to the client with a code and the state.
+  auto chosen = PostForm("/adfs/oauth2/authorize", query + "&principal=" + kT01 + "%2F" + kAlice);
+  ASSERT_TRUE(chosen);
+  ASSERT_EQ(chosen->status, 303) << chosen->body;
+  std::string location = chosen->get_header_value("Location");
+  ASSERT_EQ(location.rfind(kRedirect + "?code=", 0), 0u) << location;
+  EXPECT_NE(location.find("&state=st-1"), std::string::npos) << location;
+  std::string code = location.substr(kRedirect.size() + 6, location.find('&') - kRedirect.size() - 6);
+
+  const std::string exchange = "grant_type=authorization_code&client_id=openpal-portal&redirect_uri=" +
+                               PercentEncode(kRedirect) + "&code=" + code + "&code_verifier=";
+  auto wrong = PostForm("/adfs/oauth2/token", exchange + verifier + "x");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 400);
+  EXPECT_EQ(Body(wrong)["error"], "invalid_grant");
+  // A failed attempt spends the code (a guessed verifier cannot be retried): sign in again.
+  auto again = PostForm("/adfs/oauth2/authorize", query + "&principal=" + kT01 + "%2F" + kAlice);
+  location = again->get_header_value("Location");
+  code = location.substr(kRedirect.size() + 6, location.find('&') - kRedirect.size() - 6);
+  const std::string exchange2 = "grant_type=authorization_code&client_id=openpal-portal&redirect_uri=" +
+                                PercentEncode(kRedirect) + "&code=" + code + "&code_verifier=";
+  auto ok = PostForm("/adfs/oauth2/token", exchange2 + verifier);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  json tokens = Body(ok);
+  json id = Claims(tokens["id_token"]);
+  EXPECT_EQ(id["aud"], "openpal-portal");
+  EXPECT_EQ(id["nonce"], "n-0S6");
+  EXPECT_EQ(id["oid"], kAlice);
+  EXPECT_EQ(id["iss"], Base());
+  EXPECT_EQ(id["name"], "Alice Ortega");
+  json access = Claims(tokens["access_token"]);
+  EXPECT_EQ(access["aud"], "https://management.azure.com/");  // no resource asked: the link API
+  auto me = Get("/openpal/v1/me", tokens["access_token"]);
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->status, 200) << me->body;
+  // One use only.
+  auto reused = PostForm("/adfs/oauth2/token", exchange2 + verifier);
+  ASSERT_TRUE(reused);
+  EXPECT_EQ(Body(reused)["error"], "invalid_grant");
+}
+
+TEST_F(TokenService, AuthorizeRefusesForeignRedirectsAndRequiresPkce) {
+  // A redirect to another site is never followed: the error is shown here.
+  auto foreign = Get("/adfs/oauth2/authorize?response_type=code&client_id=c&redirect_uri=" +
+                     PercentEncode("https://evil.example/cb") + "&code_challenge=" + S256(std::string(43, 'a')) +
+                     "&code_challenge_method=S256");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 400);
+  EXPECT_TRUE(foreign->get_header_value("Location").empty());
+  // Without PKCE (or with "plain"), the error goes back to the client.
+  for (const char* pkce : {"", "&code_challenge=abc&code_challenge_method=plain"}) {
+    auto r = Get("/adfs/oauth2/authorize?response_type=code&client_id=c&state=x&redirect_uri=" + PercentEncode(kRedirect) + pkce);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 303) << pkce;
+    EXPECT_NE(r->get_header_value("Location").find("error=invalid_request"), std::string::npos) << pkce;
+    EXPECT_NE(r->get_header_value("Location").find("&state=x"), std::string::npos) << pkce;
+  }
+}
+
+// GET /subscriptions and /tenants: what `az login` reads after its token request, for the caller's tenant only.
+TEST_F(TokenService, SubscriptionsAndTenantsOfTheCallersTenant) {
+  std::string token = SecretToken(kContosoApp, contoso_secret_);
+  auto subs = Get("/subscriptions?api-version=2019-11-01", token);
+  ASSERT_TRUE(subs);
+  ASSERT_EQ(subs->status, 200) << subs->body;
+  json value = Body(subs)["value"];
+  ASSERT_FALSE(value.empty());
+  for (const auto& s : value) {
+    EXPECT_EQ(s["tenantId"], kT01);
+    EXPECT_EQ(s["id"], "/subscriptions/" + s["subscriptionId"].get<std::string>());
+    EXPECT_EQ(s["state"], "Enabled");
+  }
+  auto tenants = Get("/tenants?api-version=2019-11-01", token);
+  ASSERT_TRUE(tenants);
+  ASSERT_EQ(tenants->status, 200) << tenants->body;
+  EXPECT_EQ(Body(tenants)["value"], json::parse(R"([{"id":"/tenants/)" + kT01 + R"(","tenantId":")" + kT01 +
+                                                R"(","tenantCategory":"Home","displayName":"Contoso Managed Services",)"
+                                                R"("defaultDomain":"contosoms.onmicrosoft.com","domains":["contosoms.onmicrosoft.com"]}])"))
+      << tenants->body;
+  auto anonymous = Get("/subscriptions?api-version=2019-11-01");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  auto no_version = Get("/subscriptions", token);
+  ASSERT_TRUE(no_version);
+  EXPECT_EQ(no_version->status, 400);
+}
+
+}  // namespace
+}  // namespace openpal::testing
