@@ -39,14 +39,16 @@ for t in "${TARGETS[@]}"; do
   # The grown corpus lives in $dir/corpus; the checked-in seeds are read, never written.
   limit=(-max_total_time="$SECONDS_EACH")
   [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS" -max_total_time="$SECONDS_EACH")
-  # The longest input: 16 KiB, the longest bearer token the server takes (jwt.h) and more than any request head or
-  # tenant file the targets need. The CSV readers take 4 KiB (a header is under 1 KiB, then rows are parsed one by
-  # one; a reader's buffer is sized to the file, so no longer input reaches more code — gzip inputs still inflate
-  # past it), the snapshot folder 8 KiB (twice its largest seed): their cost per input grows with its length, and
-  # libFuzzer lengthens inputs to the limit as a campaign goes on. FUZZ_MAX_LEN overrides it for every target.
+  # The longest input: 16 KiB, more than any request head or tenant file the targets need; for jwt, a selector byte
+  # plus one more than the longest bearer token the verifier takes (kMaxTokenLength, 16 KiB), so that its refusal is
+  # reached. The CSV readers take 4 KiB (a header is under 1 KiB, then rows are parsed one by one; a reader's buffer
+  # is sized to the file, so no longer input reaches more code — gzip inputs still inflate past it), the snapshot
+  # folder 8 KiB (twice its largest seed): their cost per input grows with its length, and libFuzzer lengthens
+  # inputs to the limit as a campaign goes on. FUZZ_MAX_LEN overrides it for every target.
   case $t in
     usage_reader|csv_split) max_len=4096 ;;
     snapshot_folder) max_len=8192 ;;
+    jwt) max_len=16386 ;;
     *) max_len=16384 ;;
   esac
   max_len=${FUZZ_MAX_LEN:-$max_len}
