@@ -25,15 +25,16 @@ class MemFile {
   MemFile& operator=(const MemFile&) = delete;
   ~MemFile() { ::close(fd_); }
 
-  // Replaces the file's content with `data` and returns the path that opens it.
+  // Replaces the file's content with `data` and returns the path that opens it. Written over the old content, then cut
+  // to size: truncating to 0 first freed and reallocated the file's pages on every run.
   const std::string& Write(const uint8_t* data, size_t size) {
-    if (::ftruncate(fd_, 0) != 0) Fail("ftruncate failed");
     size_t done = 0;
     while (done < size) {
       ssize_t n = ::pwrite(fd_, data + done, size - done, static_cast<off_t>(done));
       if (n <= 0) Fail("pwrite failed");
       done += static_cast<size_t>(n);
     }
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) Fail("ftruncate failed");
     return path_;
   }
   const std::string& path() const { return path_; }

@@ -1,6 +1,6 @@
 // Fuzzes the usage reader (src/ingest/usage/): family detection from the header, then every row, as `pal attribute`
-// reads a cost export. Oracle besides the sanitizers: reading the rows after the header as a byte range (the split
-// reading of large plain files) gives the same rows, rejects and total as reading the whole file.
+// reads a cost export. Oracle besides the sanitizers: reading the rows after the header as a byte range (OpenPart, the
+// split reading of large plain files) gives the same rows, rejects and total as reading the whole file.
 #include <cstdint>
 #include <string>
 
@@ -57,8 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Byte ranges are only ever read where the engine splits a file (src/engine/run.cc): plain files with LF or CRLF line
   // ends. A CR-only file is read whole by one thread, so the range equality is not its contract.
   if (!all.ok || (*whole)->compressed() || (*whole)->cr_line_ends()) return 0;
-  auto range = UsageReader::OpenRange(path, measure, (*whole)->header_end(), size);
-  if (!range.ok()) openpal::fuzz::Violated("OpenRange refused a file Open read");
+  auto range = (*whole)->OpenPart((*whole)->header_end(), size);
+  if (!range.ok()) openpal::fuzz::Violated("OpenPart refused a file Open read");
   Tally part = ReadAll(**range);
   if (!part.ok) openpal::fuzz::Violated("the range read failed where the whole read did not");
   if (part.rows != all.rows || part.rejected != all.rejected || !(part.total == all.total))

@@ -3,7 +3,8 @@
 # SECONDS (default 60) from its checked-in seed corpus; prints executions, rate, coverage and findings per target.
 #   bench/fuzz/run.sh [SECONDS] [TARGET...]      e.g. bench/fuzz/run.sh 30 jwt routes
 # Environment: FUZZ_BUILD (build folder, default build-fuzz), FUZZ_RUNS (stop after this many executions instead of
-# time, e.g. 10000000), FUZZ_WORK (where the grown corpora, logs and findings go; default build-fuzz/work).
+# time, e.g. 10000000), FUZZ_WORK (where the grown corpora, logs and findings go; default build-fuzz/work),
+# FUZZ_MAX_LEN (the longest input, for every target; default per target, below).
 # Exit status 1 when any target found something (a crash, a leak, a timeout, a broken invariant); the input that
 # caused it is in $FUZZ_WORK/<target>/ and replays with `build-fuzz/fuzz_<target> FILE`. See docs/fuzzing.md.
 set -euo pipefail
@@ -38,9 +39,22 @@ for t in "${TARGETS[@]}"; do
   # The grown corpus lives in $dir/corpus; the checked-in seeds are read, never written.
   limit=(-max_total_time="$SECONDS_EACH")
   [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS" -max_total_time="$SECONDS_EACH")
+  # The longest input: 16 KiB, more than any request head or tenant file the targets need; for jwt, a selector byte
+  # plus one more than the longest bearer token the verifier takes (kMaxTokenLength, 16 KiB), so that its refusal is
+  # reached. The CSV readers take 4 KiB (a header is under 1 KiB, then rows are parsed one by one; a reader's buffer
+  # is sized to the file, so no longer input reaches more code — gzip inputs still inflate past it), the snapshot
+  # folder 8 KiB (twice its largest seed): their cost per input grows with its length, and libFuzzer lengthens
+  # inputs to the limit as a campaign goes on. FUZZ_MAX_LEN overrides it for every target.
+  case $t in
+    usage_reader|csv_split) max_len=4096 ;;
+    snapshot_folder) max_len=8192 ;;
+    jwt) max_len=16386 ;;
+    *) max_len=16384 ;;
+  esac
+  max_len=${FUZZ_MAX_LEN:-$max_len}
   start=$(date +%s.%N)
   set +e
-  "$BUILD/fuzz_$t" "${limit[@]}" -max_len=16384 -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
+  "$BUILD/fuzz_$t" "${limit[@]}" -max_len="$max_len" -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
     -artifact_prefix="$dir/" "$dir/corpus" "fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
   set -e

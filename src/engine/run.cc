@@ -195,7 +195,7 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
     if (count > 1) {
       std::vector<std::unique_ptr<usage::UsageReader>> ranges;
       for (size_t k = 0; k < count; ++k) {
-        auto range = usage::UsageReader::OpenRange(file, options.measure, bounds[k], bounds[k + 1]);
+        auto range = reader->OpenPart(bounds[k], bounds[k + 1]);
         if (!range.ok()) return range.status();
         ranges.push_back(std::move(range).value());
       }

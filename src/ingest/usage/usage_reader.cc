@@ -102,14 +102,18 @@ Result<std::unique_ptr<UsageReader>> UsageReader::OpenRange(const std::string& p
                                                             uint64_t end) {
   auto whole = Open(path, measure);
   if (!whole.ok()) return whole.status();
-  auto range = ByteSource::OpenRange(path, begin, end);
+  return (*whole)->OpenPart(begin, end);
+}
+
+Result<std::unique_ptr<UsageReader>> UsageReader::OpenPart(uint64_t begin, uint64_t end) const {
+  auto range = ByteSource::OpenRange(path_, begin, end);
   if (!range.ok()) return range.status();
   // Only files with LF (or CRLF) line ends are split (cr_line_ends()), at LF line breaks.
   std::unique_ptr<UsageReader> reader(
-      new UsageReader(CsvReader(std::move(range).value(), path, LineEnds::kLf), path));
-  reader->family_ = (*whole)->family_;
-  reader->cols_ = (*whole)->cols_;
-  reader->header_ = (*whole)->header_;
+      new UsageReader(CsvReader(std::move(range).value(), path_, LineEnds::kLf), path_));
+  reader->family_ = family_;
+  reader->cols_ = cols_;
+  reader->header_ = header_;
   return reader;
 }
 

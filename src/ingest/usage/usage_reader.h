@@ -54,6 +54,9 @@ class UsageReader {
   // file's header. Lines are counted from 1 at `begin`: the caller adds the lines before it.
   static Result<std::unique_ptr<UsageReader>> OpenRange(const std::string& path, Measure measure, uint64_t begin,
                                                         uint64_t end);
+  // The same for this reader's file, with the columns this reader took from its header: the engine opens each part
+  // of a file it splits this way, without reading the header (and up to 1 MiB after it) once more per part.
+  Result<std::unique_ptr<UsageReader>> OpenPart(uint64_t begin, uint64_t end) const;
   // Whether the file is gzip (then it cannot be split), the byte just after the header, and where reading stopped.
   bool compressed() const { return compressed_; }
   // Whether the file's lines end with CR alone (old Mac): such a file is not split either.

@@ -153,6 +153,30 @@ TEST(UsageReader, MeasureBilledPicksBilledCost) {
   EXPECT_EQ(billed.rows.at(0).subscription, "");
 }
 
+TEST(UsageReader, OpenPartReadsARangeWithTheColumnsOfTheWholeReadersHeader) {
+  // Billed measure and reordered columns: the part must use the whole reader's column choice, not a default.
+  std::string header = "BilledCost,ResourceId,ChargePeriodEnd,EffectiveCost,ChargePeriodStart,BillingCurrency\n";
+  std::string row1 = "5,/subscriptions/a,2026-01-02,4,2026-01-01,USD\n";
+  std::string row2 = "7,/subscriptions/b,2026-01-03,6,2026-01-02,EUR\n";
+  auto path = TempFile("part.csv", header + row1 + row2);
+  auto whole = UsageReader::Open(path, Measure::kBilled);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_EQ((*whole)->header_end(), header.size());
+  auto part = (*whole)->OpenPart(header.size() + row1.size(), header.size() + row1.size() + row2.size());
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  UsageRow row;
+  RejectedRow rejected;
+  auto got = (*part)->Read(row, rejected);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(*got, UsageReader::Outcome::kRow);
+  EXPECT_EQ(FormatMoney(row.amount), "7");
+  EXPECT_EQ(row.currency, "EUR");
+  EXPECT_EQ(row.resource_id, "/subscriptions/b");
+  got = (*part)->Read(row, rejected);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, UsageReader::Outcome::kEnd);
+}
+
 TEST(UsageReader, HeadersThatFitNoFamilyStopWithAnErrorNamingTheFile) {
   struct Case {
     const char* header;
