@@ -11,7 +11,7 @@
 
 #include "cli/command.h"
 #include "core/leave_for_exit.h"
-#include "engine/directory_index.h"
+#include "engine/compiled_index.h"
 #include "engine/report_query.h"
 #include "engine/report_writer.h"
 #include "engine/run.h"
@@ -22,7 +22,7 @@ namespace {
 
 struct AttributeArgs {
   std::vector<std::string> usage;
-  std::string db, role_policy = "all", measure = "effective", output = "csv", out, unattributed;
+  std::string db, index, role_policy = "all", measure = "effective", output = "csv", out, unattributed;
   bool quiet = false;
   bool save = false;  // keep the run in the database for `pal report` (docs/reports.md)
   bool timings = false;  // phase wall times on standard error
@@ -55,11 +55,14 @@ int Attribute(const AttributeArgs& args) {
     std::cerr << "pal attribute: " << store.status().ToString() << "\n";
     return kExitFailure;
   }
-  auto index = engine::DirectoryIndex::Load(**store);
-  if (!index.ok()) {
-    std::cerr << "pal attribute: " << index.status().ToString() << "\n";
+  auto directory = engine::LoadDirectory(
+      **store, {args.index.empty() ? engine::DefaultIndexPath(ResolveDbPath(args.db)) : args.index, !args.index.empty(),
+                &std::cerr});
+  if (!directory.ok()) {
+    std::cerr << "pal attribute: " << directory.status().ToString() << "\n";
     return kExitFailure;
   }
+  std::unique_ptr<engine::DirectoryView> index = std::move(directory->view);
   auto indexed = std::chrono::steady_clock::now();
   engine::PhaseTimes times;
   engine::AttributeOptions options;
@@ -81,10 +84,10 @@ int Attribute(const AttributeArgs& args) {
       return kExitFailure;
     }
     spill = std::move(created).value();
-    result = engine::AttributeEachFile(**index, *policy, options,
-                                       [&](const engine::FileResult& file) { return spill->Add(file, **index); });
+    result = engine::AttributeEachFile(*index, *policy, options,
+                                       [&](const engine::FileResult& file) { return spill->Add(file, *index); });
   } else {
-    result = engine::RunAttribution(**index, *policy, options);
+    result = engine::RunAttribution(*index, *policy, options);
   }
   if (!result.ok()) {
     std::cerr << "pal attribute: " << result.status().ToString() << "\n";
@@ -145,7 +148,7 @@ int Attribute(const AttributeArgs& args) {
               << " unattributed groups, " << result->distinct_scopes << " distinct scopes, " << seconds << " s\n";
   }
   // The index is large and about to be reclaimed by the exit: freeing it object by object takes seconds.
-  LeaveForExit(std::move(index).value());
+  LeaveForExit(std::move(index));
   for (const auto& c : result->reconciliation)
     if (!c.balances()) return kExitFailure;  // cannot happen by construction; never hide it if it does
   return kExitOk;
@@ -158,6 +161,8 @@ const bool registered = RegisterCommand(Command{
           "attribute", "Credit the usage in cost exports (FOCUS or Azure Cost Management, plain or gzip) to partners");
       sub->add_option("--usage", args->usage, "Usage files (CSV or CSV.gz), any number")->required()->expected(1, -1);
       sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
+      sub->add_option("--index", args->index,
+                      "Compiled directory index to use; it must be fresh (default: <db>.index when present)");
       sub->add_option("--role-policy", args->role_policy, "all (default), pec, or a file of role GUIDs");
       sub->add_option("--measure", args->measure, "FOCUS measure: effective (EffectiveCost, default) or billed")
           ->check(CLI::IsMember({"effective", "billed"}));
