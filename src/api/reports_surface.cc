@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "api/arm_errors.h"
@@ -10,6 +11,7 @@
 #include "api/management_partner.h"
 #include "api/openpal_surfaces.h"
 #include "core/guid.h"
+#include "engine/compiled_index.h"
 #include "engine/explain.h"
 #include "engine/report_query.h"
 
@@ -22,7 +24,9 @@ constexpr std::string_view kRuns = "/openpal/v1/runs";
 constexpr std::string_view kExplain = "/openpal/v1/explain";
 
 // The directory index explain needs takes a while to build on a large store, so it is shared for a few seconds:
-// an explanation may lag a link change by at most kIndexSeconds.
+// an explanation may lag a link change by at most kIndexSeconds. Then the store's directory version says whether
+// anything changed; when it did, the compiled index beside the database is used if fresh (rebuilt if stale), else
+// the facts are loaded from the store (docs/index-format.md).
 constexpr int kIndexSeconds = 5;
 
 // Reports change with every import and run: never kept by a cache.
@@ -193,13 +197,20 @@ class ReportsSurface : public Surface {
     return true;
   }
 
-  Result<std::shared_ptr<const engine::DirectoryIndex>> Index() const {
+  Result<std::shared_ptr<const engine::DirectoryView>> Index() const {
     std::lock_guard<std::mutex> lock(index_mu_);
     auto fresh = std::chrono::steady_clock::now();
     if (!index_ || fresh - index_loaded_ > std::chrono::seconds(kIndexSeconds)) {
-      auto loaded = engine::DirectoryIndex::Load(context_.store);
-      if (!loaded.ok()) return loaded.status();
-      index_ = std::shared_ptr<const engine::DirectoryIndex>(std::move(loaded).value());
+      auto version = context_.store.CurrentDirectoryVersion();
+      const bool unchanged = index_ && version.ok() && index_version_ && version->store_id == index_version_->store_id &&
+                             version->version == index_version_->version;
+      if (!unchanged) {
+        auto loaded = engine::LoadDirectory(context_.store, {engine::DefaultIndexPath(context_.db_path), false, nullptr});
+        if (!loaded.ok()) return loaded.status();
+        index_ = std::shared_ptr<const engine::DirectoryView>(std::move(loaded->view));
+        index_version_.reset();
+        if (loaded->identity) index_version_ = Store::DirectoryVersion{loaded->identity->store_id, loaded->identity->directory_version};
+      }
       index_loaded_ = fresh;
     }
     return index_;
@@ -207,7 +218,8 @@ class ReportsSurface : public Surface {
 
   SurfaceContext context_;
   mutable std::mutex index_mu_;
-  mutable std::shared_ptr<const engine::DirectoryIndex> index_;
+  mutable std::shared_ptr<const engine::DirectoryView> index_;
+  mutable std::optional<Store::DirectoryVersion> index_version_;  // what index_ was read at, when the store tells
   mutable std::chrono::steady_clock::time_point index_loaded_;
 };
 

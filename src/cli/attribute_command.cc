@@ -8,13 +8,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <tuple>
 
 #include "cli/command.h"
 #include "collect/blob_store.h"
 #include "core/leave_for_exit.h"
-#include "engine/directory_index.h"
+#include "engine/compiled_index.h"
+#include "engine/partial.h"
 #include "engine/report_query.h"
 #include "engine/report_writer.h"
 #include "engine/run.h"
@@ -25,7 +27,8 @@ namespace {
 
 struct AttributeArgs {
   std::vector<std::string> usage;
-  std::string db, role_policy = "all", measure = "effective", output = "csv", out, unattributed;
+  std::string db, index, role_policy = "all", measure = "effective", output = "csv", out, unattributed;
+  std::string partial;  // write the run's exact partial result here instead of the report (pal merge)
   bool quiet = false;
   bool save = false;  // keep the run in the database for `pal report` (docs/reports.md)
   bool timings = false;  // phase wall times on standard error
@@ -96,7 +99,46 @@ Result<RolePolicy> LoadPolicy(const std::string& spec) {
   return RolePolicy::FromText(*text, spec);
 }
 
+// `--partial OUT`: the run's exact partial result, for `pal merge` (docs/partial-format.md).
+int WritePart(const AttributeArgs& args, const engine::DirectoryView& index,
+              const std::optional<engine::IndexIdentity>& identity, const RolePolicy& policy,
+              const engine::AttributeOptions& options) {
+  if (!identity) {
+    std::cerr << "pal attribute: --partial: this store keeps no directory version, so parts could not be checked "
+                 "against each other\n";
+    return kExitFailure;
+  }
+  std::string policy_text = args.role_policy;
+  if (policy_text != "all" && policy_text != "pec") {
+    auto text = ingest::ReadRegularFile(args.role_policy, args.role_policy);
+    if (!text.ok()) {
+      std::cerr << "pal attribute: " << text.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    policy_text = std::move(text).value();
+  }
+  auto part = engine::AttributeToPartial(index, {identity->store_id, identity->directory_version}, policy, policy_text,
+                                         args.measure, options);
+  if (!part.ok()) {
+    std::cerr << "pal attribute: " << part.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  Status written = WriteOutputFile(args.partial, [&](std::ostream& out) { engine::WritePartial(*part, out); });
+  if (!written.ok()) {
+    std::cerr << "pal attribute: --partial: " << written.ToString() << "\n";
+    return kExitFailure;
+  }
+  if (!args.quiet)
+    std::cerr << "attribute: part written to " << args.partial << " (" << part->result.rows_read << " rows, "
+              << part->result.report.size() << " report rows); combine parts with pal merge\n";
+  return kExitOk;
+}
+
 int Attribute(const AttributeArgs& args) {
+  if (!args.partial.empty() && (args.save || !args.out.empty() || !args.unattributed.empty())) {
+    std::cerr << "pal attribute: --partial writes a part only: --save, --out and --unattributed belong to pal merge\n";
+    return kExitUsage;
+  }
   auto policy = LoadPolicy(args.role_policy);
   if (!policy.ok()) {
     std::cerr << "pal attribute: " << policy.status().ToString() << "\n";
@@ -117,11 +159,15 @@ int Attribute(const AttributeArgs& args) {
     std::cerr << "pal attribute: " << store.status().ToString() << "\n";
     return kExitFailure;
   }
-  auto index = engine::DirectoryIndex::Load(**store);
-  if (!index.ok()) {
-    std::cerr << "pal attribute: " << index.status().ToString() << "\n";
+  auto directory = engine::LoadDirectory(
+      **store, {args.index.empty() ? engine::DefaultIndexPath(ResolveDbPath(args.db)) : args.index, !args.index.empty(),
+                &std::cerr});
+  if (!directory.ok()) {
+    std::cerr << "pal attribute: " << directory.status().ToString() << "\n";
     return kExitFailure;
   }
+  std::unique_ptr<engine::DirectoryView> index = std::move(directory->view);
+  const std::optional<engine::IndexIdentity> identity = directory->identity;
   auto indexed = std::chrono::steady_clock::now();
   engine::PhaseTimes times;
   engine::AttributeOptions options;
@@ -133,6 +179,11 @@ int Attribute(const AttributeArgs& args) {
   options.rejected_log = &std::cerr;
   options.skip_cleanup = true;
   options.threads = args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (!args.partial.empty()) {
+    const int code = WritePart(args, *index, identity, *policy, options);
+    LeaveForExit(std::move(index));
+    return code;
+  }
   // --save credits each file on its own (same sums), so the saved run knows each file's rows (docs/reports.md). Each
   // file's rows go to temporary files as the file ends, so memory does not grow with the number of files.
   std::unique_ptr<engine::RunSpill> spill;
@@ -144,10 +195,10 @@ int Attribute(const AttributeArgs& args) {
       return kExitFailure;
     }
     spill = std::move(created).value();
-    result = engine::AttributeEachFile(**index, *policy, options,
-                                       [&](const engine::FileResult& file) { return spill->Add(file, **index); });
+    result = engine::AttributeEachFile(*index, *policy, options,
+                                       [&](const engine::FileResult& file) { return spill->Add(file, *index); });
   } else {
-    result = engine::RunAttribution(**index, *policy, options);
+    result = engine::RunAttribution(*index, *policy, options);
   }
   if (!result.ok()) {
     std::cerr << "pal attribute: " << result.status().ToString() << "\n";
@@ -208,7 +259,7 @@ int Attribute(const AttributeArgs& args) {
               << " unattributed groups, " << result->distinct_scopes << " distinct scopes, " << seconds << " s\n";
   }
   // The index is large and about to be reclaimed by the exit: freeing it object by object takes seconds.
-  LeaveForExit(std::move(index).value());
+  LeaveForExit(std::move(index));
   for (const auto& c : result->reconciliation)
     if (!c.balances()) return kExitFailure;  // cannot happen by construction; never hide it if it does
   return kExitOk;
@@ -234,6 +285,8 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--blob-list-page", args->blob_list_page, "Blob URLs: blobs per listing page (1-5000)")
           ->check(CLI::Range(1, 5000));
       sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
+      sub->add_option("--index", args->index,
+                      "Compiled directory index to use; it must be fresh (default: <db>.index when present)");
       sub->add_option("--role-policy", args->role_policy, "all (default), pec, or a file of role GUIDs");
       sub->add_option("--measure", args->measure, "FOCUS measure: effective (EffectiveCost, default) or billed")
           ->check(CLI::IsMember({"effective", "billed"}));
@@ -242,6 +295,8 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--out", args->out, "Write the report to this file (default: standard output)");
       sub->add_option("--unattributed", args->unattributed,
                       "Write cost not credited, per subscription, month, currency and reason, to this file");
+      sub->add_option("--partial", args->partial,
+                      "Write this run's exact partial result to this file instead of the report; pal merge combines parts");
       sub->add_flag("--save", args->save, "Keep this run (inputs, report, unattributed, reconciliation) for pal report");
       sub->add_flag("--quiet", args->quiet, "No progress line, no reconciliation on standard error");
       sub->add_option("--threads", args->threads,

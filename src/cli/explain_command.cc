@@ -4,14 +4,14 @@
 #include <sstream>
 
 #include "cli/command.h"
-#include "engine/directory_index.h"
+#include "engine/compiled_index.h"
 #include "engine/explain.h"
 
 namespace openpal::cli {
 namespace {
 
 struct ExplainArgs {
-  std::string resource, at, partner, db, output = "text", role_policy = "all";
+  std::string resource, at, partner, db, index, output = "text", role_policy = "all";
 };
 
 int RunExplain(const ExplainArgs& args) {
@@ -42,14 +42,16 @@ int RunExplain(const ExplainArgs& args) {
     std::cerr << "pal explain: " << store.status().ToString() << "\n";
     return kExitFailure;
   }
-  auto index = engine::DirectoryIndex::Load(**store);
+  auto index = engine::LoadDirectory(
+      **store, {args.index.empty() ? engine::DefaultIndexPath(ResolveDbPath(args.db)) : args.index, !args.index.empty(),
+                &std::cerr});
   if (!index.ok()) {
     std::cerr << "pal explain: " << index.status().ToString() << "\n";
     return kExitFailure;
   }
   std::optional<std::string> partner;
   if (!args.partner.empty()) partner = args.partner;
-  auto e = engine::Explain(**index, *policy, args.resource, *at, partner);
+  auto e = engine::Explain(*index->view, *policy, args.resource, *at, partner);
   if (!e.ok()) {
     std::cerr << "pal explain: " << e.status().ToString() << "\n";
     return kExitUsage;
@@ -67,6 +69,8 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--at", args->at, "The moment (ISO 8601, or a date = midnight UTC)")->required();
       sub->add_option("--partner", args->partner, "Only the paths of principals linked to this partner ID");
       sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
+      sub->add_option("--index", args->index,
+                      "Compiled directory index to use; it must be fresh (default: <db>.index when present)");
       sub->add_option("--role-policy", args->role_policy, "all (default), pec, or a file of role GUIDs");
       sub->add_option("--output", args->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
       return [args] { return RunExplain(*args); };

@@ -3,10 +3,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
 #include "core/time.h"
+#include "engine/compiled_index.h"
 #include "ingest/snapshot_import.h"
 #include "ingest/snapshot_reader.h"
 #include "store/store.h"
@@ -57,12 +59,29 @@ int RunImport(const ImportFlags& flags) {
   auto snapshot = ingest::ReadSnapshot(flags.directory, options);
   if (!snapshot.ok()) return fail(snapshot.status());
   if (isatty(2)) std::cerr << "  applying to the history...\n";
-  auto store = OpenSqliteStore(ResolveDbPath(flags.db));
+  const std::string db_path = ResolveDbPath(flags.db);
+  auto store = OpenSqliteStore(db_path);
   if (!store.ok()) return fail(store.status());
   auto summary = ingest::ImportSnapshot(**store, *snapshot);
   if (!summary.ok()) return fail(summary.status());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << summary->ToText() << "  into " << (*store)->Describe() << " in " << seconds << " s\n";
+  // A compiled index the user built is kept fresh: the import made it stale, and rebuilding now costs what the next
+  // command would otherwise pay. None is made unasked (docs/index-format.md "When it is rebuilt").
+  const std::string index_path = engine::DefaultIndexPath(db_path);
+  std::error_code ec;
+  if (std::filesystem::exists(index_path, ec)) {
+    const auto indexing = std::chrono::steady_clock::now();
+    auto built = engine::BuildCompiledIndex(**store, index_path);
+    if (!built.ok()) {
+      std::cerr << "pal import: warning: the import is committed, but the compiled index could not be rebuilt ("
+                << built.status().ToString() << "); it is stale and will be rebuilt by the next command that uses it\n";
+    } else {
+      std::cout << "  compiled index " << index_path << " rebuilt (directory version " << built->directory_version
+                << ") in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - indexing).count()
+                << " s\n";
+    }
+  }
   return kExitOk;
 }
 

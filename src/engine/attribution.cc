@@ -343,7 +343,7 @@ struct Attributor::Impl {
   }
 };
 
-Attributor::Attributor(const DirectoryIndex& index, RolePolicy policy)
+Attributor::Attributor(const DirectoryView& index, RolePolicy policy)
     : impl_(std::make_unique<Impl>(std::make_shared<ProfileCache>(index, std::move(policy), 1), 0, kStageRows)) {}
 Attributor::Attributor(std::shared_ptr<ProfileCache> cache, int slot, size_t stage_rows)
     : impl_(std::make_unique<Impl>(std::move(cache), slot, std::clamp<size_t>(stage_rows, 1, UINT32_MAX))) {}

@@ -53,12 +53,12 @@ struct AttributionResult {
 
 // Credits usage rows into a report. Thread-safety: one thread uses an Attributor at a time; several threads
 // credit in parallel with one Attributor each, sharing a ProfileCache (each with its own slot), and are combined
-// with Absorb() once idle. Lifetime: the DirectoryIndex (and the shared ProfileCache, held by shared_ptr) must
+// with Absorb() once idle. Lifetime: the DirectoryView (and the shared ProfileCache, held by shared_ptr) must
 // outlive it.
 class Attributor {
  public:
   // An attributor with a profile cache of its own.
-  Attributor(const DirectoryIndex& index, RolePolicy policy);
+  Attributor(const DirectoryView& index, RolePolicy policy);
   // Rows AddRows() keeps resolved before crediting them in profile order (about 48 bytes each).
   static constexpr size_t kStageRows = size_t{1} << 20;
   // One of several attributors (run on different threads) sharing `cache`, each with its own slot in [0, slots),

@@ -87,11 +87,34 @@ struct Holder {
   int32_t linked_id = -1;  // set when `links` is
 };
 
+// What crediting and explain read of the directory: implemented by the in-memory index below and by the compiled,
+// memory-mapped index (compiled_index.h). Immutable: any number of threads may read one at once without locking.
+// Every pointer and reference it returns lives as long as it, and it must outlive the ProfileCache, Attributor and
+// PathCache built over it. The accessors are documented on DirectoryIndex.
+class DirectoryView {
+ public:
+  virtual ~DirectoryView() = default;
+  virtual const std::vector<Placement>* Placements(std::string_view subscription_lower) const = 0;
+  virtual const std::vector<GroupParent>* GroupParents(std::string_view tenant, std::string_view group_lower) const = 0;
+  virtual const std::vector<AssignmentEntry>* AssignmentsAt(std::string_view scope_key) const = 0;
+  virtual bool HasGrantsAt(std::string_view scope_key) const = 0;
+  virtual const std::vector<LighthouseEntry>* LighthouseAt(std::string_view scope_key) const = 0;
+  virtual const std::vector<TimedPartnerLink>* LinksOf(std::string_view principal_key) const = 0;
+  virtual const IntervalSet& EnabledOf(std::string_view principal_key) const = 0;
+  virtual bool PrincipalKnown(std::string_view principal_key) const = 0;
+  virtual const std::vector<LinkedMember>* LinkedMembersOf(std::string_view group_key) const = 0;
+  virtual const Holder* HolderOf(std::string_view principal_key) const = 0;
+  virtual std::string_view LinkedKey(int32_t linked_id) const = 0;
+  virtual size_t linked_principal_count() const = 0;
+  virtual const PartnerInfo* Partner(std::string_view partner_id) const = 0;
+  virtual std::string RoleName(std::string_view tenant, std::string_view role_guid, std::string_view exported) const = 0;
+};
+
 // The directory's facts indexed in memory for crediting and explain. Immutable once built: any number of threads
 // may read one at once without locking. Lifetime: every pointer and reference it returns lives as long as the
 // index; ProfileCache, Attributor and PathCache keep a reference to it, so it must outlive them. It is a copy:
 // changes to the store after Load() are not seen (callers reload it: the explain route every few seconds).
-class DirectoryIndex {
+class DirectoryIndex final : public DirectoryView {
  public:
   // Loads every fact of every kind from `store` and indexes it; errors carry the store's context.
   static Result<std::unique_ptr<DirectoryIndex>> Load(Store& store);
@@ -99,37 +122,38 @@ class DirectoryIndex {
   static std::unique_ptr<DirectoryIndex> Build(const std::vector<AnyFact>& facts);
 
   // The subscription's tenant placements over time (subscription ID lowercase), or nullptr.
-  const std::vector<Placement>* Placements(std::string_view subscription_lower) const;
+  const std::vector<Placement>* Placements(std::string_view subscription_lower) const override;
   // The parent of management group `group_lower` of `tenant` over time, or nullptr.
-  const std::vector<GroupParent>* GroupParents(std::string_view tenant, std::string_view group_lower) const;
+  const std::vector<GroupParent>* GroupParents(std::string_view tenant, std::string_view group_lower) const override;
   // Assignments whose scope key is `scope_key`, or nullptr.
-  const std::vector<AssignmentEntry>* AssignmentsAt(std::string_view scope_key) const;
+  const std::vector<AssignmentEntry>* AssignmentsAt(std::string_view scope_key) const override;
   // True when some role assignment or Lighthouse authorization is granted on exactly `scope_key`.
-  bool HasGrantsAt(std::string_view scope_key) const { return granted_scopes_.Find(scope_key) != nullptr; }
+  bool HasGrantsAt(std::string_view scope_key) const override { return granted_scopes_.Find(scope_key) != nullptr; }
   // Lighthouse authorizations (permanent and eligible) whose scope key is `scope_key`, or nullptr.
-  const std::vector<LighthouseEntry>* LighthouseAt(std::string_view scope_key) const;
+  const std::vector<LighthouseEntry>* LighthouseAt(std::string_view scope_key) const override;
   // The links of a principal over time (any partner), or nullptr when it never had an active link.
-  const std::vector<TimedPartnerLink>* LinksOf(std::string_view principal_key) const;
+  const std::vector<TimedPartnerLink>* LinksOf(std::string_view principal_key) const override;
   // When the principal existed and was enabled (empty set when never).
-  const IntervalSet& EnabledOf(std::string_view principal_key) const;
+  const IntervalSet& EnabledOf(std::string_view principal_key) const override;
   // Whether the directory ever knew the principal.
-  bool PrincipalKnown(std::string_view principal_key) const;
+  bool PrincipalKnown(std::string_view principal_key) const override;
   // Linked principals that are transitive members of group `group_key` ("tenant|group"), or nullptr.
-  const std::vector<LinkedMember>* LinkedMembersOf(std::string_view group_key) const;
+  const std::vector<LinkedMember>* LinkedMembersOf(std::string_view group_key) const override;
   // LinksOf and LinkedMembersOf of `principal_key` at once (one lookup: it is asked for every grant of a profile), or
   // nullptr when it has neither.
-  const Holder* HolderOf(std::string_view principal_key) const { return holders_.Find(principal_key); }
+  const Holder* HolderOf(std::string_view principal_key) const override { return holders_.Find(principal_key); }
   // Principals that ever had a link are numbered densely from 0, so per-principal memos can be vectors.
-  const std::string& LinkedKey(int32_t linked_id) const { return *linked_keys_[static_cast<size_t>(linked_id)]; }
+  std::string_view LinkedKey(int32_t linked_id) const override { return *linked_keys_[static_cast<size_t>(linked_id)]; }
   // The partner directory entry, or nullptr when the ID was never listed.
-  const PartnerInfo* Partner(std::string_view partner_id) const;
+  const PartnerInfo* Partner(std::string_view partner_id) const override;
   // The AdminType name of a role: built-in catalogue name, else the tenant's custom roleName, else `exported`,
   // else the GUID.
-  std::string RoleName(std::string_view tenant, std::string_view role_guid, std::string_view exported) const;
+  std::string RoleName(std::string_view tenant, std::string_view role_guid, std::string_view exported) const override;
 
-  size_t linked_principal_count() const { return linked_keys_.size(); }
+  size_t linked_principal_count() const override { return linked_keys_.size(); }
 
  private:
+  friend struct CompiledIndexWriter;  // reads the maps to write the compiled index (compiled_index.cc)
   void Add(AnyFact& fact);  // moves strings out of `fact`
   void Finish();
 

@@ -17,7 +17,7 @@ std::string Who(const CandidatePath& p) {
   return who;
 }
 
-std::string PartnerProblem(const DirectoryIndex& index, const std::string& partner_id, Timestamp at) {
+std::string PartnerProblem(const DirectoryView& index, const std::string& partner_id, Timestamp at) {
   const PartnerInfo* info = index.Partner(partner_id);
   if (!info || !info->known.contains(at)) return "partner ID " + partner_id + " is not in the partner directory then";
   if (info->ever_global)
@@ -27,7 +27,7 @@ std::string PartnerProblem(const DirectoryIndex& index, const std::string& partn
 
 }  // namespace
 
-Result<Explanation> Explain(const DirectoryIndex& index, const RolePolicy& policy, const std::string& resource_text,
+Result<Explanation> Explain(const DirectoryView& index, const RolePolicy& policy, const std::string& resource_text,
                             Timestamp at, const std::optional<std::string>& partner) {
   Explanation e;
   e.resource = resource_text;

@@ -35,7 +35,7 @@ struct Explanation {
 
 // Explains `resource_text` (a resource ID, a scope, or a bare subscription GUID) at `at`, optionally only the paths
 // of one partner ID. Errors only for text that is neither a scope nor a GUID.
-Result<Explanation> Explain(const DirectoryIndex& index, const RolePolicy& policy, const std::string& resource_text,
+Result<Explanation> Explain(const DirectoryView& index, const RolePolicy& policy, const std::string& resource_text,
                             Timestamp at, const std::optional<std::string>& partner);
 
 // A readable multi-line text and a JSON document of the same content.

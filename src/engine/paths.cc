@@ -54,7 +54,7 @@ bool TouchesPeriod(const IntervalSet& set, Timestamp start, Timestamp end) {
   return it != parts.end() && it->from < end;
 }
 
-std::vector<ChainScope> ScopeChain(const DirectoryIndex& index, const Scope& resource, std::string_view tenant) {
+std::vector<ChainScope> ScopeChain(const DirectoryView& index, const Scope& resource, std::string_view tenant) {
   std::vector<ChainScope> chain;
   chain.push_back(ChainScope{resource.key(), resource.text(), false, Always()});
   for (const Scope& ancestor : resource.LexicalAncestors())
@@ -83,7 +83,7 @@ std::vector<ChainScope> ScopeChain(const DirectoryIndex& index, const Scope& res
 namespace {
 
 // The sets a linked principal's later steps intersect access with (PrincipalSteps). `key` must have links.
-PrincipalSteps ComputeSteps(const DirectoryIndex& index, const std::string& key) {
+PrincipalSteps ComputeSteps(const DirectoryView& index, std::string_view key) {
   PrincipalSteps steps;
   std::map<std::string, IntervalSet> by_partner;
   for (const auto& link : *index.LinksOf(key)) {
@@ -115,7 +115,7 @@ struct Grant {
 // called (false skips the grant), then `on_path(principal, linked_id, group, member_when)` for the holder itself
 // if it is linked (group "", member_when nullptr) and for each linked member of it.
 template <typename OnGrant, typename OnPath>
-void ForEachLinkedGrant(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
+void ForEachLinkedGrant(const DirectoryView& index, const std::string& scope_key, bool lighthouse_too,
                         std::string_view tenant, OnGrant on_grant, OnPath on_path) {
   std::string holder_key;  // reused: no allocation per grant
   auto visit = [&](const Grant& grant) {
@@ -146,7 +146,7 @@ void ForEachLinkedGrant(const DirectoryIndex& index, const std::string& scope_ke
 
 // Paths from the grants on one scope, with every step computed (access is not yet narrowed to the chain's `when`).
 // `cache` memoises the principals' steps (nullptr: a memo for this call only).
-std::vector<CandidatePath> PathsOnScope(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
+std::vector<CandidatePath> PathsOnScope(const DirectoryView& index, const std::string& scope_key, bool lighthouse_too,
                                         std::string_view tenant, const RolePolicy& policy, PathCache* cache) {
   std::optional<PathCache> local;
   if (!cache) cache = &local.emplace();
@@ -201,7 +201,7 @@ void Narrow(CandidatePath& path, const IntervalSet& when) {
 
 }  // namespace
 
-const std::vector<CandidatePath>& PathCache::On(const DirectoryIndex& index, const std::string& scope_key,
+const std::vector<CandidatePath>& PathCache::On(const DirectoryView& index, const std::string& scope_key,
                                                 bool lighthouse_too, std::string_view tenant, const RolePolicy& policy) {
   std::string key(tenant);
   key.push_back('|');
@@ -212,14 +212,14 @@ const std::vector<CandidatePath>& PathCache::On(const DirectoryIndex& index, con
       .first->second;
 }
 
-const PrincipalSteps& PathCache::StepsOf(const DirectoryIndex& index, int32_t linked_id) {
+const PrincipalSteps& PathCache::StepsOf(const DirectoryView& index, int32_t linked_id) {
   if (steps_.empty()) steps_.resize(index.linked_principal_count());
   auto& steps = steps_[static_cast<size_t>(linked_id)];
   if (!steps) steps = std::make_unique<PrincipalSteps>(ComputeSteps(index, index.LinkedKey(linked_id)));
   return *steps;
 }
 
-std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
+std::vector<CandidatePath> FindPaths(const DirectoryView& index, const Scope& resource, std::string_view tenant,
                                      const RolePolicy& policy, PathCache* cache) {
   std::vector<CandidatePath> paths;
   const IntervalSet& always = Always();
@@ -241,7 +241,7 @@ std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& r
   return paths;
 }
 
-Scope EffectiveScope(const DirectoryIndex& index, const Scope& resource) {
+Scope EffectiveScope(const DirectoryView& index, const Scope& resource) {
   if (resource.kind() == ScopeKind::kSubscription) return resource;
   if (index.HasGrantsAt(resource.key())) return resource;
   for (const Scope& ancestor : resource.LexicalAncestors()) {
@@ -338,7 +338,7 @@ class ProfileBuilder {
 
 // Adds to `builder` every path granted on `scope_key` in `tenant` (access narrowed to `narrow` when given), as
 // PathsOnScope would list them, without listing them: profiles need only the steps' sets, not the paths' names.
-void AddGrantsOnScope(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
+void AddGrantsOnScope(const DirectoryView& index, const std::string& scope_key, bool lighthouse_too,
                       std::string_view tenant, const RolePolicy& policy, PathCache& cache, const IntervalSet* narrow,
                       ProfileBuilder& builder) {
   IntervalSet access;
@@ -367,7 +367,7 @@ TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths) {
   return builder.Finish();
 }
 
-const TenantProfile& PathCache::ProfileAt(const DirectoryIndex& index, const Scope& scope, std::string_view tenant,
+const TenantProfile& PathCache::ProfileAt(const DirectoryView& index, const Scope& scope, std::string_view tenant,
                                           const RolePolicy& policy) {
   std::string key(tenant);
   key.push_back('|');
@@ -378,7 +378,7 @@ const TenantProfile& PathCache::ProfileAt(const DirectoryIndex& index, const Sco
   return profiles_.emplace(std::move(key), std::move(profile)).first->second;
 }
 
-TenantProfile ProfileOf(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
+TenantProfile ProfileOf(const DirectoryView& index, const Scope& resource, std::string_view tenant,
                         const RolePolicy& policy, PathCache& cache) {
   ProfileBuilder builder;
   // Below a subscription, the chain is the resource and then its parent's whole chain: the parent's profile (shared

@@ -22,7 +22,7 @@ struct ChainScope {
   bool management_group = false;
   IntervalSet when;
 };
-std::vector<ChainScope> ScopeChain(const DirectoryIndex& index, const Scope& resource, std::string_view tenant);
+std::vector<ChainScope> ScopeChain(const DirectoryView& index, const Scope& resource, std::string_view tenant);
 
 struct PartnerWindow {
   std::string partner_id;
@@ -74,16 +74,16 @@ struct PrincipalSteps {
 };
 
 // Memoised paths and profiles of one explain or crediting pass. Not thread-safe: one thread owns it (no locks).
-// Lifetime: the references it returns live as long as the cache; every call must pass the same DirectoryIndex,
+// Lifetime: the references it returns live as long as the cache; every call must pass the same DirectoryView,
 // which must outlive the cache.
 class PathCache {
  public:
-  // The steps of the linked principal `linked_id` (DirectoryIndex::LinkedKey); memoised.
-  const PrincipalSteps& StepsOf(const DirectoryIndex& index, int32_t linked_id);
-  const std::vector<CandidatePath>& On(const DirectoryIndex& index, const std::string& scope_key, bool lighthouse_too,
+  // The steps of the linked principal `linked_id` (DirectoryView::LinkedKey); memoised.
+  const PrincipalSteps& StepsOf(const DirectoryView& index, int32_t linked_id);
+  const std::vector<CandidatePath>& On(const DirectoryView& index, const std::string& scope_key, bool lighthouse_too,
                                        std::string_view tenant, const RolePolicy& policy);
   // The profile of `scope` in `tenant` (ProfileOf), memoised: the parents of resources are shared by many of them.
-  const TenantProfile& ProfileAt(const DirectoryIndex& index, const Scope& scope, std::string_view tenant,
+  const TenantProfile& ProfileAt(const DirectoryView& index, const Scope& scope, std::string_view tenant,
                                  const RolePolicy& policy);
 
  private:
@@ -92,17 +92,17 @@ class PathCache {
   std::vector<std::unique_ptr<PrincipalSteps>> steps_;  // by linked id
 };
 
-std::vector<CandidatePath> FindPaths(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
+std::vector<CandidatePath> FindPaths(const DirectoryView& index, const Scope& resource, std::string_view tenant,
                                      const RolePolicy& policy, PathCache* cache = nullptr);
 
 // The nearest scope of `resource`'s lexical chain (itself, its parents, its resource group) that has role
 // assignments or Lighthouse authorizations of its own, else its subscription: every resource below it has the
 // same paths, so they share one crediting profile.
-Scope EffectiveScope(const DirectoryIndex& index, const Scope& resource);
+Scope EffectiveScope(const DirectoryView& index, const Scope& resource);
 
 TenantProfile BuildTenantProfile(const std::vector<CandidatePath>& paths);
 // BuildTenantProfile(FindPaths(index, resource, tenant, policy, &cache)), reading the memoised paths in place.
-TenantProfile ProfileOf(const DirectoryIndex& index, const Scope& resource, std::string_view tenant,
+TenantProfile ProfileOf(const DirectoryView& index, const Scope& resource, std::string_view tenant,
                         const RolePolicy& policy, PathCache& cache);
 
 // The reason codes, in the order they are checked.

@@ -22,7 +22,7 @@ void PackSet(const IntervalSet& set, std::vector<int64_t>& out) {
 
 }  // namespace
 
-ProfileCache::ProfileCache(const DirectoryIndex& index, RolePolicy policy, int slots)
+ProfileCache::ProfileCache(const DirectoryView& index, RolePolicy policy, int slots)
     : index_(index),
       policy_(std::move(policy)),
       slots_(slots < 1 ? 1 : slots),

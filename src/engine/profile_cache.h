@@ -24,11 +24,11 @@ namespace openpal::engine {
 
 // Thread-safety: For() and ForResourceId() may be called by the crediting threads at once, each with its own slot;
 // the members marked "not thread-safe" or "only when no thread is in For()" run between runs. Lifetime: keeps a
-// reference to the DirectoryIndex, which must outlive it; blocks live as long as the cache.
+// reference to the DirectoryView, which must outlive it; blocks live as long as the cache.
 class ProfileCache {
  public:
   // `slots` is the number of Attributors that will share it (each takes one slot of every cell cache).
-  ProfileCache(const DirectoryIndex& index, RolePolicy policy, int slots);
+  ProfileCache(const DirectoryView& index, RolePolicy policy, int slots);
   ~ProfileCache();
 
   // The profile shared by `resource` (that of the nearest scope above it with grants of its own), built on first use
@@ -56,7 +56,7 @@ class ProfileCache {
   int slots() const { return slots_; }
   // Distinct scopes profiled so far.
   size_t size() const;
-  const DirectoryIndex& index() const { return index_; }
+  const DirectoryView& index() const { return index_; }
 
  private:
   // The pool id of `s` through `slot`'s own memo of ids (names repeat: partners, tenants, roles), taking the pool's
@@ -65,7 +65,7 @@ class ProfileCache {
   std::vector<int64_t> Pack(int slot, const std::string& subscription, const std::vector<Placement>* placements,
                             const std::vector<std::pair<std::string, TenantProfile>>& tenants);
 
-  const DirectoryIndex& index_;
+  const DirectoryView& index_;
   RolePolicy policy_;
   int slots_;
   // What each slot (crediting thread) keeps to itself, so that building profiles rarely takes a shared lock.

@@ -93,7 +93,7 @@ Result<std::string> Sha256OfFile(const std::string& path) {
   return hex;
 }
 
-std::string CustomerTenantOf(const UnattributedRow& r, const DirectoryIndex& index) {
+std::string CustomerTenantOf(const UnattributedRow& r, const DirectoryView& index) {
   if (r.reason == ReasonCode(Reason::kNoScope) || r.reason == ReasonCode(Reason::kUnknownSubscription)) return "";
   auto start = MonthStart(r.month);
   const std::vector<Placement>* placements = start ? index.Placements(AsciiLower(r.subscription_id)) : nullptr;
@@ -107,7 +107,7 @@ std::string CustomerTenantOf(const UnattributedRow& r, const DirectoryIndex& ind
   return first ? first->tenant : "";
 }
 
-Result<AttributionResult> AttributeEachFile(const DirectoryIndex& index, const RolePolicy& policy,
+Result<AttributionResult> AttributeEachFile(const DirectoryView& index, const RolePolicy& policy,
                                             const AttributeOptions& options,
                                             const std::function<Status(const FileResult&)>& each) {
   // One profile cache for all the files: a resource's profile does not depend on the file its rows come from.

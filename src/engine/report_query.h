@@ -27,14 +27,14 @@ Result<std::string> Sha256OfFile(const std::string& path);
 // result (with its checksum) as soon as that file is credited; the result is freed when `each` returns, so memory
 // does not grow with the number of files. Returns the sum of all the files (what RunAttribution over them all gives),
 // built from integer cells added file by file. Stops at the first failing file or the first error of `each`.
-Result<AttributionResult> AttributeEachFile(const DirectoryIndex& index, const RolePolicy& policy,
+Result<AttributionResult> AttributeEachFile(const DirectoryView& index, const RolePolicy& policy,
                                             const AttributeOptions& options,
                                             const std::function<Status(const FileResult&)>& each);
 
 // The customer tenant an unattributed group (`row`) is filed under: the tenant holding the
 // subscription at the month's start, else the first to hold it during the month; "" for NO_SCOPE and
 // UNKNOWN_SUBSCRIPTION, and when no tenant held it.
-std::string CustomerTenantOf(const UnattributedRow& row, const DirectoryIndex& index);
+std::string CustomerTenantOf(const UnattributedRow& row, const DirectoryView& index);
 
 // Saves the run whose rows `spill` holds (every file added) in `store`, in one transaction, and returns its ID.
 // `role_policy_spec` is the --role-policy value ("all", "pec" or a file, recorded as "file:<absolute path>

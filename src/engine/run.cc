@@ -146,7 +146,7 @@ namespace {
 // One pass over the files. Returns nullopt when a split point turned out to be inside a quoted field: the halves'
 // credit is then unusable and the caller runs again without splitting (rare: a line break inside a quoted field at
 // exactly the middle of a file).
-Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, const RolePolicy& policy,
+Result<std::optional<AttributionResult>> RunOnce(const DirectoryView& index, const RolePolicy& policy,
                                                  const AttributeOptions& options, uint64_t total_bytes, bool allow_split) {
   const auto started = std::chrono::steady_clock::now();
   Progress progress(options.progress, total_bytes);
@@ -261,7 +261,7 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryIndex& index, co
 
 }  // namespace
 
-Result<AttributionResult> RunAttribution(const DirectoryIndex& index, const RolePolicy& policy,
+Result<AttributionResult> RunAttribution(const DirectoryView& index, const RolePolicy& policy,
                                          const AttributeOptions& options) {
   // Check every header first: a bad file stops the run before any work, naming the file. Readers are then
   // reopened one at a time, so memory does not grow with the number of files.

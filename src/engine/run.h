@@ -43,7 +43,7 @@ inline constexpr int kMaxThreads = 16;
 
 // Reads every file in order and credits its rows. A file that cannot be opened or whose header fits no family stops
 // the run with an error naming it; malformed rows never do.
-Result<AttributionResult> RunAttribution(const DirectoryIndex& index, const RolePolicy& policy,
+Result<AttributionResult> RunAttribution(const DirectoryView& index, const RolePolicy& policy,
                                          const AttributeOptions& options);
 
 }  // namespace openpal::engine

@@ -80,7 +80,7 @@ Status RunSpill::Failed(const char* doing) const {
   return Status::Error(StatusCode::kIoError, std::string("--save: cannot ") + doing + " its temporary files (disk full?)", dir_);
 }
 
-Status RunSpill::Add(const FileResult& file, const DirectoryIndex& index) {
+Status RunSpill::Add(const FileResult& file, const DirectoryView& index) {
   if (reading_) return Status::Error(StatusCode::kFailedPrecondition, "rows added to a run after it was read");
   const int fi = static_cast<int>(info_.files.size());
   std::error_code ec;

@@ -34,7 +34,7 @@ class RunSpill final : public SavedRowSource {
   // reconciliation as computed, its unattributed groups with their customer tenant (CustomerTenantOf in
   // report_query.h); records its absolute path, checksum and rows read, and widens from/to to its months. Fails
   // when the disk does.
-  Status Add(const FileResult& file, const DirectoryIndex& index);
+  Status Add(const FileResult& file, const DirectoryView& index);
 
   // The run's files, from and to so far; role policy, measure and creation time are the caller's to fill.
   const RunInfo& info() const { return info_; }

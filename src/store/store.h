@@ -127,6 +127,18 @@ class Store {
     return calls.fetch_add(1, std::memory_order_relaxed) + 1;
   }
 
+  // The identity of the directory's facts as committed now: `store_id`, drawn when the store was created, and
+  // `version`, which grows with every committed change to the facts (an import, a link change). Unlike ChangeCounter
+  // it is kept in the database, so it is comparable across processes and restarts: a compiled directory index
+  // (engine/compiled_index.h) records it to know when it is stale. This default cannot tell (NotSupported).
+  struct DirectoryVersion {
+    std::string store_id;
+    uint64_t version = 0;
+  };
+  virtual Result<DirectoryVersion> CurrentDirectoryVersion() {
+    return Status::Error(StatusCode::kNotSupported, "this store keeps no directory version", Describe());
+  }
+
   // ---- Settings (small named blobs: the dev issuer's key, server identity) ----
   virtual Result<std::optional<std::string>> GetSetting(const std::string& name) = 0;
   virtual Status PutSettingIfAbsent(const std::string& name, const std::string& value) = 0;

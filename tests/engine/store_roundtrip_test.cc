@@ -27,7 +27,8 @@ TEST(StoreRoundTrip, LoadFactsOfEveryKindFeedsTheSameCredit) {
       auto id = (*tx)->Insert(f.value, f.valid);
       ASSERT_TRUE(id.ok()) << id.status().ToString();
     }
-    ASSERT_TRUE((*tx)->Commit().ok());
+    auto committed = (*tx)->Commit();
+    ASSERT_TRUE(committed.ok()) << committed.ToString();
   }
   auto loaded = DirectoryIndex::Load(**store);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();

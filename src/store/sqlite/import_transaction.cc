@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/sqlite/fact_codec.h"
+#include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace openpal::sqlite {
@@ -114,6 +115,8 @@ class SqliteImport final : public ImportTransaction {
 
   Status Commit() override {
     if (committed_) return Status::Error(StatusCode::kIoError, "the import was already committed");
+    if (Status bumped = conn_->Exec(kBumpDirectoryVersionSql); !bumped.ok())
+      return bumped.WithContext("raising the directory version");
     Status s = tx_.Commit();
     if (!s.ok()) return s.WithContext("committing the import");
     committed_ = true;

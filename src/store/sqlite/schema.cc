@@ -160,6 +160,17 @@ std::string DropScopeIndexesV4() {
          "DROP INDEX IF EXISTS lighthouse_by_scope;\n";
 }
 
+// Version 5: the directory's identity and version (Store::CurrentDirectoryVersion) in a table of one row (settings
+// are append-only): an ID drawn once, and a number every fact-changing commit raises (kBumpDirectoryVersionSql).
+// Idempotent, like every step: a store whose user_version was set back re-runs it.
+std::string DirectoryVersionV5() {
+  return "CREATE TABLE IF NOT EXISTS directory_version (id INTEGER PRIMARY KEY CHECK (id = 1), store_id TEXT NOT NULL,"
+         " version INTEGER NOT NULL);\n"
+         "INSERT OR IGNORE INTO directory_version (id, store_id, version) VALUES (1, lower(hex(randomblob(16))), 0);\n"
+         "CREATE TRIGGER IF NOT EXISTS directory_version_no_delete BEFORE DELETE ON directory_version"
+         " BEGIN SELECT RAISE(ABORT, 'directory_version has exactly one row'); END;\n";
+}
+
 struct Migration {
   int version;
   std::string (*sql)();
@@ -171,6 +182,7 @@ const std::vector<Migration>& Migrations() {
       {2, &RunsSchemaV2},  // saved attribution runs (runs.cc, docs/reports.md)
       {3, &ObservationsPerFileV3},
       {4, &DropScopeIndexesV4},
+      {5, &DirectoryVersionV5},  // compiled directory index staleness (docs/index-format.md)
   };
   return kSteps;
 }

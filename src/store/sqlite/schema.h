@@ -18,4 +18,9 @@ Status Migrate(Connection& c);
 // run (FailedPrecondition: empty or older, which a command that writes upgrades; or newer). Changes nothing.
 Status CheckSchemaForReading(Connection& c);
 
+// Run inside every transaction that changes facts, before its commit: the directory version (Store::
+// CurrentDirectoryVersion) grows with it, so a compiled index built before the change is seen to be stale.
+inline constexpr const char* kBumpDirectoryVersionSql =
+    "UPDATE directory_version SET version = version + 1 WHERE id = 1";
+
 }  // namespace openpal::sqlite

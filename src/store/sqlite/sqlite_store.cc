@@ -294,6 +294,7 @@ Result<LinkState> SqliteStore::ChangeLink(const TenantId& tenant_in, const Objec
     int rc = use->Step();
     if (rc != SQLITE_DONE) return SqliteError(c.raw(), rc, "recording the change of the " + where);
   }
+  if (Status bumped = c.Exec(kBumpDirectoryVersionSql); !bumped.ok()) return bumped.WithContext(where);
   Status s = tx.Commit();  // synchronous=FULL: durable when this returns
   if (!s.ok()) return s.WithContext(where);
   return LinkState{std::move(next), version};
@@ -338,6 +339,19 @@ Result<uint64_t> SqliteStore::ChangeCounter() {
   if (!version.ok()) return version.status();
   if (!*version) return Status::Error(StatusCode::kIoError, "PRAGMA data_version returned no value", path_);
   return static_cast<uint64_t>(**version);
+}
+
+Result<Store::DirectoryVersion> SqliteStore::CurrentDirectoryVersion() {
+  auto conn = pool_.Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare("SELECT store_id, version FROM directory_version WHERE id = 1");
+  if (!st.ok()) return st.status();
+  StatementUse use(**st);
+  int rc = use->Step();
+  if (rc == SQLITE_DONE)
+    return Status::Error(StatusCode::kCorruption, "the table directory_version has no row", path_);
+  if (rc != SQLITE_ROW) return SqliteError((*conn)->raw(), rc, "reading the directory version");
+  return DirectoryVersion{use->Text(0), static_cast<uint64_t>(use->Int(1))};
 }
 
 Result<std::optional<std::string>> SqliteStore::GetSetting(const std::string& name) {

@@ -79,6 +79,7 @@ class SqliteStore final : public Store, public RunStore {
   // SQLite's `PRAGMA data_version` on a connection of its own that never writes: it moves on every commit of any
   // other connection, of this process or another.
   Result<uint64_t> ChangeCounter() override;
+  Result<DirectoryVersion> CurrentDirectoryVersion() override;
 
   // RunStore: saved attribution runs (runs.cc).
   Result<int64_t> SaveRun(const SavedRun& run) override;

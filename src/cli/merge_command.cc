@@ -1,0 +1,80 @@
+// `pal merge PART...`: combines the parts written by `pal attribute --partial` into the report one run over all
+// their inputs gives, byte for byte (docs/partial-format.md).
+#include <iostream>
+
+#include "cli/command.h"
+#include "engine/partial.h"
+#include "engine/report_writer.h"
+
+namespace openpal::cli {
+namespace {
+
+struct MergeArgs {
+  std::vector<std::string> parts;
+  std::string output = "csv", out, unattributed;
+  bool quiet = false;
+};
+
+int Merge(const MergeArgs& args) {
+  std::vector<engine::Partial> parts;
+  for (const auto& path : args.parts) {
+    auto part = engine::ReadPartialFile(path);
+    if (!part.ok()) {
+      std::cerr << "pal merge: " << part.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    parts.push_back(std::move(part).value());
+  }
+  auto merged = engine::MergePartials(std::move(parts));
+  if (!merged.ok()) {
+    std::cerr << "pal merge: " << merged.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  engine::WriteRejectedLines(*merged, std::cerr);
+  const engine::OutputFormat format = args.output == "json"    ? engine::OutputFormat::kJson
+                                      : args.output == "table" ? engine::OutputFormat::kTable
+                                                               : engine::OutputFormat::kCsv;
+  Status written = Status::Ok();
+  if (args.out.empty()) {
+    engine::WriteReport(merged->result, format, std::cout);
+    written = FlushStandardOutput();
+  } else {
+    written = WriteOutputFile(args.out, [&](std::ostream& out) { engine::WriteReport(merged->result, format, out); });
+  }
+  if (written.ok() && !args.unattributed.empty()) {
+    written = WriteOutputFile(args.unattributed, [&](std::ostream& out) {
+      engine::WriteUnattributed(merged->result,
+                                format == engine::OutputFormat::kJson ? format : engine::OutputFormat::kCsv, out);
+    });
+  }
+  if (!written.ok()) {
+    std::cerr << "pal merge: " << written.ToString() << "\n";
+    return kExitFailure;
+  }
+  if (!args.quiet) {
+    engine::WriteReconciliation(merged->result, std::cerr);
+    std::cerr << "merge: " << args.parts.size() << " parts, " << merged->result.report.size() << " report rows, "
+              << merged->result.unattributed.size() << " unattributed groups\n";
+  }
+  for (const auto& c : merged->result.reconciliation)
+    if (!c.balances()) return kExitFailure;
+  return kExitOk;
+}
+
+const bool registered = RegisterCommand(Command{
+    "merge", 42, [](CLI::App& app) -> std::function<int()> {
+      auto args = std::make_shared<MergeArgs>();
+      CLI::App* sub = app.add_subcommand(
+          "merge", "Combine parts written by pal attribute --partial into the report of one run over all their inputs");
+      sub->add_option("PART", args->parts, "Part files, any number, any order")->required()->expected(1, -1);
+      sub->add_option("--output", args->output, "Report format: csv (default), json or table")
+          ->check(CLI::IsMember({"csv", "json", "table"}));
+      sub->add_option("--out", args->out, "Write the report to this file (default: standard output)");
+      sub->add_option("--unattributed", args->unattributed,
+                      "Write cost not credited, per subscription, month, currency and reason, to this file");
+      sub->add_flag("--quiet", args->quiet, "No reconciliation on standard error");
+      return [args] { return Merge(*args); };
+    }});
+
+}  // namespace
+}  // namespace openpal::cli
