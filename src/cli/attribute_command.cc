@@ -157,7 +157,7 @@ const bool registered = RegisterCommand(Command{
       CLI::App* sub = app.add_subcommand(
           "attribute", "Credit the usage in cost exports (FOCUS or Azure Cost Management, plain or gzip) to partners");
       sub->add_option("--usage", args->usage, "Usage files (CSV or CSV.gz), any number")->required()->expected(1, -1);
-      sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
+      sub->add_option("--db", args->db, "Database: an SQLite file or a postgresql:// URI (default $OPENPAL_DB or ./openpal.db)");
       sub->add_option("--role-policy", args->role_policy, "all (default), pec, or a file of role GUIDs");
       sub->add_option("--measure", args->measure, "FOCUS measure: effective (EffectiveCost, default) or billed")
           ->check(CLI::IsMember({"effective", "billed"}));

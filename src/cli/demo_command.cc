@@ -25,6 +25,7 @@
 #include "cli/command.h"
 #include "engine/link_inventory.h"
 #include "store/store.h"
+#include "store/open_store.h"
 
 namespace openpal::cli {
 
@@ -290,7 +291,7 @@ int RunDemo(const DemoArgs& args) {
   Section(5, "The link inventory, and customers whose credit rests on linked users only");
   std::cout << "  $ pal links\n";
   {
-    auto store = OpenSqliteStore(db);
+    auto store = OpenStore(db);
     if (!store.ok()) return Fail(store.status().ToString(), &*server);
     engine::InventoryQuery query;
     query.at = Timestamp::Now();

@@ -10,6 +10,7 @@
 #include "ingest/snapshot_import.h"
 #include "ingest/snapshot_reader.h"
 #include "store/store.h"
+#include "store/open_store.h"
 
 namespace openpal::cli {
 namespace {
@@ -57,7 +58,7 @@ int RunImport(const ImportFlags& flags) {
   auto snapshot = ingest::ReadSnapshot(flags.directory, options);
   if (!snapshot.ok()) return fail(snapshot.status());
   if (isatty(2)) std::cerr << "  applying to the history...\n";
-  auto store = OpenSqliteStore(ResolveDbPath(flags.db));
+  auto store = OpenStore(ResolveDbPath(flags.db));
   if (!store.ok()) return fail(store.status());
   auto summary = ingest::ImportSnapshot(**store, *snapshot);
   if (!summary.ok()) return fail(summary.status());

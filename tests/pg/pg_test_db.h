@@ -14,7 +14,7 @@
 namespace openpal::testing {
 
 // The URI of the test server's admin database: $OPENPAL_TEST_PG_URI, else the first line of the file named by
-// $OPENPAL_TEST_PG_URI_FILE (what the fixture writes); "" when there is none.
+// $OPENPAL_TEST_PG_URI_FILE or else of the fixture's file (what pg_server.sh start writes); "" when there is none.
 inline std::string TestPgUri() {
   if (const char* uri = std::getenv("OPENPAL_TEST_PG_URI"); uri && *uri) return uri;
   if (const char* file = std::getenv("OPENPAL_TEST_PG_URI_FILE"); file && *file) {
@@ -22,6 +22,12 @@ inline std::string TestPgUri() {
     std::string line;
     if (std::getline(in, line)) return line;
   }
+#ifdef OPENPAL_DEFAULT_PG_URI_FILE
+  // The fixture's file of this build tree (tests/CMakeLists.txt), so a test run by hand finds a running fixture.
+  std::ifstream in(OPENPAL_DEFAULT_PG_URI_FILE);
+  std::string line;
+  if (std::getline(in, line)) return line;
+#endif
   return "";
 }
 
@@ -50,6 +56,7 @@ inline std::string PgExec(const std::string& uri, const std::string& sql, std::s
     PQfinish(c);
     return "08000";
   }
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // "does not exist, skipping" is expected
   PGresult* r = PQexec(c, sql.c_str());
   std::string state;
   ExecStatusType st = PQresultStatus(r);
