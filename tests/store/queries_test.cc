@@ -55,5 +55,7 @@ TEST_P(QueriesTest, TransitiveGroupsAreClippedToTheWindow) {
   EXPECT_TRUE(none->empty()) << "u is in no group between its two g1 memberships";
 }
 
+INSTANTIATE_BACKENDS(QueriesTest);
+
 }  // namespace
 }  // namespace openpal::testing

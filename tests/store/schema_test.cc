@@ -31,7 +31,7 @@ int64_t InsertAlice(Store& store, Interval valid = {Day(0), Timestamp::Max()}) {
 
 TEST_P(SchemaTest, FreshDatabaseIsAtTheLatestVersionInWalMode) {
   if (postgres()) {
-    // PostgreSQL's own numbering (docs/store.md "PostgreSQL"): version 1 is the SQLite store's version 3.
+    // PostgreSQL's own numbering (docs/store.md "PostgreSQL"): version 1 is the SQLite store's version 4.
     EXPECT_EQ(PgQuery(db_, "SELECT max(version) FROM openpal_schema"), "1");
     EXPECT_EQ(store_->Describe(), db_) << "no password in it to hide";
     return;

@@ -1,5 +1,6 @@
 // Migrations of the PostgreSQL store. Each step is frozen once released: change the schema by appending a step.
-// Version 1 is the SQLite store's version 3 (facts, logs, saved runs, observations per file) plus link_counters.
+// Version 1 is the SQLite store's version 4 (facts, logs, saved runs, observations per file, no scope indexes) plus
+// link_counters.
 #include "store/postgres/pg_schema.h"
 
 #include <string>
@@ -83,17 +84,15 @@ std::string SchemaV1() {
                    " parent_group_id text NOT NULL, parent_group_key text NOT NULL");
   sql += "CREATE INDEX management_groups_by_key ON management_groups (tenant, group_key);\n";
   sql += FactTable("custom_roles", "role_guid text NOT NULL, role_name text NOT NULL");
-  // The 64-bit scope hash is the SQLite store's (same values): an index of 8-byte keys, lookups check the text too.
+  // scope_key and scope_hash as in the SQLite store (same values), written and not indexed (SQLite's version 4).
   sql += FactTable("role_assignments",
                    "assignment_name text NOT NULL, scope text NOT NULL, scope_key text NOT NULL,"
                    " scope_hash bigint NOT NULL, principal_id text NOT NULL, principal_type text NOT NULL,"
                    " role_guid text NOT NULL, role_name text NOT NULL");
-  sql += "CREATE INDEX role_assignments_by_scope ON role_assignments (scope_hash);\n";
   sql += FactTable("lighthouse_authorizations",
                    "assignment_id text NOT NULL, scope text NOT NULL, scope_key text NOT NULL,"
                    " scope_hash bigint NOT NULL, managing_tenant_id text NOT NULL, principal_id text NOT NULL,"
                    " principal_display_name text NOT NULL, role_guid text NOT NULL, eligible boolean NOT NULL");
-  sql += "CREATE INDEX lighthouse_by_scope ON lighthouse_authorizations (scope_hash);\n";
   sql += FactTable("partners",
                    "partner_id text NOT NULL, partner_name text NOT NULL, level text NOT NULL,"
                    " global_partner_id text NOT NULL, state text NOT NULL, partner_tenant_id text NOT NULL");

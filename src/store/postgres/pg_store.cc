@@ -1,8 +1,6 @@
 // PgStore: the connection pool, reads, link changes, settings and the change counter.
 #include "store/postgres/pg_store.h"
 
-#include <algorithm>
-#include <set>
 
 #include "core/guid.h"
 #include "store/postgres/pg_facts.h"
@@ -178,60 +176,6 @@ Result<std::vector<Partner>> PgStore::LocationsOf(const std::string& global_part
   std::vector<Partner> out;
   for (int i = 0; i < rows->size(); ++i) out.push_back(std::get<Partner>(ReadFact(*rows, i, FactKind::kPartner).value));
   return out;
-}
-
-namespace {
-
-// Facts of `kind` on each distinct scope key, overlapping `window`, from one snapshot; ordered by id. `params`
-// gives the parameters after the window for one lowercase scope key.
-template <typename T>
-Result<std::vector<Fact<T>>> FactsOnScopes(ConnectionPool& pool, FactKind kind, const std::string& sql,
-                                           const std::vector<std::string>& scope_keys, const Interval& window,
-                                           const std::function<void(Params&, const std::string&)>& params) {
-  std::vector<Fact<T>> out;
-  if (window.empty() || scope_keys.empty()) return out;
-  auto conn = pool.Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction tx(**conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  if (!tx.status().ok()) return tx.status();
-  std::vector<AnyFact> rows;
-  for (const std::string& key : std::set<std::string>(scope_keys.begin(), scope_keys.end())) {
-    Params p;
-    p.Int(window.from.micros).Int(window.to.micros);
-    params(p, sqlite::ScopeKeyOf(key));
-    auto r = (*conn)->Exec(sql, p);
-    if (!r.ok()) return r.status();
-    AppendFacts(*r, kind, rows);
-  }
-  if (Status s = tx.Commit(); !s.ok()) return s;
-  std::sort(rows.begin(), rows.end(), [](const AnyFact& a, const AnyFact& b) { return a.id < b.id; });
-  for (AnyFact& f : rows) out.push_back(Typed<T>(std::move(f)));
-  return out;
-}
-
-}  // namespace
-
-Result<std::vector<Fact<RoleAssignment>>> PgStore::AssignmentsOnScopes(const TenantId& tenant,
-                                                                       const std::vector<std::string>& scope_keys,
-                                                                       const Interval& window) {
-  const std::string tenant_key = AsciiLower(tenant);
-  return FactsOnScopes<RoleAssignment>(
-      pool_, FactKind::kRoleAssignment,
-      "SELECT " + SelectColumns(FactKind::kRoleAssignment) +
-          " FROM role_assignments WHERE scope_hash = $5 AND tenant = $3 AND scope_key = $4 AND" + kOverlapsWindow,
-      scope_keys, window, [&tenant_key](Params& p, const std::string& key) {
-        p.Text(tenant_key).Text(key).Int(sqlite::ScopeHash(tenant_key, key));
-      });
-}
-
-Result<std::vector<Fact<LighthouseAuthorization>>> PgStore::LighthouseOnScopes(
-    const std::vector<std::string>& scope_keys, const Interval& window) {
-  return FactsOnScopes<LighthouseAuthorization>(
-      pool_, FactKind::kLighthouseAuthorization,
-      "SELECT " + SelectColumns(FactKind::kLighthouseAuthorization) +
-          " FROM lighthouse_authorizations WHERE scope_hash = $4 AND scope_key = $3 AND" + kOverlapsWindow,
-      scope_keys, window,
-      [](Params& p, const std::string& key) { p.Text(key).Int(sqlite::ScopeHash("", key)); });
 }
 
 Result<LinkState> PgStore::ChangeLink(const TenantId& tenant_in, const ObjectId& object_in, Timestamp at,

@@ -66,11 +66,6 @@ class PgStore final : public Store, public RunStore {
                                                      Timestamp t) override;
   Result<std::optional<Fact<Partner>>> PartnerAt(const std::string& partner_id, Timestamp t) override;
   Result<std::vector<Partner>> LocationsOf(const std::string& global_partner_id, Timestamp t) override;
-  Result<std::vector<Fact<RoleAssignment>>> AssignmentsOnScopes(const TenantId& tenant,
-                                                                const std::vector<std::string>& scope_keys,
-                                                                const Interval& window) override;
-  Result<std::vector<Fact<LighthouseAuthorization>>> LighthouseOnScopes(const std::vector<std::string>& scope_keys,
-                                                                        const Interval& window) override;
   Result<LinkState> ChangeLink(const TenantId& tenant, const ObjectId& object, Timestamp at,
                                const std::string& request_id,
                                const std::function<LinkDecision(const LinkState&)>& decide) override;
