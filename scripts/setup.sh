@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libsqlite3-dev            # the embedded store
+  libpq-dev                 # the PostgreSQL store's client library (libpq; src/store/postgres/)
+  postgresql-15             # a throwaway PostgreSQL server for the PostgreSQL store and replica tests (tests/pg/)
   libssl-dev                # TLS, RS256 token verification, key generation
   zlib1g-dev                # gzip cost exports
   nlohmann-json3-dev        # JSON for API bodies and outputs

@@ -71,6 +71,8 @@ ArmError ToArmError(const Status& status) {
       return ArmError{503, "ServiceUnavailable",
                       "The store is busy: another process (an import?) holds its write lock. Retry shortly.", false,
                       10};
+    case StatusCode::kUnavailable:  // the store's server is down or restarting (PostgreSQL): retry shortly
+      return ArmError{503, "ServiceUnavailable", "The store cannot be reached right now. Retry shortly.", false, 2};
     case StatusCode::kNotFound: return ArmError{404, "NotFound", status.message(), false};
     default:
       return ArmError{500, "InternalServerError", "The server encountered an internal error; see its log.", false};

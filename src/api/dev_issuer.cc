@@ -2,6 +2,8 @@
 #include "api/dev_issuer.h"
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -46,7 +48,18 @@ Status CreateKeyFile(const std::string& path, const std::string& pem) {
 
 }  // namespace
 
-std::string DevIssuer::KeyPathFor(const std::string& db_path) { return db_path + ".dev-issuer.pem"; }
+std::string DevIssuer::KeyPathFor(const std::string& db_path) {
+  // A PostgreSQL URI is no place for a file: the key goes in the current folder, named after the URI (FNV-1a), so
+  // `pal token` and `pal serve --dev-issuer` run from one folder share it. A demo key, as beside an SQLite file.
+  if (db_path.rfind("postgresql://", 0) == 0 || db_path.rfind("postgres://", 0) == 0) {
+    uint64_t h = 14695981039346656037ULL;
+    for (unsigned char c : db_path) h = (h ^ c) * 1099511628211ULL;
+    char name[64];
+    std::snprintf(name, sizeof name, "openpal-%016llx.dev-issuer.pem", static_cast<unsigned long long>(h));
+    return name;
+  }
+  return db_path + ".dev-issuer.pem";
+}
 
 Result<DevIssuer> DevIssuer::LoadOrCreate(const std::string& key_path) {
   struct stat st {};

@@ -14,7 +14,8 @@ inline constexpr const char* kDevIssuer = "https://openpal.local/dev-issuer/";
 
 class DevIssuer {
  public:
-  // The key file for a database: "<db_path>.dev-issuer.pem".
+  // The key file for a database: "<db_path>.dev-issuer.pem"; for a PostgreSQL URI, "openpal-<hash of the URI>.dev-issuer.pem"
+  // in the current folder.
   static std::string KeyPathFor(const std::string& db_path);
 
   // Loads the key at `key_path`, creating it first (RSA-2048, mode 0600, atomically: concurrent callers end up

@@ -284,7 +284,7 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--ca-file", args->ca_file, "Blob URLs: a PEM bundle to trust instead of the system's CAs");
       sub->add_option("--blob-list-page", args->blob_list_page, "Blob URLs: blobs per listing page (1-5000)")
           ->check(CLI::Range(1, 5000));
-      sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
+      sub->add_option("--db", args->db, "Database: an SQLite file or a postgresql:// URI (default $OPENPAL_DB or ./openpal.db)");
       sub->add_option("--index", args->index,
                       "Compiled directory index to use; it must be fresh (default: <db>.index when present)");
       sub->add_option("--role-policy", args->role_policy, "all (default), pec, or a file of role GUIDs");

@@ -30,7 +30,8 @@ struct Command {
 bool RegisterCommand(Command command);
 std::vector<Command>& Commands();
 
-// The database path: --db if given, else $OPENPAL_DB, else ./openpal.db.
+// The database: --db if given, else $OPENPAL_DB, else ./openpal.db. A path names an SQLite file, a
+// postgresql:// URI a PostgreSQL database (store/open_store.h).
 std::string ResolveDbPath(const std::string& flag_value);
 
 // Writes the output file `path`: `write` fills the stream, which is then flushed and closed. Any failure (a full

@@ -25,6 +25,7 @@
 #include "cli/command.h"
 #include "engine/link_inventory.h"
 #include "store/store.h"
+#include "store/open_store.h"
 
 namespace openpal::cli {
 
@@ -45,7 +46,7 @@ constexpr const char* kDemoPartner = "4100011";
 constexpr const char* kDemoResource = "/subscriptions/20000000-0000-4000-8000-000000000015";
 
 struct DemoArgs {
-  std::string dir, data;
+  std::string dir, data, db;
   bool keep_running = false;
 };
 
@@ -225,8 +226,25 @@ int RunDemo(const DemoArgs& args) {
     if (ec) return Fail("cannot create " + dir + ": " + ec.message());
     dir = fs::absolute(dir).string();
   }
-  const std::string db = dir + "/openpal.db";
-  if (fs::exists(db)) {
+  std::string db = dir + "/openpal.db";
+  if (!args.db.empty()) {
+    // The demo on PostgreSQL: an empty database (the demo starts from nothing, and never mixes into real data).
+    if (!IsPostgresUri(args.db)) {
+      std::cerr << "pal demo: --db takes a PostgreSQL URI (postgresql://...) of an empty database; on SQLite the demo "
+                   "makes its own store in --dir.\n";
+      return kExitUsage;
+    }
+    auto store = OpenStore(args.db);
+    if (!store.ok()) return Fail(store.status().ToString());
+    auto tenants = (*store)->CountFacts(FactKind::kTenant);
+    if (!tenants.ok()) return Fail(tenants.status().ToString());
+    if (tenants->first > 0) {
+      std::cerr << "pal demo: " << (*store)->Describe() << " already holds a history; the demo starts from an empty "
+                << "database.\n  Give another --db (CREATE DATABASE ...).\n";
+      return kExitUsage;
+    }
+    db = args.db;
+  } else if (fs::exists(db)) {
     std::cerr << "pal demo: " << db << " already exists; the demo starts from a fresh store.\n"
               << "  Give another --dir, or remove that folder's openpal.db* files.\n";
     return kExitUsage;
@@ -290,7 +308,7 @@ int RunDemo(const DemoArgs& args) {
   Section(5, "The link inventory, and customers whose credit rests on linked users only");
   std::cout << "  $ pal links\n";
   {
-    auto store = OpenSqliteStore(db);
+    auto store = OpenStore(db);
     if (!store.ok()) return Fail(store.status().ToString(), &*server);
     engine::InventoryQuery query;
     query.at = Timestamp::Now();
@@ -347,6 +365,9 @@ const bool registered = RegisterCommand(Command{
       auto args = std::make_shared<DemoArgs>();
       CLI::App* sub = app.add_subcommand(
           "demo", "Run openpal end to end on the shipped demo world, in seconds (start here)");
+      sub->add_option("--db", args->db,
+                      "Run the demo on this PostgreSQL database (postgresql://..., an empty one) instead of a new "
+                      "SQLite file in --dir");
       sub->add_option("--dir", args->dir, "Keep the store, certificate and outputs here (default: a new temporary folder)");
       sub->add_option("--data", args->data, "The demo data folder (default: ../demo beside the binary)")
           ->check(CLI::ExistingDirectory);

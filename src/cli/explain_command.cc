@@ -68,7 +68,7 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--resource", args->resource, "Resource ID, scope, or subscription GUID")->required();
       sub->add_option("--at", args->at, "The moment (ISO 8601, or a date = midnight UTC)")->required();
       sub->add_option("--partner", args->partner, "Only the paths of principals linked to this partner ID");
-      sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
+      sub->add_option("--db", args->db, "Database: an SQLite file or a postgresql:// URI (default $OPENPAL_DB or ./openpal.db)");
       sub->add_option("--index", args->index,
                       "Compiled directory index to use; it must be fresh (default: <db>.index when present)");
       sub->add_option("--role-policy", args->role_policy, "all (default), pec, or a file of role GUIDs");

@@ -12,6 +12,7 @@
 #include "ingest/snapshot_import.h"
 #include "ingest/snapshot_reader.h"
 #include "store/store.h"
+#include "store/open_store.h"
 
 namespace openpal::cli {
 namespace {
@@ -60,7 +61,7 @@ int RunImport(const ImportFlags& flags) {
   if (!snapshot.ok()) return fail(snapshot.status());
   if (isatty(2)) std::cerr << "  applying to the history...\n";
   const std::string db_path = ResolveDbPath(flags.db);
-  auto store = OpenSqliteStore(db_path);
+  auto store = OpenStore(db_path);
   if (!store.ok()) return fail(store.status());
   auto summary = ingest::ImportSnapshot(**store, *snapshot);
   if (!summary.ok()) return fail(summary.status());

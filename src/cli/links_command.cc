@@ -150,7 +150,7 @@ const bool registered = RegisterCommand(Command{
                       "Only links to this partner ID; a global ID includes its location IDs, e.g. --partner 4100011");
       sub->add_option("--tenant", args->tenant, "Only this customer tenant (GUID)");
       sub->add_option("--at", args->at, "The moment (ISO 8601 or a date = midnight UTC; default now)");
-      sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
+      sub->add_option("--db", args->db, "Database: an SQLite file or a postgresql:// URI (default $OPENPAL_DB or ./openpal.db)");
       sub->add_option("--output", args->output, "table (default), csv, tsv or json (the /openpal/v1/links body)")
           ->check(CLI::IsMember({"table", "csv", "tsv", "json"}));
       sub->footer(

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "cli/command.h"
+#include "store/open_store.h"
 
 namespace openpal::cli {
 
@@ -72,6 +73,9 @@ Status FlushStandardOutput() {
 
 Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& db_flag, StoreAccess access) {
   std::string path = ResolveDbPath(db_flag);
+  // A PostgreSQL database is not a file: an empty or missing one is refused by the store itself (read-only opening
+  // checks the schema and says what to run).
+  if (IsPostgresUri(path)) return OpenStore(path, access);
   std::error_code error;
   if (!std::filesystem::exists(path, error))
     return Status::Error(StatusCode::kInvalidArgument,

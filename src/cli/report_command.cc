@@ -198,7 +198,7 @@ const bool registered = RegisterCommand(Command{
                       "(default partner,customer,month)")
           ->expected(1, -1);
       sub->add_option("--run", args->run, "Read this saved run only (default: the newest run of each usage file)");
-      sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
+      sub->add_option("--db", args->db, "Database: an SQLite file or a postgresql:// URI (default $OPENPAL_DB or ./openpal.db)");
       sub->add_option("--output", args->output, "table (default), csv, tsv or json")
           ->check(CLI::IsMember({"table", "csv", "tsv", "json"}));
       sub->add_flag("--unattributed", args->unattributed,

@@ -16,6 +16,7 @@
 #include "api/server.h"
 #include "cli/command.h"
 #include "store/store.h"
+#include "store/open_store.h"
 
 namespace openpal::cli {
 namespace {
@@ -152,7 +153,7 @@ int Serve(const ServeArgs& args) {
     return kExitUsage;
   }
 
-  auto store = OpenSqliteStore(db_path);
+  auto store = OpenStore(db_path);
   if (!store.ok()) {
     std::cerr << "pal serve: " << store.status().ToString() << "\n";
     return kExitFailure;
@@ -204,7 +205,7 @@ const bool registered = RegisterCommand(Command{
       auto args = std::make_shared<ServeArgs>();
       CLI::App* sub = app.add_subcommand(
           "serve", "Serve the ARM Microsoft.ManagementPartner API (partner links) over HTTP, or HTTPS with a cert");
-      sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
+      sub->add_option("--db", args->db, "Database: an SQLite file or a postgresql:// URI (default $OPENPAL_DB or ./openpal.db)");
       sub->add_option("--listen", args->listen, "HOST:PORT to listen on (port 0: any free port)")->required();
       sub->add_option("--tls-cert", args->cert, "PEM certificate: serve HTTPS (Azure SDKs need it)")
           ->check(CLI::ExistingFile);

@@ -34,7 +34,7 @@ const bool registered = RegisterCommand(Command{
       auto args = std::make_shared<Args>();
       CLI::App* sub = app.add_subcommand(
           "token", "Print a bearer token for a principal, signed by the database's dev issuer (for `serve --dev-issuer`)");
-      sub->add_option("--db", args->db, "Database path (default $OPENPAL_DB or ./openpal.db)");
+      sub->add_option("--db", args->db, "Database: an SQLite file or a postgresql:// URI (default $OPENPAL_DB or ./openpal.db)");
       sub->add_option("--tenant", args->tenant, "Tenant ID (GUID): the token's tid")->required();
       sub->add_option("--object", args->object, "Object ID (GUID) of the user or service principal: the token's oid")
           ->required();

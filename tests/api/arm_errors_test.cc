@@ -54,6 +54,13 @@ TEST(ArmErrors, AStatusMapsByItsRefinementElseByItsCode) {
   EXPECT_EQ(busy.http_status, 503);
   EXPECT_EQ(busy.retry_after, 10);
   EXPECT_EQ(busy.message.find("/secret"), std::string::npos);
+  // A store whose server is down (PostgreSQL restarting) is a 503 with Retry-After, not a 500 (issue 15); the
+  // message keeps the server's address to the log.
+  const ArmError down = ToArmError(Status::Error(StatusCode::kUnavailable, "connection refused", "postgresql://h"));
+  EXPECT_EQ(down.http_status, 503);
+  EXPECT_EQ(down.code, "ServiceUnavailable");
+  EXPECT_GT(down.retry_after, 0);
+  EXPECT_EQ(down.message.find("postgresql://"), std::string::npos);
   // A refined Status keeps its code of the closed set: code below the edge can still branch on it.
   EXPECT_EQ(NotLinked().code(), StatusCode::kNotFound);
   EXPECT_EQ(AlreadyLinked("1234567").code(), StatusCode::kAlreadyExists);

@@ -19,6 +19,7 @@
 #include "api/openapi.h"
 #include "api/tls.h"
 #include "serve_fixture.h"
+#include "../pg/pg_test_db.h"
 
 namespace openpal::api {
 namespace {
@@ -89,6 +90,15 @@ class ReportsEnv {
     char tmpl[] = "/tmp/openpal-reports-api-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     db_ = dir_ + "/openpal.db";
+    // OPENPAL_TEST_BACKEND=postgres (ctest's pg.* run): import, attribute --save, report and serve on PostgreSQL.
+    if (const char* backend = std::getenv("OPENPAL_TEST_BACKEND"); backend && std::string(backend) == "postgres") {
+      static auto* pg = new openpal::testing::TestDatabase();
+      if (!pg->ok()) {
+        std::fprintf(stderr, "OPENPAL_TEST_BACKEND=postgres: %s\n", pg->why().c_str());
+        std::abort();
+      }
+      db_ = pg->uri();  // no shell metacharacters in the test URI: RunPal and execv take it alike
+    }
     cert_ = dir_ + "/cert.pem";
     std::string key_file = dir_ + "/key.pem", jwks = dir_ + "/keys.jwks";
     for (const char* s : {"2026-07-01", "2026-08-01", "2026-09-01", "2026-10-01"})

@@ -15,6 +15,7 @@
 #include "api/http_target.h"
 #include "raw_tls.h"
 #include "serve_fixture.h"
+#include "store/open_store.h"
 #include "store/store.h"
 
 namespace openpal::api::testing {
@@ -44,7 +45,7 @@ TEST(Directory, DisablingAPrincipalByImportTakesEffectAtOnce) {
   std::string t = env.TokenA(15);
   ASSERT_EQ(env.Call("PUT", PartnerPath("1234567"), t)->status, 200);
   {
-    auto store = OpenSqliteStore(env.db_path());
+    auto store = OpenStore(env.db_path());
     ASSERT_TRUE(store.ok());
     auto tx = (*store)->BeginImport();
     ASSERT_TRUE(tx.ok());
@@ -76,7 +77,7 @@ TEST(Directory, AnotherWritersLinkChangeShowsAtOnce) {
   ASSERT_EQ(env.Call("PUT", PartnerPath("1234567"), t)->status, 200);
   ASSERT_EQ(Json(env.Call("GET", PartnerPath("1234567"), t))["etag"], 1);  // now remembered by the server
   {
-    auto store = OpenSqliteStore(env.db_path());
+    auto store = OpenStore(env.db_path());
     ASSERT_TRUE(store.ok());
     auto moved = (*store)->ChangeLink(kTenantA, UserA(16), Timestamp::Now(), "other-writer", [](const LinkState&) {
       return LinkDecision{LinkDecision::Action::kMove, "1234568"};

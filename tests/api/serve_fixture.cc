@@ -15,7 +15,9 @@
 #include <gtest/gtest.h>
 
 #include "api/tls.h"
+#include "store/open_store.h"
 #include "store/store.h"
+#include "../pg/pg_test_db.h"
 
 namespace openpal::api::testing {
 namespace {
@@ -27,7 +29,7 @@ std::string TwoDigits(int i) {
 }
 
 void FillDirectory(const std::string& db) {
-  auto store = OpenSqliteStore(db);
+  auto store = OpenStore(db);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto tx = (*store)->BeginImport();
   ASSERT_TRUE(tx.ok()) << tx.status().ToString();
@@ -96,6 +98,15 @@ ServeEnv::ServeEnv() {
   char tmpl[] = "/tmp/openpal-api-test-XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   db_ = dir_ + "/openpal.db";
+  // OPENPAL_TEST_BACKEND=postgres (ctest's pg.* run of the suite): the same tests on a fresh PostgreSQL database.
+  if (const char* backend = std::getenv("OPENPAL_TEST_BACKEND"); backend && std::string(backend) == "postgres") {
+    static auto* pg = new openpal::testing::TestDatabase();  // lives as long as the process, as the server does
+    if (!pg->ok()) {
+      std::fprintf(stderr, "OPENPAL_TEST_BACKEND=postgres: %s\n", pg->why().c_str());
+      std::abort();  // no silent fallback to SQLite: the PostgreSQL run must fail loudly
+    }
+    db_ = pg->uri();
+  }
   cert_ = dir_ + "/cert.pem";
   key_file_ = dir_ + "/key.pem";
   jwks_ = dir_ + "/keys.jwks";

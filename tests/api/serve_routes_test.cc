@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "serve_fixture.h"
+#include "store/open_store.h"
 #include "store/store.h"
 
 namespace openpal::api::testing {
@@ -92,7 +93,7 @@ TEST(LinkLifecycle, CreateIdempotentConflictPatchDeleteRecreate) {
   EXPECT_NE(recreated["properties"]["createdTime"], created_time);
 
   // Every change is in the store's history, in order, with its request id.
-  auto store = OpenSqliteStore(env.db_path());
+  auto store = OpenStore(env.db_path());
   ASSERT_TRUE(store.ok());
   auto history = (*store)->LinkHistory(kTenantA, UserA(1));
   ASSERT_TRUE(history.ok());
@@ -253,7 +254,7 @@ TEST(Concurrency, OnePrincipalsRacingRequestsLeaveASerialHistory) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures, 0);
-  auto store = OpenSqliteStore(env.db_path());
+  auto store = OpenStore(env.db_path());
   auto history = (*store)->LinkHistory(kTenantA, UserA(10));
   ASSERT_TRUE(history.ok());
   std::optional<std::string> linked;

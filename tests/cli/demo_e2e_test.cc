@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../pg/pg_test_db.h"
 #include "links_process.h"
 
 namespace openpal::testing {
@@ -40,6 +41,27 @@ TEST(DemoCommand, RunsEndToEndAndShowsTheKeySectionsAndFigures) {
   PalRun again = RunPal({"demo", "--dir", dir, "--data", OPENPAL_SOURCE_DIR "/demo"}, 60);
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+}
+
+// The same demo with --db on an empty PostgreSQL database (issue 15): import, serve, attribute --save, report, links and
+// explain all on PostgreSQL, with the same figures; a second run refuses the database it filled.
+TEST(DemoCommand, RunsEndToEndOnPostgres) {
+  TestDatabase pg;
+  OPENPAL_REQUIRE_PG(pg);
+  std::string dir = TempDir("pal-demo-pg-test") + "/demo";
+  PalRun r = RunPal({"demo", "--db", pg.uri(), "--dir", dir, "--data", OPENPAL_SOURCE_DIR "/demo"}, 120);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string& out = r.out;
+  auto has = [&out](const std::string& text) { return out.find(text) != std::string::npos; };
+  EXPECT_TRUE(has("2026-07-01  14 tenant(s), partners.csv: 115 facts opened, 0 closed")) << out;
+  EXPECT_TRUE(has("\"partnerName\": \"Contoso Managed Services, Seattle\"")) << out;
+  EXPECT_TRUE(has("15,303.76")) << out;
+  EXPECT_TRUE(has("Wide World Importers      Wendy Importer")) << out;
+  EXPECT_TRUE(has("Credited in full (influence credit) to: 4100011.")) << out;
+  EXPECT_TRUE(has("export OPENPAL_DB=" + pg.uri())) << out;
+  PalRun again = RunPal({"demo", "--db", pg.uri(), "--dir", dir + "2", "--data", OPENPAL_SOURCE_DIR "/demo"}, 60);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("already holds a history"), std::string::npos) << again.err;
 }
 
 TEST(DemoCommand, MissingDemoDataIsBadUsageWithAHint) {

@@ -33,7 +33,7 @@ class QueriesTest : public TempStoreTest {
   }
 };
 
-TEST_F(QueriesTest, TransitiveGroupsFollowNestingOverTimeThroughACycle) {
+TEST_P(QueriesTest, TransitiveGroupsFollowNestingOverTimeThroughACycle) {
   auto g = TransitiveGroupsOf(*store_, kT1, "u", Interval{Day(0), Day(40)});
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   ASSERT_EQ(g->size(), 3u) << "g1, g2, g3; not T2's g9";
@@ -44,7 +44,7 @@ TEST_F(QueriesTest, TransitiveGroupsFollowNestingOverTimeThroughACycle) {
   EXPECT_EQ(g->at("g3"), nested);
 }
 
-TEST_F(QueriesTest, TransitiveGroupsAreClippedToTheWindow) {
+TEST_P(QueriesTest, TransitiveGroupsAreClippedToTheWindow) {
   auto g = TransitiveGroupsOf(*store_, kT1, "u", Interval{Day(8), Day(22)});
   ASSERT_TRUE(g.ok());
   IntervalSet clipped(std::vector<Interval>{{Day(8), Day(10)}, {Day(20), Day(22)}});
@@ -54,6 +54,8 @@ TEST_F(QueriesTest, TransitiveGroupsAreClippedToTheWindow) {
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty()) << "u is in no group between its two g1 memberships";
 }
+
+INSTANTIATE_BACKENDS(QueriesTest);
 
 }  // namespace
 }  // namespace openpal::testing

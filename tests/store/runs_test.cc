@@ -35,7 +35,7 @@ class RunsTest : public TempStoreTest {
   }
 };
 
-TEST_F(RunsTest, ASavedRunReadsBackExactlyWithIncreasingIds) {
+TEST_P(RunsTest, ASavedRunReadsBackExactlyWithIncreasingIds) {
   auto first = runs().SaveRun(SeptemberRun("/data/b.csv"));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   auto second = runs().SaveRun(SeptemberRun("/data/c.csv"));
@@ -83,7 +83,7 @@ TEST_F(RunsTest, ASavedRunReadsBackExactlyWithIncreasingIds) {
   EXPECT_EQ(rec->front().attributed, "61.5");
 }
 
-TEST_F(RunsTest, TheDatabaseRefusesToChangeOrDeleteAnySavedRow) {
+TEST_P(RunsTest, TheDatabaseRefusesToChangeOrDeleteAnySavedRow) {
   auto id = runs().SaveRun(SeptemberRun("/data/b.csv"));
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   const std::string run = std::to_string(*id);
@@ -110,7 +110,7 @@ TEST_F(RunsTest, TheDatabaseRefusesToChangeOrDeleteAnySavedRow) {
   EXPECT_EQ(rows->front().attributed_cost, "61.5") << "nothing changed";
 }
 
-TEST_F(RunsTest, AFailedSaveLeavesNoPartOfTheRun) {
+TEST_P(RunsTest, AFailedSaveLeavesNoPartOfTheRun) {
   SavedRun bad = SeptemberRun("/data/b.csv");
   bad.info.files.push_back(bad.info.files.front());  // the same file index twice violates the primary key
   auto id = runs().SaveRun(bad);
@@ -148,7 +148,7 @@ class RowsOneByOne : public SavedRowSource {
   size_t report_ = 0, unattributed_ = 0, reconciliation_ = 0;
 };
 
-TEST_F(RunsTest, ARunSavedRowByRowReadsBackAsOneSavedWhole) {
+TEST_P(RunsTest, ARunSavedRowByRowReadsBackAsOneSavedWhole) {
   const SavedRun run = SeptemberRun("/data/b.csv");
   auto whole = runs().SaveRun(run);
   ASSERT_TRUE(whole.ok()) << whole.status().ToString();
@@ -185,7 +185,7 @@ TEST_F(RunsTest, ARunSavedRowByRowReadsBackAsOneSavedWhole) {
   EXPECT_NE(load(*streamed).find("Contoso, Seattle"), std::string::npos);
 }
 
-TEST_F(RunsTest, ARowSourceThatFailsMidwayLeavesNoPartOfTheRun) {
+TEST_P(RunsTest, ARowSourceThatFailsMidwayLeavesNoPartOfTheRun) {
   const SavedRun run = SeptemberRun("/data/b.csv");
   RowsOneByOne rows(run, /*fail_after=*/1);
   auto id = runs().SaveRunFrom(run.info, rows);
@@ -199,6 +199,8 @@ TEST_F(RunsTest, ARowSourceThatFailsMidwayLeavesNoPartOfTheRun) {
                     " 'effective', '', '')", &error), SQLITE_OK)
       << "the failed save's transaction was closed: " << error;
 }
+
+INSTANTIATE_BACKENDS(RunsTest);
 
 }  // namespace
 }  // namespace openpal::testing

@@ -29,7 +29,13 @@ int64_t InsertAlice(Store& store, Interval valid = {Day(0), Timestamp::Max()}) {
   return id.ok() ? *id : 0;
 }
 
-TEST_F(SchemaTest, FreshDatabaseIsAtTheLatestVersionInWalMode) {
+TEST_P(SchemaTest, FreshDatabaseIsAtTheLatestVersionInWalMode) {
+  if (postgres()) {
+    // PostgreSQL's own numbering (docs/store.md "PostgreSQL"): version 1 is the SQLite store's version 4.
+    EXPECT_EQ(PgQuery(db_, "SELECT max(version) FROM openpal_schema"), "1");
+    EXPECT_EQ(store_->Describe(), db_) << "no password in it to hide";
+    return;
+  }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -47,7 +53,9 @@ TEST_F(SchemaTest, FreshDatabaseIsAtTheLatestVersionInWalMode) {
   EXPECT_EQ(store_->Describe(), path_);
 }
 
-TEST_F(SchemaTest, TheDirectoryVersionGrowsWithEveryFactCommitAndSurvivesReopening) {
+TEST_P(SchemaTest, TheDirectoryVersionGrowsWithEveryFactCommitAndSurvivesReopening) {
+  if (postgres()) GTEST_SKIP() << "NOT IMPLEMENTED: the PostgreSQL store has no directory version yet (issue 16), so "
+                                  "compiled indexes are not used on it (commands read the store directly)";
   auto before = store_->CurrentDirectoryVersion();
   ASSERT_TRUE(before.ok()) << before.status().ToString();
   EXPECT_EQ(before->store_id.size(), 32u);
@@ -57,7 +65,7 @@ TEST_F(SchemaTest, TheDirectoryVersionGrowsWithEveryFactCommitAndSurvivesReopeni
   EXPECT_EQ(after->store_id, before->store_id);
   EXPECT_GT(after->version, before->version);
   store_.reset();
-  auto again = OpenSqliteStore(path_);
+  auto again = Reopen();
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   auto reopened = (*again)->CurrentDirectoryVersion();
   ASSERT_TRUE(reopened.ok());
@@ -65,10 +73,10 @@ TEST_F(SchemaTest, TheDirectoryVersionGrowsWithEveryFactCommitAndSurvivesReopeni
   EXPECT_EQ(reopened->version, after->version);
 }
 
-TEST_F(SchemaTest, ReopeningKeepsTheDataAndDoesNotMigrateAgain) {
+TEST_P(SchemaTest, ReopeningKeepsTheDataAndDoesNotMigrateAgain) {
   int64_t id = InsertAlice(*store_);
   store_.reset();
-  auto again = OpenSqliteStore(path_);
+  auto again = Reopen();
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   auto facts = (*again)->LoadFacts(FactKind::kPrincipal, Interval{Timestamp::Min(), Timestamp::Max()});
   ASSERT_TRUE(facts.ok());
@@ -76,8 +84,9 @@ TEST_F(SchemaTest, ReopeningKeepsTheDataAndDoesNotMigrateAgain) {
   EXPECT_EQ(facts->front().id, id);
 }
 
-TEST_F(SchemaTest, Version3CarriesObservationsOfFactKindsOverToTheirFiles) {
+TEST_P(SchemaTest, Version3CarriesObservationsOfFactKindsOverToTheirFiles) {
   // A version-2 store recorded observations per fact kind; version 3 records them per file.
+  if (postgres()) GTEST_SKIP() << "SQLite's migration 3: the PostgreSQL schema began at per-file observations";
   store_.reset();
   const std::string t = "'" + Alice().tenant_id + "'";
   for (const auto& [kind, day] : std::vector<std::pair<std::string, int>>{
@@ -119,8 +128,9 @@ int IndexCount(const std::string& path, const std::string& name) {
   return n;
 }
 
-TEST_F(SchemaTest, Version4DropsTheScopeIndexesAndKeepsTheRows) {
+TEST_P(SchemaTest, Version4DropsTheScopeIndexesAndKeepsTheRows) {
   // A version-3 store had both scope indexes; its role assignments and Lighthouse rows survive the migration.
+  if (postgres()) GTEST_SKIP() << "SQLite's migration 4: the PostgreSQL schema never had the scope indexes";
   store_.reset();
   ASSERT_EQ(RawExec("CREATE INDEX role_assignments_by_scope ON role_assignments (scope_hash)"), SQLITE_OK);
   ASSERT_EQ(RawExec("CREATE INDEX lighthouse_by_scope ON lighthouse_authorizations (scope_hash)"), SQLITE_OK);
@@ -143,22 +153,32 @@ TEST_F(SchemaTest, Version4DropsTheScopeIndexesAndKeepsTheRows) {
   EXPECT_EQ(rows->size(), 1u);
 }
 
-TEST_F(SchemaTest, ADatabaseFromANewerBinaryIsRefusedWithAClearError) {
+TEST_P(SchemaTest, ADatabaseFromANewerBinaryIsRefusedWithAClearError) {
   store_.reset();
-  ASSERT_EQ(RawExec("PRAGMA user_version=99"), SQLITE_OK);
-  auto s = OpenSqliteStore(path_);
+  ASSERT_EQ(RawExec(postgres() ? "INSERT INTO openpal_schema (version) VALUES (99)" : "PRAGMA user_version=99"),
+            SQLITE_OK);
+  auto s = Reopen();
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(s.status().message().find("99"), std::string::npos) << s.status().message();
 }
 
-TEST_F(SchemaTest, AnUnwritableLocationIsAnErrorNotACrash) {
+TEST_P(SchemaTest, AnUnwritableLocationIsAnErrorNotACrash) {
+  if (postgres()) {
+    // A server that does not answer (nothing listens on port 1) is Unavailable, and the message hides the password.
+    auto s = OpenStore("postgresql://openpal:s3cret@127.0.0.1:1/openpal");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), StatusCode::kUnavailable) << s.status().ToString();
+    EXPECT_NE(s.status().ToString().find("127.0.0.1:1"), std::string::npos) << s.status().ToString();
+    EXPECT_EQ(s.status().ToString().find("s3cret"), std::string::npos) << s.status().ToString();
+    return;
+  }
   auto s = OpenSqliteStore("/nonexistent-dir-openpal/x/openpal.db");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().ToString().find("/nonexistent-dir-openpal"), std::string::npos) << s.status().ToString();
 }
 
-TEST_F(SchemaTest, HistoryRowsCannotBeDeleted) {
+TEST_P(SchemaTest, HistoryRowsCannotBeDeleted) {
   InsertAlice(*store_);
   std::string err;
   EXPECT_EQ(RawExec("DELETE FROM principals", &err), SQLITE_CONSTRAINT);
@@ -167,6 +187,13 @@ TEST_F(SchemaTest, HistoryRowsCannotBeDeleted) {
   for (const char* table : {"tenants", "group_memberships", "subscriptions", "management_groups", "custom_roles",
                             "role_assignments", "lighthouse_authorizations", "partners", "partner_links",
                             "observations", "snapshots", "link_events", "settings"}) {
+    if (postgres()) {
+      EXPECT_EQ(PgQuery(db_, std::string("SELECT count(*) FROM pg_trigger WHERE tgrelid = '") + table +
+                                 "'::regclass AND NOT tgisinternal AND tgtype & 8 = 8"),
+                "1")
+          << table << " has no delete trigger";
+      continue;
+    }
     std::string sql = std::string("SELECT 1 FROM sqlite_master WHERE type='trigger' AND tbl_name='") + table +
                       "' AND name LIKE '%no_delete'";
     sqlite3* db = nullptr;
@@ -179,7 +206,7 @@ TEST_F(SchemaTest, HistoryRowsCannotBeDeleted) {
   }
 }
 
-TEST_F(SchemaTest, OnlyValidToMayBeSetOnceFromOpenToAnEndNotBeforeTheStart) {
+TEST_P(SchemaTest, OnlyValidToMayBeSetOnceFromOpenToAnEndNotBeforeTheStart) {
   int64_t id = InsertAlice(*store_, Interval{Day(10), Timestamp::Max()});
   std::string row = " WHERE id = " + std::to_string(id);
   EXPECT_EQ(RawExec("UPDATE principals SET display_name = 'Mallory'" + row), SQLITE_CONSTRAINT);
@@ -199,7 +226,7 @@ TEST_F(SchemaTest, OnlyValidToMayBeSetOnceFromOpenToAnEndNotBeforeTheStart) {
   EXPECT_EQ((*p)->value.display_name, "Alice");
 }
 
-TEST_F(SchemaTest, LinkEventsAndSettingsAreInsertOnly) {
+TEST_P(SchemaTest, LinkEventsAndSettingsAreInsertOnly) {
   ASSERT_TRUE(store_->PutSettingIfAbsent("issuer-key", "k1").ok());
   EXPECT_EQ(RawExec("UPDATE settings SET value = 'k2'"), SQLITE_CONSTRAINT);
   EXPECT_EQ(RawExec("DELETE FROM settings"), SQLITE_CONSTRAINT);
@@ -211,7 +238,7 @@ TEST_F(SchemaTest, LinkEventsAndSettingsAreInsertOnly) {
   EXPECT_EQ(RawExec("DELETE FROM link_events"), SQLITE_CONSTRAINT);
 }
 
-TEST_F(SchemaTest, CloseEndsAnOpenFactOnceAndRefusesASecondClose) {
+TEST_P(SchemaTest, CloseEndsAnOpenFactOnceAndRefusesASecondClose) {
   auto tx = store_->BeginImport();
   ASSERT_TRUE(tx.ok());
   auto id = (*tx)->Insert(Alice(), Interval{Day(0), Timestamp::Max()});
@@ -228,7 +255,7 @@ TEST_F(SchemaTest, CloseEndsAnOpenFactOnceAndRefusesASecondClose) {
   EXPECT_EQ(open->second, 0);
 }
 
-TEST_F(SchemaTest, CloseBeforeTheStartIsRefusedAndInsertOfABackwardIntervalToo) {
+TEST_P(SchemaTest, CloseBeforeTheStartIsRefusedAndInsertOfABackwardIntervalToo) {
   auto tx = store_->BeginImport();
   ASSERT_TRUE(tx.ok());
   auto id = (*tx)->Insert(Alice(), Interval{Day(10), Timestamp::Max()});
@@ -238,7 +265,7 @@ TEST_F(SchemaTest, CloseBeforeTheStartIsRefusedAndInsertOfABackwardIntervalToo) 
   EXPECT_FALSE((*tx)->Insert(Alice(), Interval{Day(10), Day(9)}).ok());
 }
 
-TEST_F(SchemaTest, AnImportNotCommittedLeavesNothing) {
+TEST_P(SchemaTest, AnImportNotCommittedLeavesNothing) {
   {
     auto tx = store_->BeginImport();
     ASSERT_TRUE(tx.ok());
@@ -255,7 +282,7 @@ TEST_F(SchemaTest, AnImportNotCommittedLeavesNothing) {
   EXPECT_FALSE(newest->has_value());
 }
 
-TEST_F(SchemaTest, UsingAnImportAfterCommitIsAnError) {
+TEST_P(SchemaTest, UsingAnImportAfterCommitIsAnError) {
   auto tx = store_->BeginImport();
   ASSERT_TRUE(tx.ok());
   ASSERT_TRUE((*tx)->Commit().ok());
@@ -263,14 +290,14 @@ TEST_F(SchemaTest, UsingAnImportAfterCommitIsAnError) {
   EXPECT_FALSE((*tx)->Insert(Alice(), Interval{Day(0), Timestamp::Max()}).ok());
 }
 
-TEST_F(SchemaTest, ACrashedWriterLeavesNothingHalfWrittenAndTheStoreOpens) {
+TEST_P(SchemaTest, ACrashedWriterLeavesNothingHalfWrittenAndTheStoreOpens) {
   InsertAlice(*store_);
   store_.reset();
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     // The child writes a large uncommitted import and dies without cleanup, as a kill -9 would leave it.
-    auto s = OpenSqliteStore(path_);
+    auto s = Reopen();
     if (!s.ok()) _exit(2);
     auto tx = (*s)->BeginImport();
     if (!tx.ok()) _exit(3);
@@ -285,7 +312,7 @@ TEST_F(SchemaTest, ACrashedWriterLeavesNothingHalfWrittenAndTheStoreOpens) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
   ASSERT_EQ(WEXITSTATUS(status), 0);
-  auto s = OpenSqliteStore(path_);
+  auto s = Reopen();
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   auto n = (*s)->CountFacts(FactKind::kPrincipal);
   ASSERT_TRUE(n.ok());
@@ -295,7 +322,7 @@ TEST_F(SchemaTest, ACrashedWriterLeavesNothingHalfWrittenAndTheStoreOpens) {
   EXPECT_TRUE((*tx)->Commit().ok());
 }
 
-TEST_F(SchemaTest, ObservationsAndSnapshotsAnswerTheLatestAsOf) {
+TEST_P(SchemaTest, ObservationsAndSnapshotsAnswerTheLatestAsOf) {
   auto tx = store_->BeginImport();
   ASSERT_TRUE(tx.ok());
   const std::string t = Alice().tenant_id;
@@ -322,6 +349,8 @@ TEST_F(SchemaTest, ObservationsAndSnapshotsAnswerTheLatestAsOf) {
   EXPECT_EQ(**partners, Day(2));
   ASSERT_TRUE((*tx)->Commit().ok());
 }
+
+INSTANTIATE_BACKENDS(SchemaTest);
 
 }  // namespace
 }  // namespace openpal::testing
