@@ -6,6 +6,7 @@
 
 #include "api/client_registry.h"
 #include "cli/command.h"
+#include "store/open_store.h"
 #include "store/store.h"
 
 namespace openpal::cli {
@@ -17,7 +18,7 @@ struct CredentialArgs {
 
 int Add(const CredentialArgs& args) {
   std::string db_path = ResolveDbPath(args.db);
-  auto store = OpenSqliteStore(db_path);
+  auto store = OpenStore(db_path);
   if (!store.ok()) {
     std::cerr << "pal credential add: " << store.status().ToString() << "\n";
     return kExitFailure;
