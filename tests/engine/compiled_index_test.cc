@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -64,7 +65,8 @@ World RandomWorld(std::mt19937& rng) {
   return w;
 }
 
-std::vector<usage::UsageRow> RandomRows(std::mt19937& rng, int n) {
+// UsageRow's texts are views (as the reader's are): `texts` owns them and must outlive the rows.
+std::vector<usage::UsageRow> RandomRows(std::mt19937& rng, int n, std::deque<std::string>& texts) {
   std::vector<usage::UsageRow> rows;
   for (int i = 0; i < n; ++i) {
     const int sub = 1 + static_cast<int>(rng() % 3), d = static_cast<int>(rng() % 70);
@@ -72,7 +74,7 @@ std::vector<usage::UsageRow> RandomRows(std::mt19937& rng, int n) {
                            "/resourceGroups/rg" + std::to_string(rng() % 3) + "/providers/Microsoft.Web/sites/s" +
                            std::to_string(rng() % 3);
     usage::UsageRow row;
-    row.resource_id = resource;
+    row.resource_id = texts.emplace_back(std::move(resource));
     row.start = Timestamp::FromSeconds(1767225600LL + d * 86400LL);
     row.end = Timestamp::FromSeconds(row.start.micros / 1000000 + static_cast<int64_t>(rng() % 48) * 3600);
     row.amount = *usage::ParseMoney(std::to_string(rng() % 1000) + ".25");
@@ -105,7 +107,8 @@ TEST(CompiledIndex, CreditsAndExplainsExactlyAsTheIndexItWasWrittenFrom) {
     for (int32_t id = 0; id < static_cast<int32_t>(memory->linked_principal_count()); ++id)
       EXPECT_EQ((*mapped)->LinkedKey(id), memory->LinkedKey(id));
 
-    auto rows = RandomRows(rng, 300);
+    std::deque<std::string> texts;
+    auto rows = RandomRows(rng, 300, texts);
     EXPECT_EQ(Credit(**mapped, rows), Credit(*memory, rows)) << "world " << world;
     for (const char* resource : {"/subscriptions/aaaaaaaa-0000-4000-8000-000000000001/resourceGroups/rg1/x/y/z",
                                  "aaaaaaaa-0000-4000-8000-000000000002", "/subscriptions/aaaaaaaa-0000-4000-8000-000000000002/resourceGroups/rg0"}) {
