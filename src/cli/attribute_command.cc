@@ -29,6 +29,7 @@ struct AttributeArgs {
   std::vector<std::string> usage;
   std::string db, index, role_policy = "all", measure = "effective", output = "csv", out, unattributed;
   std::string partial;  // write the run's exact partial result here instead of the report (pal merge)
+  std::string range;    // START:END, bytes of the one --usage file (with --partial)
   bool quiet = false;
   bool save = false;  // keep the run in the database for `pal report` (docs/reports.md)
   bool timings = false;  // phase wall times on standard error
@@ -134,10 +135,37 @@ int WritePart(const AttributeArgs& args, const engine::DirectoryView& index,
   return kExitOk;
 }
 
+// "START:END", decimal byte offsets, START < END.
+std::optional<engine::ByteRange> ParseRange(const std::string& text) {
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return std::nullopt;
+  auto number = [](std::string_view digits) -> std::optional<uint64_t> {
+    if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+      return std::nullopt;
+    return std::stoull(std::string(digits));
+  };
+  auto begin = number(std::string_view(text).substr(0, colon)), end = number(std::string_view(text).substr(colon + 1));
+  if (!begin || !end || *begin >= *end) return std::nullopt;
+  return engine::ByteRange{*begin, *end};
+}
+
 int Attribute(const AttributeArgs& args) {
   if (!args.partial.empty() && (args.save || !args.out.empty() || !args.unattributed.empty())) {
     std::cerr << "pal attribute: --partial writes a part only: --save, --out and --unattributed belong to pal merge\n";
     return kExitUsage;
+  }
+  std::optional<engine::ByteRange> range;
+  if (!args.range.empty()) {
+    range = ParseRange(args.range);
+    if (!range) {
+      std::cerr << "pal attribute: --range " << args.range << ": expected START:END, byte offsets with START < END\n";
+      return kExitUsage;
+    }
+    // A range's rejected rows are numbered in the whole file only once pal merge has the ranges before it.
+    if (args.partial.empty() || args.usage.size() != 1) {
+      std::cerr << "pal attribute: --range credits part of one file into a part: give one --usage file and --partial\n";
+      return kExitUsage;
+    }
   }
   auto policy = LoadPolicy(args.role_policy);
   if (!policy.ok()) {
@@ -179,6 +207,7 @@ int Attribute(const AttributeArgs& args) {
   options.rejected_log = &std::cerr;
   options.skip_cleanup = true;
   options.threads = args.threads > 0 ? args.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.range = range;
   if (!args.partial.empty()) {
     const int code = WritePart(args, *index, identity, *policy, options);
     LeaveForExit(std::move(index));
@@ -297,6 +326,9 @@ const bool registered = RegisterCommand(Command{
                       "Write cost not credited, per subscription, month, currency and reason, to this file");
       sub->add_option("--partial", args->partial,
                       "Write this run's exact partial result to this file instead of the report; pal merge combines parts");
+      sub->add_option("--range", args->range,
+                      "With --partial and one --usage file: credit only the records that start in bytes START:END of "
+                      "it (ranges that cover the file credit each record once; pal merge joins them)");
       sub->add_flag("--save", args->save, "Keep this run (inputs, report, unattributed, reconciliation) for pal report");
       sub->add_flag("--quiet", args->quiet, "No progress line, no reconciliation on standard error");
       sub->add_option("--threads", args->threads,

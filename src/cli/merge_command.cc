@@ -30,6 +30,11 @@ int Merge(const MergeArgs& args) {
     std::cerr << "pal merge: " << merged.status().ToString() << "\n";
     return kExitFailure;
   }
+  // A report over part of a file would be wrong without saying so: every byte range of each input must be here.
+  if (Status complete = engine::CheckComplete(*merged); !complete.ok()) {
+    std::cerr << "pal merge: " << complete.ToString() << "\n";
+    return kExitFailure;
+  }
   engine::WriteRejectedLines(*merged, std::cerr);
   const engine::OutputFormat format = args.output == "json"    ? engine::OutputFormat::kJson
                                       : args.output == "table" ? engine::OutputFormat::kTable

@@ -6,6 +6,9 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <tuple>
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -106,30 +109,20 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
     if (!digest.ok()) return digest.status();
     part.inputs.push_back(std::move(digest).value());
   }
-  // The rejected-row listing is captured into the part; other notes go where the caller asked.
-  std::ostream* notes = options.rejected_log;
-  std::ostringstream log;
-  options.rejected_log = &log;
+  RunListing listing;
+  options.listing = &listing;
   options.max_rejected_lines = kMaxListed;
   auto result = RunAttribution(index, policy, options);
   if (!result.ok()) return result.status();
   part.result = std::move(result).value();
-  std::istringstream lines(log.str());
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(kRejected, 0) == 0 && line.size() > kMore.size() &&
-        line.compare(line.size() - kMore.size(), kMore.size(), kMore) == 0) {
-      part.rejected_total += std::stoull(line.substr(kRejected.size()));
-    } else if (line.rfind(kRejected, 0) == 0) {
-      part.rejected_lines.push_back(line);
-      ++part.rejected_total;
-    } else if (notes) {
-      *notes << line << '\n';
-    }
-  }
+  for (size_t i = 0; i < part.inputs.size() && i < listing.spans.size(); ++i) part.inputs[i].spans = {listing.spans[i]};
+  for (auto& r : listing.rejections)
+    part.rejections.push_back(PartRejection{static_cast<uint32_t>(r.file), 0, r.line, std::move(r.why)});
+  part.rejected_total = listing.rejected_total;
   return part;
 }
 
-void WritePartial(const Partial& part, std::ostream& out) {
+std::string PartialToBytes(const Partial& part) {
   Writer w;
   w.Raw(kMagic, sizeof kMagic);
   w.U32(kPartialFormatVersion);
@@ -142,6 +135,9 @@ void WritePartial(const Partial& part, std::ostream& out) {
     w.Str(input.path);
     w.U64(input.size);
     w.I64(input.mtime_ns);
+    w.U64(input.spans.size());
+    for (const auto& span : input.spans)
+      for (uint64_t v : {span.range.begin, span.range.end, span.first, span.end, span.lines, span.lines_before}) w.U64(v);
   }
   const AttributionResult& r = part.result;
   w.U64(r.rows_read);
@@ -171,15 +167,29 @@ void WritePartial(const Partial& part, std::ostream& out) {
     for (Money m : {c.read, c.credited, c.not_credited, c.rejected, c.attributed}) w.Amount(m);
   }
   w.U64(part.rejected_total);
-  w.U64(part.rejected_lines.size());
-  for (const auto& line : part.rejected_lines) w.Str(line);
+  w.U64(part.rejections.size());
+  for (const auto& r : part.rejections) {
+    w.U32(r.input);
+    w.U32(r.span);
+    w.U64(r.line);
+    w.Str(r.why);
+  }
   const uint64_t checksum = XXH3_64bits(w.bytes.data(), w.bytes.size());
   w.U64(checksum);
-  out.write(w.bytes.data(), static_cast<std::streamsize>(w.bytes.size()));
+  return std::move(w.bytes);
+}
+
+void WritePartial(const Partial& part, std::ostream& out) {
+  const std::string bytes = PartialToBytes(part);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 Result<Partial> ReadPartial(std::istream& in, const std::string& name) {
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return PartialFromBytes(bytes, name);
+}
+
+Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name) {
   auto corrupt = [&](const std::string& what) {
     return Status::Error(StatusCode::kCorruption, "not a usable attribution part (" + what + ")", name);
   };
@@ -188,7 +198,7 @@ Result<Partial> ReadPartial(std::istream& in, const std::string& name) {
   uint64_t stored = 0;
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
   if (XXH3_64bits(bytes.data(), bytes.size() - 8) != stored) return corrupt("checksum mismatch: truncated or damaged");
-  Reader r(std::string_view(bytes).substr(sizeof kMagic, bytes.size() - 8 - sizeof kMagic));
+  Reader r(bytes.substr(sizeof kMagic, bytes.size() - 8 - sizeof kMagic));
   const uint32_t version = r.U32();
   if (version != kPartialFormatVersion)
     return Status::Error(StatusCode::kFailedPrecondition,
@@ -200,11 +210,17 @@ Result<Partial> ReadPartial(std::istream& in, const std::string& name) {
   part.directory.version = r.U64();
   part.role_policy = r.Str();
   part.measure = r.Str();
-  for (uint64_t n = r.Count(20), i = 0; i < n; ++i) {
+  for (uint64_t n = r.Count(28), i = 0; i < n && r.ok(); ++i) {
     InputDigest input;
     input.path = r.Str();
     input.size = r.U64();
     input.mtime_ns = r.I64();
+    for (uint64_t m = r.Count(48), j = 0; j < m && r.ok(); ++j) {
+      FileSpan span;
+      for (uint64_t* v : {&span.range.begin, &span.range.end, &span.first, &span.end, &span.lines, &span.lines_before})
+        *v = r.U64();
+      input.spans.push_back(span);
+    }
     part.inputs.push_back(std::move(input));
   }
   AttributionResult& result = part.result;
@@ -238,8 +254,18 @@ Result<Partial> ReadPartial(std::istream& in, const std::string& name) {
     result.reconciliation.push_back(std::move(c));
   }
   part.rejected_total = r.U64();
-  for (uint64_t n = r.Count(4), i = 0; i < n && r.ok(); ++i) part.rejected_lines.push_back(r.Str());
+  for (uint64_t n = r.Count(20), i = 0; i < n && r.ok(); ++i) {
+    PartRejection rejection;
+    rejection.input = r.U32();
+    rejection.span = r.U32();
+    rejection.line = r.U64();
+    rejection.why = r.Str();
+    part.rejections.push_back(std::move(rejection));
+  }
   if (!r.ok()) return corrupt("a record runs past the end");
+  for (const auto& rejection : part.rejections)
+    if (rejection.input >= part.inputs.size() || rejection.span >= part.inputs[rejection.input].spans.size())
+      return corrupt("a rejected row names an input or range the part does not read");
   return part;
 }
 
@@ -249,10 +275,67 @@ Result<Partial> ReadPartialFile(const std::string& path) {
   return ReadPartial(in, path);
 }
 
+namespace {
+
+// One span of an input as read by one part, with where it comes from.
+struct SpanOrigin {
+  FileSpan span;
+  size_t part = 0, index = 0;
+};
+// Where a part's span went in the merged input: the merged span, and the lines before it there.
+struct SpanPlace {
+  uint32_t span = 0;
+  uint64_t line_shift = 0;
+};
+
+std::string Bytes(uint64_t begin, uint64_t end) { return std::to_string(begin) + ":" + std::to_string(end); }
+
+// Joins one input's spans from several parts: sorted by offset, refused where two overlap or where a cut fell inside
+// a record, joined where one's records end exactly where the next one's begin. `places[{part, index}]` says where
+// each went.
+Result<std::vector<FileSpan>> JoinSpans(const std::string& path, std::vector<SpanOrigin> spans,
+                                        std::map<std::pair<size_t, size_t>, SpanPlace>& places) {
+  std::stable_sort(spans.begin(), spans.end(), [](const SpanOrigin& a, const SpanOrigin& b) {
+    return std::tie(a.span.range.begin, a.span.range.end) < std::tie(b.span.range.begin, b.span.range.end);
+  });
+  std::vector<FileSpan> joined;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const FileSpan& s = spans[i].span;
+    if (i > 0) {
+      const SpanOrigin& prev = spans[i - 1];
+      const std::string which = "parts " + std::to_string(prev.part + 1) + " and " + std::to_string(spans[i].part + 1);
+      if (s.range.begin < prev.span.range.end)
+        return Status::Error(StatusCode::kFailedPrecondition,
+                             which + " both read bytes " +
+                                 Bytes(s.range.begin, std::min(prev.span.range.end, s.range.end)) + " of " + path +
+                                 ": its rows would be counted twice");
+      if (s.first < prev.span.end)  // the record before the cut runs on past the line where the next range began
+        return Status::Error(StatusCode::kFailedPrecondition,
+                             which + ": the cut at byte " + std::to_string(s.range.begin) + " of " + path +
+                                 " falls inside a record (a quoted field holding line breaks) that runs to byte " +
+                                 std::to_string(prev.span.end) + "; credit bytes " +
+                                 Bytes(prev.span.end, std::max(prev.span.end, s.range.end)) + " again in place of part " +
+                                 std::to_string(spans[i].part + 1));
+    }
+    if (!joined.empty() && joined.back().end == s.first) {
+      FileSpan& last = joined.back();
+      places[{spans[i].part, spans[i].index}] = SpanPlace{static_cast<uint32_t>(joined.size() - 1), last.lines};
+      last.range.end = s.range.end;
+      last.end = s.end;
+      last.lines += s.lines;
+    } else {
+      places[{spans[i].part, spans[i].index}] = SpanPlace{static_cast<uint32_t>(joined.size()), 0};
+      joined.push_back(s);
+    }
+  }
+  return joined;
+}
+
+}  // namespace
+
 Result<Partial> MergePartials(std::vector<Partial> parts) {
   if (parts.empty()) return Status::Error(StatusCode::kInvalidArgument, "no parts to merge");
   const Partial& first = parts.front();
-  std::set<std::pair<std::string, uint64_t>> seen;  // (path, size) of every input
   for (size_t i = 0; i < parts.size(); ++i) {
     const Partial& p = parts[i];
     const std::string which = "part " + std::to_string(i + 1);
@@ -267,31 +350,92 @@ Result<Partial> MergePartials(std::vector<Partial> parts) {
     if (p.measure != first.measure)
       return Status::Error(StatusCode::kFailedPrecondition,
                            "credited with measure " + p.measure + ", part 1 with " + first.measure, which);
-    for (const auto& input : p.inputs)
-      if (!seen.emplace(input.path, input.size).second)
-        return Status::Error(StatusCode::kFailedPrecondition,
-                             "reads " + input.path + " again: its rows would be counted twice", which);
   }
   Partial merged;
   merged.directory = first.directory;
   merged.role_policy = first.role_policy;
   merged.measure = first.measure;
-  std::vector<AttributionResult> results;
-  for (auto& p : parts) {
-    merged.inputs.insert(merged.inputs.end(), p.inputs.begin(), p.inputs.end());
-    merged.rejected_total += p.rejected_total;
-    for (auto& line : p.rejected_lines)
-      if (merged.rejected_lines.size() < kMaxListed) merged.rejected_lines.push_back(std::move(line));
-    results.push_back(std::move(p.result));
+  // Inputs in the order they first appear; the spans of each from every part that read it.
+  std::map<std::string, size_t> input_of;  // path -> merged input
+  std::vector<std::vector<SpanOrigin>> spans;
+  std::vector<std::vector<size_t>> input_map(parts.size());  // part's input -> merged input
+  for (size_t p = 0; p < parts.size(); ++p) {
+    for (size_t i = 0; i < parts[p].inputs.size(); ++i) {
+      const InputDigest& input = parts[p].inputs[i];
+      auto [it, fresh] = input_of.emplace(input.path, merged.inputs.size());
+      if (fresh) {
+        merged.inputs.push_back(InputDigest{input.path, input.size, input.mtime_ns, {}});
+        spans.emplace_back();
+      } else if (merged.inputs[it->second].size != input.size) {
+        return Status::Error(StatusCode::kFailedPrecondition,
+                             "reads " + input.path + " at " + std::to_string(input.size) + " bytes, another part at " +
+                                 std::to_string(merged.inputs[it->second].size) + ": the file changed between parts",
+                             "part " + std::to_string(p + 1));
+      }
+      input_map[p].push_back(it->second);
+      for (size_t k = 0; k < input.spans.size(); ++k) spans[it->second].push_back(SpanOrigin{input.spans[k], p, k});
+    }
   }
+  std::vector<std::map<std::pair<size_t, size_t>, SpanPlace>> places(merged.inputs.size());
+  for (size_t m = 0; m < merged.inputs.size(); ++m) {
+    auto joined = JoinSpans(merged.inputs[m].path, std::move(spans[m]), places[m]);
+    if (!joined.ok()) return joined.status();
+    merged.inputs[m].spans = std::move(joined).value();
+  }
+  // Each part listed its first rejected rows in input, span and line order; so are the merged ones, then cut.
+  std::vector<AttributionResult> results;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    merged.rejected_total += parts[p].rejected_total;
+    for (auto& r : parts[p].rejections) {
+      const size_t m = input_map[p][r.input];
+      const SpanPlace place = places[m].at({p, r.span});
+      merged.rejections.push_back(
+          PartRejection{static_cast<uint32_t>(m), place.span, r.line + place.line_shift, std::move(r.why)});
+    }
+    results.push_back(std::move(parts[p].result));
+  }
+  std::stable_sort(merged.rejections.begin(), merged.rejections.end(), [](const PartRejection& a, const PartRejection& b) {
+    return std::tie(a.input, a.span, a.line) < std::tie(b.input, b.span, b.line);
+  });
+  if (merged.rejections.size() > kMaxListed) merged.rejections.resize(kMaxListed);
   merged.result = MergeResults(std::move(results));
   return merged;
 }
 
+Status CheckComplete(const Partial& part) {
+  for (const auto& input : part.inputs) {
+    if (input.complete()) continue;
+    // The first bytes no part read: before the first span, between two, or after the last.
+    uint64_t at = 0;
+    for (const auto& span : input.spans) {
+      if (span.range.begin > at) break;
+      at = std::max(at, span.range.end);
+    }
+    uint64_t to = input.size;
+    for (const auto& span : input.spans)
+      if (span.range.begin > at) {
+        to = span.range.begin;
+        break;
+      }
+    return Status::Error(StatusCode::kFailedPrecondition,
+                         "bytes " + Bytes(at, to) + " of " + input.path + " (" + std::to_string(input.size) +
+                             " bytes) are in no part: merge the parts of all its ranges");
+  }
+  return Status::Ok();
+}
+
 void WriteRejectedLines(const Partial& part, std::ostream& out) {
-  for (const auto& line : part.rejected_lines) out << line << '\n';
-  if (part.rejected_total > part.rejected_lines.size())
-    out << kRejected << (part.rejected_total - part.rejected_lines.size()) << kMore << '\n';
+  for (const auto& r : part.rejections) {
+    const InputDigest& input = part.inputs[r.input];
+    const FileSpan& span = input.spans[r.span];
+    if (span.lines_before != kUnknownLines)
+      out << kRejected << input.path << ":" << span.lines_before + r.line << ": " << r.why << '\n';
+    else
+      out << kRejected << input.path << " (bytes from " << span.first << "), line " << r.line << " of the range: "
+          << r.why << '\n';
+  }
+  if (part.rejected_total > part.rejections.size())
+    out << kRejected << (part.rejected_total - part.rejections.size()) << kMore << '\n';
 }
 
 }  // namespace openpal::engine

@@ -6,6 +6,7 @@
 #include <istream>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/roles.h"
@@ -16,19 +17,35 @@
 
 namespace openpal::engine {
 
-inline constexpr uint32_t kPartialFormatVersion = 1;
+inline constexpr uint32_t kPartialFormatVersion = 2;
 
-// Which input a part read: its path as given, its size and modification time (nanoseconds). Two parts naming the
-// same input are refused by the merge: its rows would be counted twice.
+// Which input a part read: its path as given, its size and modification time (nanoseconds), and which of its bytes:
+// one span per byte range read (a whole file is one span, range [0, size)), sorted by offset and disjoint, each with
+// where its records began and ended and how many lines they hold (FileSpan, engine/run.h). Parts that read the same
+// input are merged when their spans meet exactly; overlapping spans are refused (rows counted twice).
 struct InputDigest {
   std::string path;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  std::vector<FileSpan> spans;
+  // True when the spans cover the whole file as one, its lines numbered from the file's first line.
+  bool complete() const {
+    return spans.size() == 1 && spans[0].lines_before != kUnknownLines && spans[0].end == size;
+  }
   friend bool operator==(const InputDigest&, const InputDigest&) = default;
 };
 
+// A listed rejected row: its input and span (indexes in the part), its line counted from 1 at the span's first record,
+// and why. The whole file's line is the span's lines_before plus this line, once the span starts at the header.
+struct PartRejection {
+  uint32_t input = 0, span = 0;
+  uint64_t line = 0;
+  std::string why;
+  friend bool operator==(const PartRejection&, const PartRejection&) = default;
+};
+
 // Everything a run contributes to a report, exactly: the cells (128-bit fixed-point sums), the not-credited groups,
-// the reconciliation, and the rejected-row lines it listed; what it was computed against (the directory's identity,
+// the reconciliation, and the rejected rows it listed; what it was computed against (the directory's identity,
 // the role policy's text and the measure); and what it read.
 struct Partial {
   Store::DirectoryVersion directory;
@@ -36,28 +53,39 @@ struct Partial {
   std::string measure;      // "effective" or "billed"
   std::vector<InputDigest> inputs;
   AttributionResult result;
-  std::vector<std::string> rejected_lines;  // "rejected: FILE:LINE: why", at most 1000, in file order
-  uint64_t rejected_total = 0;              // all rejected rows, listed or not
+  std::vector<PartRejection> rejections;  // at most 1000, in input, span and line order
+  uint64_t rejected_total = 0;            // all rejected rows, listed or not
 };
 
-// Credits `options.files` against `index` (whose identity is `directory`) and returns the part. The rejected-row
-// lines go into the part, not to options.rejected_log.
+// Credits `options.files` (or `options.range` of its one file) against `index` (whose identity is `directory`) and
+// returns the part. The rejected rows go into the part, not to options.rejected_log.
 Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::DirectoryVersion& directory,
                                    const RolePolicy& policy, const std::string& policy_text, const std::string& measure,
                                    AttributeOptions options);
 
-// Writes `part` (docs/partial-format.md); the stream's failure is the caller's to check.
+// A part's bytes (docs/partial-format.md), in memory: a scale-out moves parts between processes without files.
+std::string PartialToBytes(const Partial& part);
+// Reads a part's bytes; `name` is used in errors (Corruption, FailedPrecondition for another version).
+Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name);
+// The same through a stream or a file; the stream's failure is the caller's to check.
 void WritePartial(const Partial& part, std::ostream& out);
-// Reads a part written by WritePartial; `name` is used in errors (Corruption, FailedPrecondition for another version).
 Result<Partial> ReadPartial(std::istream& in, const std::string& name);
 Result<Partial> ReadPartialFile(const std::string& path);
 
 // Merges parts into one: equal to a single run over all their inputs (sums are exact and the order of parts does
-// not change the report). Refused (FailedPrecondition) when the parts were computed against different directories
-// (store ID or version), role policies or measures, or when two parts read the same input.
+// not change the report). An input read by several parts (byte ranges of one file) is one input: its spans are
+// joined where they meet. Refused (FailedPrecondition) when the parts were computed against different directories
+// (store ID or version), role policies or measures, when two parts read the same bytes of an input, when one input
+// has two sizes, or when a cut between two ranges fell inside a record (a quoted field holding line breaks): the
+// error then names the bytes to credit again. Inputs whose ranges leave gaps are kept as they are (merged further).
 Result<Partial> MergePartials(std::vector<Partial> parts);
 
-// The rejected-row listing of a run or merge, as `pal attribute` prints it: the lines, then a count of the others.
+// Ok when every input of the part is whole (its ranges cover it): else FailedPrecondition naming the bytes no part
+// read, for a merge that is to be the report.
+Status CheckComplete(const Partial& part);
+
+// The rejected-row listing of a run or merge, as `pal attribute` prints it: "rejected: FILE:LINE: why" lines, then a
+// count of the others. A line of an input whose ranges do not start at its header is given within its range.
 void WriteRejectedLines(const Partial& part, std::ostream& out);
 
 }  // namespace openpal::engine

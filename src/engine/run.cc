@@ -5,11 +5,13 @@
 #include "engine/run.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -49,6 +51,7 @@ struct Rejection {
   std::string file;
   uint64_t line;
   std::string why;
+  size_t file_index = 0;
 };
 
 // One reader's rows into one Attributor; rejected rows kept (up to `cap`) with their line within the reader's range
@@ -168,38 +171,59 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryView& index, con
   for (int k = 0; k < threads; ++k) parts[static_cast<size_t>(k)].attributor = std::make_unique<Attributor>(cache, k);
   std::vector<Rejection> rejections;
   uint64_t rejected_total = 0;
-  auto keep_rejections = [&](Part& part, uint64_t line_shift) {
+  // Rejected lines are kept counted from 1 at the file's first record read (its span's `first`), `delta` added.
+  auto keep_rejections = [&](Part& part, size_t file_index, int64_t delta) {
     for (auto& r : part.rejections)
-      if (rejections.size() < options.max_rejected_lines) rejections.push_back(Rejection{r.file, r.line + line_shift, r.why});
+      if (rejections.size() < options.max_rejected_lines)
+        rejections.push_back(Rejection{r.file, static_cast<uint64_t>(static_cast<int64_t>(r.line) + delta), r.why,
+                                       file_index});
     rejected_total += part.rejected_total;
     part.rejections.clear();
     part.rejected_total = 0;
   };
-  for (const auto& file : options.files) {
+  std::vector<FileSpan> spans;
+  for (size_t file_index = 0; file_index < options.files.size(); ++file_index) {
+    const std::string& file = options.files[file_index];
     const uint64_t rows_before = rows.load();
     auto opened = usage::UsageReader::Open(file, options.measure, options.store);
     if (!opened.ok()) return opened.status();
     auto reader = std::move(opened).value();
     const uint64_t size = reader->FileSize(), body = reader->header_end();
-    // Part boundaries: the line break after each k/threads of the body (duplicates and misses dropped).
-    std::vector<uint64_t> bounds = {body};
+    const uint64_t header_lines = reader->next_line() - 1;  // lines up to and including the header
+    // The records read: those that start in [first, stop) (a byte range), else all after the header.
+    FileSpan span{ByteRange{0, size}, body, size, 0, header_lines};
+    const bool ranged = options.range && !(options.range->begin == 0 && options.range->end >= size);
+    if (ranged) {
+      span.range = *options.range;
+      auto first = LineStartAtOrAfter(file, options.range->begin);
+      if (!first.ok()) return first.status();
+      span.first = std::max(body, *first);
+      if (span.first != body) span.lines_before = kUnknownLines;
+    }
+    const uint64_t stop = ranged ? std::max(span.first, std::min(options.range->end, size)) : size;
+    // Part boundaries: the line break after each k/threads of the records' bytes (duplicates and misses dropped).
+    std::vector<uint64_t> bounds = {span.first};
     const bool local = !(options.store && options.store->Handles(file));
-    if (allow_split && local && threads > 1 && !reader->compressed() && !reader->cr_line_ends() && size >= options.split_bytes) {
+    if (allow_split && local && threads > 1 && !reader->compressed() && !reader->cr_line_ends() &&
+        stop - span.first >= options.split_bytes) {
       for (int k = 1; k < threads; ++k) {
-        uint64_t at = LineBreakAfter(file, body + (size - body) * static_cast<uint64_t>(k) / static_cast<uint64_t>(threads), size);
+        uint64_t at = LineBreakAfter(file, span.first + (stop - span.first) * static_cast<uint64_t>(k) /
+                                                            static_cast<uint64_t>(threads),
+                                     stop);
         if (at > bounds.back()) bounds.push_back(at);
       }
     }
-    bounds.push_back(size);
+    bounds.push_back(stop);
     const size_t count = bounds.size() - 1;
-    if (count > 1) {
+    if (count > 1 || ranged) {
+      // Each part but the last reads exactly its bytes; the last reads the records that start before `stop`, the
+      // last of them to its end.
       std::vector<std::unique_ptr<usage::UsageReader>> ranges;
       for (size_t k = 0; k < count; ++k) {
-        auto range = reader->OpenPart(bounds[k], bounds[k + 1]);
+        auto range = k + 1 < count ? reader->OpenPart(bounds[k], bounds[k + 1]) : reader->OpenRecords(bounds[k], stop);
         if (!range.ok()) return range.status();
         ranges.push_back(std::move(range).value());
       }
-      const uint64_t header_lines = reader->next_line() - 1;  // lines up to and including the header
       std::vector<std::thread> others;
       for (size_t k = 1; k < count; ++k)
         others.emplace_back([&, k] { ReadInto(*ranges[k], parts[k], options.max_rejected_lines, rows, nullptr); });
@@ -212,21 +236,25 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryView& index, con
       // A part that did not end at a record boundary means a split fell inside a quoted field.
       for (size_t k = 0; k + 1 < count; ++k)
         if (!ranges[k]->ended_cleanly()) return std::optional<AttributionResult>();
-      uint64_t shift = header_lines;  // physical lines before part k
+      uint64_t shift = 0;  // physical lines before part k, from `first`
       for (size_t k = 0; k < count; ++k) {
-        keep_rejections(parts[k], shift);
+        keep_rejections(parts[k], file_index, static_cast<int64_t>(shift));
         shift += ranges[k]->next_line() - 1;
       }
+      span.lines = shift;
+      span.end = ranges.back()->NextRecordOffset();
     } else {
       ReadInto(*reader, parts[0], options.max_rejected_lines, rows, [&](uint64_t consumed) {
         progress.Update(rows.load(std::memory_order_relaxed), done_bytes + consumed);
       });
       if (!parts[0].status.ok()) return parts[0].status;
-      keep_rejections(parts[0], 0);
+      keep_rejections(parts[0], file_index, -static_cast<int64_t>(header_lines));
+      span.lines = reader->next_line() - 1 - header_lines;
     }
+    spans.push_back(span);
     done_bytes += size;
     // A header and nothing after it is said, not passed over: an empty export is possible, a misread one too.
-    if (rows.load() == rows_before && options.rejected_log)
+    if (rows.load() == rows_before && options.rejected_log && !ranged)
       *options.rejected_log << "attribute: " << file << ": no rows after the header (nothing to credit in this file)\n";
   }
   progress.Update(rows.load(), done_bytes, true);
@@ -237,8 +265,20 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryView& index, con
                          "more than " + std::to_string(usage::kMaxSummedRows) +
                              " rows in one run: totals could no longer be summed exactly; split the files into runs");
   const auto credited = std::chrono::steady_clock::now();
-  if (options.rejected_log) {
-    for (const auto& r : rejections) *options.rejected_log << "rejected: " << r.file << ":" << r.line << ": " << r.why << '\n';
+  if (options.listing) {
+    options.listing->spans = std::move(spans);
+    options.listing->rejections.clear();
+    for (auto& r : rejections) options.listing->rejections.push_back(ListedRejection{r.file_index, r.line, std::move(r.why)});
+    options.listing->rejected_total = rejected_total;
+  } else if (options.rejected_log) {
+    for (const auto& r : rejections) {
+      const FileSpan& span = spans[r.file_index];
+      if (span.lines_before != kUnknownLines)
+        *options.rejected_log << "rejected: " << r.file << ":" << span.lines_before + r.line << ": " << r.why << '\n';
+      else  // a byte range not read from the header: its lines are numbered from its first record
+        *options.rejected_log << "rejected: " << r.file << " (bytes from " << span.first << "), line " << r.line
+                              << " of the range: " << r.why << '\n';
+    }
     if (rejected_total > rejections.size())
       *options.rejected_log << "rejected: " << (rejected_total - rejections.size()) << " more rejected rows not listed\n";
   }
@@ -270,6 +310,28 @@ Result<AttributionResult> RunAttribution(const DirectoryView& index, const RoleP
     auto reader = usage::UsageReader::Open(file, options.measure, options.store);
     if (!reader.ok()) return reader.status();
     total_bytes += (*reader)->FileSize();
+    if (options.range) {
+      const ByteRange& range = *options.range;
+      if (options.files.size() != 1)
+        return Status::Error(StatusCode::kInvalidArgument, "a byte range is of one file: give exactly one");
+      if (range.begin >= range.end)
+        return Status::Error(StatusCode::kInvalidArgument,
+                             "empty byte range " + std::to_string(range.begin) + ":" + std::to_string(range.end), file);
+      const bool whole = range.begin == 0 && range.end >= (*reader)->FileSize();
+      if (!whole && (*reader)->compressed())
+        return Status::Error(StatusCode::kInvalidArgument,
+                             "a gzip file cannot be read from a byte offset: credit it whole (range 0:size)", file);
+      if (!whole && (*reader)->cr_line_ends())
+        return Status::Error(StatusCode::kInvalidArgument,
+                             "a file whose lines end with CR alone is not cut into byte ranges: credit it whole", file);
+      if (!whole && options.store && options.store->Handles(file))
+        return Status::Error(StatusCode::kInvalidArgument, "byte ranges are of local files only", file);
+      if (range.end > (*reader)->FileSize())
+        return Status::Error(StatusCode::kInvalidArgument,
+                             "the byte range ends at " + std::to_string(range.end) + ", past the file's " +
+                                 std::to_string((*reader)->FileSize()) + " bytes",
+                             file);
+    }
   }
   auto result = RunOnce(index, policy, options, total_bytes, /*allow_split=*/true);
   if (!result.ok()) return result.status();
@@ -277,6 +339,36 @@ Result<AttributionResult> RunAttribution(const DirectoryView& index, const RoleP
   auto again = RunOnce(index, policy, options, total_bytes, /*allow_split=*/false);
   if (!again.ok()) return again.status();
   return std::move(**again);
+}
+
+Result<uint64_t> LineStartAtOrAfter(const std::string& path, uint64_t from) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::Error(StatusCode::kIoError, std::string("cannot stat: ") + std::strerror(errno), path);
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (from == 0 || from >= size) return std::min(from, size);
+  // The first line break at or after from - 1: a line starts just after it.
+  const uint64_t at = LineBreakAfter(path, from - 1, size + 1);
+  return at == 0 ? size : at;
+}
+
+Result<std::vector<ByteRange>> CutIntoRanges(const std::string& path, int n) {
+  auto opened = usage::UsageReader::Open(path, usage::Measure::kEffective);
+  if (!opened.ok()) return opened.status();
+  const usage::UsageReader& reader = **opened;
+  const uint64_t size = reader.FileSize(), body = reader.header_end();
+  std::vector<uint64_t> cuts = {0};
+  if (n > 1 && !reader.compressed() && !reader.cr_line_ends()) {
+    for (int k = 1; k < n; ++k) {
+      auto at = LineStartAtOrAfter(path, body + (size - body) * static_cast<uint64_t>(k) / static_cast<uint64_t>(n));
+      if (!at.ok()) return at.status();
+      if (*at > cuts.back() && *at > body && *at < size) cuts.push_back(*at);
+    }
+  }
+  cuts.push_back(size);
+  std::vector<ByteRange> ranges;
+  for (size_t k = 0; k + 1 < cuts.size(); ++k) ranges.push_back(ByteRange{cuts[k], cuts[k + 1]});
+  return ranges;
 }
 
 }  // namespace openpal::engine

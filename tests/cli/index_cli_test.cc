@@ -3,6 +3,8 @@
 // and parts merge to the single run's report byte for byte.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "links_process.h"
 
 namespace openpal::testing {
@@ -82,6 +84,46 @@ TEST_F(PalIndex, PartsOfTheUsageMergeToTheSingleRunsReportByteForByte) {
   PalRun twice = RunPal({"merge", dir_ + "/part0.bin", dir_ + "/part0.bin"});
   EXPECT_EQ(twice.exit_code, 1);
   EXPECT_NE(twice.err.find("counted twice"), std::string::npos) << twice.err;
+}
+
+// Byte ranges of one file (`--range START:END`): three parts cut at arbitrary offsets, merged in any order, give the
+// single run's report, unattributed file and standard error (rejected rows numbered in the whole file); a missing
+// range is refused, and so is --range without --partial.
+TEST_F(PalIndex, ByteRangesOfOneFileMergeToTheSingleRunsReportAndStandardError) {
+  // The demo export with a few rejected rows, so the listing's line numbers are compared too.
+  const std::string file = dir_ + "/ranged.csv";
+  std::string text = SlurpFile(Usage("focus_2026-q3.csv"));
+  for (size_t at = text.size() / 7, k = 0; k < 5; ++k, at += text.size() / 6) {
+    at = text.find('\n', at) + 1;
+    text.insert(at, "not,a,row\n");
+  }
+  { std::ofstream(file, std::ios::binary) << text; }
+  const std::string report = dir_ + "/ranged_single.csv", unattributed = dir_ + "/ranged_single_un.csv";
+  PalRun single = RunPal({"attribute", "--db", db_, "--usage", file, "--out", report, "--unattributed", unattributed});
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  ASSERT_NE(single.err.find("rejected: " + file + ":"), std::string::npos) << single.err;
+  const std::vector<std::string> ranges = {"0:100", "100:" + std::to_string(text.size() / 2 + 3),
+                                           std::to_string(text.size() / 2 + 3) + ":" + std::to_string(text.size())};
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    PalRun part = RunPal({"attribute", "--quiet", "--db", db_, "--usage", file, "--range", ranges[i], "--partial",
+                          dir_ + "/range" + std::to_string(i) + ".bin"});
+    ASSERT_EQ(part.exit_code, 0) << part.err;
+  }
+  PalRun merged = RunPal({"merge", dir_ + "/range2.bin", dir_ + "/range0.bin", dir_ + "/range1.bin", "--out",
+                          dir_ + "/ranged_merged.csv", "--unattributed", dir_ + "/ranged_merged_un.csv"});
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_EQ(SlurpFile(dir_ + "/ranged_merged.csv"), SlurpFile(report));
+  EXPECT_EQ(SlurpFile(dir_ + "/ranged_merged_un.csv"), SlurpFile(unattributed));
+  // Standard error: the rejected rows and the reconciliation are the run's; the last line says what was merged.
+  auto without_last_line = [](std::string s) { return s.substr(0, s.rfind('\n', s.size() - 2) + 1); };
+  EXPECT_EQ(without_last_line(merged.err), without_last_line(single.err));
+  PalRun missing = RunPal({"merge", dir_ + "/range0.bin", dir_ + "/range2.bin"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("in no part"), std::string::npos) << missing.err;
+  PalRun no_part = RunPal({"attribute", "--db", db_, "--usage", file, "--range", "0:100"});
+  EXPECT_EQ(no_part.exit_code, 2);
+  PalRun reversed = RunPal({"attribute", "--db", db_, "--usage", file, "--range", "9:3", "--partial", dir_ + "/x.bin"});
+  EXPECT_EQ(reversed.exit_code, 2);
 }
 
 }  // namespace

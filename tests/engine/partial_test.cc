@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -89,6 +91,21 @@ Partial Part(const DirectoryView& index, const std::vector<std::string>& files,
   return std::move(read).value();
 }
 
+// A part over bytes [begin, end) of `file`, through the in-memory format and back. `split_bytes` small makes the run
+// cut the range further into threads' parts.
+Partial RangePart(const DirectoryView& index, const std::string& file, ByteRange range, uint64_t split_bytes = 64 << 20) {
+  AttributeOptions options;
+  options.files = {file};
+  options.range = range;
+  options.threads = 3;
+  options.split_bytes = split_bytes;
+  auto part = AttributeToPartial(index, kDirectory, RolePolicy::All(), "all", "effective", options);
+  EXPECT_TRUE(part.ok()) << part.status().ToString();
+  auto read = PartialFromBytes(PartialToBytes(*part), "part");
+  EXPECT_TRUE(read.ok()) << read.status().ToString();
+  return std::move(read).value();
+}
+
 std::string Text(const Partial& part) {
   std::ostringstream rejected;
   WriteRejectedLines(part, rejected);
@@ -142,6 +159,211 @@ TEST(Partial, EveryRandomSplitIntoTwoToSixteenPartsMergesToTheSingleRunByteForBy
     }
     EXPECT_FALSE(single.empty());
   }
+}
+
+uint64_t FileSize(const std::string& path) { return std::filesystem::file_size(path); }
+
+std::string SlurpFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Byte ranges of one file (docs/partial-format.md "Byte ranges of one file"): cut anywhere (inside a line, on a line
+// start, in the header), credited alone and merged in any order and grouping, they give the single run's report,
+// unattributed groups, reconciliation and rejected-row listing (its lines numbered in the whole file) byte for byte.
+TEST(Partial, ByteRangesOfOneFileCutAnywhereMergeToTheSingleRunByteForByte) {
+  std::mt19937 rng(1616);
+  for (int world = 0; world < 10; ++world) {
+    auto index = DirectoryIndex::Build(RandomWorld(rng).facts);
+    std::vector<std::string> all;
+    for (const auto& [sub, line] : RandomLines(rng, 400)) all.push_back(line);
+    if (world % 2) all.insert(all.begin() + static_cast<long>(rng() % all.size()), "");  // a blank line
+    const std::string file = WriteUsage("ranges" + std::to_string(world), all);
+    const std::string single = Text(Part(*index, {file}));
+    const uint64_t size = FileSize(file);
+    for (int split = 0; split < 5; ++split) {
+      const size_t k = 2 + rng() % 15;
+      std::vector<uint64_t> cuts = {0, size};
+      // Random offsets (some inside the header), or the library's cuts on line starts.
+      if (split == 4) {
+        auto ranges = CutIntoRanges(file, static_cast<int>(k));
+        ASSERT_TRUE(ranges.ok()) << ranges.status().ToString();
+        ASSERT_EQ(ranges->front().begin, 0u);
+        ASSERT_EQ(ranges->back().end, size);
+        cuts = {0};
+        for (const auto& r : *ranges) cuts.push_back(r.end);
+      } else {
+        while (cuts.size() < k + 1) cuts.push_back(1 + rng() % (size - 1));
+      }
+      std::sort(cuts.begin(), cuts.end());
+      cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+      std::vector<Partial> parts;
+      for (size_t p = 0; p + 1 < cuts.size(); ++p)
+        parts.push_back(RangePart(*index, file, {cuts[p], cuts[p + 1]}, split == 3 ? 256 : 64 << 20));
+      std::shuffle(parts.begin(), parts.end(), rng);
+      const size_t cut = 1 + rng() % (parts.size() - 1 + (parts.size() == 1));
+      std::vector<Partial> left(parts.begin(), parts.begin() + static_cast<long>(std::min(cut, parts.size())));
+      std::vector<Partial> right(parts.begin() + static_cast<long>(std::min(cut, parts.size())), parts.end());
+      auto a = MergePartials(std::move(left));
+      ASSERT_TRUE(a.ok()) << a.status().ToString();
+      std::vector<Partial> two;
+      two.push_back(std::move(a).value());
+      if (!right.empty()) {
+        auto b = MergePartials(std::move(right));
+        ASSERT_TRUE(b.ok()) << b.status().ToString();
+        two.push_back(std::move(b).value());
+      }
+      auto merged = MergePartials(std::move(two));
+      ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+      EXPECT_TRUE(CheckComplete(*merged).ok()) << CheckComplete(*merged).ToString();
+      ASSERT_EQ(merged->inputs.size(), 1u);
+      EXPECT_EQ(merged->inputs[0].path, file);  // one input, listed once
+      EXPECT_EQ(Text(*merged), single) << "world " << world << ", cuts " << cuts.size() - 1 << ", split " << split;
+    }
+  }
+}
+
+// Merges `parts` (kept in order) as a random tree: consecutive groups merged, then the groups' merges, and so on.
+Partial MergeAsRandomTree(std::vector<Partial> parts, std::mt19937& rng) {
+  while (parts.size() > 1) {
+    std::vector<Partial> next;
+    for (size_t i = 0; i < parts.size();) {
+      const size_t n = std::min(parts.size() - i, 1 + rng() % 4);
+      std::vector<Partial> group(std::make_move_iterator(parts.begin() + static_cast<long>(i)),
+                                 std::make_move_iterator(parts.begin() + static_cast<long>(i + n)));
+      auto merged = MergePartials(std::move(group));
+      EXPECT_TRUE(merged.ok()) << merged.status().ToString();
+      next.push_back(std::move(merged).value());
+      i += n;
+    }
+    parts = std::move(next);
+  }
+  return std::move(parts.front());
+}
+
+// The CI property (issue 16): the usage of a random world in several files (some of them its rows of one subscription),
+// split at random into 2-16 parts mixing whole files, groups of files and byte ranges of one file cut anywhere; every
+// merge is the single run over the same files byte for byte: report, unattributed groups, reconciliation and
+// rejected-row listing (inputs given in file order; in any order and grouping the report is the same).
+TEST(Partial, MixedSplitsByFileByteRangeAndSubscriptionMergeToTheSingleRunByteForByte) {
+  std::mt19937 rng(2026);
+  for (int world = 0; world < 8; ++world) {
+    auto index = DirectoryIndex::Build(RandomWorld(rng).facts);
+    const auto lines = RandomLines(rng, 900);
+    // The inputs: a few files of consecutive rows, and the rows of one subscription in a file of their own.
+    const int by_sub = 1 + static_cast<int>(rng() % 3);
+    std::vector<std::vector<std::string>> contents(1 + rng() % 3);
+    std::vector<std::string> of_sub;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].first == by_sub) of_sub.push_back(lines[i].second);
+      else contents[i * contents.size() / lines.size()].push_back(lines[i].second);
+    }
+    contents.insert(contents.begin() + static_cast<long>(rng() % (contents.size() + 1)), of_sub);
+    std::vector<std::string> files;
+    for (size_t f = 0; f < contents.size(); ++f)
+      files.push_back(WriteUsage("mixed" + std::to_string(world) + "_" + std::to_string(f), contents[f]));
+    const std::string single = Text(Part(*index, files));
+    for (int split = 0; split < 4; ++split) {
+      // Each file whole (alone or with its neighbours) or cut into byte ranges; 2 to 16 parts in all.
+      std::vector<Partial> parts;
+      for (size_t f = 0; f < files.size();) {
+        const uint64_t size = FileSize(files[f]);
+        if (rng() % 2 && parts.size() < 12) {
+          std::vector<uint64_t> cuts = {0, size};
+          for (size_t n = 1 + rng() % 4; n > 0; --n) cuts.push_back(1 + rng() % (size - 1));
+          std::sort(cuts.begin(), cuts.end());
+          cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+          for (size_t c = 0; c + 1 < cuts.size(); ++c)
+            parts.push_back(RangePart(*index, files[f], {cuts[c], cuts[c + 1]}, rng() % 2 ? 512 : 64 << 20));
+          ++f;
+        } else {
+          const size_t n = std::min(files.size() - f, 1 + rng() % 2);
+          parts.push_back(Part(*index, std::vector<std::string>(files.begin() + static_cast<long>(f),
+                                                                files.begin() + static_cast<long>(f + n))));
+          f += n;
+        }
+      }
+      if (parts.size() < 2) parts.push_back(Part(*index, {WriteUsage("empty" + std::to_string(world), {})}));
+      ASSERT_LE(parts.size(), 16u);
+      std::vector<Partial> shuffled = parts;
+      const Partial merged = MergeAsRandomTree(std::move(parts), rng);
+      EXPECT_TRUE(CheckComplete(merged).ok()) << CheckComplete(merged).ToString();
+      // An empty file added as a part of its own adds nothing to the text but its input.
+      EXPECT_EQ(Text(merged), single) << "world " << world << ", split " << split;
+      std::shuffle(shuffled.begin(), shuffled.end(), rng);
+      const Partial any_order = MergeAsRandomTree(std::move(shuffled), rng);
+      EXPECT_EQ(ResultText(any_order.result), ResultText(merged.result));
+      EXPECT_EQ(any_order.rejected_total, merged.rejected_total);
+    }
+  }
+}
+
+TEST(Partial, OverlappingMissingOrRepeatedRangesAreRefused) {
+  std::mt19937 rng(5);
+  auto index = DirectoryIndex::Build(RandomWorld(rng).facts);
+  std::vector<std::string> lines;
+  for (const auto& [sub, line] : RandomLines(rng, 100)) lines.push_back(line);
+  const std::string file = WriteUsage("range_refuse", lines);
+  const uint64_t size = FileSize(file), mid = size / 2;
+  auto merge = [&](std::vector<ByteRange> ranges) {
+    std::vector<Partial> parts;
+    for (const auto& r : ranges) parts.push_back(RangePart(*index, file, r));
+    return MergePartials(std::move(parts));
+  };
+  auto overlap = merge({{0, mid + 10}, {mid, size}});
+  ASSERT_FALSE(overlap.ok());
+  EXPECT_NE(overlap.status().ToString().find("counted twice"), std::string::npos) << overlap.status().ToString();
+  auto repeated = merge({{0, mid}, {mid, size}, {mid, size}});
+  ASSERT_FALSE(repeated.ok());
+  EXPECT_NE(repeated.status().ToString().find("counted twice"), std::string::npos);
+  auto whole_and_range = merge({{0, size}, {mid, size}});
+  EXPECT_FALSE(whole_and_range.ok());
+  // A gap is kept (parts of a tree merge), but is no report.
+  auto gap = merge({{0, mid / 2}, {mid, size}});
+  ASSERT_TRUE(gap.ok()) << gap.status().ToString();
+  Status incomplete = CheckComplete(*gap);
+  EXPECT_EQ(incomplete.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(incomplete.ToString().find("in no part"), std::string::npos) << incomplete.ToString();
+  // Empty, reversed or past-the-end ranges are refused when the part is made.
+  AttributeOptions options;
+  options.files = {file};
+  for (ByteRange bad : {ByteRange{mid, mid}, ByteRange{mid, 1}, ByteRange{0, size + 1}}) {
+    options.range = bad;
+    EXPECT_EQ(AttributeToPartial(*index, kDirectory, RolePolicy::All(), "all", "effective", options).status().code(),
+              StatusCode::kInvalidArgument);
+  }
+}
+
+// A cut inside a quoted field that holds line breaks cannot be seen from the range after it: the merge finds it
+// (the record before the cut ends past where the next range began), refuses, and names the bytes to credit again;
+// credited so, the merge is the single run's.
+TEST(Partial, ACutInsideAQuotedLineBreakIsRefusedAndTheNamedRangeRepairsIt) {
+  std::mt19937 rng(11);
+  auto index = DirectoryIndex::Build(RandomWorld(rng).facts);
+  std::vector<std::string> lines;
+  for (const auto& [sub, line] : RandomLines(rng, 40)) lines.push_back(line);
+  const std::string quoted = "2026-01-05T00:00:00Z,2026-01-06T00:00:00Z,1.5,USD,\"/subscriptions/x\n"
+                             "2026-01-05T00:00:00Z,2026-01-06T00:00:00Z,99,USD,/not/a/row\"";
+  lines.insert(lines.begin() + 20, quoted);
+  const std::string file = WriteUsage("quoted_cut", lines);
+  const std::string single = Text(Part(*index, {file}));
+  const std::string text = SlurpFile(file);
+  const uint64_t inside = text.find("/subscriptions/x\n") + 17;  // just after the quoted line break
+  std::vector<Partial> parts;
+  parts.push_back(RangePart(*index, file, {0, inside - 5}));
+  parts.push_back(RangePart(*index, file, {inside - 5, FileSize(file)}));
+  auto refused = MergePartials(parts);
+  ASSERT_FALSE(refused.ok());
+  const std::string why = refused.status().ToString();
+  EXPECT_NE(why.find("inside a record"), std::string::npos) << why;
+  const uint64_t record_end = text.find('\n', inside) + 1;
+  EXPECT_NE(why.find("credit bytes " + std::to_string(record_end) + ":" + std::to_string(FileSize(file))),
+            std::string::npos)
+      << why;
+  parts[1] = RangePart(*index, file, {record_end, FileSize(file)});
+  auto merged = MergePartials(std::move(parts));
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(Text(*merged), single);
 }
 
 TEST(Partial, PartsOfAnotherDirectoryPolicyOrTheSameInputTwiceAreRefused) {

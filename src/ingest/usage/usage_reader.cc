@@ -114,11 +114,20 @@ Result<std::unique_ptr<UsageReader>> UsageReader::OpenPart(uint64_t begin, uint6
   reader->family_ = family_;
   reader->cols_ = cols_;
   reader->header_ = header_;
+  reader->base_ = begin;
+  return reader;
+}
+
+Result<std::unique_ptr<UsageReader>> UsageReader::OpenRecords(uint64_t begin, uint64_t stop) const {
+  auto reader = OpenPart(begin, FileSize());
+  if (!reader.ok()) return reader.status();
+  (*reader)->stop_ = stop > begin ? stop - begin : 0;
   return reader;
 }
 
 Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejected) {
   for (;;) {
+    if (csv_.ConsumedOffset() >= stop_) return Outcome::kEnd;  // a byte range's end (OpenRecords)
     auto got = csv_.Next(record_);
     if (!got.ok()) return got.status();
     if (!*got) return Outcome::kEnd;

@@ -57,6 +57,12 @@ class UsageReader {
   // The same for this reader's file, with the columns this reader took from its header: the engine opens each part
   // of a file it splits this way, without reading the header (and up to 1 MiB after it) once more per part.
   Result<std::unique_ptr<UsageReader>> OpenPart(uint64_t begin, uint64_t end) const;
+  // The records of this reader's plain file that start in bytes [begin, stop), `begin` being a record's start: the
+  // last is read to its end, past `stop` if it runs on (a byte range of a file as a part: docs/partial-format.md).
+  // Lines are counted from 1 at `begin`; NextRecordOffset() then says where the records taken ended.
+  Result<std::unique_ptr<UsageReader>> OpenRecords(uint64_t begin, uint64_t stop) const;
+  // The file offset of the next record (where reading stopped, once Read() has returned kEnd).
+  uint64_t NextRecordOffset() const { return base_ + csv_.ConsumedOffset(); }
   // Whether the file is gzip (then it cannot be split), the byte just after the header, and where reading stopped.
   bool compressed() const { return compressed_; }
   // Whether the file's lines end with CR alone (old Mac): such a file is not split either.
@@ -88,6 +94,8 @@ class UsageReader {
   std::string path_;
   bool compressed_ = false;
   uint64_t header_end_ = 0;
+  uint64_t base_ = 0;                 // the file offset this reader's bytes start at
+  uint64_t stop_ = UINT64_MAX;        // no record starting at or after this offset (from base_) is read
   Family family_ = Family::kFocus;
   Columns cols_;
   std::vector<std::string> header_;
