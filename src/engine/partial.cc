@@ -95,51 +95,7 @@ Result<InputDigest> DigestOf(const std::string& path) {
                      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
 }
 
-}  // namespace
-
-Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::DirectoryVersion& directory,
-                                   const RolePolicy& policy, const std::string& policy_text, const std::string& measure,
-                                   AttributeOptions options) {
-  Partial part;
-  part.directory = directory;
-  part.role_policy = policy_text;
-  part.measure = measure;
-  for (const auto& file : options.files) {
-    auto digest = DigestOf(file);
-    if (!digest.ok()) return digest.status();
-    part.inputs.push_back(std::move(digest).value());
-  }
-  RunListing listing;
-  options.listing = &listing;
-  options.max_rejected_lines = kMaxListed;
-  auto result = RunAttribution(index, policy, options);
-  if (!result.ok()) return result.status();
-  part.result = std::move(result).value();
-  for (size_t i = 0; i < part.inputs.size() && i < listing.spans.size(); ++i) part.inputs[i].spans = {listing.spans[i]};
-  for (auto& r : listing.rejections)
-    part.rejections.push_back(PartRejection{static_cast<uint32_t>(r.file), 0, r.line, std::move(r.why)});
-  part.rejected_total = listing.rejected_total;
-  return part;
-}
-
-std::string PartialToBytes(const Partial& part) {
-  Writer w;
-  w.Raw(kMagic, sizeof kMagic);
-  w.U32(kPartialFormatVersion);
-  w.Str(part.directory.store_id);
-  w.U64(part.directory.version);
-  w.Str(part.role_policy);
-  w.Str(part.measure);
-  w.U64(part.inputs.size());
-  for (const auto& input : part.inputs) {
-    w.Str(input.path);
-    w.U64(input.size);
-    w.I64(input.mtime_ns);
-    w.U64(input.spans.size());
-    for (const auto& span : input.spans)
-      for (uint64_t v : {span.range.begin, span.range.end, span.first, span.end, span.lines, span.lines_before}) w.U64(v);
-  }
-  const AttributionResult& r = part.result;
+void WriteResult(Writer& w, const AttributionResult& r) {
   w.U64(r.rows_read);
   w.U64(r.rows_rejected_without_cost);
   w.U64(r.distinct_scopes);
@@ -166,6 +122,98 @@ std::string PartialToBytes(const Partial& part) {
     w.U64(c.rows_rejected);
     for (Money m : {c.read, c.credited, c.not_credited, c.rejected, c.attributed}) w.Amount(m);
   }
+}
+
+void ReadResult(Reader& r, AttributionResult& result) {
+  result.rows_read = r.U64();
+  result.rows_rejected_without_cost = r.U64();
+  result.distinct_scopes = r.U64();
+  for (uint64_t n = r.Count(7 * 4 + 8 + 32), i = 0; i < n && r.ok(); ++i) {
+    ReportRow row;
+    for (std::string* s : {&row.partner_id, &row.partner_name, &row.customer_tenant_id, &row.subscription_id,
+                           &row.month, &row.currency, &row.admin_type})
+      *s = r.Str();
+    row.usage_rows = r.U64();
+    row.total_cost = r.Amount();
+    row.attributed_cost = r.Amount();
+    result.report.push_back(std::move(row));
+  }
+  for (uint64_t n = r.Count(4 * 4 + 8 + 16), i = 0; i < n && r.ok(); ++i) {
+    UnattributedRow row;
+    for (std::string* s : {&row.subscription_id, &row.month, &row.currency, &row.reason}) *s = r.Str();
+    row.usage_rows = r.U64();
+    row.total_cost = r.Amount();
+    result.unattributed.push_back(std::move(row));
+  }
+  for (uint64_t n = r.Count(4 + 24 + 80), i = 0; i < n && r.ok(); ++i) {
+    CurrencyReconciliation c;
+    c.currency = r.Str();
+    c.rows_credited = r.U64();
+    c.rows_not_credited = r.U64();
+    c.rows_rejected = r.U64();
+    for (Money* m : {&c.read, &c.credited, &c.not_credited, &c.rejected, &c.attributed}) *m = r.Amount();
+    result.reconciliation.push_back(std::move(c));
+  }
+}
+
+}  // namespace
+
+Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::DirectoryVersion& directory,
+                                   const RolePolicy& policy, const std::string& policy_text, const std::string& measure,
+                                   AttributeOptions options) {
+  Partial part;
+  part.directory = directory;
+  part.role_policy = policy_text;
+  part.measure = measure;
+  for (const auto& file : options.files) {
+    auto digest = DigestOf(file);
+    if (!digest.ok()) return digest.status();
+    part.inputs.push_back(std::move(digest).value());
+  }
+  // Each file credited on its own (crediting is per row: the same sums), so the part knows each input's rows; the
+  // files share one profile cache, so each resource's profile is built once.
+  if (!options.profiles)
+    options.profiles = std::make_shared<ProfileCache>(index, policy, std::clamp(options.threads, 1, kMaxThreads));
+  const bool skip_cleanup = options.skip_cleanup;
+  std::vector<AttributionResult> results;
+  for (size_t i = 0; i < part.inputs.size(); ++i) {
+    AttributeOptions one = options;
+    one.files = {options.files[i]};
+    one.skip_cleanup = skip_cleanup && i + 1 == part.inputs.size();
+    RunListing listing;
+    one.listing = &listing;
+    one.max_rejected_lines = kMaxListed - std::min(kMaxListed, part.rejections.size());
+    auto result = RunAttribution(index, policy, one);
+    if (!result.ok()) return result.status();
+    part.inputs[i].spans = listing.spans;
+    part.inputs[i].result = *result;
+    results.push_back(std::move(result).value());
+    for (auto& r : listing.rejections)
+      part.rejections.push_back(PartRejection{static_cast<uint32_t>(i), 0, r.line, std::move(r.why)});
+    part.rejected_total += listing.rejected_total;
+  }
+  part.result = MergeResults(std::move(results));
+  return part;
+}
+
+std::string PartialToBytes(const Partial& part) {
+  Writer w;
+  w.Raw(kMagic, sizeof kMagic);
+  w.U32(kPartialFormatVersion);
+  w.Str(part.directory.store_id);
+  w.U64(part.directory.version);
+  w.Str(part.role_policy);
+  w.Str(part.measure);
+  w.U64(part.inputs.size());
+  for (const auto& input : part.inputs) {
+    w.Str(input.path);
+    w.U64(input.size);
+    w.I64(input.mtime_ns);
+    w.U64(input.spans.size());
+    for (const auto& span : input.spans)
+      for (uint64_t v : {span.range.begin, span.range.end, span.first, span.end, span.lines, span.lines_before}) w.U64(v);
+  }
+  for (const auto& input : part.inputs) WriteResult(w, input.result);
   w.U64(part.rejected_total);
   w.U64(part.rejections.size());
   for (const auto& r : part.rejections) {
@@ -178,6 +226,7 @@ std::string PartialToBytes(const Partial& part) {
   w.U64(checksum);
   return std::move(w.bytes);
 }
+
 
 void WritePartial(const Partial& part, std::ostream& out) {
   const std::string bytes = PartialToBytes(part);
@@ -223,35 +272,11 @@ Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name
     }
     part.inputs.push_back(std::move(input));
   }
-  AttributionResult& result = part.result;
-  result.rows_read = r.U64();
-  result.rows_rejected_without_cost = r.U64();
-  result.distinct_scopes = r.U64();
-  for (uint64_t n = r.Count(7 * 4 + 8 + 32), i = 0; i < n && r.ok(); ++i) {
-    ReportRow row;
-    for (std::string* s : {&row.partner_id, &row.partner_name, &row.customer_tenant_id, &row.subscription_id,
-                           &row.month, &row.currency, &row.admin_type})
-      *s = r.Str();
-    row.usage_rows = r.U64();
-    row.total_cost = r.Amount();
-    row.attributed_cost = r.Amount();
-    result.report.push_back(std::move(row));
-  }
-  for (uint64_t n = r.Count(4 * 4 + 8 + 16), i = 0; i < n && r.ok(); ++i) {
-    UnattributedRow row;
-    for (std::string* s : {&row.subscription_id, &row.month, &row.currency, &row.reason}) *s = r.Str();
-    row.usage_rows = r.U64();
-    row.total_cost = r.Amount();
-    result.unattributed.push_back(std::move(row));
-  }
-  for (uint64_t n = r.Count(4 + 24 + 80), i = 0; i < n && r.ok(); ++i) {
-    CurrencyReconciliation c;
-    c.currency = r.Str();
-    c.rows_credited = r.U64();
-    c.rows_not_credited = r.U64();
-    c.rows_rejected = r.U64();
-    for (Money* m : {&c.read, &c.credited, &c.not_credited, &c.rejected, &c.attributed}) *m = r.Amount();
-    result.reconciliation.push_back(std::move(c));
+  std::vector<AttributionResult> results;
+  for (auto& input : part.inputs) {
+    if (!r.ok()) break;
+    ReadResult(r, input.result);
+    results.push_back(input.result);
   }
   part.rejected_total = r.U64();
   for (uint64_t n = r.Count(20), i = 0; i < n && r.ok(); ++i) {
@@ -263,6 +288,7 @@ Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name
     part.rejections.push_back(std::move(rejection));
   }
   if (!r.ok()) return corrupt("a record runs past the end");
+  part.result = MergeResults(std::move(results));
   for (const auto& rejection : part.rejections)
     if (rejection.input >= part.inputs.size() || rejection.span >= part.inputs[rejection.input].spans.size())
       return corrupt("a rejected row names an input or range the part does not read");
@@ -358,14 +384,16 @@ Result<Partial> MergePartials(std::vector<Partial> parts) {
   // Inputs in the order they first appear; the spans of each from every part that read it.
   std::map<std::string, size_t> input_of;  // path -> merged input
   std::vector<std::vector<SpanOrigin>> spans;
+  std::vector<std::vector<AttributionResult>> input_results;
   std::vector<std::vector<size_t>> input_map(parts.size());  // part's input -> merged input
   for (size_t p = 0; p < parts.size(); ++p) {
     for (size_t i = 0; i < parts[p].inputs.size(); ++i) {
-      const InputDigest& input = parts[p].inputs[i];
+      InputDigest& input = parts[p].inputs[i];
       auto [it, fresh] = input_of.emplace(input.path, merged.inputs.size());
       if (fresh) {
-        merged.inputs.push_back(InputDigest{input.path, input.size, input.mtime_ns, {}});
+        merged.inputs.push_back(InputDigest{input.path, input.size, input.mtime_ns, {}, {}});
         spans.emplace_back();
+        input_results.emplace_back();
       } else if (merged.inputs[it->second].size != input.size) {
         return Status::Error(StatusCode::kFailedPrecondition,
                              "reads " + input.path + " at " + std::to_string(input.size) + " bytes, another part at " +
@@ -373,6 +401,7 @@ Result<Partial> MergePartials(std::vector<Partial> parts) {
                              "part " + std::to_string(p + 1));
       }
       input_map[p].push_back(it->second);
+      input_results[it->second].push_back(std::move(input.result));
       for (size_t k = 0; k < input.spans.size(); ++k) spans[it->second].push_back(SpanOrigin{input.spans[k], p, k});
     }
   }
@@ -381,6 +410,7 @@ Result<Partial> MergePartials(std::vector<Partial> parts) {
     auto joined = JoinSpans(merged.inputs[m].path, std::move(spans[m]), places[m]);
     if (!joined.ok()) return joined.status();
     merged.inputs[m].spans = std::move(joined).value();
+    merged.inputs[m].result = MergeResults(std::move(input_results[m]));
   }
   // Each part listed its first rejected rows in input, span and line order; so are the merged ones, then cut.
   std::vector<AttributionResult> results;

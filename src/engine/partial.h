@@ -17,7 +17,7 @@
 
 namespace openpal::engine {
 
-inline constexpr uint32_t kPartialFormatVersion = 2;
+inline constexpr uint32_t kPartialFormatVersion = 3;
 
 // Which input a part read: its path as given, its size and modification time (nanoseconds), and which of its bytes:
 // one span per byte range read (a whole file is one span, range [0, size)), sorted by offset and disjoint, each with
@@ -28,11 +28,13 @@ struct InputDigest {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   std::vector<FileSpan> spans;
+  // What the part credited of this input alone (its rows in the saved run of `pal merge --save`, as `pal attribute
+  // --save` keeps each file's rows).
+  AttributionResult result;
   // True when the spans cover the whole file as one, its lines numbered from the file's first line.
   bool complete() const {
     return spans.size() == 1 && spans[0].lines_before != kUnknownLines && spans[0].end == size;
   }
-  friend bool operator==(const InputDigest&, const InputDigest&) = default;
 };
 
 // A listed rejected row: its input and span (indexes in the part), its line counted from 1 at the span's first record,
@@ -52,7 +54,7 @@ struct Partial {
   std::string role_policy;  // the policy as given: "all", "pec", or the file's content
   std::string measure;      // "effective" or "billed"
   std::vector<InputDigest> inputs;
-  AttributionResult result;
+  AttributionResult result;  // all the inputs together
   std::vector<PartRejection> rejections;  // at most 1000, in input, span and line order
   uint64_t rejected_total = 0;            // all rejected rows, listed or not
 };
