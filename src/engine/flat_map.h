@@ -50,6 +50,12 @@ class FlatStringMap {
     ++count_;
   }
   size_t size() const { return count_; }
+  // Calls f(key) for every key, in no particular order.
+  template <typename F>
+  void ForEachKey(F&& f) const {
+    for (const Slot& s : slots_)
+      if (s.length != kEmpty) f(std::string_view(arena_.data() + s.offset, s.length));
+  }
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;

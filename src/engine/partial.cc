@@ -193,6 +193,10 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
     part.rejected_total += listing.rejected_total;
   }
   part.result = MergeResults(std::move(results));
+  // With a cache the caller shares between parts, these are every scope it profiled (a merge's count stays exact
+  // when those parts are merged together).
+  part.scope_keys = options.profiles->ScopeKeys();
+  part.result.distinct_scopes = part.scope_keys.size();
   return part;
 }
 
@@ -214,6 +218,8 @@ std::string PartialToBytes(const Partial& part) {
       for (uint64_t v : {span.range.begin, span.range.end, span.first, span.end, span.lines, span.lines_before}) w.U64(v);
   }
   for (const auto& input : part.inputs) WriteResult(w, input.result);
+  w.U64(part.scope_keys.size());
+  for (const auto& key : part.scope_keys) w.Str(key);
   w.U64(part.rejected_total);
   w.U64(part.rejections.size());
   for (const auto& r : part.rejections) {
@@ -278,6 +284,7 @@ Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name
     ReadResult(r, input.result);
     results.push_back(input.result);
   }
+  for (uint64_t n = r.Count(4), i = 0; i < n && r.ok(); ++i) part.scope_keys.push_back(r.Str());
   part.rejected_total = r.U64();
   for (uint64_t n = r.Count(20), i = 0; i < n && r.ok(); ++i) {
     PartRejection rejection;
@@ -289,6 +296,10 @@ Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name
   }
   if (!r.ok()) return corrupt("a record runs past the end");
   part.result = MergeResults(std::move(results));
+  if (!std::is_sorted(part.scope_keys.begin(), part.scope_keys.end()) ||
+      std::adjacent_find(part.scope_keys.begin(), part.scope_keys.end()) != part.scope_keys.end())
+    return corrupt("the scope keys are not sorted and distinct");
+  part.result.distinct_scopes = part.scope_keys.size();
   for (const auto& rejection : part.rejections)
     if (rejection.input >= part.inputs.size() || rejection.span >= part.inputs[rejection.input].spans.size())
       return corrupt("a rejected row names an input or range the part does not read");
@@ -429,6 +440,16 @@ Result<Partial> MergePartials(std::vector<Partial> parts) {
   });
   if (merged.rejections.size() > kMaxListed) merged.rejections.resize(kMaxListed);
   merged.result = MergeResults(std::move(results));
+  // The distinct scopes of all the parts: the union of their sorted keys.
+  for (auto& p : parts) {
+    std::vector<std::string> both;
+    both.reserve(merged.scope_keys.size() + p.scope_keys.size());
+    std::set_union(std::make_move_iterator(merged.scope_keys.begin()), std::make_move_iterator(merged.scope_keys.end()),
+                   std::make_move_iterator(p.scope_keys.begin()), std::make_move_iterator(p.scope_keys.end()),
+                   std::back_inserter(both));
+    merged.scope_keys = std::move(both);
+  }
+  merged.result.distinct_scopes = merged.scope_keys.size();
   return merged;
 }
 

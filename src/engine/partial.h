@@ -56,6 +56,9 @@ struct Partial {
   std::vector<InputDigest> inputs;
   AttributionResult result;  // all the inputs together
   std::vector<PartRejection> rejections;  // at most 1000, in input, span and line order
+  // The distinct scopes the part's rows were credited at (their keys, sorted): result.distinct_scopes is their count,
+  // and a merge's is the count of their union, exactly as one run over all the inputs counts them.
+  std::vector<std::string> scope_keys;
   uint64_t rejected_total = 0;            // all rejected rows, listed or not
 };
 

@@ -47,6 +47,17 @@ size_t ProfileCache::size() const {
   return n;
 }
 
+std::vector<std::string> ProfileCache::ScopeKeys() const {
+  std::vector<std::string> keys;
+  keys.reserve(size());
+  for (size_t i = 0; i < kShards; ++i) {
+    std::lock_guard<std::mutex> lock(scopes_[i].mu);
+    scopes_[i].by_key.ForEachKey([&](std::string_view key) { keys.emplace_back(key); });
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
 int64_t* ProfileCache::For(const Scope& resource, int slot) {
   // Resources without grants of their own share the profile of the nearest scope above them that has some.
   Scope scope = EffectiveScope(index_, resource);

@@ -56,6 +56,8 @@ class ProfileCache {
   int slots() const { return slots_; }
   // Distinct scopes profiled so far.
   size_t size() const;
+  // Their keys, sorted: a part carries them so that a merge counts the distinct scopes of all its parts exactly.
+  std::vector<std::string> ScopeKeys() const;
   const DirectoryView& index() const { return index_; }
 
  private:

@@ -109,7 +109,8 @@ Partial RangePart(const DirectoryView& index, const std::string& file, ByteRange
 std::string Text(const Partial& part) {
   std::ostringstream rejected;
   WriteRejectedLines(part, rejected);
-  return ResultText(part.result) + rejected.str();
+  // The count in `pal attribute`'s last line too: exact after a merge (the union of the parts' scopes).
+  return ResultText(part.result) + rejected.str() + "distinct scopes: " + std::to_string(part.result.distinct_scopes) + "\n";
 }
 
 TEST(Partial, EveryRandomSplitIntoTwoToSixteenPartsMergesToTheSingleRunByteForByte) {
@@ -156,6 +157,7 @@ TEST(Partial, EveryRandomSplitIntoTwoToSixteenPartsMergesToTheSingleRunByteForBy
       EXPECT_EQ(ResultText(merged->result), ResultText(Part(*index, {whole_file}).result))
           << "world " << world << ", " << k << " parts, split " << how;
       EXPECT_EQ(merged->rejected_total, Part(*index, {whole_file}).rejected_total);
+      EXPECT_EQ(merged->result.distinct_scopes, Part(*index, {whole_file}).result.distinct_scopes);
     }
     EXPECT_FALSE(single.empty());
   }
