@@ -7,13 +7,9 @@
 #include "store/postgres/pg_facts.h"
 #include "store/postgres/pg_schema.h"
 #include "store/postgres/pg_store.h"
-#include "store/sqlite/fact_codec.h"
 
 namespace openpal::pg {
 namespace {
-
-using sqlite::SelectColumns;
-using sqlite::TableOf;
 
 constexpr size_t kKinds = 10;
 constexpr int kIdBlock = 8192;          // ids reserved per sequence round trip

@@ -1,17 +1,12 @@
 // PgStore: the connection pool, reads, link changes, settings and the change counter.
 #include "store/postgres/pg_store.h"
 
-
 #include "core/guid.h"
 #include "store/postgres/pg_facts.h"
 #include "store/postgres/pg_schema.h"
-#include "store/sqlite/fact_codec.h"
 
 namespace openpal::pg {
 namespace {
-
-using sqlite::SelectColumns;
-using sqlite::TableOf;
 
 // Overlap of [valid_from, valid_to) with the window ($1, $2); an empty fact overlaps nothing (Interval::overlaps).
 constexpr const char* kOverlapsWindow =
@@ -55,33 +50,6 @@ Result<LinkState> ReadLinkState(Connection& c, const std::string& tenant, const 
 }
 
 }  // namespace
-
-PooledConnection::~PooledConnection() {
-  if (c_) pool_->Release(std::move(c_));
-}
-
-Result<PooledConnection> ConnectionPool::Acquire() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      std::unique_ptr<Connection> c = std::move(idle_.back());
-      idle_.pop_back();
-      return PooledConnection(this, std::move(c));
-    }
-  }
-  auto c = Connection::Open(uri_, read_only_);
-  if (!c.ok()) return c.status();
-  return PooledConnection(this, std::move(c).value());
-}
-
-void ConnectionPool::Release(std::unique_ptr<Connection> c) {
-  // A lost connection (the server restarted, a call timed out) or one left inside a transaction is closed: the
-  // next caller opens a fresh one.
-  if (!c->Reusable()) return;
-  c->set_call_timeout(kDefaultCallTimeout);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
-}
 
 Result<std::unique_ptr<ImportTransaction>> PgStore::BeginImport() { return BeginPgImport(*this); }
 
