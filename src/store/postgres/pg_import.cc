@@ -129,6 +129,9 @@ class PgImport final : public ImportTransaction {
     if (committed_) return Status::Error(StatusCode::kIoError, "the import was already committed");
     if (Status s = Usable(); !s.ok()) return s;
     if (Status s = FlushAll(); !s.ok()) return s.WithContext("committing the import");
+    // Raised in this transaction, so the version and the facts become visible together (slot 0: imports).
+    if (auto bumped = conn_->Exec(kBumpDirectoryVersionSql, Params().Int(0)); !bumped.ok())
+      return bumped.status().WithContext("raising the directory version");
     open_ = false;
     Status s = conn_->Run("COMMIT");
     if (!s.ok()) return s.WithContext("committing the import");

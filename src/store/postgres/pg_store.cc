@@ -238,6 +238,9 @@ Result<LinkState> PgStore::ChangeLink(const TenantId& tenant_in, const ObjectId&
   auto bump = c.Exec("UPDATE link_counters SET version = $3 WHERE tenant = $1 AND object_id = $2",
                      Params().Text(tenant).Text(object).Int(version));
   if (!bump.ok()) return bump.status().WithContext(where);
+  // Last before COMMIT: the slot's row stays locked until then (pg_schema.cc, version 2).
+  auto raised = c.Exec(kBumpDirectoryVersionSql, Params().Int(DirectorySlotOfLink(tenant, object)));
+  if (!raised.ok()) return raised.status().WithContext("raising the directory version for the " + where);
   // synchronous_commit (on by default): durable, and visible to every replica, when COMMIT returns.
   if (Status s = tx.Commit(); !s.ok()) return s.WithContext(where);
   return LinkState{std::move(next), version};
@@ -293,6 +296,17 @@ Result<uint64_t> PgStore::ChangeCounter() {
     ++counter_;
   }
   return counter_;
+}
+
+Result<Store::DirectoryVersion> PgStore::CurrentDirectoryVersion() {
+  auto conn = pool_.Acquire();
+  if (!conn.ok()) return conn.status();
+  // One statement, one snapshot: the sum of every slot as committed now.
+  auto rows = (*conn)->Exec("SELECT min(store_id), max(store_id), sum(version)::bigint FROM directory_version");
+  if (!rows.ok()) return rows.status().WithContext("reading the directory version");
+  if (rows->IsNull(0, 0) || rows->Text(0, 0) != rows->Text(0, 1))
+    return Status::Error(StatusCode::kCorruption, "the table directory_version has no rows, or two store IDs", where_);
+  return DirectoryVersion{rows->Text(0, 0), static_cast<uint64_t>(rows->Int(0, 2))};
 }
 
 Result<std::optional<std::string>> PgStore::GetSetting(const std::string& name) {

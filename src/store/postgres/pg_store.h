@@ -50,6 +50,8 @@ class PgStore final : public Store, public RunStore {
   std::string Describe() const override { return where_; }
   // Moves when any transaction of the server has ended since (pg_current_snapshot()), see docs/store.md.
   Result<uint64_t> ChangeCounter() override;
+  // The sum of directory_version's slots, raised in the transaction of every import and link change (pg_schema.cc).
+  Result<DirectoryVersion> CurrentDirectoryVersion() override;
 
   // RunStore (pg_runs.cc).
   Result<int64_t> SaveRun(const SavedRun& run) override;
