@@ -14,6 +14,7 @@ CONNECTIONS="${CONNECTIONS:-48}"
 command -v wrk >/dev/null || { echo "bench: wrk missing (OPENPAL_WITH_BENCH_TOOLS=1 scripts/setup.sh)" >&2; exit 2; }
 
 WORK="$(mktemp -d /tmp/openpal-bench-replicas-XXXXXX)"
+chmod 755 "$WORK"  # the server runs as the postgres user when we are root, and must reach its folder
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
