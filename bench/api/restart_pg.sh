@@ -19,17 +19,8 @@ WORKERS="${WORKERS:-12}"
 PG_BIN="${OPENPAL_PG_BIN:-/usr/lib/postgresql/15/bin}"
 [ -x "$PAL" ] || { echo "bench: $PAL not found; build the pal target first" >&2; exit 2; }
 
-WORK="$(mktemp -d /tmp/openpal-bench-restart-XXXXXX)"
-chmod 755 "$WORK"  # the server runs as the postgres user when we are root, and must reach its folder
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  "$ROOT/tests/pg/pg_server.sh" stop "$WORK/pg" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK"  # the dev issuer's key for a URI is a file in the current folder
+. "$HERE/pg_replicas_lib.sh"
+bench_work restart
 
 # The conformance snapshot with PRINCIPALS more users, so that writes of many principals go on at once.
 cp -r "$ROOT/tests/conformance/fixture/snapshot" "$WORK/snapshot"
@@ -45,28 +36,14 @@ for i in range(n):
 json.dump(users, open(path, "w"), indent=1)
 PY
 
-ADMIN="$("$ROOT/tests/pg/pg_server.sh" start "$WORK/pg")"
-psql -q "$ADMIN" -c "CREATE DATABASE openpal_bench"
-DB="${ADMIN%/*}/openpal_bench"
+bench_database
 timeout 120 "$PAL" import "$WORK/snapshot" --db "$DB" >/dev/null
 for i in $(seq 0 $((PRINCIPALS - 1))); do
   object="$(printf 'cc000000-0000-4000-8000-%012d' "$i")"
   echo "$object $("$PAL" token --db "$DB" --tenant $TENANT --object "$object")"
 done >"$WORK/tokens"
 
-PORTS=()
-for i in 1 2 3; do
-  "$PAL" serve --db "$DB" --listen 127.0.0.1:0 --dev-issuer >"$WORK/serve$i.out" 2>"$WORK/serve$i.log" &
-  PIDS+=($!)
-  port=""
-  for _ in $(seq 100); do
-    port="$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$WORK/serve$i.out")"
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "bench: pal serve $i did not start" >&2; cat "$WORK/serve$i.log" >&2; exit 1; }
-  PORTS+=("$port")
-done
+bench_replicas 3
 
 as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 restart_database() {
