@@ -13,39 +13,16 @@ DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-48}"
 command -v wrk >/dev/null || { echo "bench: wrk missing (OPENPAL_WITH_BENCH_TOOLS=1 scripts/setup.sh)" >&2; exit 2; }
 
-WORK="$(mktemp -d /tmp/openpal-bench-replicas-XXXXXX)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  "$ROOT/tests/pg/pg_server.sh" stop "$WORK/pg" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK"  # the dev issuer's key for a URI is a file in the current folder
-
-ADMIN="$("$ROOT/tests/pg/pg_server.sh" start "$WORK/pg")"
-psql -q "$ADMIN" -c "CREATE DATABASE openpal_bench"
-DB="${ADMIN%/*}/openpal_bench"
+. "$HERE/pg_replicas_lib.sh"
+bench_work replicas
+bench_database
 timeout 60 "$PAL" import "$ROOT/tests/conformance/fixture/snapshot" --db "$DB" >/dev/null
 TENANT=1b1121dd-6900-412a-af73-e8d44f81e1c1
 TOKEN_GET="$("$PAL" token --db "$DB" --tenant $TENANT --object aa67f786-0552-423e-8849-244ed12bf581)"
 TOKEN_WRITE="$("$PAL" token --db "$DB" --tenant $TENANT --object bb67f786-0552-423e-8849-244ed12bf582)"
 LINK_PATH="/providers/Microsoft.ManagementPartner/partners/1234567?api-version=2018-02-01"
 
-PORTS=()
-for i in 1 2 3; do
-  "$PAL" serve --db "$DB" --listen 127.0.0.1:0 --dev-issuer >"$WORK/serve$i.out" 2>"$WORK/serve$i.log" &
-  PIDS+=($!)
-  port=""
-  for _ in $(seq 100); do
-    port="$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$WORK/serve$i.out")"
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "bench: pal serve $i did not start" >&2; cat "$WORK/serve$i.log" >&2; exit 1; }
-  PORTS+=("$port")
-done
+bench_replicas 3
 curl -sf -X PUT -H "Authorization: Bearer $TOKEN_GET" -H "Content-Length: 0" "http://127.0.0.1:${PORTS[0]}$LINK_PATH" >/dev/null
 
 to_ms() {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/guid.h"
+#include "store/open_store.h"
 
 namespace openpal::api {
 namespace {
@@ -49,16 +50,9 @@ Status CreateKeyFile(const std::string& path, const std::string& pem) {
 }  // namespace
 
 std::string DevIssuer::KeyPathFor(const std::string& db_path) {
-  // A PostgreSQL URI is no place for a file: the key goes in the current folder, named after the URI (FNV-1a), so
-  // `pal token` and `pal serve --dev-issuer` run from one folder share it. A demo key, as beside an SQLite file.
-  if (db_path.rfind("postgresql://", 0) == 0 || db_path.rfind("postgres://", 0) == 0) {
-    uint64_t h = 14695981039346656037ULL;
-    for (unsigned char c : db_path) h = (h ^ c) * 1099511628211ULL;
-    char name[64];
-    std::snprintf(name, sizeof name, "openpal-%016llx.dev-issuer.pem", static_cast<unsigned long long>(h));
-    return name;
-  }
-  return db_path + ".dev-issuer.pem";
+  // A demo key, beside an SQLite file; for a PostgreSQL URI in the current folder, named after the URI, so `pal token`
+  // and `pal serve --dev-issuer` run from one folder share it.
+  return StoreSideFile(db_path, ".dev-issuer.pem");
 }
 
 Result<DevIssuer> DevIssuer::LoadOrCreate(const std::string& key_path) {

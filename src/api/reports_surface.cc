@@ -12,6 +12,7 @@
 #include "api/openpal_surfaces.h"
 #include "core/guid.h"
 #include "engine/compiled_index.h"
+#include "store/open_store.h"
 #include "engine/explain.h"
 #include "engine/report_query.h"
 
@@ -205,7 +206,7 @@ class ReportsSurface : public Surface {
       const bool unchanged = index_ && version.ok() && index_version_ && version->store_id == index_version_->store_id &&
                              version->version == index_version_->version;
       if (!unchanged) {
-        auto loaded = engine::LoadDirectory(context_.store, {engine::DefaultIndexPath(context_.db_path), false, nullptr});
+        auto loaded = engine::LoadDirectory(context_.store, {StoreSideFile(context_.db_path, ".index"), false, nullptr});
         if (!loaded.ok()) return loaded.status();
         index_ = std::shared_ptr<const engine::DirectoryView>(std::move(loaded->view));
         index_version_.reset();

@@ -16,6 +16,7 @@
 #include "collect/blob_store.h"
 #include "core/leave_for_exit.h"
 #include "engine/compiled_index.h"
+#include "store/open_store.h"
 #include "engine/partial.h"
 #include "engine/report_query.h"
 #include "engine/report_writer.h"
@@ -188,7 +189,7 @@ int Attribute(const AttributeArgs& args) {
     return kExitFailure;
   }
   auto directory = engine::LoadDirectory(
-      **store, {args.index.empty() ? engine::DefaultIndexPath(ResolveDbPath(args.db)) : args.index, !args.index.empty(),
+      **store, {args.index.empty() ? StoreSideFile(ResolveDbPath(args.db), ".index") : args.index, !args.index.empty(),
                 &std::cerr});
   if (!directory.ok()) {
     std::cerr << "pal attribute: " << directory.status().ToString() << "\n";

@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "engine/compiled_index.h"
+#include "store/open_store.h"
 #include "engine/explain.h"
 
 namespace openpal::cli {
@@ -43,7 +44,7 @@ int RunExplain(const ExplainArgs& args) {
     return kExitFailure;
   }
   auto index = engine::LoadDirectory(
-      **store, {args.index.empty() ? engine::DefaultIndexPath(ResolveDbPath(args.db)) : args.index, !args.index.empty(),
+      **store, {args.index.empty() ? StoreSideFile(ResolveDbPath(args.db), ".index") : args.index, !args.index.empty(),
                 &std::cerr});
   if (!index.ok()) {
     std::cerr << "pal explain: " << index.status().ToString() << "\n";

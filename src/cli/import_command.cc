@@ -69,7 +69,7 @@ int RunImport(const ImportFlags& flags) {
   std::cout << summary->ToText() << "  into " << (*store)->Describe() << " in " << seconds << " s\n";
   // A compiled index the user built is kept fresh: the import made it stale, and rebuilding now costs what the next
   // command would otherwise pay. None is made unasked (docs/index-format.md "When it is rebuilt").
-  const std::string index_path = engine::DefaultIndexPath(db_path);
+  const std::string index_path = StoreSideFile(db_path, ".index");
   std::error_code ec;
   if (std::filesystem::exists(index_path, ec)) {
     const auto indexing = std::chrono::steady_clock::now();

@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "engine/compiled_index.h"
+#include "store/open_store.h"
 
 namespace openpal::cli {
 namespace {
@@ -20,7 +21,7 @@ int BuildIndex(const IndexArgs& args) {
     std::cerr << "pal index build: " << store.status().ToString() << "\n";
     return kExitFailure;
   }
-  const std::string path = args.index.empty() ? engine::DefaultIndexPath(ResolveDbPath(args.db)) : args.index;
+  const std::string path = args.index.empty() ? StoreSideFile(ResolveDbPath(args.db), ".index") : args.index;
   auto built = engine::BuildCompiledIndex(**store, path);
   if (!built.ok()) {
     std::cerr << "pal index build: " << built.status().ToString() << "\n";

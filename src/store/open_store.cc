@@ -1,6 +1,9 @@
 // The store factory: an SQLite file or a PostgreSQL URI.
 #include "store/open_store.h"
 
+#include <cstdint>
+#include <cstdio>
+
 #include "store/postgres/pg_schema.h"
 #include "store/postgres/pg_store.h"
 
@@ -8,6 +11,15 @@ namespace openpal {
 
 bool IsPostgresUri(const std::string& db) {
   return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
+
+std::string StoreSideFile(const std::string& db, const std::string& suffix) {
+  if (!IsPostgresUri(db)) return db + suffix;
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : db) h = (h ^ c) * 1099511628211ULL;
+  char name[32];
+  std::snprintf(name, sizeof name, "openpal-%016llx", static_cast<unsigned long long>(h));
+  return name + suffix;
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& db, StoreAccess access) {

@@ -12,6 +12,11 @@ namespace openpal {
 // Whether `db` names a PostgreSQL database (a libpq URI: "postgresql://..." or "postgres://...") rather than a file.
 bool IsPostgresUri(const std::string& db);
 
+// The local file that goes with the store `db` names, ending in `suffix` (".index", ".dev-issuer.pem"): beside an
+// SQLite file (`db` + suffix); for a PostgreSQL URI, which is no place for a file, in the current folder and named
+// after the URI ("openpal-<FNV-1a of the URI, 16 hex digits>" + suffix), so commands run from one folder share it.
+std::string StoreSideFile(const std::string& db, const std::string& suffix);
+
 // Opens the store `db` names with `access`: a PostgreSQL store for a URI (OpenPostgresStore), else the SQLite file
 // (OpenSqliteStore). Errors are the backend's.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& db, StoreAccess access = StoreAccess::kReadWrite);

@@ -1,5 +1,5 @@
 // Saved attribution runs: their inputs, report rows, unattributed rows and reconciliation, kept immutably.
-// The SQLite store implements RunStore beside Store; reach it with RunsOf(store). Format: docs/reports.md.
+// Both stores implement RunStore beside Store; reach it with RunsOf(store). Format: docs/reports.md.
 #pragma once
 
 #include <cstdint>
@@ -81,6 +81,30 @@ class SavedRowSource {
   virtual Result<bool> NextReport(SavedReportRow& row) = 0;
   virtual Result<bool> NextUnattributed(SavedUnattributedRow& row) = 0;
   virtual Result<bool> NextReconciliation(SavedReconciliation& row) = 0;
+};
+
+// A SavedRun's rows as a SavedRowSource, so that SaveRun and SaveRunFrom share one insert path. Refers to `run`,
+// which must outlive it.
+class SavedRunRows final : public SavedRowSource {
+ public:
+  explicit SavedRunRows(const SavedRun& run) : run_(run) {}
+  Result<bool> NextReport(SavedReportRow& row) override { return Next(run_.report, report_, row); }
+  Result<bool> NextUnattributed(SavedUnattributedRow& row) override {
+    return Next(run_.unattributed, unattributed_, row);
+  }
+  Result<bool> NextReconciliation(SavedReconciliation& row) override {
+    return Next(run_.reconciliation, reconciliation_, row);
+  }
+
+ private:
+  template <typename T>
+  static bool Next(const std::vector<T>& from, size_t& at, T& row) {
+    if (at == from.size()) return false;
+    row = from[at++];
+    return true;
+  }
+  const SavedRun& run_;
+  size_t report_ = 0, unattributed_ = 0, reconciliation_ = 0;
 };
 
 class RunStore {

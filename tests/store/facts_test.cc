@@ -3,7 +3,7 @@
 #include <random>
 
 #include "core/scope.h"
-#include "store/sqlite/fact_codec.h"
+#include "store/fact_columns.h"
 #include "store_test_util.h"
 
 namespace openpal::testing {
@@ -312,7 +312,7 @@ TEST_P(FactsTest, ScopeKeysAreWhatScopeKeyComputes) {
                            "/subscriptions/a/resourcegroups/rg/providers/Microsoft.Web/sites/S1/slots/Staging"}) {
     auto scope = Scope::Parse(text);
     ASSERT_TRUE(scope.ok()) << text;
-    EXPECT_EQ(sqlite::ScopeKeyOf(text), scope->key()) << text;
+    EXPECT_EQ(ScopeKeyOf(text), scope->key()) << text;
   }
 }
 

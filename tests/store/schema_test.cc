@@ -3,6 +3,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "store_test_util.h"
 
 namespace openpal::testing {
@@ -31,8 +35,9 @@ int64_t InsertAlice(Store& store, Interval valid = {Day(0), Timestamp::Max()}) {
 
 TEST_P(SchemaTest, FreshDatabaseIsAtTheLatestVersionInWalMode) {
   if (postgres()) {
-    // PostgreSQL's own numbering (docs/store.md "PostgreSQL"): version 1 is the SQLite store's version 4.
-    EXPECT_EQ(PgQuery(db_, "SELECT max(version) FROM openpal_schema"), "1");
+    // PostgreSQL's own numbering (docs/store.md "PostgreSQL"): version 1 is the SQLite store's version 4, version 2
+    // its version 5 (the directory version).
+    EXPECT_EQ(PgQuery(db_, "SELECT max(version) FROM openpal_schema"), "2");
     EXPECT_EQ(store_->Describe(), db_) << "no password in it to hide";
     return;
   }
@@ -54,8 +59,6 @@ TEST_P(SchemaTest, FreshDatabaseIsAtTheLatestVersionInWalMode) {
 }
 
 TEST_P(SchemaTest, TheDirectoryVersionGrowsWithEveryFactCommitAndSurvivesReopening) {
-  if (postgres()) GTEST_SKIP() << "NOT IMPLEMENTED: the PostgreSQL store has no directory version yet (issue 16), so "
-                                  "compiled indexes are not used on it (commands read the store directly)";
   auto before = store_->CurrentDirectoryVersion();
   ASSERT_TRUE(before.ok()) << before.status().ToString();
   EXPECT_EQ(before->store_id.size(), 32u);
@@ -71,6 +74,41 @@ TEST_P(SchemaTest, TheDirectoryVersionGrowsWithEveryFactCommitAndSurvivesReopeni
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ(reopened->store_id, after->store_id);  // comparable across processes, unlike ChangeCounter
   EXPECT_EQ(reopened->version, after->version);
+}
+
+// Replicas on one database (or processes on one file) write at once: every committed change raises the version by
+// exactly one, whichever store object committed it, and a change that decided nothing raises nothing.
+TEST_P(SchemaTest, TheDirectoryVersionCountsEveryCommitOfConcurrentWriters) {
+  auto other = Reopen();  // a second replica on the same store
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  auto before = store_->CurrentDirectoryVersion();
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  constexpr int kThreads = 4, kChanges = 10;
+  std::vector<std::thread> writers;
+  std::atomic<int> failed{0};
+  for (int t = 0; t < kThreads; ++t)
+    writers.emplace_back([&, t] {
+      Store& through = t % 2 ? **other : *store_;
+      for (int i = 0; i < kChanges; ++i) {
+        // Principals of their own (the common case: no wait on one another) plus one shared by every thread.
+        const std::string object = i % 3 == 0 ? "aaaaaaaa-0000-0000-0000-0000000000ff"
+                                              : "aaaaaaaa-0000-0000-0000-0000000" + std::to_string(100 + t * 10 + i);
+        auto s = through.ChangeLink(Alice().tenant_id, object, Day(1 + i), "r", [](const LinkState& st) {
+          return st.current ? LinkDecision{LinkDecision::Action::kDelete, ""}
+                            : LinkDecision{LinkDecision::Action::kCreate, "1234567"};
+        });
+        if (!s.ok()) ++failed;
+      }
+    });
+  for (auto& w : writers) w.join();
+  ASSERT_EQ(failed, 0);
+  auto none = store_->ChangeLink(Alice().tenant_id, Alice().object_id, Day(20), "r",
+                                 [](const LinkState&) { return LinkDecision{}; });
+  ASSERT_TRUE(none.ok());
+  auto after = (*other)->CurrentDirectoryVersion();
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->store_id, before->store_id);
+  EXPECT_EQ(after->version, before->version + kThreads * kChanges);
 }
 
 TEST_P(SchemaTest, ReopeningKeepsTheDataAndDoesNotMigrateAgain) {
@@ -151,6 +189,38 @@ TEST_P(SchemaTest, Version4DropsTheScopeIndexesAndKeepsTheRows) {
   auto rows = (*again)->LoadFacts(FactKind::kRoleAssignment, Interval{Timestamp::Min(), Timestamp::Max()});
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->size(), 1u);
+}
+
+// PostgreSQL's migration 2 on a store made by a binary of version 1: the directory version appears, at 0, with a store
+// ID of its own, and the facts already there stay; the next commit raises it. Its rows only move forward.
+TEST_P(SchemaTest, Version2AddsTheDirectoryVersionToAnExistingStoreAndGuardsIt) {
+  if (!postgres()) GTEST_SKIP() << "PostgreSQL's migration 2 (SQLite's is version 5, made with the table)";
+  InsertAlice(*store_);
+  store_.reset();
+  ASSERT_EQ(RawExec("DROP TABLE directory_version; DROP FUNCTION openpal_directory_version_guard();"
+                    " DELETE FROM openpal_schema WHERE version = 2"),
+            SQLITE_OK);
+  auto read_only = OpenStore(db_, StoreAccess::kReadOnly);
+  ASSERT_FALSE(read_only.ok()) << "a command that only reads does not migrate";
+  EXPECT_EQ(read_only.status().code(), StatusCode::kFailedPrecondition);
+  auto again = Reopen();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(PgQuery(db_, "SELECT max(version) FROM openpal_schema"), "2");
+  auto v = (*again)->CurrentDirectoryVersion();
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->version, 0u);
+  EXPECT_EQ(v->store_id.size(), 32u);
+  auto facts = (*again)->LoadFacts(FactKind::kPrincipal, Interval{Timestamp::Min(), Timestamp::Max()});
+  ASSERT_TRUE(facts.ok());
+  EXPECT_EQ(facts->size(), 1u);
+  InsertAlice(**again, {Day(5), Timestamp::Max()});
+  auto raised = (*again)->CurrentDirectoryVersion();
+  ASSERT_TRUE(raised.ok());
+  EXPECT_EQ(raised->version, 1u);
+  EXPECT_EQ(RawExec("UPDATE directory_version SET version = 0 WHERE slot = 0"), SQLITE_CONSTRAINT);
+  EXPECT_EQ(RawExec("UPDATE directory_version SET store_id = 'x'"), SQLITE_CONSTRAINT);
+  EXPECT_EQ(RawExec("DELETE FROM directory_version"), SQLITE_CONSTRAINT);
+  EXPECT_EQ(RawExec("TRUNCATE directory_version"), SQLITE_CONSTRAINT);
 }
 
 TEST_P(SchemaTest, ADatabaseFromANewerBinaryIsRefusedWithAClearError) {

@@ -91,6 +91,13 @@ class Connection {
   void set_call_timeout(std::chrono::milliseconds t) { timeout_ = t; }
   // Whether the connection is still usable (not lost, not left inside a transaction).
   bool Reusable() const;
+  // Whether the pool may hand this connection out again (ConnectionPool): if Reusable, with the call timeout reset
+  // to the default (a bulk read may have lifted it).
+  bool Recycle() {
+    if (!Reusable()) return false;
+    timeout_ = kDefaultCallTimeout;
+    return true;
+  }
   PGconn* raw() const { return conn_; }
 
  private:

@@ -1,5 +1,5 @@
-// How each FactKind maps to its PostgreSQL table: the row of a value (for INSERT and COPY) and a fact read back.
-// Table and column names are the SQLite store's (store/sqlite/fact_codec.h): one layout, two engines.
+// How a fact is sent to and read from PostgreSQL: the shared layout (store/fact_columns.h) as libpq text values, for
+// INSERT parameters and COPY rows alike. Table and column names are the SQLite store's: one layout, two engines.
 #pragma once
 
 #include <optional>
@@ -8,6 +8,7 @@
 
 #include "core/interval.h"
 #include "core/model.h"
+#include "store/fact_columns.h"
 #include "store/postgres/pg_connection.h"
 
 namespace openpal::pg {
@@ -15,8 +16,6 @@ namespace openpal::pg {
 // A row's values in InsertColumns(kind) order, as text; nullopt is NULL.
 using RowValues = std::vector<std::optional<std::string>>;
 
-// "tenant, fact_key, valid_from, valid_to, <the kind's own columns>".
-const std::string& InsertColumns(FactKind kind);
 // "INSERT INTO <table> (InsertColumns) VALUES ($1, ...) RETURNING id".
 const std::string& InsertSql(FactKind kind);
 
@@ -24,7 +23,7 @@ const std::string& InsertSql(FactKind kind);
 // cannot store (docs/store.md "PostgreSQL").
 Status FactRow(const FactValue& value, const Interval& valid, RowValues& out);
 
-// The fact in row `row` of a result selecting sqlite::SelectColumns(kind).
+// The fact in row `row` of a result selecting SelectColumns(kind).
 AnyFact ReadFact(const Rows& rows, int row, FactKind kind);
 
 }  // namespace openpal::pg

@@ -7,13 +7,9 @@
 #include "store/postgres/pg_facts.h"
 #include "store/postgres/pg_schema.h"
 #include "store/postgres/pg_store.h"
-#include "store/sqlite/fact_codec.h"
 
 namespace openpal::pg {
 namespace {
-
-using sqlite::SelectColumns;
-using sqlite::TableOf;
 
 constexpr size_t kKinds = 10;
 constexpr int kIdBlock = 8192;          // ids reserved per sequence round trip
@@ -133,6 +129,9 @@ class PgImport final : public ImportTransaction {
     if (committed_) return Status::Error(StatusCode::kIoError, "the import was already committed");
     if (Status s = Usable(); !s.ok()) return s;
     if (Status s = FlushAll(); !s.ok()) return s.WithContext("committing the import");
+    // Raised in this transaction, so the version and the facts become visible together (slot 0: imports).
+    if (auto bumped = conn_->Exec(kBumpDirectoryVersionSql, Params().Int(0)); !bumped.ok())
+      return bumped.status().WithContext("raising the directory version");
     open_ = false;
     Status s = conn_->Run("COMMIT");
     if (!s.ok()) return s.WithContext("committing the import");

@@ -48,28 +48,10 @@ class CopyBuffer {
 
 bool HasNul(const std::string& s) { return s.find('\0') != std::string::npos; }
 
-class VectorRowSource final : public SavedRowSource {
- public:
-  explicit VectorRowSource(const SavedRun& run) : run_(run) {}
-  Result<bool> NextReport(SavedReportRow& row) override { return Next(run_.report, report_, row); }
-  Result<bool> NextUnattributed(SavedUnattributedRow& row) override { return Next(run_.unattributed, unattr_, row); }
-  Result<bool> NextReconciliation(SavedReconciliation& row) override { return Next(run_.reconciliation, rec_, row); }
-
- private:
-  template <typename T>
-  static bool Next(const std::vector<T>& from, size_t& at, T& row) {
-    if (at == from.size()) return false;
-    row = from[at++];
-    return true;
-  }
-  const SavedRun& run_;
-  size_t report_ = 0, unattr_ = 0, rec_ = 0;
-};
-
 }  // namespace
 
 Result<int64_t> PgStore::SaveRun(const SavedRun& run) {
-  VectorRowSource rows(run);
+  SavedRunRows rows(run);
   return SaveRunFrom(run.info, rows);
 }
 

@@ -1,6 +1,6 @@
 // Migrations of the PostgreSQL store. Each step is frozen once released: change the schema by appending a step.
 // Version 1 is the SQLite store's version 4 (facts, logs, saved runs, observations per file, no scope indexes) plus
-// link_counters.
+// link_counters; version 2 is SQLite's version 5 (the directory version).
 #include "store/postgres/pg_schema.h"
 
 #include <string>
@@ -156,6 +156,35 @@ std::string SchemaV1() {
   return sql;
 }
 
+// Version 2: the directory's identity and version (Store::CurrentDirectoryVersion; SQLite's version 5). The version is
+// the sum of the rows' counters: an import raises slot 0 (it holds the writer lock exclusively), a link change raises
+// slot 1 + a hash of its principal (pg_store.cc), so link changes of different principals through different replicas
+// do not all queue on one row lock, while every committed change still raises the sum by one, in its own
+// transaction: two reads with equal sums saw the same committed facts. store_id is drawn once, the same in every row.
+// The rows are never deleted, store_id never changes, and a counter only grows.
+constexpr int kDirectorySlots = 17;  // slot 0 for imports, 16 for link changes
+
+std::string DirectoryVersionV2() {
+  return R"SQL(
+CREATE TABLE directory_version (slot smallint PRIMARY KEY CHECK (slot >= 0), store_id text NOT NULL,
+  version bigint NOT NULL CHECK (version >= 0));
+INSERT INTO directory_version (slot, store_id, version)
+  SELECT s, id, 0 FROM generate_series(0, )SQL" + std::to_string(kDirectorySlots - 1) + R"SQL() s,
+  (SELECT replace(gen_random_uuid()::text, '-', '') AS id) i;
+CREATE FUNCTION openpal_directory_version_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'UPDATE' OR NEW.slot <> OLD.slot OR NEW.store_id <> OLD.store_id OR NEW.version <= OLD.version THEN
+    RAISE EXCEPTION 'directory_version only moves forward: its rows are never deleted and store_id never changes';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER directory_version_guard BEFORE UPDATE OR DELETE ON directory_version
+  FOR EACH ROW EXECUTE FUNCTION openpal_directory_version_guard();
+CREATE TRIGGER directory_version_no_truncate BEFORE TRUNCATE ON directory_version
+  FOR EACH STATEMENT EXECUTE FUNCTION openpal_directory_version_guard();
+)SQL";
+}
+
 struct Migration {
   int version;
   std::string (*sql)();
@@ -164,6 +193,7 @@ struct Migration {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kSteps = {
       {1, &SchemaV1},
+      {2, &DirectoryVersionV2},
   };
   return kSteps;
 }
@@ -209,6 +239,13 @@ Status Newer(int64_t have, const std::string& where) {
 }
 
 }  // namespace
+
+int DirectorySlotOfLink(const std::string& tenant, const std::string& object) {
+  uint64_t h = 14695981039346656037ULL;  // FNV-1a: any spread will do, it only picks a row
+  for (const std::string* s : {&tenant, &object})
+    for (unsigned char ch : *s) h = (h ^ ch) * 1099511628211ULL;
+  return 1 + static_cast<int>(h % (kDirectorySlots - 1));
+}
 
 int LatestSchemaVersion() { return Migrations().back().version; }
 

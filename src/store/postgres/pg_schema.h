@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "core/status.h"
 #include "store/postgres/pg_connection.h"
@@ -13,6 +14,14 @@ namespace openpal::pg {
 inline constexpr int64_t kMigrationLock = 0x6f70616c0001;
 inline constexpr int64_t kWriterLock = 0x6f70616c0002;
 inline constexpr int64_t kRunLock = 0x6f70616c0003;
+
+// Raises the directory version by one (schema version 2), in the caller's transaction: slot 0 for an import, 1 + a
+// hash of the principal for a link change (pg_schema.cc says why). Run it last before COMMIT: the row stays locked
+// until then.
+inline constexpr const char* kBumpDirectoryVersionSql =
+    "UPDATE directory_version SET version = version + 1 WHERE slot = $1";
+// The slot a link change of (tenant, object) raises.
+int DirectorySlotOfLink(const std::string& tenant, const std::string& object);
 
 // The schema version this binary writes; a database with a higher version is refused.
 int LatestSchemaVersion();

@@ -1,17 +1,12 @@
 // PgStore: the connection pool, reads, link changes, settings and the change counter.
 #include "store/postgres/pg_store.h"
 
-
 #include "core/guid.h"
 #include "store/postgres/pg_facts.h"
 #include "store/postgres/pg_schema.h"
-#include "store/sqlite/fact_codec.h"
 
 namespace openpal::pg {
 namespace {
-
-using sqlite::SelectColumns;
-using sqlite::TableOf;
 
 // Overlap of [valid_from, valid_to) with the window ($1, $2); an empty fact overlaps nothing (Interval::overlaps).
 constexpr const char* kOverlapsWindow =
@@ -55,33 +50,6 @@ Result<LinkState> ReadLinkState(Connection& c, const std::string& tenant, const 
 }
 
 }  // namespace
-
-PooledConnection::~PooledConnection() {
-  if (c_) pool_->Release(std::move(c_));
-}
-
-Result<PooledConnection> ConnectionPool::Acquire() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      std::unique_ptr<Connection> c = std::move(idle_.back());
-      idle_.pop_back();
-      return PooledConnection(this, std::move(c));
-    }
-  }
-  auto c = Connection::Open(uri_, read_only_);
-  if (!c.ok()) return c.status();
-  return PooledConnection(this, std::move(c).value());
-}
-
-void ConnectionPool::Release(std::unique_ptr<Connection> c) {
-  // A lost connection (the server restarted, a call timed out) or one left inside a transaction is closed: the
-  // next caller opens a fresh one.
-  if (!c->Reusable()) return;
-  c->set_call_timeout(kDefaultCallTimeout);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
-}
 
 Result<std::unique_ptr<ImportTransaction>> PgStore::BeginImport() { return BeginPgImport(*this); }
 
@@ -270,6 +238,9 @@ Result<LinkState> PgStore::ChangeLink(const TenantId& tenant_in, const ObjectId&
   auto bump = c.Exec("UPDATE link_counters SET version = $3 WHERE tenant = $1 AND object_id = $2",
                      Params().Text(tenant).Text(object).Int(version));
   if (!bump.ok()) return bump.status().WithContext(where);
+  // Last before COMMIT: the slot's row stays locked until then (pg_schema.cc, version 2).
+  auto raised = c.Exec(kBumpDirectoryVersionSql, Params().Int(DirectorySlotOfLink(tenant, object)));
+  if (!raised.ok()) return raised.status().WithContext("raising the directory version for the " + where);
   // synchronous_commit (on by default): durable, and visible to every replica, when COMMIT returns.
   if (Status s = tx.Commit(); !s.ok()) return s.WithContext(where);
   return LinkState{std::move(next), version};
@@ -325,6 +296,17 @@ Result<uint64_t> PgStore::ChangeCounter() {
     ++counter_;
   }
   return counter_;
+}
+
+Result<Store::DirectoryVersion> PgStore::CurrentDirectoryVersion() {
+  auto conn = pool_.Acquire();
+  if (!conn.ok()) return conn.status();
+  // One statement, one snapshot: the sum of every slot as committed now.
+  auto rows = (*conn)->Exec("SELECT min(store_id), max(store_id), sum(version)::bigint FROM directory_version");
+  if (!rows.ok()) return rows.status().WithContext("reading the directory version");
+  if (rows->IsNull(0, 0) || rows->Text(0, 0) != rows->Text(0, 1))
+    return Status::Error(StatusCode::kCorruption, "the table directory_version has no rows, or two store IDs", where_);
+  return DirectoryVersion{rows->Text(0, 0), static_cast<uint64_t>(rows->Int(0, 2))};
 }
 
 Result<std::optional<std::string>> PgStore::GetSetting(const std::string& name) {

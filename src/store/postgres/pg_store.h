@@ -8,44 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "store/connection_pool.h"
 #include "store/postgres/pg_connection.h"
 #include "store/runs.h"
 #include "store/store.h"
 
 namespace openpal::pg {
 
-class ConnectionPool;
-
-// A connection borrowed from the pool; returned to it on destruction (dropped when lost or mid-transaction).
-class PooledConnection {
- public:
-  PooledConnection(ConnectionPool* pool, std::unique_ptr<Connection> c) : pool_(pool), c_(std::move(c)) {}
-  PooledConnection(PooledConnection&&) = default;
-  PooledConnection& operator=(PooledConnection&&) = delete;
-  ~PooledConnection();
-  Connection& operator*() { return *c_; }
-  Connection* operator->() { return c_.get(); }
-
- private:
-  ConnectionPool* pool_;
-  std::unique_ptr<Connection> c_;
-};
-
-// Idle connections to one database. A connection that was lost (the server restarted) is dropped when it comes
-// back, so the next caller connects anew: the store recovers by itself once the server is back.
-class ConnectionPool {
- public:
-  ConnectionPool(std::string uri, bool read_only) : uri_(std::move(uri)), read_only_(read_only) {}
-  Result<PooledConnection> Acquire();
-  void Release(std::unique_ptr<Connection> c);
-
- private:
-  static constexpr size_t kMaxIdle = 16;
-  std::string uri_;
-  bool read_only_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-};
+// Connections to one database. A connection that was lost (the server restarted) or left inside a transaction is
+// dropped when it comes back (Connection::Recycle), so the next caller connects anew: the store recovers by itself
+// once the server is back.
+using ConnectionPool = openpal::ConnectionPool<Connection>;
+using PooledConnection = openpal::PooledConnection<Connection>;
 
 class PgStore final : public Store, public RunStore {
  public:
@@ -76,6 +50,8 @@ class PgStore final : public Store, public RunStore {
   std::string Describe() const override { return where_; }
   // Moves when any transaction of the server has ended since (pg_current_snapshot()), see docs/store.md.
   Result<uint64_t> ChangeCounter() override;
+  // The sum of directory_version's slots, raised in the transaction of every import and link change (pg_schema.cc).
+  Result<DirectoryVersion> CurrentDirectoryVersion() override;
 
   // RunStore (pg_runs.cc).
   Result<int64_t> SaveRun(const SavedRun& run) override;

@@ -99,6 +99,9 @@ class Connection {
   // Runs `sql` (no parameters) and returns the first column of the first row as an integer (nullopt if no row or NULL).
   Result<std::optional<int64_t>> QueryInt(const std::string& sql);
 
+  // Whether the pool may hand this connection out again (ConnectionPool): always, it keeps nothing per use.
+  bool Recycle() { return true; }
+
   sqlite3* raw() const { return db_; }
 
  private:

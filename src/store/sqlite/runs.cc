@@ -1,6 +1,5 @@
 // SqliteStore as a RunStore: saving a run in one transaction, listing runs, reading their rows back.
 #include <map>
-#include <type_traits>
 
 #include "store/runs.h"
 #include "store/sqlite/runs_schema.h"
@@ -21,29 +20,6 @@ Status StepDone(Connection& c, StatementUse& use, const std::string& doing) {
   int rc = use->Step();
   return rc == SQLITE_DONE ? Status::Ok() : SqliteError(c.raw(), rc, doing);
 }
-
-// A SavedRun's rows as a SavedRowSource, so that both ways of saving share one insert path.
-class VectorRowSource final : public SavedRowSource {
- public:
-  explicit VectorRowSource(const SavedRun& run) : run_(run) {}
-  Result<bool> NextReport(SavedReportRow& row) override { return Next(run_.report, report_, row); }
-  Result<bool> NextUnattributed(SavedUnattributedRow& row) override {
-    return Next(run_.unattributed, unattributed_, row);
-  }
-  Result<bool> NextReconciliation(SavedReconciliation& row) override {
-    return Next(run_.reconciliation, reconciliation_, row);
-  }
-
- private:
-  template <typename T>
-  static bool Next(const std::vector<T>& from, size_t& at, T& row) {
-    if (at == from.size()) return false;
-    row = from[at++];
-    return true;
-  }
-  const SavedRun& run_;
-  size_t report_ = 0, unattributed_ = 0, reconciliation_ = 0;
-};
 
 }  // namespace
 
@@ -85,7 +61,7 @@ std::string RunsSchemaV2() {
 }
 
 Result<int64_t> SqliteStore::SaveRun(const SavedRun& run) {
-  VectorRowSource rows(run);
+  SavedRunRows rows(run);
   return SaveRunFrom(run.info, rows);
 }
 
@@ -347,28 +323,3 @@ Result<std::vector<SavedReconciliation>> SqliteStore::LoadReconciliation(const s
 }
 
 }  // namespace openpal::sqlite
-
-namespace openpal {
-
-RunStore* RunsOf(Store& store) { return dynamic_cast<RunStore*>(&store); }
-
-Result<int64_t> RunStore::SaveRunFrom(const RunInfo& info, SavedRowSource& rows) {
-  SavedRun run;
-  run.info = info;
-  auto gather = [](auto next, auto& into) -> Status {
-    for (;;) {
-      typename std::decay_t<decltype(into)>::value_type row;
-      auto more = next(row);
-      if (!more.ok()) return more.status();
-      if (!*more) return Status::Ok();
-      into.push_back(std::move(row));
-    }
-  };
-  Status s = gather([&](SavedReportRow& r) { return rows.NextReport(r); }, run.report);
-  if (s.ok()) s = gather([&](SavedUnattributedRow& r) { return rows.NextUnattributed(r); }, run.unattributed);
-  if (s.ok()) s = gather([&](SavedReconciliation& r) { return rows.NextReconciliation(r); }, run.reconciliation);
-  if (!s.ok()) return s;
-  return SaveRun(run);
-}
-
-}  // namespace openpal

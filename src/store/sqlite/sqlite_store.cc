@@ -44,29 +44,6 @@ const char* ActionName(LinkDecision::Action a) {
 
 }  // namespace
 
-PooledConnection::~PooledConnection() {
-  if (c_) pool_->Release(std::move(c_));
-}
-
-Result<PooledConnection> ConnectionPool::Acquire() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      std::unique_ptr<Connection> c = std::move(idle_.back());
-      idle_.pop_back();
-      return PooledConnection(this, std::move(c));
-    }
-  }
-  auto c = Connection::Open(path_, read_only_);
-  if (!c.ok()) return c.status();
-  return PooledConnection(this, std::move(c).value());
-}
-
-void ConnectionPool::Release(std::unique_ptr<Connection> c) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
-}
-
 Result<std::unique_ptr<ImportTransaction>> SqliteStore::BeginImport() { return BeginSqliteImport(*this); }
 
 Result<std::vector<AnyFact>> SqliteStore::LoadFacts(FactKind kind, const Interval& window,

@@ -7,47 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "store/connection_pool.h"
 #include "store/sqlite/connection.h"
 #include "store/runs.h"
 #include "store/store.h"
 
 namespace openpal::sqlite {
 
-class ConnectionPool;
-
-// A connection borrowed from the pool; returned to it on destruction.
-class PooledConnection {
- public:
-  PooledConnection(ConnectionPool* pool, std::unique_ptr<Connection> c) : pool_(pool), c_(std::move(c)) {}
-  PooledConnection(PooledConnection&&) = default;
-  PooledConnection& operator=(PooledConnection&&) = delete;
-  ~PooledConnection();
-  Connection& operator*() { return *c_; }
-  Connection* operator->() { return c_.get(); }
-
- private:
-  ConnectionPool* pool_;
-  std::unique_ptr<Connection> c_;
-};
-
-// Idle connections to one database file. Any number may be out at once (WAL readers never block each
-// other); at most kMaxIdle are kept when they come back.
-class ConnectionPool {
- public:
-  // `read_only`: connections neither create the file nor change anything persistent (Connection::Open).
-  explicit ConnectionPool(std::string path, bool read_only = false) : path_(std::move(path)), read_only_(read_only) {}
-  // An idle connection, or a newly opened one.
-  Result<PooledConnection> Acquire();
-  // Takes back a connection (closing it if enough are idle already).
-  void Release(std::unique_ptr<Connection> c);
-
- private:
-  static constexpr size_t kMaxIdle = 16;
-  std::string path_;
-  bool read_only_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-};
+// Connections to one database file. Any number may be out at once (WAL readers never block each other).
+using ConnectionPool = openpal::ConnectionPool<Connection>;
+using PooledConnection = openpal::PooledConnection<Connection>;
 
 class SqliteStore final : public Store, public RunStore {
  public:
