@@ -10,6 +10,8 @@
 #include <random>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "world.h"
 
 namespace openpal::engine::testing {
@@ -68,7 +70,9 @@ std::vector<std::pair<int, std::string>> RandomLines(std::mt19937& rng, int n) {
 }
 
 std::string WriteUsage(const std::string& name, const std::vector<std::string>& lines) {
-  const std::string path = ::testing::TempDir() + "/partial_" + name + ".csv";
+  // The process ID in the name: ctest -j runs this binary's tests at once, and other checkouts share /tmp.
+  const std::string path =
+      ::testing::TempDir() + "/partial_" + std::to_string(::getpid()) + "_" + name + ".csv";
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,BillingCurrency,ResourceId\n";
   for (const auto& line : lines) out << line << "\n";
