@@ -1,6 +1,8 @@
 // Sign-in with the server's OpenID provider (Microsoft Entra ID in production; any standard OpenID provider works):
 // authorization code + PKCE (S256) through @azure/msal-browser, redirect flow. The server says which provider and
-// client ID (GET /config.json, from `pal serve --oidc-authority --oidc-client-id`). MSAL keeps its tokens and its
+// client ID (GET /config.json, from `pal serve --oidc-authority --oidc-client-id`); with `pal serve --dev-issuer` it
+// names its own development token service ("/adfs", relative to this origin), signed in to the same way, whose
+// sign-in page is the development principal picker. Such sessions are the "dev" provider's (labelled in the page). MSAL keeps its tokens and its
 // refresh token in sessionStorage (this tab only); renewal is silent (refresh token), else the user signs in again.
 // MSAL is ~300 KB (80 KB gzipped), ten times the rest of the portal: it is a chunk of its own, loaded only when the
 // server has a provider, so servers without one (the dev issuer's) load what they did before.
@@ -14,6 +16,7 @@ let msal = null;  // the library's module, once loaded
 let app = null;
 let scopes = [];
 let microsoft = false;  // the authority is Entra ID's
+let providerKey = 'oidc';  // auth.js's provider name: 'dev' for the development authority
 
 /** How this server signs in: {devIssuer, oidc: {authority, clientId, scopes, issuer, endSession} | null}. */
 export function signInConfig() {
@@ -23,6 +26,7 @@ export function signInConfig() {
 /** A name for the provider, for the sign-in button. */
 export function providerName() {
   if (!config.oidc) return '';
+  if (config.oidc.development) return 'the development authority';
   const host = new URL(config.oidc.authority).host;
   return MICROSOFT_HOSTS.includes(host) ? 'Microsoft Entra ID' : host;
 }
@@ -45,7 +49,10 @@ export async function startSignIn() {
     // An older server without /config.json: the dev picker (if any) and pasted tokens still work.
   }
   if (!config.oidc) return null;
-  const { authority, clientId } = config.oidc;
+  const { clientId } = config.oidc;
+  // The development authority is named relative to this origin; MSAL needs it absolute (and without a final "/").
+  const authority = new URL(config.oidc.authority, window.location.origin).href.replace(/\/$/, '');
+  providerKey = config.oidc.development ? 'dev' : 'oidc';
   scopes = config.oidc.scopes || [];
   const host = new URL(authority).host;
   microsoft = MICROSOFT_HOSTS.includes(host);
@@ -64,7 +71,7 @@ export async function startSignIn() {
     system: { protocolMode: microsoft ? 'AAD' : 'OIDC' },
   });
   await app.initialize();
-  registerProvider('oidc', { renew, signOut: signOutAtProvider });
+  registerProvider(providerKey, { renew, signOut: signOutAtProvider });
   let result = null;
   try {
     // Stay on "/": the router then opens the right page (MSAL would otherwise navigate back to where sign-in began).
@@ -74,7 +81,7 @@ export async function startSignIn() {
   }
   if (result) {
     app.setActiveAccount(result.account);
-    signIn(tokenOf(result), 'oidc', result.account?.name || result.account?.username || 'signed in');
+    signIn(tokenOf(result), providerKey, result.account?.name || result.account?.username || 'signed in');
   }
   return null;
 }

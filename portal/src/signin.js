@@ -1,6 +1,7 @@
-// Sign-in page: the server's OpenID provider (Microsoft Entra ID in production, oidc.js), the dev issuer's principal
-// picker (only when the server runs with --dev-issuer, clearly labelled) and, for every server, pasting a bearer token.
-import { h, replace } from './dom.js';
+// Sign-in page: the server's OpenID provider (Microsoft Entra ID in production, oidc.js) or, only when the server runs
+// with --dev-issuer, its development token service (the same code flow; the principal picker is that authority's own
+// sign-in page, clearly labelled) and, for every server, pasting a bearer token.
+import { h } from './dom.js';
 import { call } from './api.js';
 import { signIn, takeSignOutReason, peekClaims } from './auth.js';
 import { signInConfig, providerName, signInRedirect } from './oidc.js';
@@ -13,25 +14,16 @@ export async function renderSignIn(ctx) {
   if (reason) main.append(h('p', { class: 'error', role: 'alert' }, `You were signed out: ${reason}`));
 
   const config = signInConfig();
-  if (config.oidc) main.append(oidcSection());
-  let dev = null;
-  if (config.devIssuer) {
-    try {
-      dev = await call('GET', '/openpal/v1/dev/principals', { anonymous: true });
-    } catch (e) {
-      main.append(h('p', { class: 'error', role: 'alert' }, `Development sign-in unavailable: ${e.code}: ${e.message}`));
-    }
-  }
-  if (!ctx.isCurrent()) return;
-  if (dev) main.append(devSection(dev));
-  main.append(tokenSection(Boolean(config.oidc)));
+  if (config.oidc) main.append(config.oidc.development ? devSection() : oidcSection());
+  // Beside Entra ID, pasting a token is for operators (folded away); on a development server, pasting `pal token`'s
+  // output is as common as the picker.
+  main.append(tokenSection(Boolean(config.oidc) && !config.oidc.development));
 }
 
-function oidcSection() {
-  const name = providerName();
-  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+// Goes to the provider's sign-in page; `status` shows progress and errors.
+function redirectButton(label, status) {
   const go = async () => {
-    status.textContent = `Going to ${name}…`;
+    status.textContent = `Going to ${providerName()}…`;
     try {
       await signInRedirect();
     } catch (e) {
@@ -39,56 +31,29 @@ function oidcSection() {
       status.append(h('span', { class: 'error' }, `${e.errorCode || e.name}: ${e.errorMessage || e.message}`));
     }
   };
+  return h('button', { type: 'button', class: 'primary', onclick: go }, label);
+}
+
+function devSection() {
+  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  return h('section', { class: 'card dev', 'aria-labelledby': 'dev-title' },
+    h('h2', { id: 'dev-title' }, 'Development sign-in ', h('span', { class: 'badge' }, 'dev only')),
+    h('p', {}, 'This server runs with its development token service (/adfs). Its sign-in page lists the principals ' +
+      'of the imported directory: pick one and you act as that user or service principal. Anyone who can reach ' +
+      'this server can do the same, so never run a server with --dev-issuer where real partners sign in.'),
+    redirectButton('Sign in with the development authority', status),
+    status);
+}
+
+function oidcSection() {
+  const name = providerName();
+  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
   return h('section', { class: 'card', 'aria-labelledby': 'oidc-title' },
     h('h2', { id: 'oidc-title' }, 'Sign in with your organization'),
     h('p', {}, `Sign in with your work account at ${name}. You come back here signed in as that account; ` +
       'the partner link and reports are those of your tenant.'),
-    h('button', { type: 'button', class: 'primary', onclick: go }, `Sign in with ${name}`),
+    redirectButton(`Sign in with ${name}`, status),
     status);
-}
-
-function devSection(dev) {
-  const tenants = dev.tenants || [];
-  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
-  const tenantSelect = h('select', { id: 'dev-tenant', name: 'tenant' },
-    tenants.map((t) => h('option', { value: t.tenantId }, `${t.displayName || t.tenantId} (${t.tenantId})`)));
-  const principalSelect = h('select', { id: 'dev-principal', name: 'principal' });
-  const fillPrincipals = () => {
-    const t = tenants.find((x) => x.tenantId === tenantSelect.value);
-    replace(principalSelect, (t?.principals || []).map((p) =>
-      h('option', { value: p.objectId }, `${p.displayName || p.objectId} · ${kindLabel(p)}`)));
-  };
-  tenantSelect.addEventListener('change', fillPrincipals);
-  fillPrincipals();
-  const submit = async (event) => {
-    event.preventDefault();
-    status.textContent = 'Signing in…';
-    try {
-      const answer = await call('POST', '/openpal/v1/dev/token', {
-        anonymous: true, body: { tenantId: tenantSelect.value, objectId: principalSelect.value } });
-      const label = principalSelect.selectedOptions[0]?.textContent || principalSelect.value;
-      signIn(answer.accessToken, 'dev', label);
-    } catch (e) {
-      status.textContent = '';
-      status.append(h('span', { class: 'error' }, `${e.code}: ${e.message}`));
-    }
-  };
-  return h('section', { class: 'card dev', 'aria-labelledby': 'dev-title' },
-    h('h2', { id: 'dev-title' }, 'Development sign-in ', h('span', { class: 'badge' }, 'dev only')),
-    h('p', {}, 'This server runs with its development token issuer. Pick a principal of the imported directory: ' +
-      'you will act as that user or service principal. Anyone who can reach this server can do the same, so ' +
-      'never run a server with --dev-issuer where real partners sign in.'),
-    h('form', { onsubmit: submit },
-      h('div', { class: 'field' }, h('label', { for: 'dev-tenant' }, 'Tenant'), tenantSelect),
-      h('div', { class: 'field' }, h('label', { for: 'dev-principal' }, 'User or service principal'), principalSelect),
-      h('button', { type: 'submit', class: 'primary' }, 'Sign in as this principal'),
-      status));
-}
-
-function kindLabel(p) {
-  if (p.kind === 'user') return p.userType === 'Guest' || p.userType === 'guest' ? 'guest user' : 'member user';
-  if (p.kind === 'servicePrincipal') return 'service principal';
-  return [p.kind, p.userType].filter(Boolean).join(', ');
 }
 
 function tokenSection(secondary) {

@@ -12,6 +12,9 @@ namespace openpal::api {
 // The `iss` every dev-issued token carries; the server accepts it only for the dev key.
 inline constexpr const char* kDevIssuer = "https://openpal.local/dev-issuer/";
 
+// The client ID of the portal at the development token service (/adfs), its one registered public client.
+inline constexpr const char* kDevPortalClientId = "openpal-portal";
+
 class DevIssuer {
  public:
   // The key file for a database: "<db_path>.dev-issuer.pem"; for a PostgreSQL URI, "openpal-<hash of the URI>.dev-issuer.pem"

@@ -1,5 +1,9 @@
 // RS256 JWT verification and the key plumbing around it (OpenSSL 3 EVP + OSSL_PARAM, no deprecated RSA_* calls).
 #include "api/jwt.h"
+
+#include <pthread.h>
+#include <signal.h>
+
 #include "api/arm_errors.h"
 
 #include <array>
@@ -276,7 +280,23 @@ Status TokenVerifier::AddKeySource(KeySource source, std::string_view initial_jw
   }
   auto state = std::make_unique<RefreshState>();
   state->source = std::move(source);
+  RefreshState* raw = state.get();
   sources_.push_back(std::move(state));
+  raw->worker = std::thread([this, raw, index] {
+    // Process signals (pal serve's SIGTERM) are for the threads that wait for them, never for this one.
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    std::unique_lock lock(raw->mutex);
+    while (!raw->stop) {
+      raw->wake.wait_for(lock, raw->source.period, [raw] { return raw->wanted || raw->stop; });
+      if (raw->stop) break;
+      raw->wanted = false;
+      lock.unlock();
+      Refetch(*raw, index);
+      lock.lock();
+    }
+  });
   return Status::Ok();
 }
 
@@ -287,46 +307,59 @@ std::optional<TokenVerifier::TrustedKey> TokenVerifier::FindKey(const std::strin
   return it->second;
 }
 
-bool TokenVerifier::RefreshFor(const std::string& kid, Timestamp now) const {
-  bool found = false;
-  for (size_t i = 0; i < sources_.size(); ++i) {
-    RefreshState& state = *sources_[i];
-    // try_lock: while one request refetches, the others with unknown kids are refused at once instead of queueing.
-    std::unique_lock fetching(state.mutex, std::try_to_lock);
-    if (!fetching.owns_lock()) continue;
-    const KeySource& source = state.source;
-    int64_t interval = static_cast<int64_t>(source.min_interval.count()) * 1000000;
-    if (state.last && now.micros >= state.last->micros && now.micros - state.last->micros < interval) continue;
-    state.last = now;
-    auto text = source.fetch ? source.fetch() : Result<std::string>(Status::Error(StatusCode::kUnavailable, "no fetcher"));
-    auto keys = text.ok() ? ParseJwks(*text, source.origin) : Result<std::vector<std::pair<std::string, KeyPtr>>>(text.status());
-    if (!keys.ok()) {
-      // The keys already trusted stay: a provider that is briefly unreachable must not sign everyone out.
-      if (source.report) source.report(keys.status());
-      continue;
-    }
-    auto rule = std::make_shared<const IssuerRule>(source.rule);
-    size_t skipped = 0;
+TokenVerifier::~TokenVerifier() {
+  for (auto& state : sources_) {
     {
-      std::unique_lock lock(keys_mutex_);
-      for (auto it = keys_.begin(); it != keys_.end();)
-        it = it->second.source == static_cast<int>(i) ? keys_.erase(it) : std::next(it);
-      for (auto& [new_kid, key] : *keys) {
-        if (keys_.count(new_kid)) {  // another source's (or a fixed) key: never let one provider replace another's
-          ++skipped;
-          continue;
-        }
-        keys_.emplace(new_kid, TrustedKey{key, rule, static_cast<int>(i)});
-        if (new_kid == kid) found = true;
-      }
+      std::lock_guard lock(state->mutex);
+      state->stop = true;
     }
-    if (source.report)
-      source.report(skipped == 0 ? Status::Ok()
-                                 : Status::Error(StatusCode::kCorruption,
-                                                 std::to_string(skipped) + " kid(s) already trusted from elsewhere, skipped",
-                                                 source.origin));
+    state->wake.notify_all();
+    if (state->worker.joinable()) state->worker.join();
   }
-  return found;
+}
+
+void TokenVerifier::RefreshFor(const std::string& kid, Timestamp now) const {
+  (void)kid;  // every source is asked: a kid does not say whose it is
+  for (const auto& state : sources_) {
+    std::lock_guard lock(state->mutex);
+    int64_t interval = static_cast<int64_t>(state->source.min_interval.count()) * 1000000;
+    if (state->wanted ||
+        (state->last && now.micros >= state->last->micros && now.micros - state->last->micros < interval))
+      continue;
+    state->last = now;
+    state->wanted = true;
+    state->wake.notify_one();
+  }
+}
+
+void TokenVerifier::Refetch(const RefreshState& state, int index) {
+  const KeySource& source = state.source;
+  auto text = source.fetch ? source.fetch() : Result<std::string>(Status::Error(StatusCode::kUnavailable, "no fetcher"));
+  auto keys = text.ok() ? ParseJwks(*text, source.origin) : Result<std::vector<std::pair<std::string, KeyPtr>>>(text.status());
+  if (!keys.ok()) {
+    // The keys already trusted stay: a provider that is briefly unreachable must not sign everyone out.
+    if (source.report) source.report(keys.status());
+    return;
+  }
+  auto rule = std::make_shared<const IssuerRule>(source.rule);
+  size_t skipped = 0;
+  {
+    std::unique_lock lock(keys_mutex_);
+    for (auto it = keys_.begin(); it != keys_.end();)
+      it = it->second.source == index ? keys_.erase(it) : std::next(it);
+    for (auto& [new_kid, key] : *keys) {
+      if (keys_.count(new_kid)) {  // another source's (or a fixed) key: never let one provider replace another's
+        ++skipped;
+        continue;
+      }
+      keys_.emplace(new_kid, TrustedKey{key, rule, index});
+    }
+  }
+  if (source.report)
+    source.report(skipped == 0 ? Status::Ok()
+                               : Status::Error(StatusCode::kCorruption,
+                                               std::to_string(skipped) + " kid(s) already trusted from elsewhere, skipped",
+                                               source.origin));
 }
 
 Result<std::vector<std::pair<std::string, KeyPtr>>> ParseJwks(std::string_view jwks_json, const std::string& origin) {
@@ -421,8 +454,9 @@ Result<VerifiedToken> TokenVerifier::VerifyUncached(std::string_view token, Time
   std::optional<TrustedKey> found;
   auto signed_jwt = VerifyRs256Jwt(token, [&](const std::string& kid) -> KeyPtr {
     found = FindKey(kid);
-    // An unknown kid may be a provider's new key (rotation): refetch its JWKS, rate-limited, before refusing.
-    if (!found && !sources_.empty() && RefreshFor(kid, now)) found = FindKey(kid);
+    // An unknown kid may be a provider's new key (rotation): ask for a refetch of the JWKS (rate-limited, on the
+    // sources' threads) and refuse this token now; the client's retry finds the key once it is fetched.
+    if (!found && !sources_.empty()) RefreshFor(kid, now);
     return found ? found->key : nullptr;
   });
   if (!signed_jwt.ok()) return signed_jwt.status();

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -83,13 +85,17 @@ struct IssuerRule {
 // than RSA signing keys are skipped; a document with no usable key is an error.
 Result<std::vector<std::pair<std::string, KeyPtr>>> ParseJwks(std::string_view jwks_json, const std::string& origin);
 
-// A JWKS document that can be fetched again: when a token names a kid no trusted key has (the provider rotated its
-// keys), the verifier fetches it, at most once per `min_interval`, and then trusts exactly the keys it lists.
+// A JWKS document that can be fetched again, on a thread of the verifier's own (never the caller's: verification runs
+// on the server's event loop, and a fetch may take its 10 s timeout): when a token names a kid no trusted key has (the
+// provider rotated its keys), at most once per `min_interval`, and every `period` regardless, so that keys a provider
+// publishes ahead of using them are trusted before the first token needs them. After a fetch the verifier trusts
+// exactly the keys the document lists.
 struct KeySource {
   std::string origin;                               // the jwks_uri, for messages
   IssuerRule rule;                                  // what its keys vouch for
   std::function<Result<std::string>()> fetch;       // the document's text
   std::chrono::seconds min_interval{300};           // between two fetches (unknown kids cost nothing more)
+  std::chrono::seconds period{3600};                // between two fetches when no unknown kid asks for one
   std::function<void(const Status&)> report;        // told of each refresh's outcome (may be empty)
 };
 
@@ -110,20 +116,26 @@ class TokenVerifier {
  public:
   explicit TokenVerifier(std::vector<std::string> audiences = DefaultAudiences(),
                          std::chrono::seconds skew = std::chrono::minutes(5), size_t cache_capacity = 4096);
+  // Stops the key sources' fetch threads (waiting for a fetch in flight, at most its timeout).
+  ~TokenVerifier();
+  TokenVerifier(const TokenVerifier&) = delete;
+  TokenVerifier& operator=(const TokenVerifier&) = delete;
 
   // Trusts every RSA signing key of a JWKS document ({"keys":[...]}) for Entra issuers; `origin` names the file in
   // errors. Keys other than RSA signing keys are skipped; a document with no usable key is an error.
   Status AddJwks(std::string_view jwks_json, const std::string& origin);
   // Trusts `key` under `kid` for the issuers `rule` accepts (a kid already trusted is an error).
   Status AddKey(const std::string& kid, KeyPtr key, IssuerRule rule);
-  // Trusts the keys of `initial_jwks` (fetched from `source`) for `source.rule`, and refreshes them from `source` when
-  // a token names an unknown kid. Call before the verifier is shared between threads.
+  // Trusts the keys of `initial_jwks` (fetched from `source`) for `source.rule`, and refreshes them from `source` (on
+  // a thread started here) when a token names an unknown kid, and periodically. Call before the verifier is shared
+  // between threads.
   Status AddKeySource(KeySource source, std::string_view initial_jwks);
   size_t key_count() const;
 
   // Verifies `token` at `now`: RS256 only, a known kid, the signature, exp and nbf (with the skew), aud, iss, and
   // GUID tid and oid. Errors are Unauthenticated, refined as ArmCode::kInvalidAuthenticationToken or
-  // kExpiredAuthenticationToken, with a message safe to return to the caller.
+  // kExpiredAuthenticationToken, with a message safe to return to the caller. Never waits for the network: a token
+  // of an unknown kid is refused at once, and asks the key sources' threads for a refetch.
   Result<VerifiedToken> Verify(std::string_view token, Timestamp now) const;
 
  private:
@@ -134,13 +146,19 @@ class TokenVerifier {
   };
   struct RefreshState {
     KeySource source;
-    std::mutex mutex;               // one fetch at a time
-    std::optional<Timestamp> last;  // when the last fetch started
+    std::mutex mutex;                 // guards the fields below
+    std::condition_variable wake;     // a fetch was asked for, or the verifier stops
+    bool wanted = false;
+    bool stop = false;
+    std::optional<Timestamp> last;    // when the last fetch on demand was asked for (the rate limit)
+    std::thread worker;               // fetches, one at a time
   };
   Result<VerifiedToken> VerifyUncached(std::string_view token, Timestamp now) const;
   std::optional<TrustedKey> FindKey(const std::string& kid) const;
-  // Refetches the key sources whose interval has passed; true when one of them now trusts `kid`.
-  bool RefreshFor(const std::string& kid, Timestamp now) const;
+  // Asks the key sources whose interval has passed for a refetch (done on their threads), for a token naming `kid`.
+  void RefreshFor(const std::string& kid, Timestamp now) const;
+  // Fetches source `index`'s document and trusts exactly its keys; runs on that source's thread.
+  void Refetch(const RefreshState& state, int index);
 
   std::vector<std::string> audiences_;
   int64_t skew_micros_;

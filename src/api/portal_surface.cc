@@ -12,6 +12,7 @@
 
 #include "api/arm_errors.h"
 #include "core/guid.h"
+#include "api/dev_issuer.h"
 #include "api/oidc.h"
 #include "api/openpal_surfaces.h"
 
@@ -48,6 +49,17 @@ std::string PortalConfig(const SurfaceContext& context) {
                       {"scopes", oidc->settings().scopes},
                       {"issuer", oidc->metadata().issuer},
                       {"endSession", !oidc->metadata().end_session_endpoint.empty()}};
+  } else if (context.dev_issuer) {
+    // The development token service of this same server (/adfs), signed in to exactly as to Entra ID: the code flow
+    // with PKCE, its sign-in page being the principal picker. The authority is relative: its origin is the one the
+    // browser uses, which is also the issuer the service names (token_service.cc). The token for the API is the
+    // access token for ARM, the audience the link API takes.
+    config["oidc"] = {{"authority", "/adfs"},
+                      {"clientId", kDevPortalClientId},
+                      {"scopes", {"https://management.azure.com/.default"}},
+                      {"issuer", nullptr},
+                      {"endSession", true},
+                      {"development", true}};
   }
   return config.dump();
 }

@@ -59,6 +59,7 @@ struct SurfaceContext {
   const OidcProvider* oidc = nullptr;        // set with --oidc-authority: the portal signs in there
   bool tls = false;                          // served over HTTPS (the token service's URLs say which scheme)
   bool dev_issuer_any_host = false;          // --dev-issuer-anywhere: the token service answers any Host name
+  std::vector<std::string> dev_redirect_uris = {};  // --dev-issuer-redirect-uri: the portal client's other redirect URIs
 };
 
 // The response for a failure, the same on every surface: the ARM error body (arm_errors.h), WWW-Authenticate on

@@ -27,6 +27,10 @@ constexpr std::string_view kRoot = "/adfs";
 constexpr int64_t kTokenSeconds = 3600;
 constexpr int64_t kCodeSeconds = 120;
 constexpr size_t kMaxPendingCodes = 4096;
+// Refresh tokens (the portal's silent renewal): kept in memory only, so a restart of the server ends every session
+// (the portal then asks to sign in again). Each lives a day and is rotated on use.
+constexpr int64_t kRefreshSeconds = 24 * 3600;
+constexpr size_t kMaxRefreshTokens = 16384;
 // What a token is for when the client names no resource (the portal asks only for openid profile): the link API.
 constexpr const char* kDefaultResource = "https://management.azure.com/";
 constexpr const char* kAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -173,8 +177,25 @@ ResourceChoice ResourceOf(const FormFields& form, const std::optional<std::strin
 struct PendingCode {
   std::string client_id, redirect_uri, code_challenge, nonce, resource;
   std::string tenant_id, object_id;
-  int64_t expires = 0;  // seconds since the epoch
+  bool offline = false;  // the scope asked for offline_access: the answer carries a refresh token
+  int64_t expires = 0;   // seconds since the epoch
 };
+
+// A refresh token's grant (RFC 6749 §6). Tokens rotate: each use spends the token and issues a new one of the same
+// family; presenting a spent one revokes the whole family (RFC 9700 §4.14.2), since one of its two holders stole it.
+struct RefreshGrant {
+  std::string client_id, resource, tenant_id, object_id;
+  uint64_t family = 0;
+  int64_t expires = 0;
+};
+
+// A random, URL-safe token of 256 bits; nullopt when OpenSSL's generator fails.
+std::optional<std::string> RandomToken() {
+  std::string random(32, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(random.data()), static_cast<int>(random.size())) != 1)
+    return std::nullopt;
+  return Base64UrlEncode(random);
+}
 
 class TokenService : public Surface {
  public:
@@ -196,6 +217,7 @@ class TokenService : public Surface {
         route("POST", "/adfs/oauth2/token", true, true, &TokenService::Token),
         route("GET", "/adfs/oauth2/authorize", true, false, &TokenService::Authorize),
         route("POST", "/adfs/oauth2/authorize", true, true, &TokenService::AuthorizePost),
+        route("GET", "/adfs/oauth2/logout", false, false, &TokenService::Logout),
         Route{"*", "/adfs/**", Auth::kPublic, false,
               [](const RouteCall& call) { return NotFound(call.request.path); }, Slash::kOne},
     };
@@ -230,9 +252,10 @@ class TokenService : public Surface {
          {"authorization_endpoint", base + "/oauth2/authorize"},
          {"token_endpoint", base + "/oauth2/token"},
          {"jwks_uri", base + "/discovery/keys"},
+         {"end_session_endpoint", base + "/oauth2/logout"},
          {"response_types_supported", {"code"}},
          {"response_modes_supported", {"query", "fragment"}},
-         {"grant_types_supported", {"client_credentials", "authorization_code"}},
+         {"grant_types_supported", {"client_credentials", "authorization_code", "refresh_token"}},
          {"subject_types_supported", {"public"}},
          {"id_token_signing_alg_values_supported", {"RS256"}},
          {"token_endpoint_auth_methods_supported", {"client_secret_post", "client_secret_basic", "private_key_jwt", "none"}},
@@ -264,10 +287,11 @@ class TokenService : public Surface {
     Timestamp now = Timestamp::Now();
     if (grant == "client_credentials") return ClientCredentials(request, *form, base, now);
     if (grant == "authorization_code") return AuthorizationCode(request, *form, base, now);
+    if (grant == "refresh_token") return RefreshToken(request, *form, base, now);
     return OAuthError(400, "unsupported_grant_type",
                       "grant_type '" + grant.substr(0, 100) +
-                          "' is not supported; this development authority supports client_credentials and "
-                          "authorization_code.");
+                          "' is not supported; this development authority supports client_credentials, "
+                          "authorization_code and refresh_token.");
   }
 
   // How the client authenticated: nullopt with no credential (a public client), the principal, or an error answer.
@@ -442,36 +466,101 @@ class TokenService : public Surface {
       return OAuthError(400, "invalid_request", "code_verifier is required: 43 to 128 characters (RFC 7636).");
     if (Sha256Base64Url(verifier) != pending->code_challenge)
       return OAuthError(400, "invalid_grant", "the code_verifier does not match the code_challenge (PKCE, S256).");
-    auto principal = DirectoryPrincipal(pending->tenant_id, pending->object_id, now, /*service_principal=*/false);
+    RefreshGrant grant{pending->client_id, pending->resource, pending->tenant_id, pending->object_id, 0, 0};
+    return UserTokens(base, grant, pending->nonce, pending->offline, now);
+  }
+
+  // The tokens of a signed-in user (or service principal) for a public client: an access token for the grant's
+  // resource, an ID token for the client, and with `offline` a new refresh token of the grant's family (a new family
+  // when it has none). The principal must still be enabled in the directory: a disabled one renews nothing.
+  ApiResponse UserTokens(const std::string& base, RefreshGrant grant, const std::string& nonce, bool offline,
+                         Timestamp now) const {
+    auto principal = DirectoryPrincipal(grant.tenant_id, grant.object_id, now, /*service_principal=*/false);
     if (!principal.ok()) {
       if (principal.status().code() != StatusCode::kPermissionDenied) return ErrorResponse(principal.status());
       return OAuthError(400, "invalid_grant", principal.status().message());
     }
-    auto access = AccessToken(base, pending->resource, pending->tenant_id, pending->object_id, pending->client_id, "0",
+    const int64_t t = now.micros / 1000000;
+    auto access = AccessToken(base, grant.resource, grant.tenant_id, grant.object_id, grant.client_id, "0",
                               principal->kind == PrincipalKind::kServicePrincipal, now);
     if (!access.ok()) return ErrorResponse(access.status());
-    nlohmann::json id_claims = {{"aud", pending->client_id},
+    nlohmann::json id_claims = {{"aud", grant.client_id},
                                 {"iss", base},
                                 {"iat", t},
                                 {"nbf", t},
                                 {"exp", t + kTokenSeconds},
-                                {"sub", pending->object_id},
-                                {"oid", pending->object_id},
-                                {"tid", pending->tenant_id},
+                                {"sub", grant.object_id},
+                                {"oid", grant.object_id},
+                                {"tid", grant.tenant_id},
                                 {"name", principal->display_name},
                                 {"preferred_username", principal->sign_in_name},
                                 {"ver", "2.0"}};
-    if (!pending->nonce.empty()) id_claims["nonce"] = pending->nonce;
+    if (!nonce.empty()) id_claims["nonce"] = nonce;
     auto id_token = context_.dev_issuer->SignClaims(id_claims.dump());
     if (!id_token.ok()) return ErrorResponse(id_token.status());
-    ApiResponse r = TokenResponse({{"token_type", "Bearer"},
-                                   {"expires_in", kTokenSeconds - 1},
-                                   {"ext_expires_in", kTokenSeconds - 1},
-                                   {"scope", pending->resource + ".default openid profile"},
-                                   {"access_token", *access},
-                                   {"id_token", *id_token}});
-    r.caller = pending->tenant_id + "/" + pending->object_id;
+    nlohmann::json answer = {{"token_type", "Bearer"},
+                             {"expires_in", kTokenSeconds - 1},
+                             {"ext_expires_in", kTokenSeconds - 1},
+                             {"scope", grant.resource + ".default openid profile" + (offline ? " offline_access" : "")},
+                             {"access_token", *access},
+                             {"id_token", *id_token}};
+    if (offline) {
+      auto refresh = RandomToken();
+      if (!refresh) return ErrorResponse(Status::Error(StatusCode::kInternal, "OpenSSL's random generator failed"));
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (refresh_.size() >= kMaxRefreshTokens) {
+        for (auto it = refresh_.begin(); it != refresh_.end();) it = it->second.expires < t ? refresh_.erase(it) : std::next(it);
+        if (refresh_.size() >= kMaxRefreshTokens) spent_.clear(), refresh_.erase(refresh_.begin());  // oldest-ish: a dev server
+      }
+      if (grant.family == 0) grant.family = ++families_;
+      grant.expires = t + kRefreshSeconds;
+      refresh_[*refresh] = grant;
+      answer["refresh_token"] = *refresh;
+      answer["refresh_token_expires_in"] = kRefreshSeconds;
+    }
+    ApiResponse r = TokenResponse(std::move(answer));
+    r.caller = grant.tenant_id + "/" + grant.object_id;
     return r;
+  }
+
+  // grant_type=refresh_token (RFC 6749 §6) for a public client: the token is spent and a new one issued (rotation).
+  ApiResponse RefreshToken(const ApiRequest& request, const FormFields& form, const std::string& base,
+                           Timestamp now) const {
+    const std::string token = form.GetOr("refresh_token");
+    if (token.empty()) return OAuthError(400, "invalid_request", "refresh_token is required.");
+    ClientAuth auth = AuthenticateClient(request, form, base, now);
+    if (auth.error) return *auth.error;
+    const std::string client_id = auth.principal ? auth.principal->client_id : form.GetOr("client_id");
+    if (client_id.empty()) return OAuthError(400, "invalid_request", "client_id is required.");
+    const int64_t t = now.micros / 1000000;
+    std::optional<RefreshGrant> grant;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = refresh_.find(token);
+      if (it == refresh_.end()) {
+        // A spent token shown again: its family is revoked, the thief's and the rightful holder's tokens alike.
+        if (auto spent = spent_.find(token); spent != spent_.end()) {
+          const uint64_t family = spent->second;
+          for (auto r = refresh_.begin(); r != refresh_.end();) r = r->second.family == family ? refresh_.erase(r) : std::next(r);
+          return OAuthError(400, "invalid_grant",
+                            "the refresh token was already used: every token of this sign-in is revoked; sign in again.");
+        }
+        return OAuthError(400, "invalid_grant", "the refresh token is unknown or expired (tokens live in memory: a "
+                                                "restart of the server ends every session); sign in again.");
+      }
+      grant = it->second;
+      refresh_.erase(it);
+      if (spent_.size() >= kMaxRefreshTokens) spent_.clear();
+      spent_[token] = grant->family;
+    }
+    if (grant->expires < t) return OAuthError(400, "invalid_grant", "the refresh token expired; sign in again.");
+    if (!EqualsIgnoreCase(client_id, grant->client_id))
+      return OAuthError(400, "invalid_grant", "the refresh token was issued to another client.");
+    // A renewal may ask for the same resource or another one (as Entra ID's refresh tokens allow); by default the same.
+    ResourceChoice resource = ResourceOf(form, grant->resource);
+    if (!resource.error.empty()) return OAuthError(400, "invalid_scope", resource.error);
+    grant->resource = resource.resource;
+    return UserTokens(base, *grant, "", /*offline=*/true, now);
   }
 
   // ---- The authorization endpoint: a development sign-in page (a principal picker), then a code ----
@@ -482,6 +571,7 @@ class TokenService : public Surface {
   struct AuthorizeRequest {
     std::string client_id, redirect_uri, scope, state, nonce, code_challenge, response_mode;
     std::string resource;
+    bool offline = false;
     std::string error_page;
     std::string redirect_error, redirect_error_description;
   };
@@ -499,13 +589,19 @@ class TokenService : public Surface {
       a.error_page = "client_id is required.";
       return a;
     }
-    // Codes go only to this server's own origin or to a loopback one (a portal's dev server): never to another
-    // site, since anyone reaching this page can sign in as anyone.
-    std::string origin = OriginOf(a.redirect_uri);
-    std::string origin_host = origin.empty() ? "" : HostName(origin.substr(origin.find("://") + 3));
-    if (origin.empty() || (!IsLoopbackName(origin_host) && origin.substr(origin.find("://") + 3) != host)) {
-      a.error_page = "redirect_uri must be an absolute http(s) URL without a fragment, on this server's origin or on a "
-                     "loopback host (localhost, 127.0.0.1, [::1]).";
+    // Codes go only to a registered redirect URI of a registered public client, compared exactly (RFC 9700 §2.1):
+    // anyone reaching this page can sign in as anyone, so a code must never reach another site.
+    if (a.client_id != kDevPortalClientId) {
+      a.error_page = "client_id '" + a.client_id + "' is not a registered client of the development authority; its one "
+                     "public client is the portal, '" + std::string(kDevPortalClientId) + "'.";
+      return a;
+    }
+    const auto registered = RedirectUris(host);
+    if (std::find(registered.begin(), registered.end(), a.redirect_uri) == registered.end()) {
+      std::string list;
+      for (const auto& uri : registered) list += (list.empty() ? "" : ", ") + uri;
+      a.error_page = "redirect_uri '" + a.redirect_uri + "' is not registered for client '" + a.client_id +
+                     "' (registered: " + list + "; add others with pal serve --dev-issuer-redirect-uri).";
       return a;
     }
     auto fail = [&](const char* error, std::string description) {
@@ -524,6 +620,7 @@ class TokenService : public Surface {
     auto resource = ResourceOf(*ParseForm("scope=" + PercentEncode(a.scope)), std::string(kDefaultResource));
     if (!resource.error.empty()) return fail("invalid_scope", resource.error);
     a.resource = resource.resource;
+    for (const auto& scope : SplitScope(a.scope)) a.offline |= scope == "offline_access";
     if (a.state.size() > 2048 || a.nonce.size() > 2048) return fail("invalid_request", "state or nonce is too long.");
     return a;
   }
@@ -536,7 +633,8 @@ class TokenService : public Surface {
     ApiResponse r;
     r.status = 303;  // after the POST of the sign-in page, the browser GETs the client's page
     r.content_type = "text/plain; charset=utf-8";
-    r.headers = {{"Location", a.redirect_uri + separator + query}, {"Cache-Control", "no-store"}};
+    r.headers = {{"Location", query.empty() ? a.redirect_uri : a.redirect_uri + separator + query},
+                 {"Cache-Control", "no-store"}};
     return r;
   }
 
@@ -641,16 +739,50 @@ class TokenService : public Surface {
           return RedirectTo(a, {{"error", "temporarily_unavailable"}, {"error_description", "too many sign-ins pending."}});
       }
       codes_[code] = PendingCode{a.client_id, a.redirect_uri, a.code_challenge, a.nonce, a.resource, *tenant, *object,
-                                 t + kCodeSeconds};
+                                 a.offline, t + kCodeSeconds};
     }
     ApiResponse r = RedirectTo(a, {{"code", code}});
     r.caller = *tenant + "/" + *object;
     return r;
   }
 
+  // The portal client's redirect URIs: this server's own portal ("{scheme}://{Host}/", the Host having been checked
+  // by Served) and those the operator registered (--dev-issuer-redirect-uri, e.g. a portal dev server).
+  std::vector<std::string> RedirectUris(const std::string& host) const {
+    std::vector<std::string> uris = {std::string(context_.tls ? "https://" : "http://") + host + "/"};
+    uris.insert(uris.end(), context_.dev_redirect_uris.begin(), context_.dev_redirect_uris.end());
+    return uris;
+  }
+
+  // The end-session endpoint (OpenID Connect RP-Initiated Logout): the authority keeps no session of its own (every
+  // sign-in shows the picker), so there is nothing to end here; it sends the browser back to a registered
+  // post_logout_redirect_uri, or says the user is signed out.
+  ApiResponse Logout(const ApiRequest& request, const std::string&) const {
+    std::string back;
+    std::string state;
+    for (const auto& [k, v] : request.query) {
+      if (k == "post_logout_redirect_uri") back = v;
+      if (k == "state") state = v;
+    }
+    const auto registered = RedirectUris(*request.Header("Host"));
+    if (!back.empty() && std::find(registered.begin(), registered.end(), back) != registered.end()) {
+      AuthorizeRequest a;
+      a.redirect_uri = back;
+      a.state = state.size() > 2048 ? "" : state;
+      return RedirectTo(a, {});
+    }
+    return Page(200, std::string("<p>You are signed out.</p>") +
+                         (back.empty() ? "" : "<p>The page to return to, " + HtmlEscape(back) +
+                                                  ", is not a registered redirect URI: close this page.</p>"),
+                "");
+  }
+
   SurfaceContext context_;
   mutable std::mutex mutex_;
   mutable std::map<std::string, PendingCode> codes_;
+  mutable std::map<std::string, RefreshGrant> refresh_;
+  mutable std::map<std::string, uint64_t> spent_;  // spent refresh tokens -> family, to detect a replay
+  mutable uint64_t families_ = 0;
 };
 
 }  // namespace

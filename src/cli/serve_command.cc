@@ -69,6 +69,7 @@ struct ServeArgs {
   api::OidcSettings oidc;  // --oidc-authority, --oidc-client-id, --oidc-ca-file, --oidc-scope
   bool dev_issuer = false;
   bool dev_issuer_anywhere = false;
+  std::vector<std::string> dev_redirect_uris;
   size_t threads = 256;
   size_t max_connections = 1024;
   size_t body_memory_mib = 64;
@@ -88,6 +89,11 @@ int Serve(const ServeArgs& args) {
   const std::string& db_flag = args.db;
   const std::vector<std::string>& jwks_files = args.jwks;
   const bool dev_issuer = args.dev_issuer;
+  if (!args.dev_redirect_uris.empty() && !dev_issuer) {
+    std::cerr << "pal serve: --dev-issuer-redirect-uri needs --dev-issuer (it registers a redirect URI of the "
+                 "development token service's portal client)\n";
+    return kExitUsage;
+  }
 
   // Anyone who can read <db>.dev-issuer.pem mints tokens for any principal: a demo key, never beside real
   // Entra keys, and never reachable from other machines, unless the operator says so in as many words.
@@ -162,6 +168,7 @@ int Serve(const ServeArgs& args) {
   context.oidc = oidc ? &*oidc : nullptr;
   context.tls = !options.tls_cert.empty();
   context.dev_issuer_any_host = args.dev_issuer_anywhere;
+  context.dev_redirect_uris = args.dev_redirect_uris;
   api::Surfaces surfaces(context);
   if (auto problems = surfaces.routes().Problems(); !problems.empty()) {  // a mistake in a surface's table
     for (const auto& problem : problems) std::cerr << "pal serve: route table: " << problem << "\n";
@@ -227,6 +234,14 @@ const bool registered = RegisterCommand(Command{
                     "with --jwks)");
       sub->add_flag("--dev-issuer-anywhere", args->dev_issuer_anywhere,
                     "Allow --dev-issuer on a non-loopback address or beside --jwks (unsafe: for closed test setups)");
+      sub->add_option("--dev-issuer-redirect-uri", args->dev_redirect_uris,
+                      "With --dev-issuer: another exact redirect URI of the portal client (openpal-portal) besides this "
+                      "server's own https://HOST/, e.g. a portal dev server's http://localhost:5173/; repeatable")
+          ->check([](const std::string& uri) -> std::string {
+            return uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0
+                       ? ""
+                       : "expected an absolute http(s) URL, got '" + uri + "'";
+          });
       sub->add_option("--threads", args->threads, "Most threads of the blocking pool (writes, reports); event-loop threads = hardware threads")
           ->check(CLI::Range(4, 4096));
       sub->add_option("--max-connections", args->max_connections,

@@ -181,35 +181,88 @@ TEST(OidcProvider, MultiTenantIssuerTemplateTakesTheTokensOwnTenant) {
   EXPECT_FALSE(v.Verify(Sign(foreign), kNow).ok());  // another tenant's issuer with this token's tid
 }
 
+// Waits (at most 10 s) until `done` holds; the key sources fetch on their own threads.
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
 TEST(OidcProvider, RefetchesKeysOnAnUnknownKidAtMostOncePerInterval) {
   FakeProvider p = StandardProvider();
   TokenVerifier v;
   OidcSettings s = Settings();
   s.refresh_interval = std::chrono::seconds(300);
+  std::mutex reports_mutex;
   std::vector<std::string> reports;
-  ASSERT_TRUE(OidcProvider::Connect(s, p.Getter(), v, [&](const Status& st) { reports.push_back(st.ToString()); }).ok());
+  auto report_count = [&] {
+    std::lock_guard lock(reports_mutex);
+    return reports.size();
+  };
+  ASSERT_TRUE(OidcProvider::Connect(s, p.Getter(), v, [&](const Status& st) {
+                std::lock_guard lock(reports_mutex);
+                reports.push_back(st.ToString());
+              }).ok());
   EXPECT_EQ(*p.fetches, 2);  // discovery + JWKS
 
-  // The provider rotates: key b1 replaces a1.
+  // The provider rotates: key b1 replaces a1. The first token of b1 is refused at once (the verifier never waits for
+  // the network) and starts a refetch on the source's thread; once it is done, b1 is trusted and a1 no longer.
   p.bodies[std::string(kAuthority) + "/jwks"] = Jwks({{&KeyB(), "b1"}});
+  EXPECT_FALSE(v.Verify(Sign(Claims(), "b1", KeyB()), kNow).ok());
+  ASSERT_TRUE(Eventually([&] { return report_count() == 1; }));
+  EXPECT_EQ(*p.fetches, 3);
+  EXPECT_EQ(reports[0], "OK");
   auto rotated = v.Verify(Sign(Claims(), "b1", KeyB()), kNow);
   ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
-  EXPECT_EQ(*p.fetches, 3);
-  ASSERT_EQ(reports.size(), 1u);
-  EXPECT_EQ(reports[0], "OK");
   EXPECT_EQ(v.key_count(), 1u);                                         // a1 is no longer listed: no longer trusted
   EXPECT_FALSE(v.Verify(Sign(Claims(), "a1"), After(1)).ok());
 
   // Unknown kids within the interval are refused without fetching (a flood of made-up kids costs one fetch).
   for (int i = 0; i < 20; ++i) EXPECT_FALSE(v.Verify(Sign(Claims(), "made-up-" + std::to_string(i)), kNow).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(*p.fetches, 3);  // nor did the a1 lookup above, a second after the rotation's fetch
   // After the interval, one more fetch; a failing fetch keeps the keys and is reported.
   p.bodies.erase(std::string(kAuthority) + "/jwks");
   Timestamp later = After(302);
   EXPECT_FALSE(v.Verify(Sign(Claims(), "c1"), later).ok());
+  ASSERT_TRUE(Eventually([&] { return report_count() == 2; }));
   EXPECT_EQ(*p.fetches, 4);
-  EXPECT_NE(reports.back().find("HTTP 404"), std::string::npos) << reports.back();
+  {
+    std::lock_guard lock(reports_mutex);
+    EXPECT_NE(reports.back().find("HTTP 404"), std::string::npos) << reports.back();
+  }
   EXPECT_TRUE(v.Verify(Sign(Claims(), "b1", KeyB()), later).ok());
+}
+
+// A provider that does not answer (the fetch takes its whole timeout) costs the request that found an unknown kid
+// nothing: verification answers while the fetch is still blocked, on whichever thread calls it (the server's event
+// loop among them). The fetch here blocks until the test releases it (10 s at most: on the caller's thread, as before
+// the fix, verification would take that long).
+TEST(OidcProvider, ASlowKeyFetchNeverDelaysVerification) {
+  FakeProvider p = StandardProvider();
+  std::atomic<bool> slow{false};
+  std::atomic<bool> release{false};
+  std::atomic<int> slow_fetches{0};
+  HttpGet get = [&, inner = p.Getter()](const std::string& url) -> Result<std::string> {
+    if (slow) {
+      ++slow_fetches;
+      for (int i = 0; i < 1000 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return inner(url);
+  };
+  auto v = std::make_unique<TokenVerifier>();
+  ASSERT_TRUE(OidcProvider::Connect(Settings(), get, *v).ok());
+  slow = true;
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(v->Verify(Sign(Claims(), "b1", KeyB()), kNow).ok());
+  EXPECT_TRUE(v->Verify(Sign(Claims()), kNow).ok());  // a known key meanwhile: answered as usual
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5)) << "verification waited for the fetch";
+  ASSERT_TRUE(Eventually([&] { return slow_fetches == 1; }));
+  EXPECT_FALSE(release) << "the fetch is still in flight";
+  release = true;
+  v.reset();  // waits for the fetch in flight, then stops the thread
 }
 
 TEST(OidcProvider, StartupErrorsNameTheFlagAndTheUrl) {

@@ -66,7 +66,8 @@ class TokenService : public ::testing::Test {
     contoso_secret_ = Field(added.out, "client_secret");
     PalRun fabrikam = RunPal({"credential", "add", "--db", db_, "--tenant", kT02, "--object", kFabrikamSp});
     fabrikam_secret_ = Field(fabrikam.out, "client_secret");
-    server_ = StartDevServer(dir_, db_, cert_, dir_ + "/key.pem");
+    // A second redirect URI of the portal client besides the server's own (a portal dev server's).
+    server_ = StartDevServer(dir_, db_, cert_, dir_ + "/key.pem", {"--dev-issuer-redirect-uri", kRedirect});
     error_ = server_.error;
   }
   static void TearDownTestSuite() { server_.Stop(); }
@@ -89,6 +90,22 @@ class TokenService : public ::testing::Test {
     return Client()->Get(path.c_str(), headers);
   }
   static std::string Base() { return "https://127.0.0.1:" + std::to_string(server_.port) + "/adfs"; }
+  static std::string Portal() { return "https://127.0.0.1:" + std::to_string(server_.port) + "/"; }
+
+  // Signs `principal` (TENANT/OBJECT) in through the authorization endpoint with `query`; the code, or "".
+  static std::string CodeFor(const std::string& query, const std::string& principal, const std::string& redirect) {
+    auto chosen = PostForm("/adfs/oauth2/authorize", query + "&principal=" + PercentEncode(principal));
+    EXPECT_TRUE(chosen);
+    if (!chosen) return "";
+    EXPECT_EQ(chosen->status, 303) << chosen->body;
+    std::string location = chosen->get_header_value("Location");
+    if (location.rfind(redirect + "?code=", 0) != 0) {
+      ADD_FAILURE() << location;
+      return "";
+    }
+    size_t start = redirect.size() + 6;
+    return location.substr(start, location.find('&', start) - start);
+  }
   static json Body(const httplib::Result& r) { return r ? json::parse(r->body, nullptr, false) : json(); }
 
   // A client_credentials token for the ARM resource, as az asks for it.
@@ -313,21 +330,155 @@ TEST_F(TokenService, AuthorizationCodeWithPkce) {
 }
 
 TEST_F(TokenService, AuthorizeRefusesForeignRedirectsAndRequiresPkce) {
-  // A redirect to another site is never followed: the error is shown here.
-  auto foreign = Get("/adfs/oauth2/authorize?response_type=code&client_id=c&redirect_uri=" +
-                     PercentEncode("https://evil.example/cb") + "&code_challenge=" + S256(std::string(43, 'a')) +
-                     "&code_challenge_method=S256");
-  ASSERT_TRUE(foreign);
-  EXPECT_EQ(foreign->status, 400);
-  EXPECT_TRUE(foreign->get_header_value("Location").empty());
-  // Without PKCE (or with "plain"), the error goes back to the client.
-  for (const char* pkce : {"", "&code_challenge=abc&code_challenge_method=plain"}) {
-    auto r = Get("/adfs/oauth2/authorize?response_type=code&client_id=c&state=x&redirect_uri=" + PercentEncode(kRedirect) + pkce);
+  const std::string pkce = "&code_challenge=" + S256(std::string(43, 'a')) + "&code_challenge_method=S256";
+  // A redirect URI that is not one of the portal client's, exactly, or a client that is not registered: never
+  // followed, the error is shown here (RFC 6749 §4.1.2.1).
+  for (const auto& [client, redirect] : std::vector<std::pair<std::string, std::string>>{
+           {"openpal-portal", "https://evil.example/cb"},
+           {"openpal-portal", kRedirect + "/"},                 // not exactly the registered one
+           {"openpal-portal", "http://localhost:5173/other"},   // a loopback origin is not enough
+           {"openpal-portal", "https://127.0.0.1:" + std::to_string(server_.port) + "/x"},
+           {"c", kRedirect}}) {                                 // an unknown client
+    auto r = Get("/adfs/oauth2/authorize?response_type=code&client_id=" + client + "&state=s&redirect_uri=" +
+                 PercentEncode(redirect) + pkce);
     ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, 303) << pkce;
-    EXPECT_NE(r->get_header_value("Location").find("error=invalid_request"), std::string::npos) << pkce;
-    EXPECT_NE(r->get_header_value("Location").find("&state=x"), std::string::npos) << pkce;
+    EXPECT_EQ(r->status, 400) << client << " " << redirect;
+    EXPECT_TRUE(r->get_header_value("Location").empty()) << redirect;
+    EXPECT_NE(r->body.find(client == "c" ? "not a registered client" : "is not registered for client"),
+              std::string::npos) << r->body;
   }
+  // The server's own portal ("https://{Host}/") is registered without a flag.
+  auto own = Get("/adfs/oauth2/authorize?response_type=code&client_id=openpal-portal&redirect_uri=" +
+                 PercentEncode(Portal()) + pkce);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200) << own->body;
+  // Without PKCE (or with "plain"), the error goes back to the client, with its state.
+  for (const char* bad : {"", "&code_challenge=abc&code_challenge_method=plain"}) {
+    auto r = Get("/adfs/oauth2/authorize?response_type=code&client_id=openpal-portal&state=x&redirect_uri=" +
+                 PercentEncode(kRedirect) + bad);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 303) << bad;
+    EXPECT_NE(r->get_header_value("Location").find("error=invalid_request"), std::string::npos) << bad;
+    EXPECT_NE(r->get_header_value("Location").find("&state=x"), std::string::npos) << bad;
+  }
+  auto token_flow = Get("/adfs/oauth2/authorize?response_type=token&client_id=openpal-portal&redirect_uri=" +
+                        PercentEncode(kRedirect) + pkce);
+  ASSERT_TRUE(token_flow);
+  EXPECT_NE(token_flow->get_header_value("Location").find("error=unsupported_response_type"), std::string::npos);
+}
+
+// The token request must name the redirect URI the code was issued for: another one (even a registered one) is
+// refused, and the code is spent.
+TEST_F(TokenService, CodeRedeemedWithAnotherRedirectUriIsRefused) {
+  const std::string verifier = std::string(50, 'v');
+  const std::string query = "response_type=code&client_id=openpal-portal&redirect_uri=" + PercentEncode(Portal()) +
+                            "&code_challenge=" + S256(verifier) + "&code_challenge_method=S256";
+  std::string code = CodeFor(query, kT01 + "/" + kAlice, Portal());
+  ASSERT_FALSE(code.empty());
+  const std::string exchange = "grant_type=authorization_code&client_id=openpal-portal&code=" + code +
+                               "&code_verifier=" + verifier + "&redirect_uri=";
+  for (const std::string& other : {kRedirect, std::string("https://evil.example/cb")}) {
+    auto r = PostForm("/adfs/oauth2/token", exchange + PercentEncode(other));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    EXPECT_EQ(Body(r)["error"], "invalid_grant") << r->body;
+  }
+  auto late = PostForm("/adfs/oauth2/token", exchange + PercentEncode(Portal()));
+  ASSERT_TRUE(late);
+  EXPECT_EQ(Body(late)["error"], "invalid_grant") << "the code was spent by the failed attempt";
+  // Issued to another client: refused too.
+  code = CodeFor(query, kT01 + "/" + kAlice, Portal());
+  auto other_client = PostForm("/adfs/oauth2/token", "grant_type=authorization_code&client_id=someone-else&code=" +
+                                                         code + "&code_verifier=" + verifier +
+                                                         "&redirect_uri=" + PercentEncode(Portal()));
+  ASSERT_TRUE(other_client);
+  EXPECT_EQ(Body(other_client)["error"], "invalid_grant");
+}
+
+// Silent renewal: with offline_access a refresh token comes with the tokens; each use spends it and issues another
+// (rotation); presenting a spent one is refused and revokes the tokens issued from it (RFC 9700 §4.14.2).
+TEST_F(TokenService, RefreshTokensRotateAndAReplayRevokesTheSignIn) {
+  const std::string verifier = std::string(60, 'r');
+  auto sign_in = [&](const std::string& scope) {
+    const std::string query = "response_type=code&client_id=openpal-portal&redirect_uri=" + PercentEncode(Portal()) +
+                              "&scope=" + PercentEncode(scope) + "&code_challenge=" + S256(verifier) +
+                              "&code_challenge_method=S256";
+    std::string code = CodeFor(query, kT01 + "/" + kAlice, Portal());
+    auto r = PostForm("/adfs/oauth2/token", "grant_type=authorization_code&client_id=openpal-portal&code=" + code +
+                                                "&code_verifier=" + verifier + "&redirect_uri=" + PercentEncode(Portal()));
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    return Body(r);
+  };
+  EXPECT_FALSE(sign_in("openid profile https://management.azure.com/.default").contains("refresh_token"))
+      << "no offline_access, no refresh token";
+  json first = sign_in("openid profile offline_access https://management.azure.com/.default");
+  const std::string r1 = first.value("refresh_token", "");
+  ASSERT_EQ(r1.size(), 43u) << first.dump();
+  auto refresh = [&](const std::string& token, const std::string& client = "openpal-portal") {
+    return PostForm("/adfs/oauth2/token", "grant_type=refresh_token&client_id=" + client + "&refresh_token=" + token +
+                                              "&scope=" + PercentEncode("openid profile offline_access https://management.azure.com/.default"));
+  };
+  auto second = refresh(r1);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->status, 200) << second->body;
+  json renewed = Body(second);
+  const std::string r2 = renewed.value("refresh_token", "");
+  EXPECT_EQ(r2.size(), 43u);
+  EXPECT_NE(r2, r1);
+  json access = Claims(renewed["access_token"]);
+  EXPECT_EQ(access["oid"], kAlice);
+  EXPECT_EQ(access["aud"], "https://management.azure.com");  // the scope's resource, as Entra ID's v2 endpoint names it
+  EXPECT_EQ(Claims(renewed["id_token"])["aud"], "openpal-portal");
+  auto me = Get("/openpal/v1/me", renewed["access_token"]);
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->status, 200) << me->body;
+
+  // Another client cannot use it (and spends it: the holder signs in again).
+  auto stolen = refresh(r2, "someone-else");
+  ASSERT_TRUE(stolen);
+  EXPECT_EQ(Body(stolen)["error"], "invalid_grant");
+
+  // A replay of the spent r1 is refused and revokes r1's sign-in: r3, issued from it, no longer works.
+  const std::string other_family = sign_in("openid offline_access").value("refresh_token", "");
+  auto spent = refresh(r2);  // r2 was spent by the foreign client's attempt
+  ASSERT_TRUE(spent);
+  EXPECT_EQ(Body(spent)["error"], "invalid_grant");
+  json fresh = sign_in("openid offline_access");
+  auto a = refresh(fresh["refresh_token"]);
+  ASSERT_TRUE(a);
+  ASSERT_EQ(a->status, 200) << a->body;
+  const std::string live = Body(a)["refresh_token"];
+  auto replay = refresh(fresh["refresh_token"]);
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->status, 400);
+  EXPECT_EQ(Body(replay)["error"], "invalid_grant");
+  EXPECT_NE(Body(replay)["error_description"].get<std::string>().find("already used"), std::string::npos);
+  auto revoked = refresh(live);
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(Body(revoked)["error"], "invalid_grant") << "the replay revoked the sign-in's live token";
+  // Another sign-in's tokens are untouched.
+  auto untouched = refresh(other_family);
+  ASSERT_TRUE(untouched);
+  EXPECT_EQ(untouched->status, 200) << untouched->body;
+  auto unknown = refresh("nonsense");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(Body(unknown)["error"], "invalid_grant");
+}
+
+// The end-session endpoint (the portal's sign-out): back to a registered URI only.
+TEST_F(TokenService, LogoutReturnsOnlyToARegisteredUri) {
+  auto d = Body(Get("/adfs/.well-known/openid-configuration"));
+  EXPECT_EQ(d["end_session_endpoint"], Base() + "/oauth2/logout");
+  auto back = Get("/adfs/oauth2/logout?post_logout_redirect_uri=" + PercentEncode(Portal()) + "&state=s1");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->status, 303);
+  EXPECT_EQ(back->get_header_value("Location"), Portal() + "?state=s1");
+  auto foreign = Get("/adfs/oauth2/logout?post_logout_redirect_uri=" + PercentEncode("https://evil.example/"));
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 200);
+  EXPECT_TRUE(foreign->get_header_value("Location").empty());
+  EXPECT_NE(foreign->body.find("not a registered redirect URI"), std::string::npos);
 }
 
 // GET /subscriptions and /tenants: what `az login` reads after its token request, for the caller's tenant only.

@@ -108,8 +108,9 @@ struct DevServer {
   }
 };
 
+// `extra`: more arguments of pal serve.
 inline DevServer StartDevServer(const std::string& dir, const std::string& db, const std::string& cert,
-                                const std::string& key) {
+                                const std::string& key, const std::vector<std::string>& extra = {}) {
   DevServer s;
   std::string out = dir + "/serve.out";
   s.pid = ::fork();
@@ -120,8 +121,13 @@ inline DevServer StartDevServer(const std::string& dir, const std::string& db, c
     ::dup2(o, 1);
     ::dup2(e, 2);
     std::string exe = PalBinary();
-    ::execl(exe.c_str(), exe.c_str(), "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0", "--tls-cert",
-            cert.c_str(), "--tls-key", key.c_str(), "--dev-issuer", "--threads", "8", static_cast<char*>(nullptr));
+    std::vector<std::string> args = {exe, "serve", "--db", db, "--listen", "127.0.0.1:0", "--tls-cert", cert,
+                                     "--tls-key", key, "--dev-issuer", "--threads", "8"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(exe.c_str(), argv.data());
     ::_exit(127);
   }
   std::regex port_re("listening on https://127\\.0\\.0\\.1:([0-9]+)");

@@ -43,13 +43,16 @@ function watch(page, problems) {
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 }
 
-/** Opens the portal's sign-in page and signs in as `objectId` of `tenantId` with the dev picker. */
+/**
+ * Signs in as `objectId` of `tenantId` the way a user does on a --dev-issuer server: the portal's sign-in button, the
+ * development authority's sign-in page (/adfs/oauth2/authorize, the principal picker), then back to the portal.
+ */
 export async function devSignIn(page, tenantId, objectId) {
   await page.goto(`${BASE}/#/signin`);
-  await page.getByLabel('Tenant').selectOption(tenantId);
-  await page.getByLabel('User or service principal').selectOption(objectId);
-  await page.getByRole('button', { name: 'Sign in as this principal' }).click();
-  await page.locator('#who .who-name').waitFor();
+  await page.getByRole('button', { name: 'Sign in with the development authority' }).click();
+  await page.waitForURL((u) => u.pathname === '/adfs/oauth2/authorize', { timeout: 20000 });
+  await page.locator(`button[name="principal"][value="${tenantId}/${objectId}"]`).click();
+  await page.locator('#who .who-name').waitFor({ timeout: 20000 });
 }
 
 /** A dev-issuer token for a principal, straight from the API (not through the page). */
