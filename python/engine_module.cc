@@ -1,0 +1,236 @@
+// openpal._engine: the crediting engine for Python (pybind11): load a compiled index, credit inputs into a part,
+// merge parts, render a part as pal writes it. The Dask driver's tasks call it in-process (docs/scale.md).
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/roles.h"
+#include "engine/compiled_index.h"
+#include "engine/partial.h"
+#include "engine/report_writer.h"
+#include "engine/run.h"
+
+namespace py = pybind11;
+using namespace openpal;
+
+namespace {
+
+// openpal.Error: every failure of the engine, with its message as pal prints it (file and line where there is one).
+PyObject* g_error = nullptr;
+
+[[noreturn]] void Raise(const Status& status) {
+  PyErr_SetString(g_error, status.ToString().c_str());
+  throw py::error_already_set();
+}
+
+// A compiled index, shared by every task of a worker that holds it (its memos fill once, on first use).
+struct Index {
+  std::shared_ptr<engine::CompiledIndex> index;
+};
+
+Index OpenIndex(const std::string& path) {
+  Result<std::unique_ptr<engine::CompiledIndex>> opened = Status::Ok();
+  {
+    py::gil_scoped_release released;
+    opened = engine::CompiledIndex::Open(path);
+  }
+  if (!opened.ok()) Raise(opened.status());
+  return Index{std::move(opened).value()};
+}
+
+Index IndexFromBytes(const py::bytes& bytes, const std::string& name) {
+  std::string_view view = bytes;  // the bytes object is held by the caller for the call's duration
+  Result<std::unique_ptr<engine::CompiledIndex>> loaded = Status::Ok();
+  {
+    py::gil_scoped_release released;
+    loaded = engine::CompiledIndex::FromBytes(view, name);
+  }
+  if (!loaded.ok()) Raise(loaded.status());
+  return Index{std::move(loaded).value()};
+}
+
+Result<RolePolicy> PolicyOf(const std::string& text) {
+  if (text == "all") return RolePolicy::All();
+  if (text == "pec") return RolePolicy::Pec();
+  return RolePolicy::FromText(text, "role policy");
+}
+
+// Replaces `from` by `to` where a message names an input (a worker may open a path other than the one the user gave,
+// e.g. made absolute; errors and rejected rows must name it as a local run does).
+std::string Relabel(std::string text, const std::string& from, const std::string& to) {
+  if (from == to || from.empty()) return text;
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, const std::string& role_policy,
+                    const std::string& measure, const std::optional<std::vector<std::string>>& labels, int threads) {
+  if (!index.index) Raise(Status::Error(StatusCode::kInvalidArgument, "no index"));
+  if (measure != "effective" && measure != "billed")
+    Raise(Status::Error(StatusCode::kInvalidArgument, "measure must be effective or billed, not " + measure));
+  if (labels && labels->size() != inputs.size())
+    Raise(Status::Error(StatusCode::kInvalidArgument, "labels must name every input (one label per input)"));
+  engine::AttributeOptions options;
+  for (const py::object& input : inputs) {
+    if (py::isinstance<py::str>(input)) {
+      options.files.push_back(input.cast<std::string>());
+    } else {
+      // (path, start, end): a byte range of one file, on record boundaries. The engine's range parts are the index
+      // helper's work (issue 16); until they are merged, a range is refused rather than credited wrongly.
+      Raise(Status::Error(StatusCode::kInvalidArgument,
+                          "byte-range inputs are not supported by this build of the engine; give whole files"));
+    }
+  }
+  auto policy = PolicyOf(role_policy);
+  if (!policy.ok()) Raise(policy.status());
+  options.measure = measure == "billed" ? usage::Measure::kBilled : usage::Measure::kEffective;
+  options.threads = std::max(1, std::min(threads, engine::kMaxThreads));
+  options.skip_cleanup = false;  // a worker lives on: its memory must come back after each task
+  std::ostringstream notes;
+  options.rejected_log = &notes;
+  Result<engine::Partial> part = Status::Ok();
+  std::string bytes;
+  {
+    py::gil_scoped_release released;
+    const engine::IndexIdentity& id = index.index->identity();
+    part = engine::AttributeToPartial(*index.index, {id.store_id, id.directory_version}, *policy, role_policy, measure,
+                                      options);
+    if (part.ok() && labels) {
+      for (size_t i = 0; i < part->inputs.size(); ++i) {
+        const std::string& path = options.files[i];
+        const std::string& label = (*labels)[i];
+        part->inputs[i].path = label;
+        for (std::string& line : part->rejected_lines)
+          if (line.compare(0, 10 + path.size() + 1, "rejected: " + path + ":") == 0)
+            line = "rejected: " + label + line.substr(10 + path.size());
+      }
+    }
+    if (part.ok()) bytes = engine::PartialToBytes(*part);
+  }
+  if (!part.ok()) {
+    std::string message = part.status().ToString();
+    if (labels)
+      for (size_t i = 0; i < options.files.size(); ++i) message = Relabel(message, options.files[i], (*labels)[i]);
+    PyErr_SetString(g_error, message.c_str());
+    throw py::error_already_set();
+  }
+  return py::bytes(bytes);
+}
+
+std::vector<engine::Partial> ReadParts(const std::vector<std::string_view>& views) {
+  std::vector<engine::Partial> parts;
+  for (size_t i = 0; i < views.size(); ++i) {
+    auto part = engine::PartialFromBytes(views[i], "part " + std::to_string(i + 1));
+    if (!part.ok()) throw part.status();
+    parts.push_back(std::move(part).value());
+  }
+  return parts;
+}
+
+py::bytes Merge(const std::vector<py::bytes>& parts) {
+  std::vector<std::string_view> views(parts.begin(), parts.end());
+  std::optional<Status> failed;
+  std::string bytes;
+  {
+    py::gil_scoped_release released;
+    try {
+      auto merged = engine::MergePartials(ReadParts(views));
+      if (!merged.ok()) failed = merged.status();
+      else bytes = engine::PartialToBytes(*merged);
+    } catch (const Status& status) {
+      failed = status;
+    }
+  }
+  if (failed) Raise(*failed);
+  return py::bytes(bytes);
+}
+
+engine::Partial ReadOne(const py::bytes& part) {
+  std::string_view view = part;
+  auto read = engine::PartialFromBytes(view, "part");
+  if (!read.ok()) Raise(read.status());
+  return std::move(read).value();
+}
+
+// The texts pal merge writes for `part`: the report in `output`, the unattributed groups (CSV, or JSON with json),
+// the reconciliation and the rejected-row listing (standard error's), and whether every currency balances.
+py::dict Render(const py::bytes& part_bytes, const std::string& output) {
+  if (output != "csv" && output != "json" && output != "table")
+    Raise(Status::Error(StatusCode::kInvalidArgument, "output must be csv, json or table, not " + output));
+  engine::Partial part = ReadOne(part_bytes);
+  const engine::OutputFormat format = output == "json"    ? engine::OutputFormat::kJson
+                                      : output == "table" ? engine::OutputFormat::kTable
+                                                          : engine::OutputFormat::kCsv;
+  std::ostringstream report, unattributed, reconciliation, rejected;
+  bool balances = true;
+  {
+    py::gil_scoped_release released;
+    engine::WriteReport(part.result, format, report);
+    engine::WriteUnattributed(part.result, format == engine::OutputFormat::kJson ? format : engine::OutputFormat::kCsv,
+                              unattributed);
+    engine::WriteReconciliation(part.result, reconciliation);
+    engine::WriteRejectedLines(part, rejected);
+    for (const auto& c : part.result.reconciliation) balances = balances && c.balances();
+  }
+  py::dict out;
+  out["report"] = report.str();
+  out["unattributed"] = unattributed.str();
+  out["reconciliation"] = reconciliation.str();
+  out["rejected"] = rejected.str();
+  out["balances"] = balances;
+  return out;
+}
+
+py::dict Summary(const py::bytes& part_bytes) {
+  engine::Partial part = ReadOne(part_bytes);
+  py::dict out;
+  out["store_id"] = part.directory.store_id;
+  out["directory_version"] = part.directory.version;
+  out["role_policy"] = part.role_policy;
+  out["measure"] = part.measure;
+  py::list inputs;
+  for (const auto& input : part.inputs) inputs.append(py::make_tuple(input.path, input.size));
+  out["inputs"] = inputs;
+  out["rows_read"] = part.result.rows_read;
+  out["report_rows"] = part.result.report.size();
+  out["unattributed_groups"] = part.result.unattributed.size();
+  out["distinct_scopes"] = part.result.distinct_scopes;
+  out["rejected_rows"] = part.rejected_total;
+  return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_engine, m) {
+  m.doc() = "openpal's crediting engine: compiled index, parts, merge and rendering (docs/scale.md)";
+  static py::exception<std::runtime_error> error(m, "Error");
+  g_error = error.ptr();
+
+  py::class_<Index>(m, "Index", "A compiled directory index (pal index build), read in place")
+      .def_static("open", &OpenIndex, py::arg("path"), "Maps the compiled index at `path` (checked as pal checks it)")
+      .def_static("from_bytes", &IndexFromBytes, py::arg("data"), py::arg("name") = "compiled index (bytes)",
+                  "An index from its bytes (e.g. received by a Dask task), copied once")
+      .def_property_readonly("store_id", [](const Index& i) { return i.index->identity().store_id; })
+      .def_property_readonly("directory_version", [](const Index& i) { return i.index->identity().directory_version; })
+      .def_property_readonly("checksum", [](const Index& i) { return i.index->identity().checksum; });
+
+  m.def("attribute", &Attribute, py::arg("index"), py::arg("inputs"), py::arg("role_policy") = "all",
+        py::arg("measure") = "effective", py::arg("labels") = py::none(), py::arg("threads") = 1,
+        "Credits the usage files `inputs` against `index` and returns the part (bytes, docs/partial-format.md). "
+        "role_policy: 'all', 'pec' or a policy file's text. labels: the names errors and rejected rows give each "
+        "input (default: the path).");
+  m.def("merge", &Merge, py::arg("parts"),
+        "Merges parts (bytes) into one part: a single run's over all their inputs. Rejected rows are listed in the "
+        "order of the parts.");
+  m.def("render", &Render, py::arg("part"), py::arg("output") = "csv",
+        "The report, unattributed and reconciliation texts (and the rejected-row listing) of a part, as pal merge "
+        "writes them; 'balances' is False if a currency does not reconcile");
+  m.def("summary", &Summary, py::arg("part"), "What a part holds: its directory, inputs and counts");
+}
