@@ -3,7 +3,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -13,6 +15,7 @@
 #include "core/roles.h"
 #include "engine/compiled_index.h"
 #include "engine/partial.h"
+#include "engine/profile_cache.h"
 #include "engine/report_writer.h"
 #include "engine/run.h"
 
@@ -29,10 +32,21 @@ PyObject* g_error = nullptr;
   throw py::error_already_set();
 }
 
-// A compiled index, shared by every task of a worker that holds it (its memos fill once, on first use).
+// A compiled index, shared by every task of a worker that holds it (its memos fill once, on first use), and the
+// profile caches its runs built, kept for the next runs under the same role policy: a local run over many files
+// builds each profile once, and a worker crediting one task after another must not pay them again per task.
 struct Index {
-  std::shared_ptr<engine::CompiledIndex> index;
+  struct State {
+    std::unique_ptr<engine::CompiledIndex> index;
+    std::mutex mutex;
+    // Idle caches by (policy text, threads); a run takes one (or builds one) and gives it back when done, so runs on
+    // several threads at once never share a cache's slots.
+    std::map<std::pair<std::string, int>, std::vector<std::shared_ptr<engine::ProfileCache>>> idle;
+  };
+  std::shared_ptr<State> state;
+  engine::CompiledIndex* get() const { return state ? state->index.get() : nullptr; }
 };
+constexpr size_t kIdleCachesPerPolicy = 4;
 
 Index OpenIndex(const std::string& path) {
   Result<std::unique_ptr<engine::CompiledIndex>> opened = Status::Ok();
@@ -41,7 +55,9 @@ Index OpenIndex(const std::string& path) {
     opened = engine::CompiledIndex::Open(path);
   }
   if (!opened.ok()) Raise(opened.status());
-  return Index{std::move(opened).value()};
+  Index index{std::make_shared<Index::State>()};
+  index.state->index = std::move(opened).value();
+  return index;
 }
 
 Index IndexFromBytes(const py::bytes& bytes, const std::string& name) {
@@ -52,7 +68,9 @@ Index IndexFromBytes(const py::bytes& bytes, const std::string& name) {
     loaded = engine::CompiledIndex::FromBytes(view, name);
   }
   if (!loaded.ok()) Raise(loaded.status());
-  return Index{std::move(loaded).value()};
+  Index index{std::make_shared<Index::State>()};
+  index.state->index = std::move(loaded).value();
+  return index;
 }
 
 Result<RolePolicy> PolicyOf(const std::string& text) {
@@ -72,7 +90,7 @@ std::string Relabel(std::string text, const std::string& from, const std::string
 
 py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, const std::string& role_policy,
                     const std::string& measure, const std::optional<std::vector<std::string>>& labels, int threads) {
-  if (!index.index) Raise(Status::Error(StatusCode::kInvalidArgument, "no index"));
+  if (!index.get()) Raise(Status::Error(StatusCode::kInvalidArgument, "no index"));
   if (measure != "effective" && measure != "billed")
     Raise(Status::Error(StatusCode::kInvalidArgument, "measure must be effective or billed, not " + measure));
   if (labels && labels->size() != inputs.size())
@@ -99,9 +117,25 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
   std::string bytes;
   {
     py::gil_scoped_release released;
-    const engine::IndexIdentity& id = index.index->identity();
-    part = engine::AttributeToPartial(*index.index, {id.store_id, id.directory_version}, *policy, role_policy, measure,
+    const engine::IndexIdentity& id = index.get()->identity();
+    const auto key = std::make_pair(role_policy, options.threads);
+    {
+      std::lock_guard<std::mutex> lock(index.state->mutex);
+      auto& idle = index.state->idle[key];
+      if (!idle.empty()) {
+        options.profiles = std::move(idle.back());
+        idle.pop_back();
+      }
+    }
+    if (!options.profiles)
+      options.profiles = std::make_shared<engine::ProfileCache>(*index.get(), *policy, options.threads);
+    part = engine::AttributeToPartial(*index.get(), {id.store_id, id.directory_version}, *policy, role_policy, measure,
                                       options);
+    {
+      std::lock_guard<std::mutex> lock(index.state->mutex);
+      auto& idle = index.state->idle[key];
+      if (idle.size() < kIdleCachesPerPolicy) idle.push_back(std::move(options.profiles));
+    }
     if (part.ok() && labels) {
       for (size_t i = 0; i < part->inputs.size(); ++i) {
         const std::string& path = options.files[i];
@@ -217,9 +251,9 @@ PYBIND11_MODULE(_engine, m) {
       .def_static("open", &OpenIndex, py::arg("path"), "Maps the compiled index at `path` (checked as pal checks it)")
       .def_static("from_bytes", &IndexFromBytes, py::arg("data"), py::arg("name") = "compiled index (bytes)",
                   "An index from its bytes (e.g. received by a Dask task), copied once")
-      .def_property_readonly("store_id", [](const Index& i) { return i.index->identity().store_id; })
-      .def_property_readonly("directory_version", [](const Index& i) { return i.index->identity().directory_version; })
-      .def_property_readonly("checksum", [](const Index& i) { return i.index->identity().checksum; });
+      .def_property_readonly("store_id", [](const Index& i) { return i.get()->identity().store_id; })
+      .def_property_readonly("directory_version", [](const Index& i) { return i.get()->identity().directory_version; })
+      .def_property_readonly("checksum", [](const Index& i) { return i.get()->identity().checksum; });
 
   m.def("attribute", &Attribute, py::arg("index"), py::arg("inputs"), py::arg("role_policy") = "all",
         py::arg("measure") = "effective", py::arg("labels") = py::none(), py::arg("threads") = 1,

@@ -237,7 +237,7 @@ int AttributeOnDask(const DaskRunArgs& args) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cerr << "attribute: " << merged->result.report.size() << " report rows, "
               << merged->result.unattributed.size() << " unattributed groups, " << merged->result.distinct_scopes
-              << " distinct scopes (largest task's), " << seconds << " s on " << args.scheduler << "\n";
+              << " distinct scopes (the busiest worker's), " << seconds << " s on " << args.scheduler << "\n";
   }
   for (const auto& c : merged->result.reconciliation)
     if (!c.balances()) return kExitFailure;
