@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "core/roles.h"
@@ -100,10 +101,15 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
     if (py::isinstance<py::str>(input)) {
       options.files.push_back(input.cast<std::string>());
     } else {
-      // (path, start, end): a byte range of one file, on record boundaries. The engine's range parts are the index
-      // helper's work (issue 16); until they are merged, a range is refused rather than credited wrongly.
-      Raise(Status::Error(StatusCode::kInvalidArgument,
-                          "byte-range inputs are not supported by this build of the engine; give whole files"));
+      // (path, start, end): the records that start in bytes [start, end) of one file (cut() gives ranges on line
+      // starts); merge() joins the ranges of a file and numbers its rejected rows in the whole file.
+      auto [path, start, end] = input.cast<std::tuple<std::string, uint64_t, uint64_t>>();
+      if (inputs.size() != 1)
+        Raise(Status::Error(StatusCode::kInvalidArgument, "a byte range is credited alone: one (path, start, end) per call"));
+      if (start >= end)
+        Raise(Status::Error(StatusCode::kInvalidArgument, "a byte range needs start < end", path));
+      options.files.push_back(path);
+      options.range = engine::ByteRange{start, end};
     }
   }
   auto policy = PolicyOf(role_policy);
@@ -137,14 +143,8 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
       if (idle.size() < kIdleCachesPerPolicy) idle.push_back(std::move(options.profiles));
     }
     if (part.ok() && labels) {
-      for (size_t i = 0; i < part->inputs.size(); ++i) {
-        const std::string& path = options.files[i];
-        const std::string& label = (*labels)[i];
-        part->inputs[i].path = label;
-        for (std::string& line : part->rejected_lines)
-          if (line.compare(0, 10 + path.size() + 1, "rejected: " + path + ":") == 0)
-            line = "rejected: " + label + line.substr(10 + path.size());
-      }
+      // Rejected rows name their input through the part's input list: relabelling it renames them too.
+      for (size_t i = 0; i < part->inputs.size() && i < labels->size(); ++i) part->inputs[i].path = (*labels)[i];
     }
     if (part.ok()) bytes = engine::PartialToBytes(*part);
   }
@@ -199,6 +199,8 @@ py::dict Render(const py::bytes& part_bytes, const std::string& output) {
   if (output != "csv" && output != "json" && output != "table")
     Raise(Status::Error(StatusCode::kInvalidArgument, "output must be csv, json or table, not " + output));
   engine::Partial part = ReadOne(part_bytes);
+  // As pal merge: a report over part of a file would be wrong without saying so.
+  if (Status complete = engine::CheckComplete(part); !complete.ok()) Raise(complete);
   const engine::OutputFormat format = output == "json"    ? engine::OutputFormat::kJson
                                       : output == "table" ? engine::OutputFormat::kTable
                                                           : engine::OutputFormat::kCsv;
@@ -219,6 +221,19 @@ py::dict Render(const py::bytes& part_bytes, const std::string& output) {
   out["reconciliation"] = reconciliation.str();
   out["rejected"] = rejected.str();
   out["balances"] = balances;
+  return out;
+}
+
+// CutIntoRanges: at most `n` byte ranges of `path` on line starts, covering it (one range for gzip or a small file).
+std::vector<std::pair<uint64_t, uint64_t>> Cut(const std::string& path, int n) {
+  Result<std::vector<engine::ByteRange>> ranges = Status::Ok();
+  {
+    py::gil_scoped_release released;
+    ranges = engine::CutIntoRanges(path, std::max(1, n));
+  }
+  if (!ranges.ok()) Raise(ranges.status());
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (const auto& r : *ranges) out.emplace_back(r.begin, r.end);
   return out;
 }
 
@@ -257,7 +272,8 @@ PYBIND11_MODULE(_engine, m) {
 
   m.def("attribute", &Attribute, py::arg("index"), py::arg("inputs"), py::arg("role_policy") = "all",
         py::arg("measure") = "effective", py::arg("labels") = py::none(), py::arg("threads") = 1,
-        "Credits the usage files `inputs` against `index` and returns the part (bytes, docs/partial-format.md). "
+        "Credits the usage files `inputs` (paths, or one (path, start, end) byte range) against `index` and returns "
+        "the part (bytes, docs/partial-format.md). "
         "role_policy: 'all', 'pec' or a policy file's text. labels: the names errors and rejected rows give each "
         "input (default: the path).");
   m.def("merge", &Merge, py::arg("parts"),
@@ -266,5 +282,8 @@ PYBIND11_MODULE(_engine, m) {
   m.def("render", &Render, py::arg("part"), py::arg("output") = "csv",
         "The report, unattributed and reconciliation texts (and the rejected-row listing) of a part, as pal merge "
         "writes them; 'balances' is False if a currency does not reconcile");
+  m.def("cut", &Cut, py::arg("path"), py::arg("n"),
+        "At most n byte ranges (start, end) of a file on line starts, covering it, to credit apart; a gzip or "
+        "small file is one range");
   m.def("summary", &Summary, py::arg("part"), "What a part holds: its directory, inputs and counts");
 }

@@ -8,6 +8,6 @@
 
 Every call releases the GIL while the engine works; failures raise openpal.Error with pal's message.
 """
-from ._engine import Error, Index, attribute, merge, render, summary
+from ._engine import Error, Index, attribute, cut, merge, render, summary
 
-__all__ = ["Error", "Index", "attribute", "merge", "render", "summary"]
+__all__ = ["Error", "Index", "attribute", "cut", "merge", "render", "summary"]

@@ -7,7 +7,7 @@ workers open, and the name errors and rejected rows give it, as the user typed i
 
 The run: the compiled index is shipped once to every worker (client.scatter(..., broadcast=True) of its bytes), or
 read by the workers from shared storage (--worker-index); the inputs are cut into tasks in order (files, grouped
-while small); each task credits its inputs into a part with openpal._engine in-process; parts are merged by a tree
+while small, large ones cut into byte ranges); each task credits its inputs into a part with openpal._engine in-process; parts are merged by a tree
 of merge tasks that keeps their order, so the rejected-row listing is a local run's.
 """
 import argparse
@@ -44,14 +44,15 @@ def _index_for(source, checksum):
 
 
 def credit_task(index_source, checksum, inputs, role_policy, measure, delay=0.0):
-    """A task: credits `inputs` (a list of (path, label)) into a part (bytes)."""
+    """A task: credits `inputs` into a part (bytes): files (path, label), or one byte range (path, label, start, end)."""
     from openpal import _engine
 
     index = _index_for(index_source, checksum)
     if delay:
         time.sleep(delay)  # tests only: makes tasks slow enough to kill a worker among them
-    return _engine.attribute(index, [p for p, _ in inputs], role_policy=role_policy, measure=measure,
-                             labels=[label for _, label in inputs])
+    paths = [p if len(rest) == 1 else (p, rest[1], rest[2]) for p, *rest in inputs]
+    return _engine.attribute(index, paths, role_policy=role_policy, measure=measure,
+                             labels=[rest[0] for _, *rest in inputs])
 
 
 def merge_task(*parts):
@@ -62,13 +63,25 @@ def merge_task(*parts):
 
 
 def plan_tasks(inputs, task_bytes):
-    """Cuts inputs (path, label) into tasks, in order: consecutive files grouped until a task holds task_bytes."""
+    """Cuts inputs (path, label) into tasks, in order: consecutive small files grouped until a task holds task_bytes;
+    a file larger than 1.5 x task_bytes cut on line starts into byte ranges of about task_bytes, one task each
+    (openpal.cut; the merge joins them and numbers rejected rows in the whole file)."""
+    from openpal import _engine
+
     tasks, current, size = [], [], 0
     for path, label in inputs:
         try:
             n = os.path.getsize(path)
         except OSError:
             n = 0  # the task reports it, with the error a local run gives
+        if task_bytes > 0 and n > task_bytes * 3 // 2:
+            if current:
+                tasks.append(current)
+                current, size = [], 0
+            ranges = _engine.cut(path, -(-n // task_bytes))
+            if len(ranges) > 1:
+                tasks.extend([[(path, label, start, end)] for start, end in ranges])
+                continue
         current.append((path, label))
         size += n
         if size >= task_bytes:

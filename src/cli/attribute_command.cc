@@ -360,7 +360,8 @@ const bool registered = RegisterCommand(Command{
                       "With --dask: workers open the compiled index at this path (shared storage) instead of "
                       "receiving it from pal");
       sub->add_option("--dask-task-bytes", args->dask_task_bytes,
-                      "With --dask: small files are grouped into tasks of about this many bytes (default 64 MiB)")
+                      "With --dask: tasks of about this many bytes: small files grouped, large ones cut into byte ranges "
+                      "(default 64 MiB; 0: one task per file)")
           ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
       sub->add_flag("--save", args->save, "Keep this run (inputs, report, unattributed, reconciliation) for pal report");
       sub->add_flag("--quiet", args->quiet, "No progress line, no reconciliation on standard error");

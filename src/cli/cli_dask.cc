@@ -210,7 +210,11 @@ int AttributeOnDask(const DaskRunArgs& args) {
               << merged->directory.store_id << " version " << merged->directory.version << ")\n";
     return kExitFailure;
   }
-  // From here on, exactly what pal merge writes (src/cli/merge_command.cc).
+  // From here on, exactly what pal merge does (src/cli/merge_command.cc).
+  if (Status complete = engine::CheckComplete(*merged); !complete.ok()) {
+    std::cerr << "pal attribute: --dask: " << complete.ToString() << "\n";
+    return kExitFailure;
+  }
   engine::WriteRejectedLines(*merged, std::cerr);
   const engine::OutputFormat format = args.output == "json"    ? engine::OutputFormat::kJson
                                       : args.output == "table" ? engine::OutputFormat::kTable

@@ -438,15 +438,4 @@ void WriteRejectedLines(const Partial& part, std::ostream& out) {
     out << kRejected << (part.rejected_total - part.rejections.size()) << kMore << '\n';
 }
 
-std::string PartialToBytes(const Partial& part) {
-  std::ostringstream out;
-  WritePartial(part, out);
-  return std::move(out).str();
-}
-
-Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name) {
-  std::istringstream in{std::string(bytes)};
-  return ReadPartial(in, name);
-}
-
 }  // namespace openpal::engine

@@ -88,8 +88,4 @@ Status CheckComplete(const Partial& part);
 // count of the others. A line of an input whose ranges do not start at its header is given within its range.
 void WriteRejectedLines(const Partial& part, std::ostream& out);
 
-// A part in memory, as WritePartial/ReadPartial lay it out (a Dask task returns it as bytes; docs/scale.md).
-std::string PartialToBytes(const Partial& part);
-Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name);
-
 }  // namespace openpal::engine

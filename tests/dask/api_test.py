@@ -86,10 +86,18 @@ def main():
     missing = os.path.join(work, "no-such.csv")
     raises(lambda: openpal.attribute(mapped, [missing], labels=["given/no-such.csv"]), "given/no-such.csv",
            "a missing file")
-    raises(lambda: openpal.attribute(mapped, [(files[0], 0, 100)]), "byte-range", "a byte range")
+    raises(lambda: openpal.attribute(mapped, [(files[0], 100, 100)]), "start < end", "an empty byte range")
+    raises(lambda: openpal.attribute(mapped, [(files[0], 0, 100), files[1]]), "alone", "a range among files")
     raises(lambda: openpal.attribute(mapped, files, measure="net"), "measure", "a bad measure")
-    raises(lambda: openpal.merge([whole, parts[0]]), "again", "an input counted twice")
+    raises(lambda: openpal.merge([whole, parts[0]]), "counted twice", "an input counted twice")
     raises(lambda: openpal.merge([b"nonsense"]), "PALPART", "a damaged part")
+
+    # Byte ranges: a file cut on line starts, each range credited apart, merged in any order = the whole file.
+    ranges = openpal.cut(files[0], 4)
+    check(len(ranges) == 4 and ranges[0][0] == 0 and ranges[-1][1] == os.path.getsize(files[0]), "cut: %r" % ranges)
+    range_parts = [openpal.attribute(shipped, [(files[0], a, b)]) for a, b in ranges]
+    check(openpal.render(openpal.merge(range_parts[::-1])) == openpal.render(parts[0]), "ranges merged != the file")
+    raises(lambda: openpal.render(openpal.merge(range_parts[:2])), "", "a report over part of a file")
 
     # The GIL is released: two threads credit at once and agree with the single-threaded parts.
     results = [None, None]

@@ -85,7 +85,7 @@ compare() {  # NAME DB FILE...
     (cd "$WORK" && "$PAL" attribute --db "$db" --usage "$@" --output $output --out "$l.report" \
        --unattributed "$l.unattr" 2>"$l.err") || fail "$name: the local run failed: $(cat "$l.err")"
     (cd "$WORK" && "$PAL" attribute --db "$db" --usage "$@" --output $output --out "$d.report" \
-       --unattributed "$d.unattr" --dask "$SCHED" --dask-task-bytes 0 2>"$d.err") ||
+       --unattributed "$d.unattr" --dask "$SCHED" --dask-task-bytes "${TASK_BYTES:-0}" 2>"$d.err") ||
       fail "$name: the --dask run failed: $(cat "$d.err")"
     cmp "$l.report" "$d.report" || fail "$name ($output): reports differ"
     cmp "$l.unattr" "$d.unattr" || fail "$name ($output): unattributed files differ"
@@ -110,6 +110,10 @@ $PY tests/dask/api_test.py "$PAL" "$WORK/world1/world.db" "$WORK/world1/world.db
   fail "the Python API"
 # One file holding the whole month (a single task), and the same files grouped into fewer tasks.
 compare "one-file" "$WORK/world1/world.db" "$WORK/world1/usage.csv"
+# One large file cut into byte ranges on line starts (about 1 MB each), and files mixed with ranges.
+TASK_BYTES=1000000 compare "byte-ranges" "$WORK/world3/world.db" "$WORK/world3/usage.csv"
+TASK_BYTES=1000000 compare "ranges-and-files" "$WORK/world2/world.db" "$WORK"/world2/part-0[0-2].csv \
+  "$WORK/world2/usage.csv"
 # Edge cases of the contract's inputs: the reference exports (EA actual and amortized cost, a header without rows,
 # a FOCUS sample) against world 1's directory, alone and with generated files.
 compare "reference" "$WORK/world1/world.db" "$ROOT"/tests/data/reference/*.csv "$WORK"/world1/part-00.csv
@@ -134,6 +138,22 @@ diff <(grep '^rejected: ' "$WORK/bad.local.err") <(grep '^rejected: ' "$WORK/bad
   fail "bad input: rejected rows listed differently"
 cmp "$WORK/bad.local.csv" "$WORK/bad.dask.csv" || fail "bad input: reports differ"
 echo "tests/dask: rejected rows: $(grep -c '^rejected: ' "$WORK/bad.dask.err") listed as the local run lists them"
+# The same rows in one large file cut into byte ranges: each rejected row keeps its line in the whole file.
+$PY - "$WORK/world2/usage.csv" "$WORK/bad/whole.csv" <<'EOF'
+import sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+for at in (9, len(lines) // 3, len(lines) // 2 + 1, len(lines) - 5):
+    lines[at] = b"this,row,is,broken"
+open(sys.argv[2], "wb").write(b"\n".join(lines))
+EOF
+(cd "$WORK" && "$PAL" attribute --db world2/world.db --usage bad/whole.csv --out whole.local.csv 2>whole.local.err) ||
+  fail "bad input in one file: the local run failed"
+(cd "$WORK" && "$PAL" attribute --db world2/world.db --usage bad/whole.csv --out whole.dask.csv --dask "$SCHED" \
+   --dask-task-bytes 1000000 2>whole.dask.err) || fail "bad input in ranges: the --dask run failed: $(cat "$WORK/whole.dask.err")"
+diff <(grep '^rejected: ' "$WORK/whole.local.err") <(grep '^rejected: ' "$WORK/whole.dask.err") ||
+  fail "bad input in byte ranges: rejected rows listed differently"
+cmp "$WORK/whole.local.csv" "$WORK/whole.dask.csv" || fail "bad input in byte ranges: reports differ"
+echo "tests/dask: rejected rows in byte ranges: $(grep -c '^rejected: ' "$WORK/whole.dask.err") listed with whole-file lines"
 # A file that cannot be credited (no usable header) fails the run with the local run's message, without retries.
 printf 'not,a,cost,export\n1,2,3,4\n' >"$WORK/bad/part-09.csv"
 set +e
