@@ -155,7 +155,8 @@ int AttributeOnDask(const DaskRunArgs& args) {
     return kExitFailure;
   }
   std::optional<engine::IndexIdentity> identity = directory->identity;
-  if (!identity) {
+  std::error_code exists_ec;
+  if (!directory->from_index && !fs::exists(index_path, exists_ec)) {
     // A run on a cluster ships a compiled index: build the default one (a local run would load the facts instead).
     if (!args.quiet) std::cerr << "attribute: --dask: building the compiled index " << index_path << "\n";
     auto built = engine::BuildCompiledIndex(**store, index_path);
@@ -164,6 +165,14 @@ int AttributeOnDask(const DaskRunArgs& args) {
       return kExitFailure;
     }
     identity = *built;
+  } else if (!directory->from_index || !identity || identity->checksum == 0) {
+    // Just rebuilt in place: its identity (with the checksum the workers check) is the file's.
+    auto opened = engine::CompiledIndex::Open(index_path);
+    if (!opened.ok()) {
+      std::cerr << "pal attribute: --dask: " << opened.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    identity = (*opened)->identity();
   }
   LeaveForExit(std::move(directory->view));
   const std::string package_dir = PackageDir();

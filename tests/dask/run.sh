@@ -110,6 +110,10 @@ $PY tests/dask/api_test.py "$PAL" "$WORK/world1/world.db" "$WORK/world1/world.db
   fail "the Python API"
 # One file holding the whole month (a single task), and the same files grouped into fewer tasks.
 compare "one-file" "$WORK/world1/world.db" "$WORK/world1/usage.csv"
+# A store without a compiled index: --dask builds the default one (a local run loads the facts).
+mkdir -p "$WORK/noindex" && cp "$WORK/world1/world.db" "$WORK/noindex/world.db"
+compare "no-index" "$WORK/noindex/world.db" "$WORK"/world1/part-0[0-1].csv
+[ -f "$WORK/noindex/world.db.index" ] || fail "no-index: --dask did not build the default index"
 # One large file cut into byte ranges on line starts (about 1 MB each), and files mixed with ranges.
 TASK_BYTES=1000000 compare "byte-ranges" "$WORK/world3/world.db" "$WORK/world3/usage.csv"
 TASK_BYTES=1000000 compare "ranges-and-files" "$WORK/world2/world.db" "$WORK"/world2/part-0[0-2].csv \
