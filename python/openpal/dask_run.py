@@ -7,8 +7,9 @@ workers open, and the name errors and rejected rows give it, as the user typed i
 
 The run: the compiled index is shipped once to every worker (client.scatter(..., broadcast=True) of its bytes), or
 read by the workers from shared storage (--worker-index); the inputs are cut into tasks in order (files, grouped
-while small, large ones cut into byte ranges); each task credits its inputs into a part with openpal._engine in-process; parts are merged by a tree
-of merge tasks that keeps their order, so the rejected-row listing is a local run's.
+while small, large ones cut into byte ranges); each task credits its inputs into a part with openpal._engine
+in-process; parts are merged by a tree of merge tasks that keeps their order, so the rejected-row listing is a local
+run's.
 """
 import argparse
 import os
