@@ -23,6 +23,9 @@ PACKAGES=(
   chromium                  # the portal's end-to-end tests (headless, driven by playwright-core)
   clang libclang-rt-14-dev  # libFuzzer (clang's runtime, not a dependency of clang itself): fuzz/, bench/fuzz/run.sh
   azure-cli                 # the real `az` (2.45) logging in to pal serve --dev-issuer: tests/az (~670 MB, ~1 min)
+  pybind11-dev python3-dev  # the Python module openpal._engine (python/): the engine called in-process by Dask tasks
+  python3-distributed       # Dask (scheduler, workers, client): pal attribute --dask and its loopback tests (tests/dask)
+  python3-dask              # (named apart: Debian splits dask's core from distributed)
 )
 if [ "${OPENPAL_WITH_BENCH_TOOLS:-0}" = 1 ]; then
   PACKAGES+=(wrk nginx-light)   # load generator and the static-server baseline for bench/

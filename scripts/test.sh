@@ -14,6 +14,8 @@ fi
 if [ -f tests/blob/package.json ]; then
   bash tests/blob/run.sh
 fi
+# pal attribute --dask against a real Dask scheduler and three workers on loopback (tests/dask/run.sh, docs/scale.md).
+bash tests/dask/run.sh
 if [ -f tests/portal/package.json ]; then
   bash tests/portal/run.sh
 fi

@@ -98,17 +98,19 @@ long long To(const Interval& i) { return i.to == Timestamp::Max() ? 900000000000
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s OUT_DIR [--tenants N] [--assignments N] [--links N] [--rows N]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s OUT_DIR [--tenants N] [--assignments N] [--links N] [--rows N] [--seed N]\n", argv[0]);
     return 2;
   }
   std::string out = argv[1];
   long long tenants = 10000, assignments = 1000000, links = 50000, rows = 10000000;
+  long long seed = 20260101;  // another seed: another world of the same shape (tests/dask differential runs)
   for (int i = 2; i + 1 < argc; i += 2) {
     long long v = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--tenants")) tenants = v;
     else if (!std::strcmp(argv[i], "--assignments")) assignments = v;
     else if (!std::strcmp(argv[i], "--links")) links = v;
     else if (!std::strcmp(argv[i], "--rows")) rows = v;
+    else if (!std::strcmp(argv[i], "--seed")) seed = v;
   }
   std::filesystem::create_directories(out);
   std::filesystem::remove(out + "/world.db");
@@ -139,7 +141,7 @@ int main(int argc, char** argv) {
   FILE* t_link = tables.Open("links.csv", "tenant,object,partner,vfrom,vto");
   FILE* t_partner = tables.Open("partners.csv", "partner,name,level,state,vfrom,vto");
 
-  Rng rng{20260101};
+  Rng rng{static_cast<uint64_t>(seed)};
   const int subs_per_tenant = 2, rgs_per_sub = 5, users_per_tenant = 25, groups_per_tenant = 4, members_per_group = 6;
   const Interval always{kHistoryStart, Timestamp::Max()};
   // Partners: 3000 location IDs (2% deleted mid-history), 100 global IDs.

@@ -12,6 +12,7 @@
 #include <thread>
 #include <tuple>
 
+#include "cli/cli_dask.h"
 #include "cli/command.h"
 #include "collect/blob_store.h"
 #include "core/leave_for_exit.h"
@@ -38,6 +39,9 @@ struct AttributeArgs {
   // Blob URLs among the --usage inputs (docs/blob-exports.md): their credentials and transport.
   std::string blob_sas_file, blob_key_file, blob_token_file, ca_file;
   int blob_list_page = 5000;
+  // On a Dask cluster (docs/scale.md): the scheduler's address, where workers read the index, task size.
+  std::string dask, dask_worker_index;
+  uint64_t dask_task_bytes = 64ull << 20;
 };
 
 // A secret from a file (never the command line), trimmed of surrounding whitespace.
@@ -172,6 +176,26 @@ int Attribute(const AttributeArgs& args) {
   if (!policy.ok()) {
     std::cerr << "pal attribute: " << policy.status().ToString() << "\n";
     return policy.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  if (!args.dask.empty()) {
+    if (!args.partial.empty() || args.save) {
+      // --save keeps each file's rows (docs/reports.md), which a merged part does not carry: it waits for pal merge
+      // --save (issue 16).
+      std::cerr << "pal attribute: --dask writes the report from the cluster's merged part: --partial and --save "
+                   "are not supported with it yet\n";
+      return kExitUsage;
+    }
+    DaskRunArgs dask{args.dask, {}, args.db, args.index, args.role_policy, args.measure, args.output, args.out,
+                     args.unattributed, args.dask_worker_index, args.dask_task_bytes, args.quiet};
+    for (const std::string& input : args.usage) {
+      if (collect::LooksLikeBlobUrl(input)) {
+        std::cerr << "pal attribute: --dask: blob URLs are not read by workers yet (" << input
+                  << "): give files the workers can open\n";
+        return kExitUsage;
+      }
+      dask.files.push_back(input);
+    }
+    return AttributeOnDask(dask);
   }
   engine::OutputFormat format = args.output == "json"    ? engine::OutputFormat::kJson
                                 : args.output == "table" ? engine::OutputFormat::kTable
@@ -330,6 +354,16 @@ const bool registered = RegisterCommand(Command{
       sub->add_option("--range", args->range,
                       "With --partial and one --usage file: credit only the records that start in bytes START:END of "
                       "it (ranges that cover the file credit each record once; pal merge joins them)");
+      sub->add_option("--dask", args->dask,
+                      "Run on a Dask cluster: the scheduler's address (tcp://HOST:PORT); workers need build/python on "
+                      "their PYTHONPATH and the inputs at the same paths (docs/scale.md)");
+      sub->add_option("--dask-worker-index", args->dask_worker_index,
+                      "With --dask: workers open the compiled index at this path (shared storage) instead of "
+                      "receiving it from pal");
+      sub->add_option("--dask-task-bytes", args->dask_task_bytes,
+                      "With --dask: tasks of about this many bytes: small files grouped, large ones cut into byte ranges "
+                      "(default 64 MiB; 0: one task per file)")
+          ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
       sub->add_flag("--save", args->save, "Keep this run (inputs, report, unattributed, reconciliation) for pal report");
       sub->add_flag("--quiet", args->quiet, "No progress line, no reconciliation on standard error");
       sub->add_option("--threads", args->threads,

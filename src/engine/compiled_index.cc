@@ -398,6 +398,39 @@ struct CompiledIndex::Memos {
 
 struct CompiledIndex::KeyRange : KeyRec {};
 
+namespace {
+
+// Checks a header read from an index of `actual_size` bytes named `path`, and returns its sections.
+Result<std::vector<std::pair<uint64_t, uint64_t>>> CheckHeader(const FileHeader& header, uint64_t actual_size,
+                                                               const std::string& path) {
+  auto corrupt = [&](const std::string& what) {
+    return Status::Error(StatusCode::kCorruption,
+                         "not a usable compiled index (" + what + "): rebuild it with `pal index build`", path);
+  };
+  if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0) return corrupt("no PALINDEX magic");
+  if (header.format_version != kIndexFormatVersion)
+    return Status::Error(StatusCode::kFailedPrecondition,
+                         "the compiled index has format version " + std::to_string(header.format_version) +
+                             ", this binary reads version " + std::to_string(kIndexFormatVersion) +
+                             ": rebuild it with `pal index build`",
+                         path);
+  if (header.header_size != sizeof header || header.section_count != kSectionCount) return corrupt("header size");
+  if (HeaderChecksum(header) != header.header_checksum) return corrupt("header checksum mismatch");
+  if (header.file_size != actual_size)
+    return corrupt("size " + std::to_string(actual_size) + " bytes, header says " + std::to_string(header.file_size));
+  std::vector<std::pair<uint64_t, uint64_t>> sections(kSectionCount);
+  for (int i = 0; i < kSectionCount; ++i) {
+    const SectionRef& ref = header.sections[i];
+    if (ref.offset % kAlign != 0 || ref.offset < sizeof header || ref.offset > header.file_size ||
+        ref.count > (header.file_size - ref.offset) / RecordSize(i))
+      return corrupt("section " + std::to_string(i) + " out of bounds");
+    sections[i] = {ref.offset, ref.count};
+  }
+  return sections;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<CompiledIndex>> CompiledIndex::Open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -417,25 +450,10 @@ Result<std::unique_ptr<CompiledIndex>> CompiledIndex::Open(const std::string& pa
   FileHeader header{};
   if (st.st_size < static_cast<off_t>(sizeof header) || ::pread(fd, &header, sizeof header, 0) != sizeof header)
     return corrupt("shorter than its header");
-  if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0) return corrupt("no PALINDEX magic");
-  if (header.format_version != kIndexFormatVersion)
-    return Status::Error(StatusCode::kFailedPrecondition,
-                         "the compiled index has format version " + std::to_string(header.format_version) +
-                             ", this binary reads version " + std::to_string(kIndexFormatVersion) +
-                             ": rebuild it with `pal index build`",
-                         path);
-  if (header.header_size != sizeof header || header.section_count != kSectionCount) return corrupt("header size");
-  if (HeaderChecksum(header) != header.header_checksum) return corrupt("header checksum mismatch");
-  if (header.file_size != static_cast<uint64_t>(st.st_size))
-    return corrupt("size " + std::to_string(st.st_size) + " bytes, header says " + std::to_string(header.file_size));
-  std::vector<Section> sections(kSectionCount);
-  for (int i = 0; i < kSectionCount; ++i) {
-    const SectionRef& ref = header.sections[i];
-    if (ref.offset % kAlign != 0 || ref.offset < sizeof header || ref.offset > header.file_size ||
-        ref.count > (header.file_size - ref.offset) / RecordSize(i))
-      return corrupt("section " + std::to_string(i) + " out of bounds");
-    sections[i] = Section{ref.offset, ref.count};
-  }
+  auto checked = CheckHeader(header, static_cast<uint64_t>(st.st_size), path);
+  if (!checked.ok()) return checked.status();
+  std::vector<Section> sections;
+  for (auto [offset, count] : *checked) sections.push_back(Section{offset, count});
   // The body's checksum, read with pread through a small buffer, not through the mapping: pages are then mapped
   // only when a lookup needs them, so `pal explain` keeps a small footprint.
   {
@@ -472,9 +490,38 @@ Result<std::unique_ptr<CompiledIndex>> CompiledIndex::Open(const std::string& pa
   return index;
 }
 
+Result<std::unique_ptr<CompiledIndex>> CompiledIndex::FromBytes(std::string_view bytes, const std::string& name) {
+  auto corrupt = [&](const std::string& what) {
+    return Status::Error(StatusCode::kCorruption,
+                         "not a usable compiled index (" + what + "): rebuild it with `pal index build`", name);
+  };
+  FileHeader header{};
+  if (bytes.size() < sizeof header) return corrupt("shorter than its header");
+  std::memcpy(&header, bytes.data(), sizeof header);
+  auto checked = CheckHeader(header, bytes.size(), name);
+  if (!checked.ok()) return checked.status();
+  if (XXH3_64bits(bytes.data() + sizeof header, bytes.size() - sizeof header) != header.body_checksum)
+    return corrupt("body checksum mismatch");
+  // A copy in memory aligned as the file's sections are (records are read in place, by their types' alignment).
+  const size_t rounded = (bytes.size() + kAlign - 1) / kAlign * kAlign;
+  void* copy = std::aligned_alloc(kAlign, rounded ? rounded : kAlign);
+  if (!copy) return Status::Error(StatusCode::kIoError, "out of memory for the compiled index", name);
+  std::memcpy(copy, bytes.data(), bytes.size());
+  std::unique_ptr<CompiledIndex> index(new CompiledIndex());
+  index->base_ = static_cast<const char*>(copy);
+  index->size_ = bytes.size();
+  index->owned_ = true;
+  index->identity_ = IndexIdentity{std::string(header.store_id, strnlen(header.store_id, sizeof header.store_id)),
+                                   header.directory_version, header.body_checksum};
+  for (auto [offset, count] : *checked) index->sections_.push_back(Section{offset, count});
+  index->memos_ = std::make_unique<Memos>(index->sections_);
+  return index;
+}
+
 CompiledIndex::~CompiledIndex() {
   memos_.reset();
-  if (base_) ::munmap(const_cast<char*>(base_), size_);
+  if (base_ && owned_) std::free(const_cast<char*>(base_));
+  else if (base_) ::munmap(const_cast<char*>(base_), size_);
 }
 
 template <typename Rec>

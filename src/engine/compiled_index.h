@@ -43,6 +43,9 @@ class CompiledIndex final : public DirectoryView {
   // Maps `path` after checking its magic, version, sizes, section bounds and both checksums. Corruption (code
   // Corruption) and another format version (FailedPrecondition) say what to run.
   static Result<std::unique_ptr<CompiledIndex>> Open(const std::string& path);
+  // The same checks over an index already in memory (received over the network by a Dask task, docs/scale.md):
+  // the bytes are copied into an aligned buffer the index owns; `name` is used in errors.
+  static Result<std::unique_ptr<CompiledIndex>> FromBytes(std::string_view bytes, const std::string& name);
   ~CompiledIndex() override;
 
   const IndexIdentity& identity() const { return identity_; }
@@ -77,6 +80,7 @@ class CompiledIndex final : public DirectoryView {
 
   const char* base_ = nullptr;
   size_t size_ = 0;
+  bool owned_ = false;  // base_ is an aligned copy (FromBytes), freed, not unmapped
   IndexIdentity identity_;
   struct Section {
     uint64_t offset = 0, count = 0;

@@ -168,6 +168,39 @@ TEST(CompiledIndex, ADamagedTruncatedOrForeignFileIsRefusedWithWhatToRun) {
   EXPECT_EQ(CompiledIndex::Open(TempPath("absent.index")).status().code(), StatusCode::kNotFound);
 }
 
+// An index received as bytes (a Dask task's, docs/scale.md) is checked as a file is and credits as the mapped file.
+TEST(CompiledIndex, FromBytesCreditsAsTheMappedFileAndIsCheckedAsAFileIs) {
+  std::mt19937 rng(1717);
+  for (int world = 0; world < 8; ++world) {
+    auto memory = DirectoryIndex::Build(RandomWorld(rng).facts);
+    const std::string path = TempPath("bytes.index");
+    ASSERT_TRUE(WriteCompiledIndex(*memory, kVersion, path).ok());
+    const std::string good = ReadAll(path);
+    auto mapped = CompiledIndex::Open(path);
+    // An odd offset: the index's own copy must be aligned whatever the caller's buffer is.
+    const std::string shifted = "x" + good;
+    auto shipped = CompiledIndex::FromBytes(std::string_view(shifted).substr(1), "shipped");
+    ASSERT_TRUE(mapped.ok() && shipped.ok()) << shipped.status().ToString();
+    EXPECT_EQ((*shipped)->identity().checksum, (*mapped)->identity().checksum);
+    EXPECT_EQ((*shipped)->identity().store_id, kVersion.store_id);
+    std::deque<std::string> texts;
+    auto rows = RandomRows(rng, 300, texts);
+    EXPECT_EQ(Credit(**shipped, rows), Credit(**mapped, rows)) << "world " << world;
+  }
+  const std::string good = ReadAll(TempPath("bytes.index"));
+  std::string flipped = good;
+  flipped[flipped.size() - 70] ^= 0x40;
+  auto damaged = CompiledIndex::FromBytes(flipped, "shipped");
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(damaged.status().ToString().find("shipped"), std::string::npos) << damaged.status().ToString();
+  EXPECT_EQ(CompiledIndex::FromBytes(good.substr(0, good.size() - 64), "s").status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(CompiledIndex::FromBytes("PAL", "s").status().code(), StatusCode::kCorruption);
+  std::string other_version = good;
+  other_version[8] = 99;
+  EXPECT_EQ(CompiledIndex::FromBytes(other_version, "s").status().code(), StatusCode::kFailedPrecondition);
+}
+
 void Import(Store& store, const World& w) {
   auto tx = store.BeginImport();
   ASSERT_TRUE(tx.ok()) << tx.status().ToString();

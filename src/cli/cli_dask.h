@@ -1,0 +1,22 @@
+// `pal attribute --dask`: the run placed on a Dask cluster by the Python driver openpal.dask_run (docs/scale.md).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace openpal::cli {
+
+struct DaskRunArgs {
+  std::string scheduler;  // tcp://HOST:PORT
+  std::vector<std::string> files;
+  std::string db, index, role_policy = "all", measure = "effective", output = "csv", out, unattributed;
+  std::string worker_index;  // workers open the index here (shared storage) instead of receiving its bytes
+  uint64_t task_bytes = 64ull << 20;
+  bool quiet = false;
+};
+
+// Checks the directory and its compiled index as a local run does, has the driver credit the inputs on the cluster,
+// and writes the report, unattributed file and reconciliation from the merged part exactly as `pal merge` does.
+int AttributeOnDask(const DaskRunArgs& args);
+
+}  // namespace openpal::cli

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# pal attribute --dask against a real Dask cluster on loopback (docs/scale.md): Debian's dask-scheduler and three
+# dask-worker processes (--nthreads 1, PYTHONPATH=build/python), started here and stopped by PID on any exit.
+#  1. differential: generated worlds (several seeds, files of many sizes, the reference exports' formats), the
+#     --dask report, unattributed file and reconciliation byte-identical to a local run's, in csv and json;
+#  2. bad input: a rejected row is listed with its file (as given, relative) and line as a local run lists it; a file
+#     that cannot be read fails the run with the local run's message; an unreachable scheduler is a clear error;
+#  3. fault: one worker SIGKILLed mid-run (many slow tasks); the run still finishes with the identical report.
+# Needs: pal, attribution_bench_gen and the Python module built in $BUILD (default build).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BUILD=$(cd "${BUILD:-build}" && pwd)
+PAL=$BUILD/pal
+GEN=$BUILD/attribution_bench_gen
+PY=/usr/bin/python3  # Debian's: the interpreter dask-worker runs and the module is built for
+for f in "$PAL" "$GEN"; do [ -x "$f" ] || { echo "tests/dask: build $f first" >&2; exit 1; }; done
+ls "$BUILD"/python/openpal/_engine*.so >/dev/null 2>&1 ||
+  { echo "tests/dask: the Python module is not built (pybind11-dev, python3-dev: scripts/setup.sh)" >&2; exit 1; }
+command -v dask-scheduler >/dev/null || { echo "tests/dask: dask-scheduler missing (python3-distributed)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/pal-dask-test.XXXXXX)
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+export PYTHONPATH=$BUILD/python${PYTHONPATH:+:$PYTHONPATH}
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+fail() { echo "tests/dask: FAIL: $*" >&2; exit 1; }
+
+PORT=$(free_port)
+SCHED=tcp://127.0.0.1:$PORT
+dask-scheduler --host 127.0.0.1 --port "$PORT" --no-dashboard >"$WORK/scheduler.log" 2>&1 &
+PIDS+=($!)
+WORKERS=()
+start_worker() {
+  dask-worker "$SCHED" --host 127.0.0.1 --nthreads 1 --no-nanny --no-dashboard --death-timeout 60 \
+    --local-directory "$WORK/worker$1" >"$WORK/worker$1.log" 2>&1 &
+  PIDS+=($!)
+  WORKERS+=($!)
+}
+for i in 1 2 3; do start_worker "$i"; done
+$PY - "$SCHED" <<'EOF' || { tail -5 "$WORK"/*.log >&2; fail "the cluster did not start"; }
+import sys, time
+from distributed import Client
+deadline = time.monotonic() + 60
+while True:
+    try:
+        c = Client(sys.argv[1], timeout=5)
+        break
+    except OSError:
+        if time.monotonic() > deadline: raise
+        time.sleep(0.5)
+c.wait_for_workers(3, timeout=60)
+c.close()
+EOF
+echo "tests/dask: scheduler $SCHED, 3 workers"
+
+# Cuts FILE into N files (each with the header) named PREFIX-K.csv.
+cut_file() {
+  $PY - "$@" <<'EOF'
+import sys
+src, n, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(src, "rb") as f:
+    header = f.readline()
+    rows = f.readlines()
+size = (len(rows) + n - 1) // n
+for k in range(n):
+    with open("%s-%02d.csv" % (prefix, k), "wb") as out:
+        out.write(header)
+        out.writelines(rows[k * size:(k + 1) * size])
+EOF
+}
+
+# Runs pal locally and on the cluster over the same inputs and compares every output byte for byte.
+compare() {  # NAME DB FILE...
+  local name=$1 db=$2
+  shift 2
+  for output in csv json; do
+    local l=$WORK/$name.local.$output d=$WORK/$name.dask.$output
+    (cd "$WORK" && "$PAL" attribute --db "$db" --usage "$@" --output $output --out "$l.report" \
+       --unattributed "$l.unattr" 2>"$l.err") || fail "$name: the local run failed: $(cat "$l.err")"
+    (cd "$WORK" && "$PAL" attribute --db "$db" --usage "$@" --output $output --out "$d.report" \
+       --unattributed "$d.unattr" --dask "$SCHED" --dask-task-bytes "${TASK_BYTES:-0}" 2>"$d.err") ||
+      fail "$name: the --dask run failed: $(cat "$d.err")"
+    cmp "$l.report" "$d.report" || fail "$name ($output): reports differ"
+    cmp "$l.unattr" "$d.unattr" || fail "$name ($output): unattributed files differ"
+    # Standard error: rejected rows and the reconciliation, identical; the last line (timings) differs.
+    diff <(grep -v '^attribute: ' "$l.err") <(grep -v '^attribute: ' "$d.err") ||
+      fail "$name ($output): rejected rows or reconciliation differ"
+  done
+  echo "tests/dask: $name: identical ($(wc -l <"$WORK/$name.local.csv.report") report lines, $# inputs)"
+}
+
+# 1. Differential: generated worlds of several seeds and sizes, the usage cut into files of uneven sizes.
+for seed in 1 2 3; do
+  w=$WORK/world$seed
+  "$GEN" "$w" --tenants $((40 * seed)) --assignments $((3000 * seed)) --links $((150 * seed)) \
+    --rows $((20000 + 7000 * seed)) --seed "$seed" >/dev/null 2>&1 || fail "generating world $seed"
+  "$PAL" index build --db "$w/world.db" >/dev/null 2>&1 || fail "pal index build (world $seed)"
+  cut_file "$w/usage.csv" $((3 + 2 * seed)) "$w/part"
+  compare "seed$seed" "$w/world.db" "$w"/part-*.csv
+done
+# The Python API against pal itself (tests/dask/api_test.py).
+$PY tests/dask/api_test.py "$PAL" "$WORK/world1/world.db" "$WORK/world1/world.db.index" "$WORK" "$WORK"/world1/part-*.csv ||
+  fail "the Python API"
+# One file holding the whole month (a single task), and the same files grouped into fewer tasks.
+compare "one-file" "$WORK/world1/world.db" "$WORK/world1/usage.csv"
+# A store without a compiled index: --dask builds the default one (a local run loads the facts).
+mkdir -p "$WORK/noindex" && cp "$WORK/world1/world.db" "$WORK/noindex/world.db"
+compare "no-index" "$WORK/noindex/world.db" "$WORK"/world1/part-0[0-1].csv
+[ -f "$WORK/noindex/world.db.index" ] || fail "no-index: --dask did not build the default index"
+# One large file cut into byte ranges on line starts (about 1 MB each), and files mixed with ranges.
+TASK_BYTES=1000000 compare "byte-ranges" "$WORK/world3/world.db" "$WORK/world3/usage.csv"
+TASK_BYTES=1000000 compare "ranges-and-files" "$WORK/world2/world.db" "$WORK"/world2/part-0[0-2].csv \
+  "$WORK/world2/usage.csv"
+# Edge cases of the contract's inputs: the reference exports (EA actual and amortized cost, a header without rows,
+# a FOCUS sample) against world 1's directory, alone and with generated files.
+compare "reference" "$WORK/world1/world.db" "$ROOT"/tests/data/reference/*.csv "$WORK"/world1/part-00.csv
+
+# 2. Bad input. A rejected row, listed with its file as given (relative) and its line, as a local run lists it.
+mkdir -p "$WORK/bad"
+cp "$WORK"/world2/part-0*.csv "$WORK/bad/"
+$PY - "$WORK/bad/part-02.csv" <<'EOF'
+import sys
+p = sys.argv[1]
+lines = open(p, "rb").read().split(b"\n")
+lines[7] = b"this,row,is,broken"              # line 8: too few fields
+lines[20] = lines[20].replace(b",", b",x", 1)  # line 21: a field that does not parse
+open(p, "wb").write(b"\n".join(lines))
+EOF
+(cd "$WORK" && "$PAL" attribute --db world2/world.db --usage bad/part-0*.csv --out bad.local.csv 2>bad.local.err) ||
+  fail "bad input: the local run failed"
+(cd "$WORK" && "$PAL" attribute --db world2/world.db --usage bad/part-0*.csv --out bad.dask.csv --dask "$SCHED" \
+   --dask-task-bytes 0 2>bad.dask.err) || fail "bad input: the --dask run failed: $(cat "$WORK/bad.dask.err")"
+grep -q '^rejected: bad/part-02.csv:8: ' "$WORK/bad.dask.err" || fail "bad input: line 8 not listed as bad/part-02.csv:8"
+diff <(grep '^rejected: ' "$WORK/bad.local.err") <(grep '^rejected: ' "$WORK/bad.dask.err") ||
+  fail "bad input: rejected rows listed differently"
+cmp "$WORK/bad.local.csv" "$WORK/bad.dask.csv" || fail "bad input: reports differ"
+echo "tests/dask: rejected rows: $(grep -c '^rejected: ' "$WORK/bad.dask.err") listed as the local run lists them"
+# The same rows in one large file cut into byte ranges: each rejected row keeps its line in the whole file.
+$PY - "$WORK/world2/usage.csv" "$WORK/bad/whole.csv" <<'EOF'
+import sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+for at in (9, len(lines) // 3, len(lines) // 2 + 1, len(lines) - 5):
+    lines[at] = b"this,row,is,broken"
+open(sys.argv[2], "wb").write(b"\n".join(lines))
+EOF
+(cd "$WORK" && "$PAL" attribute --db world2/world.db --usage bad/whole.csv --out whole.local.csv 2>whole.local.err) ||
+  fail "bad input in one file: the local run failed"
+(cd "$WORK" && "$PAL" attribute --db world2/world.db --usage bad/whole.csv --out whole.dask.csv --dask "$SCHED" \
+   --dask-task-bytes 1000000 2>whole.dask.err) || fail "bad input in ranges: the --dask run failed: $(cat "$WORK/whole.dask.err")"
+diff <(grep '^rejected: ' "$WORK/whole.local.err") <(grep '^rejected: ' "$WORK/whole.dask.err") ||
+  fail "bad input in byte ranges: rejected rows listed differently"
+cmp "$WORK/whole.local.csv" "$WORK/whole.dask.csv" || fail "bad input in byte ranges: reports differ"
+echo "tests/dask: rejected rows in byte ranges: $(grep -c '^rejected: ' "$WORK/whole.dask.err") listed with whole-file lines"
+# A file that cannot be credited (no usable header) fails the run with the local run's message, without retries.
+printf 'not,a,cost,export\n1,2,3,4\n' >"$WORK/bad/part-09.csv"
+set +e
+(cd "$WORK" && "$PAL" attribute --db world2/world.db --usage bad/part-00.csv bad/part-09.csv --out x.csv \
+   2>bad2.local.err)
+local_rc=$?
+(cd "$WORK" && timeout 60 "$PAL" attribute --db world2/world.db --usage bad/part-00.csv bad/part-09.csv --out x.csv \
+   --dask "$SCHED" --dask-task-bytes 0 2>bad2.dask.err)
+dask_rc=$?
+set -e
+[ "$local_rc" = 1 ] && [ "$dask_rc" = 1 ] || fail "unreadable file: exit $local_rc locally, $dask_rc on --dask"
+want=$(grep -o 'bad/part-09.csv.*' "$WORK/bad2.local.err" | head -1)
+grep -qF -- "$want" "$WORK/bad2.dask.err" ||
+  fail "unreadable file: the --dask message '$(cat "$WORK/bad2.dask.err")' lacks '$want'"
+echo "tests/dask: a failing task fails the run: $(head -1 "$WORK/bad2.dask.err")"
+# An unreachable scheduler: a clear error, quickly.
+set +e
+timeout 60 "$PAL" attribute --db "$WORK/world1/world.db" --usage "$WORK/world1/part-00.csv" --out "$WORK/x.csv" \
+  --dask "tcp://127.0.0.1:$(free_port)" 2>"$WORK/unreach.err"
+rc=$?
+set -e
+[ "$rc" != 0 ] && grep -q 'cannot reach the Dask scheduler' "$WORK/unreach.err" ||
+  fail "unreachable scheduler: exit $rc, '$(cat "$WORK/unreach.err")'"
+echo "tests/dask: unreachable scheduler: $(cat "$WORK/unreach.err")"
+
+# 3. Fault: 48 tasks of ~0.4 s each (a test-only delay in the task); one worker is SIGKILLed once tasks run. The
+# scheduler gives its tasks to the others; the report is still the local one.
+w=$WORK/world3
+cut_file "$w/usage.csv" 48 "$w/many"
+(cd "$WORK" && "$PAL" attribute --quiet --db "$w/world.db" --usage "$w"/many-*.csv --out fault.local.csv \
+   --unattributed fault.local.u.csv) || fail "fault: the local run failed"
+(cd "$WORK" && OPENPAL_DASK_TASK_DELAY=0.4 "$PAL" attribute --quiet --db "$w/world.db" --usage "$w"/many-*.csv \
+   --out fault.dask.csv --unattributed fault.dask.u.csv --dask "$SCHED" --dask-task-bytes 0 2>fault.err) &
+run=$!
+# Kill once the victim has worked for a while: its log shows nothing, so wait on the scheduler's view of it.
+sleep 3
+victim=${WORKERS[0]}
+kill -0 "$run" 2>/dev/null || fail "fault: the run ended before a worker could be killed (make the tasks slower)"
+kill -KILL "$victim"
+echo "tests/dask: SIGKILLed worker PID $victim mid-run"
+wait "$run" || fail "fault: the --dask run failed after a worker died: $(cat "$WORK/fault.err")"
+cmp "$WORK/fault.local.csv" "$WORK/fault.dask.csv" || fail "fault: reports differ"
+cmp "$WORK/fault.local.u.csv" "$WORK/fault.dask.u.csv" || fail "fault: unattributed files differ"
+echo "tests/dask: fault: identical report after a worker was killed"
+echo "tests/dask: PASS"
