@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -372,6 +373,15 @@ class Memo {
   std::atomic<T*>* slots_;
 };
 
+// A keyed table's keys by hash, built on the table's first lookup: a binary search over a million mapped keys cost
+// about twenty string comparisons, each a cache miss or two, and profiles ask it for every scope of every resource
+// (most of them, a resource's own ID, are absent). Slots hold 32 bits of the hash and the key's position + 1.
+struct KeyHashTable {
+  std::once_flag built;
+  std::vector<uint64_t> slots;
+  uint64_t mask = 0;
+};
+
 struct CompiledIndex::Memos {
   Memos(const std::vector<Section>& s)
       : placements(s[kPlacementKeys].count),
@@ -394,6 +404,7 @@ struct CompiledIndex::Memos {
   Memo<PartnerInfo> partners;
   Memo<Holder> link_holders;    // holders that have links, by link key
   Memo<Holder> member_holders;  // groups without links of their own, by member key
+  KeyHashTable key_hashes[kSectionCount];
 };
 
 struct CompiledIndex::KeyRange : KeyRec {};
@@ -552,6 +563,37 @@ IntervalSet CompiledIndex::Intervals(uint32_t first, uint32_t count) const {
 
 int64_t CompiledIndex::Find(int table, std::string_view key) const {
   const KeyRange* keys = Records<KeyRange>(table);
+  const size_t count = sections_[table].count;
+  KeyHashTable& hashed = memos_->key_hashes[table];
+  std::call_once(hashed.built, [&] {
+    if (count == 0 || count >= UINT32_MAX) return;  // empty, or too large for the slots: binary search below
+    hashed.slots.assign(std::bit_ceil(count * 2), 0);
+    hashed.mask = hashed.slots.size() - 1;
+    for (size_t i = 0; i < count; ++i) {
+      const std::string_view text = Text(keys[i].key.offset, keys[i].key.length);
+      const uint64_t h = XXH3_64bits(text.data(), text.size());
+      for (uint64_t at = h & hashed.mask;; at = (at + 1) & hashed.mask) {
+        const uint64_t slot = hashed.slots[at];
+        if (slot == 0) {
+          hashed.slots[at] = (h & 0xFFFFFFFF00000000ULL) | (i + 1);
+          break;
+        }
+        // A repeated key (never written so, but the file is input): the first keeps it, as the binary search's did.
+        if ((slot >> 32) == (h >> 32) && Text(keys[(slot & 0xFFFFFFFF) - 1].key.offset,
+                                               keys[(slot & 0xFFFFFFFF) - 1].key.length) == text)
+          break;
+      }
+    }
+  });
+  if (!hashed.slots.empty()) {
+    const uint64_t h = XXH3_64bits(key.data(), key.size());
+    for (uint64_t at = h & hashed.mask;; at = (at + 1) & hashed.mask) {
+      const uint64_t slot = hashed.slots[at];
+      if (slot == 0) return -1;
+      const size_t i = (slot & 0xFFFFFFFF) - 1;
+      if ((slot >> 32) == (h >> 32) && Text(keys[i].key.offset, keys[i].key.length) == key) return static_cast<int64_t>(i);
+    }
+  }
   size_t lo = 0, hi = sections_[table].count;
   while (lo < hi) {  // the first key not less than `key`
     const size_t mid = lo + (hi - lo) / 2;

@@ -308,6 +308,112 @@ __attribute__((target("avx2"))) size_t SplitUnquotedAvx2(const char* buf, size_t
 }
 #endif
 
+// The fast path with columns selected (CsvReader::SelectColumns): a quote-free record's delimiters are counted a
+// block at a time (popcount), and only the few that end or start a selected field are looked at one by one; fields
+// nobody reads are never cut out. Same record boundaries, field count and CR handling as FieldSplitter.
+struct SelectedSplitter {
+  const char* buf;
+  size_t field;             // offset of the current field's first byte (kept only at delimiters that matter)
+  const uint8_t* wanted;    // wanted[i]: field i is delivered, for i < width
+  const size_t* skip;       // skip[min(i, width)]: delimiters from the i-th on that matter to no selected field
+  size_t width;
+  std::string_view* out;    // width entries
+  size_t index = 0;         // delimiters seen so far: the index of the current field
+
+  // The delimiter at `at` ends field `index`; it matters to a selected field (this one or the next).
+  void Take(size_t at) {
+    if (index < width && wanted[index]) {
+      size_t field_end = at;
+      if (buf[at] == '\n' && field_end > field && buf[field_end - 1] == '\r') --field_end;
+      out[index] = std::string_view(buf + field, field_end - field);
+    }
+    field = at + 1;
+  }
+  // Delimiters `marks` (',' or line break), `breaks` (line breaks) and `quotes` of the block at `p` (bit i: byte
+  // p + i). Returns the line break's offset with `stop` set when one ends the record, npos with `stop` when a quote
+  // comes first, else 0.
+  size_t Block(size_t p, uint32_t marks, uint32_t breaks, uint32_t quotes, bool& stop) {
+    const uint32_t before_quote = quotes ? ((uint32_t{1} << __builtin_ctz(quotes)) - 1) : ~uint32_t{0};
+    uint32_t m = marks & before_quote;
+    const uint32_t nl = breaks & m;
+    if (nl) m &= nl ^ (nl - 1);  // the delimiters up to and including the first line break
+    while (m) {
+      const size_t passed = skip[std::min(index, width)];
+      if (passed) {
+        const auto here = static_cast<size_t>(__builtin_popcount(m));
+        if (passed >= here) {
+          index += here;
+          break;
+        }
+        index += passed;
+        for (size_t k = 0; k < passed; ++k) m &= m - 1;
+      }
+      Take(p + static_cast<size_t>(__builtin_ctz(m)));
+      ++index;
+      m &= m - 1;
+    }
+    if (nl) {
+      stop = true;
+      return p + static_cast<size_t>(__builtin_ctz(nl));
+    }
+    if (quotes) {
+      stop = true;
+      return std::string_view::npos;
+    }
+    return 0;
+  }
+  size_t Tail(size_t p, size_t end) {
+    for (; p < end; ++p) {
+      const char c = buf[p];
+      if (c == '"') return std::string_view::npos;
+      if (c == ',' || c == '\n') {
+        if (skip[std::min(index, width)] == 0) Take(p);
+        ++index;
+        if (c == '\n') return p;
+      }
+    }
+    return std::string_view::npos;
+  }
+};
+
+size_t SplitSelectedPortable(const char* buf, size_t pos, size_t end, SelectedSplitter& split) {
+  size_t p = pos;
+#if defined(__SSE2__)
+  const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
+  for (; p + 16 <= end; p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + p));
+    const __m128i nl = _mm_cmpeq_epi8(v, newline);
+    const auto quotes = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+    const auto breaks = static_cast<uint32_t>(_mm_movemask_epi8(nl));
+    const auto marks = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, comma), nl)));
+    bool stop = false;
+    const size_t at = split.Block(p, marks, breaks, quotes, stop);
+    if (stop) return at;
+  }
+#endif
+  return split.Tail(p, end);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,popcnt,bmi"))) size_t SplitSelectedAvx2(const char* buf, size_t pos, size_t end,
+                                                                   SelectedSplitter& split) {
+  size_t p = pos;
+  const __m256i comma = _mm256_set1_epi8(','), newline = _mm256_set1_epi8('\n'), quote = _mm256_set1_epi8('"');
+  for (; p + 32 <= end; p += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(buf + p));
+    const __m256i nl = _mm256_cmpeq_epi8(v, newline);
+    const auto quotes = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote)));
+    const auto breaks = static_cast<uint32_t>(_mm256_movemask_epi8(nl));
+    const auto marks =
+        static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(v, comma), nl)));
+    bool stop = false;
+    const size_t at = split.Block(p, marks, breaks, quotes, stop);
+    if (stop) return at;
+  }
+  return split.Tail(p, end);
+}
+#endif
+
 using SplitFn = size_t (*)(const char*, size_t, size_t, std::vector<std::string_view>&);
 SplitFn WidestSplit() {
 #if defined(__x86_64__)
@@ -317,10 +423,39 @@ SplitFn WidestSplit() {
 }
 SplitFn split_unquoted = WidestSplit();  // set once at start-up (and by tests)
 
+using SelectedFn = size_t (*)(const char*, size_t, size_t, SelectedSplitter&);
+SelectedFn WidestSelected() {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi"))
+    return &SplitSelectedAvx2;
+#endif
+  return &SplitSelectedPortable;
+}
+SelectedFn split_selected = WidestSelected();
+
 }  // namespace
 
 void SetSplitPathForTesting(SplitPath path) {
   split_unquoted = path == SplitPath::kPortable ? &SplitUnquotedPortable : WidestSplit();
+  split_selected = path == SplitPath::kPortable ? &SplitSelectedPortable : WidestSelected();
+}
+
+void CsvReader::SelectColumns(const std::vector<int>& columns) {
+  wanted_.clear();
+  skip_.clear();
+  width_ = 0;
+  for (int c : columns)
+    if (c >= 0) width_ = std::max(width_, static_cast<size_t>(c) + 1);
+  if (width_ == 0) return;
+  wanted_.assign(width_, 0);
+  for (int c : columns)
+    if (c >= 0) wanted_[static_cast<size_t>(c)] = 1;
+  // Delimiter i ends field i and starts field i + 1: it matters when either is wanted.
+  skip_.assign(width_ + 1, SIZE_MAX);
+  for (size_t i = width_; i-- > 0;) {
+    const bool matters = wanted_[i] || (i + 1 < width_ && wanted_[i + 1]);
+    skip_[i] = matters ? 0 : (skip_[i + 1] == SIZE_MAX ? SIZE_MAX : skip_[i + 1] + 1);
+  }
 }
 
 Result<bool> CsvReader::Next(CsvRecord& record) {
@@ -330,11 +465,26 @@ Result<bool> CsvReader::Next(CsvRecord& record) {
     size_t pos = begin_;
     const size_t end = end_;
     if (pos >= end && eof_) return false;
-    if (pos < end) {
+    if (pos < end && width_ > 0) {
+      // Columns selected: only the wanted fields of a quote-free record are cut out.
+      if (record.fields.size() < width_) record.fields.resize(width_);
+      SelectedSplitter split{buf, pos, wanted_.data(), skip_.data(), width_, record.fields.data()};
+      const size_t line_break = split_selected(buf, pos, end, split);
+      if (line_break != std::string_view::npos) {
+        record.count = split.index;
+        record.line = line_;
+        record.blank = split.index == 1 && (line_break == pos || (line_break == pos + 1 && buf[pos] == '\r'));
+        clean_end_ = true;
+        ++line_;
+        begin_ = line_break + 1;
+        return true;
+      }
+    } else if (pos < end) {
       // Most records have no quotes: their fields are views of the buffer, found without the general loop.
       record.fields.clear();
       const size_t line_break = split_unquoted(buf, pos, end, record.fields);
       if (line_break != std::string_view::npos) {
+        record.count = record.fields.size();
         record.line = line_;
         record.blank = record.fields.size() == 1 && record.fields[0].empty();
         clean_end_ = true;
@@ -444,6 +594,7 @@ Result<bool> CsvReader::Next(CsvRecord& record) {
       const char* base = in_scratch_[i] ? scratch_.data() : buffer_.data();
       record.fields.emplace_back(base + spans_[i].first, spans_[i].second);
     }
+    record.count = spans_.size();
     record.line = line_;
     record.blank = !any_quoted && spans_.size() == 1 && spans_[0].second == 0;
     clean_end_ = ended_by_newline;

@@ -34,8 +34,11 @@ class ByteSource {
 };
 
 // One CSV record: its fields (unquoted, "" unescaped, not trimmed) and the physical line where it starts (1-based).
+// With columns selected (CsvReader::SelectColumns) only the entries at selected indexes below `count` are fields of
+// this record: any other entry may be empty, stale or absent (`fields` may be shorter or longer than `count`).
 struct CsvRecord {
   std::vector<std::string_view> fields;
+  size_t count = 0;  // fields in the record (every field is counted, selected or not)
   uint64_t line = 0;
   // True when the record is an empty line (no bytes but the line break): not a row.
   bool blank = false;
@@ -60,6 +63,9 @@ class CsvReader {
   LineEnds line_ends() const { return line_ends_; }
   // Reads the next record into `record`; returns false at the end of the input, or an error from the source.
   Result<bool> Next(CsvRecord& record);
+  // From now on Next() need only deliver the fields at these indexes (and every record's field count): a quote-free
+  // record's other fields are passed over by counting their commas, never cut out. Empty: every field again.
+  void SelectColumns(const std::vector<int>& columns);
   uint64_t ConsumedBytes() const { return source_->ConsumedBytes(); }
   uint64_t FileSize() const { return source_->FileSize(); }
   const std::string& origin() const { return origin_; }
@@ -90,6 +96,11 @@ class CsvReader {
   std::vector<std::pair<size_t, size_t>> spans_;  // field offsets: into buffer_ (even) or scratch_ (odd flag)
   std::vector<uint8_t> in_scratch_;
   LineEnds line_ends_;
+  // Selected columns: wanted_[i] when field i is delivered; skip_[i] = how many delimiters from the i-th on (the one
+  // ending field i, then i+1, ...) neither end nor start a wanted field (SIZE_MAX past the last wanted field).
+  std::vector<uint8_t> wanted_;
+  std::vector<size_t> skip_;
+  size_t width_ = 0;  // 1 + the highest wanted index; 0: every field
 };
 
 }  // namespace openpal::usage

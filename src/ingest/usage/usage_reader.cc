@@ -79,6 +79,7 @@ Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, 
     if (c.currency < 0) missing += " BillingCurrency";
     if (!missing.empty())
       return Status::Error(StatusCode::kCorruption, "FOCUS header lacks required column(s):" + missing, path + ":1");
+    reader->SelectColumnsInUse();
     return reader;
   }
   c.start = FindColumn(h, {"date", "usagedatetime"});
@@ -88,6 +89,7 @@ Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, 
   c.subscription = FindColumn(h, {"subscriptionid", "subscriptionguid"});
   if (c.start >= 0 && c.amount >= 0 && c.currency >= 0) {
     reader->family_ = Family::kAzureExport;
+    reader->SelectColumnsInUse();
     return reader;
   }
   return Status::Error(StatusCode::kCorruption,
@@ -115,6 +117,7 @@ Result<std::unique_ptr<UsageReader>> UsageReader::OpenPart(uint64_t begin, uint6
   reader->cols_ = cols_;
   reader->header_ = header_;
   reader->base_ = begin;
+  reader->SelectColumnsInUse();
   return reader;
 }
 
@@ -125,6 +128,11 @@ Result<std::unique_ptr<UsageReader>> UsageReader::OpenRecords(uint64_t begin, ui
   return reader;
 }
 
+void UsageReader::SelectColumnsInUse() {
+  const Columns& c = cols_;
+  csv_.SelectColumns({c.resource_id, c.subscription, c.start, c.end, c.amount, c.currency});
+}
+
 Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejected) {
   for (;;) {
     if (csv_.ConsumedOffset() >= stop_) return Outcome::kEnd;  // a byte range's end (OpenRecords)
@@ -133,10 +141,12 @@ Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejec
     if (!*got) return Outcome::kEnd;
     if (!record_.blank) break;
   }
+  // Only the columns in use are cut out of the record (SelectColumnsInUse); `count` is its true field count.
   const auto& f = record_.fields;
+  const size_t count = record_.count;
   auto field = [&](int index) -> std::string_view {
-    return index >= 0 && static_cast<size_t>(index) < f.size() ? CleanValue(f[static_cast<size_t>(index)])
-                                                                : std::string_view{};
+    return index >= 0 && static_cast<size_t>(index) < count ? CleanValue(f[static_cast<size_t>(index)])
+                                                             : std::string_view{};
   };
   std::string why;
   std::string_view amount_text = field(cols_.amount);
@@ -144,8 +154,8 @@ Result<UsageReader::Outcome> UsageReader::Read(UsageRow& row, RejectedRow& rejec
   bool too_large = false;
   std::optional<Money> amount = amount_text.empty() ? std::nullopt : ParseMoney(amount_text, &too_large);
 
-  if (f.size() != cols_.count) {
-    why = "has " + std::to_string(f.size()) + " fields, the header has " + std::to_string(cols_.count);
+  if (count != cols_.count) {
+    why = "has " + std::to_string(count) + " fields, the header has " + std::to_string(cols_.count);
   } else {
     std::string_view start_text = field(cols_.start);
     if (family_ == Family::kFocus) {

@@ -89,6 +89,8 @@ class UsageReader {
 
  private:
   UsageReader(CsvReader csv, std::string path) : csv_(std::move(csv)), path_(std::move(path)) {}
+  // Tells the CSV reader which columns Read() looks at: the others are counted, not cut out.
+  void SelectColumnsInUse();
 
   CsvReader csv_;
   std::string path_;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -18,10 +19,13 @@ std::string TempFile(const std::string& name, const std::string& content) {
   return path;
 }
 
-std::vector<CsvRecord> ReadAll(const std::string& path) {
+// Every record; with `columns`, through CsvReader::SelectColumns (then only those fields below `count` are kept,
+// the others left empty).
+std::vector<CsvRecord> ReadAll(const std::string& path, const std::vector<int>& columns = {}) {
   auto source = ByteSource::Open(path);
   EXPECT_TRUE(source.ok()) << source.status().ToString();
   CsvReader reader(std::move(source).value(), path);
+  reader.SelectColumns(columns);
   std::vector<CsvRecord> out;
   CsvRecord r;
   for (;;) {
@@ -31,11 +35,14 @@ std::vector<CsvRecord> ReadAll(const std::string& path) {
     CsvRecord copy;
     copy.line = r.line;
     copy.blank = r.blank;
+    copy.count = r.count;
     out.push_back(copy);
+    if (columns.empty()) EXPECT_EQ(r.count, r.fields.size());
     // Own the text: views die at the next call.
     static std::vector<std::unique_ptr<std::string>> keep;
-    for (auto f : r.fields) {
-      keep.push_back(std::make_unique<std::string>(f));
+    for (size_t i = 0; i < r.count; ++i) {
+      const bool kept = columns.empty() || std::find(columns.begin(), columns.end(), static_cast<int>(i)) != columns.end();
+      keep.push_back(std::make_unique<std::string>(kept ? r.fields[i] : std::string_view()));
       out.back().fields.emplace_back(*keep.back());
     }
   }
@@ -118,12 +125,19 @@ TEST(CsvReader, SurvivesRandomGarbageWithinBoundedTime) {
 // Random well-formed CSV (fields with commas, quotes, CR, LF; quoted or not; stray quotes inside unquoted fields;
 // LF or CRLF) reads back field for field with the right physical lines: the 16-bytes-at-a-time path for records
 // without quotes and the general path for the rest must agree with what was written.
-TEST(CsvReader, RandomRecordsReadBackExactlyAcrossBothPaths) {
-  std::mt19937 rng(7);
-  const char plain[] = {'a', 'b', '1', '-', '/', ' ', '.'};
+struct RandomCsv {
   std::string content;
   std::vector<std::vector<std::string>> expected;
   std::vector<uint64_t> lines;
+};
+// `blank_lines`: also empty lines between records (skipped as blank: kept in `expected` as no fields).
+RandomCsv MakeRandomCsv(unsigned seed, bool blank_lines) {
+  std::mt19937 rng(seed);
+  const char plain[] = {'a', 'b', '1', '-', '/', ' ', '.'};
+  RandomCsv out;
+  std::string& content = out.content;
+  auto& expected = out.expected;
+  auto& lines = out.lines;
   uint64_t line = 1;
   for (int r = 0; r < 3000; ++r) {
     std::vector<std::string> fields(1 + rng() % 14);
@@ -157,12 +171,25 @@ TEST(CsvReader, RandomRecordsReadBackExactlyAcrossBothPaths) {
     }
     // A record of one empty field would be a blank line: not a row.
     if (fields.size() == 1 && fields[0].empty()) fields[0] = "x", text = "x";
+    if (blank_lines && rng() % 8 == 0) {
+      content += rng() % 2 ? "\r\n" : "\n";
+      expected.emplace_back();
+      lines.push_back(line++);
+    }
     content += text;
     content += rng() % 2 ? "\r\n" : "\n";
     expected.push_back(fields);
     lines.push_back(line);
     line += breaks + 1;
   }
+  return out;
+}
+
+TEST(CsvReader, RandomRecordsReadBackExactlyAcrossBothPaths) {
+  RandomCsv csv = MakeRandomCsv(7, false);
+  const std::string& content = csv.content;
+  const auto& expected = csv.expected;
+  const auto& lines = csv.lines;
   // Through the widest fast path this CPU has (AVX2 on CI's) and through the portable one.
   for (SplitPath path : {SplitPath::kWidest, SplitPath::kPortable}) {
     SCOPED_TRACE(path == SplitPath::kWidest ? "widest" : "portable");
@@ -176,6 +203,38 @@ TEST(CsvReader, RandomRecordsReadBackExactlyAcrossBothPaths) {
       for (size_t f = 0; f < expected[r].size(); ++f)
         ASSERT_EQ(records[r].fields[f], expected[r][f]) << "record " << r << " field " << f;
     }
+  }
+}
+
+// With columns selected, a record's fields that nobody reads are counted, not cut out: the field count, the lines,
+// blank lines and every selected field (quoted or not, first, last or past the record's end) must be as read whole.
+TEST(CsvReader, SelectedColumnsReadBackExactlyAcrossBothPaths) {
+  RandomCsv csv = MakeRandomCsv(12, true);  // a seed whose first line break ends a record (it decides CR-only files)
+  const std::vector<std::vector<int>> selections = {{0}, {13}, {2, 4, 5, 6, 9, 13}, {1, 3}, {0, 1, 2}, {20}, {5, 5, 7}};
+  for (SplitPath path : {SplitPath::kWidest, SplitPath::kPortable}) {
+    SCOPED_TRACE(path == SplitPath::kWidest ? "widest" : "portable");
+    SetSplitPathForTesting(path);
+    for (const auto& columns : selections) {
+      auto records = ReadAll(TempFile("selected.csv", csv.content), columns);
+      size_t r = 0;
+      for (size_t e = 0; e < csv.expected.size(); ++e) {
+        const auto& want = csv.expected[e];
+        ASSERT_LT(r, records.size());
+        const CsvRecord& got = records[r++];
+        ASSERT_EQ(got.line, csv.lines[e]) << "record " << e;
+        if (want.empty()) {  // a blank line
+          ASSERT_TRUE(got.blank) << "record " << e;
+          continue;
+        }
+        ASSERT_FALSE(got.blank) << "record " << e;
+        ASSERT_EQ(got.count, want.size()) << "record " << e;
+        for (int c : columns)
+          if (static_cast<size_t>(c) < want.size())
+            ASSERT_EQ(got.fields[static_cast<size_t>(c)], want[static_cast<size_t>(c)]) << "record " << e << " field " << c;
+      }
+      ASSERT_EQ(r, records.size());
+    }
+    SetSplitPathForTesting(SplitPath::kWidest);
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include <random>
 
+#include "ingest/usage/fast_time.h"
 #include "ingest/usage/money.h"
 
 namespace openpal::usage {
@@ -88,6 +89,53 @@ TEST(Money, FormatsAlikeOnBothSidesOfTheSixtyFourBitPath) {
     for (__int128 signed_v : {v, -v}) {
       ASSERT_EQ(FormatMoney(Money{signed_v}), Reference(signed_v))
           << static_cast<long long>(signed_v >> 64) << " " << static_cast<unsigned long long>(signed_v);
+    }
+  }
+}
+
+// The common shapes of a cost and a time are parsed by short paths; a leading space sends the same text through the
+// general parser (which trims it). Random texts near every edge (18/19 digits, 12/13 decimals, the 10^15 bound,
+// signs, lone points, exponents; invalid dates, 24:00, leap days, years outside the table) must read alike.
+TEST(Money, ShortAndGeneralPathsAgree) {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 200000; ++i) {
+    std::string t;
+    if (rng() % 4 == 0) t.push_back("-+ "[rng() % 3]);
+    const int whole = static_cast<int>(rng() % 21), decimals = static_cast<int>(rng() % 16) - 1;
+    for (int k = 0; k < whole; ++k) t.push_back(static_cast<char>('0' + rng() % 10));
+    if (decimals >= 0) t.push_back('.');
+    for (int k = 0; k < decimals; ++k) t.push_back(static_cast<char>('0' + rng() % 10));
+    if (rng() % 16 == 0) t += "e" + std::to_string(static_cast<int>(rng() % 7) - 3);
+    if (rng() % 32 == 0) t.insert(rng() % (t.size() + 1), 1, "x.,"[rng() % 3]);
+    bool large_fast = false, large_general = false;
+    const auto fast = ParseMoney(t, &large_fast);
+    const auto general = ParseMoney(" " + t, &large_general);
+    ASSERT_EQ(fast.has_value(), general.has_value()) << t;
+    if (fast) ASSERT_TRUE(*fast == *general) << t;
+    ASSERT_EQ(large_fast, large_general) << t;
+  }
+}
+
+TEST(Money, UsageTimeShortAndGeneralPathsAgree) {
+  std::mt19937_64 rng(6);
+  auto two = [&](int limit) {
+    const int v = static_cast<int>(rng() % static_cast<uint64_t>(limit));
+    return std::string(1, static_cast<char>('0' + v / 10)) + static_cast<char>('0' + v % 10);
+  };
+  for (int i = 0; i < 200000; ++i) {
+    const int year = rng() % 8 == 0 ? static_cast<int>(rng() % 10000) : 1965 + static_cast<int>(rng() % 240);
+    char y[8];
+    std::snprintf(y, sizeof y, "%04d", year);
+    std::string t = std::string(y) + "-" + two(14) + "-" + two(33);
+    if (rng() % 4) t += std::string(rng() % 2 ? "T" : " ") + two(26) + ":" + two(62) + ":" + two(62);
+    if (t.size() > 10 && rng() % 2) t += "Z";
+    if (rng() % 32 == 0) t[rng() % t.size()] = "x-:/T "[rng() % 6];
+    const auto fast = ParseUsageTime(t);
+    const auto general = ParseUsageTime(" " + t);
+    ASSERT_EQ(fast.has_value(), general.has_value()) << t;
+    if (fast) {
+      ASSERT_EQ(fast->at.micros, general->at.micros) << t;
+      ASSERT_EQ(fast->date_only, general->date_only) << t;
     }
   }
 }
