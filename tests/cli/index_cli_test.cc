@@ -99,17 +99,17 @@ TEST_F(PalIndex, ByteRangesOfOneFileMergeToTheSingleRunsReportAndStandardError) 
   }
   { std::ofstream(file, std::ios::binary) << text; }
   const std::string report = dir_ + "/ranged_single.csv", unattributed = dir_ + "/ranged_single_un.csv";
-  PalRun single = RunPal({"attribute", "--db", db_, "--usage", file, "--out", report, "--unattributed", unattributed});
+  ProcessResult single = RunPal({"attribute", "--db", db_, "--usage", file, "--out", report, "--unattributed", unattributed});
   ASSERT_EQ(single.exit_code, 0) << single.err;
   ASSERT_NE(single.err.find("rejected: " + file + ":"), std::string::npos) << single.err;
   const std::vector<std::string> ranges = {"0:100", "100:" + std::to_string(text.size() / 2 + 3),
                                            std::to_string(text.size() / 2 + 3) + ":" + std::to_string(text.size())};
   for (size_t i = 0; i < ranges.size(); ++i) {
-    PalRun part = RunPal({"attribute", "--quiet", "--db", db_, "--usage", file, "--range", ranges[i], "--partial",
+    ProcessResult part = RunPal({"attribute", "--quiet", "--db", db_, "--usage", file, "--range", ranges[i], "--partial",
                           dir_ + "/range" + std::to_string(i) + ".bin"});
     ASSERT_EQ(part.exit_code, 0) << part.err;
   }
-  PalRun merged = RunPal({"merge", dir_ + "/range2.bin", dir_ + "/range0.bin", dir_ + "/range1.bin", "--out",
+  ProcessResult merged = RunPal({"merge", dir_ + "/range2.bin", dir_ + "/range0.bin", dir_ + "/range1.bin", "--out",
                           dir_ + "/ranged_merged.csv", "--unattributed", dir_ + "/ranged_merged_un.csv"});
   ASSERT_EQ(merged.exit_code, 0) << merged.err;
   EXPECT_EQ(SlurpFile(dir_ + "/ranged_merged.csv"), SlurpFile(report));
@@ -117,12 +117,12 @@ TEST_F(PalIndex, ByteRangesOfOneFileMergeToTheSingleRunsReportAndStandardError) 
   // Standard error: the rejected rows and the reconciliation are the run's; the last line says what was merged.
   auto without_last_line = [](std::string s) { return s.substr(0, s.rfind('\n', s.size() - 2) + 1); };
   EXPECT_EQ(without_last_line(merged.err), without_last_line(single.err));
-  PalRun missing = RunPal({"merge", dir_ + "/range0.bin", dir_ + "/range2.bin"});
+  ProcessResult missing = RunPal({"merge", dir_ + "/range0.bin", dir_ + "/range2.bin"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("in no part"), std::string::npos) << missing.err;
-  PalRun no_part = RunPal({"attribute", "--db", db_, "--usage", file, "--range", "0:100"});
+  ProcessResult no_part = RunPal({"attribute", "--db", db_, "--usage", file, "--range", "0:100"});
   EXPECT_EQ(no_part.exit_code, 2);
-  PalRun reversed = RunPal({"attribute", "--db", db_, "--usage", file, "--range", "9:3", "--partial", dir_ + "/x.bin"});
+  ProcessResult reversed = RunPal({"attribute", "--db", db_, "--usage", file, "--range", "9:3", "--partial", dir_ + "/x.bin"});
   EXPECT_EQ(reversed.exit_code, 2);
 }
 
