@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d portal/dist ] || (cd portal && npm run --silent build >/dev/null)
-# What this stage builds and runs (measured on the tree of issue 13's close, Dec 2026): benches are already off here
+# What this stage builds and runs (counted in the normal tree, issue 13): benches are already off here
 # (-DOPENPAL_BUILD_BENCH=OFF: the 7 bench objects and save_memory_tests, which needs the bench generator); fuzz
 # targets are clang-only and not built; the pal binary and every test binary are, about 177 objects. The tests run
 # are ctest's all but label no_asan: the PostgreSQL-parameterised suites run twice, as in the normal tree (store_tests
