@@ -8,7 +8,7 @@
 
 #include "api/dev_issuer.h"
 #include "api/tls.h"
-#include "links_process.h"
+#include "support/dev_world.h"
 #include "serve_fixture.h"
 
 namespace openpal::testing {
@@ -25,24 +25,12 @@ const std::string kAnna = "30000000-0000-4000-8000-040000000001";
 
 class DirectoryRoutes : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = TempDir("pal-directory-test");
-    db_ = dir_ + "/dir.db";
-    error_ = ImportDemoWorld(db_);
-    if (!error_.empty()) return;
-    cert_ = dir_ + "/cert.pem";
-    if (Status s = api::WriteSelfSignedCertificate("127.0.0.1", cert_, dir_ + "/key.pem"); !s.ok()) {
-      error_ = s.ToString();
-      return;
-    }
-    server_ = StartDevServer(dir_, db_, cert_, dir_ + "/key.pem");
-    error_ = server_.error;
-  }
-  static void TearDownTestSuite() { server_.Stop(); }
-  void SetUp() override { ASSERT_EQ(error_, ""); }
+  static void SetUpTestSuite() { world_.Start("directory"); }
+  static void TearDownTestSuite() { world_.Stop(); }
+  void SetUp() override { ASSERT_EQ(world_.error, ""); }
 
   static std::string Token(const std::string& tid, const std::string& oid) {
-    auto issuer = api::DevIssuer::LoadOrCreate(api::DevIssuer::KeyPathFor(db_));
+    auto issuer = api::DevIssuer::LoadOrCreate(api::DevIssuer::KeyPathFor(world_.db));
     EXPECT_TRUE(issuer.ok());
     auto token = issuer->Mint(tid, oid, 600);
     EXPECT_TRUE(token.ok());
@@ -50,8 +38,8 @@ class DirectoryRoutes : public ::testing::Test {
   }
   static httplib::Result Call(const std::string& method, const std::string& path, const std::string& token,
                               const std::string& body = "") {
-    httplib::SSLClient client("127.0.0.1", server_.port);
-    client.set_ca_cert_path(cert_.c_str());
+    httplib::SSLClient client("127.0.0.1", world_.server.port);
+    client.set_ca_cert_path(world_.cert.c_str());
     client.enable_server_certificate_verification(true);
     client.set_connection_timeout(10, 0);
     client.set_read_timeout(20, 0);
@@ -62,8 +50,7 @@ class DirectoryRoutes : public ::testing::Test {
     return client.Get(path.c_str(), headers);
   }
   static json Body(const httplib::Result& r) { return r ? json::parse(r->body, nullptr, false) : json(); }
-  static inline std::string dir_, db_, cert_, error_;
-  static inline DevServer server_;
+  static inline DevWorld world_;
 };
 
 TEST_F(DirectoryRoutes, MeNamesThePrincipalAndThePartnerIdsItMayRead) {

@@ -387,26 +387,19 @@ TEST(OidcServe, PalServeRefusesToStartWithoutTheProvidersDocuments) {
     LoopbackProvider gone;  // a port where nothing listens once it is stopped
     port = gone.port;
   }
-  std::string log = std::filesystem::temp_directory_path() / ("openpal-oidc-refuse-" + std::to_string(::getpid()) + ".log");
-  const char* pal = std::getenv("OPENPAL_PAL") ? std::getenv("OPENPAL_PAL") : OPENPAL_PAL_BINARY;
-  std::string cmd = std::string("timeout 20 ") + pal + " serve --listen 127.0.0.1:0 --db " +
-                    ServeEnv::Get().db_path() + " --oidc-authority http://127.0.0.1:" + std::to_string(port) +
-                    " --oidc-client-id portal-app >/dev/null 2>" + log;
-  int status = std::system(cmd.c_str());
-  std::ifstream in(log);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status << " " << text;
-  EXPECT_NE(text.find("pal serve: --oidc-authority: discovery: http://127.0.0.1:" + std::to_string(port) +
-                      "/.well-known/openid-configuration: cannot fetch"),
+  auto refused = openpal::testing::RunPal({"serve", "--listen", "127.0.0.1:0", "--db", ServeEnv::Get().db_path(),
+                                           "--oidc-authority", "http://127.0.0.1:" + std::to_string(port),
+                                           "--oidc-client-id", "portal-app"},
+                                          {.timeout_seconds = 20});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("pal serve: --oidc-authority: discovery: http://127.0.0.1:" + std::to_string(port) +
+                             "/.well-known/openid-configuration: cannot fetch"),
             std::string::npos)
-      << text;
-  std::string half = std::string("timeout 20 ") + pal + " serve --listen 127.0.0.1:0 --db " +
-                     ServeEnv::Get().db_path() + " --oidc-authority http://127.0.0.1:1 >/dev/null 2>" + log;
-  status = std::system(half.c_str());
-  std::ifstream in2(log);
-  text.assign((std::istreambuf_iterator<char>(in2)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("--oidc-authority and --oidc-client-id go together"), std::string::npos) << text;
-  std::filesystem::remove(log);
+      << refused.err;
+  auto half = openpal::testing::RunPal({"serve", "--listen", "127.0.0.1:0", "--db", ServeEnv::Get().db_path(),
+                                        "--oidc-authority", "http://127.0.0.1:1"},
+                                       {.timeout_seconds = 20});
+  EXPECT_NE(half.err.find("--oidc-authority and --oidc-client-id go together"), std::string::npos) << half.err;
 }
 
 }  // namespace

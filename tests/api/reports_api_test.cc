@@ -19,6 +19,7 @@
 #include "api/openapi.h"
 #include "api/tls.h"
 #include "serve_fixture.h"
+#include "support/process.h"
 #include "../pg/pg_test_db.h"
 
 namespace openpal::api {
@@ -38,19 +39,10 @@ constexpr const char* kDeletedOperator = "30000000-0000-4000-8000-060000000002";
 constexpr const char* kS09 = "/subscriptions/20000000-0000-4000-8000-000000000009";
 constexpr const char* kFourthCoffeeUser = "30000000-0000-4000-8000-070000000001";  // Jo, a guest in T07 (holds S09)
 
-std::string Pal() { return std::getenv("OPENPAL_PAL") ? std::getenv("OPENPAL_PAL") : OPENPAL_PAL_BINARY; }
-
 // Runs `pal <args>` (at most 120 s) and returns its exit code and standard output.
 std::pair<int, std::string> RunPal(const std::string& args) {
-  std::string cmd = "timeout 120 " + Pal() + " " + args + " 2>/dev/null";
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return {-1, out};
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  auto r = openpal::testing::RunPal(openpal::testing::SplitArgs(args), {.timeout_seconds = 120});
+  return {r.exit_code, r.out};
 }
 
 // The demo world imported, both demo exports attributed with --save, and `pal serve` over HTTPS with a test JWKS.

@@ -1,15 +1,10 @@
 // The integration fixture: a temp store with a directory, a test key as JWKS, a self-signed cert, `pal serve`.
 #include "serve_fixture.h"
 
-#include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <fcntl.h>
 #include <fstream>
-#include <poll.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <thread>
+#include <regex>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -70,24 +65,6 @@ void FillDirectory(const std::string& db) {
 std::string UserA(int i) { return "aaaaaaaa-0000-4000-8000-0000000000" + TwoDigits(i); }
 std::string UserB(int i) { return "aaaaaaaa-0000-4000-8000-0000000000" + TwoDigits(i); }
 
-int PalServer::Stop(int seconds) {
-  if (pid <= 0) return -1;
-  ::kill(pid, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      pid = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  pid = -1;
-  return -1;
-}
-
 ServeEnv& ServeEnv::Get() {
   static ServeEnv* env = new ServeEnv();  // stopped by the atexit hook below
   return *env;
@@ -126,42 +103,20 @@ PalServer StartPalServe(const std::string& db, const std::string& cert, const st
                         const std::vector<std::string>& extra) {
   PalServer server;
   server.log_path = log_path;
-  int out[2];
-  if (::pipe(out) != 0) return server;
-  // Built before fork: the child of a threaded process should not allocate.
-  const char* pal = std::getenv("OPENPAL_PAL") ? std::getenv("OPENPAL_PAL") : OPENPAL_PAL_BINARY;
-  std::vector<const char*> argv = {pal, "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0",
-                                   "--tls-cert", cert.c_str(), "--tls-key", key_file.c_str(), "--jwks", jwks.c_str()};
-  for (const auto& arg : extra) argv.push_back(arg.c_str());
-  argv.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // if the test binary dies, its server goes too
-    ::dup2(out[1], 1);
-    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(log, 2);
-    ::close(out[0]);
-    ::execv(argv[0], const_cast<char* const*>(argv.data()));
-    std::perror(pal);
-    std::_Exit(127);
-  }
-  ::close(out[1]);
-  server.pid = pid;
-  // Read "pal serve: listening on https://127.0.0.1:PORT ..." within 30 s.
-  std::string line;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{out[0], POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    char buf[256];
-    ssize_t n = ::read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    line.append(buf, static_cast<size_t>(n));
-  }
-  ::close(out[0]);  // later stdout lines go nowhere: the server ignores SIGPIPE? It only prints once more at exit.
-  size_t at = line.find("://127.0.0.1:");
-  EXPECT_NE(at, std::string::npos) << "pal serve did not start: " << line;
-  if (at != std::string::npos) server.port = std::atoi(line.c_str() + at + 13);
+  std::vector<std::string> args = {"serve", "--db", db, "--listen", "127.0.0.1:0",
+                                   "--tls-cert", cert, "--tls-key", key_file, "--jwks", jwks};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const std::string out = log_path + ".out";
+  // SIGTERM if the test binary dies: its server goes too, and shuts down as it would.
+  static_cast<openpal::testing::Child&>(server) = openpal::testing::Start(
+      openpal::testing::PalBinary(), args, {.stdout_path = out, .stderr_path = log_path}, SIGTERM);
+  // "pal serve: listening on https://127.0.0.1:PORT ..." within 30 s.
+  std::vector<std::string> port;
+  if (openpal::testing::WaitForText(out, std::regex("://127\\.0\\.0\\.1:([0-9]+)"), 30, &port, &server))
+    server.port = std::stoi(port[1]);
+  else
+    ADD_FAILURE() << "pal serve did not start: " << openpal::testing::SlurpFile(out)
+                  << openpal::testing::SlurpFile(log_path);
   return server;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "api/jwt.h"
+#include "support/process.h"
 
 namespace openpal::api::testing {
 
@@ -25,13 +26,10 @@ inline constexpr const char* kPartnerName = "Contoso Managed Services (Seattle)"
 std::string UserA(int i);
 std::string UserB(int i);
 
-// A `pal serve` child process.
-struct PalServer {
-  pid_t pid = -1;
+// A `pal serve` child process (Child::Stop: SIGTERM, then waits; its exit status, or -1 if it had to be killed).
+struct PalServer : openpal::testing::Child {
   int port = 0;
   std::string log_path;
-  // SIGTERM, then waits up to `seconds`; returns the exit status, or -1 if it had to be killed.
-  int Stop(int seconds = 15);
 };
 
 // Starts `pal serve --listen 127.0.0.1:0` over HTTPS on `db` with this certificate, key and JWKS (standard error to

@@ -17,6 +17,7 @@
 #include "api/management_partner.h"
 #include "raw_tls.h"
 #include "serve_fixture.h"
+#include "support/process.h"
 
 namespace openpal::api::testing {
 namespace {
@@ -233,16 +234,10 @@ TEST(Hardening, HeadOnArmRoutesIs405WithAllow) {
 
 // Runs `pal serve <args>` for at most 5 s; its exit code (124: still running, killed) and standard error.
 std::pair<int, std::string> ServeBriefly(const std::string& args) {
-  const char* pal = std::getenv("OPENPAL_PAL") ? std::getenv("OPENPAL_PAL") : OPENPAL_PAL_BINARY;
-  std::string cmd = std::string("timeout 5 ") + pal + " serve " + args + " 2>&1 >/dev/null";
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return {-1, out};
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  std::vector<std::string> argv = openpal::testing::SplitArgs(args);
+  argv.insert(argv.begin(), "serve");
+  auto r = openpal::testing::RunPal(argv, {.timeout_seconds = 5});
+  return {r.exit_code, r.err};
 }
 
 // 16. The dev issuer (anyone reading its key file signs in as anyone) is refused beside --jwks and on an address

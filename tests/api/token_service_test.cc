@@ -10,7 +10,7 @@
 
 #include "api/jwt.h"
 #include "api/tls.h"
-#include "links_process.h"
+#include "support/dev_world.h"
 
 namespace openpal::testing {
 namespace {
@@ -49,33 +49,21 @@ std::string S256(const std::string& verifier) {
 class TokenService : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = TempDir("pal-token-service-test");
-    db_ = dir_ + "/ts.db";
-    error_ = ImportDemoWorld(db_);
-    if (!error_.empty()) return;
-    cert_ = dir_ + "/cert.pem";
-    if (Status s = api::WriteSelfSignedCertificate("127.0.0.1", cert_, dir_ + "/key.pem"); !s.ok()) {
-      error_ = s.ToString();
-      return;
-    }
-    PalRun added = RunPal({"credential", "add", "--db", db_, "--tenant", kT01, "--object", kContosoSp});
-    if (added.exit_code != 0) {
-      error_ = "pal credential add: " + added.err;
-      return;
-    }
-    contoso_secret_ = Field(added.out, "client_secret");
-    PalRun fabrikam = RunPal({"credential", "add", "--db", db_, "--tenant", kT02, "--object", kFabrikamSp});
-    fabrikam_secret_ = Field(fabrikam.out, "client_secret");
-    // A second redirect URI of the portal client besides the server's own (a portal dev server's).
-    server_ = StartDevServer(dir_, db_, cert_, dir_ + "/key.pem", {"--dev-issuer-redirect-uri", kRedirect});
-    error_ = server_.error;
+    world_.Start("token-service", [] {
+      ProcessResult added = RunPal({"credential", "add", "--db", world_.db, "--tenant", kT01, "--object", kContosoSp});
+      if (added.exit_code != 0) return "pal credential add: " + added.err;
+      contoso_secret_ = Field(added.out, "client_secret");
+      ProcessResult fabrikam = RunPal({"credential", "add", "--db", world_.db, "--tenant", kT02, "--object", kFabrikamSp});
+      fabrikam_secret_ = Field(fabrikam.out, "client_secret");
+      return std::string();
+    }, {"--dev-issuer-redirect-uri", kRedirect});  // a second redirect URI of the portal client (a dev server's)
   }
-  static void TearDownTestSuite() { server_.Stop(); }
-  void SetUp() override { ASSERT_EQ(error_, ""); }
+  static void TearDownTestSuite() { world_.Stop(); }
+  void SetUp() override { ASSERT_EQ(world_.error, ""); }
 
   static std::unique_ptr<httplib::SSLClient> Client() {
-    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", server_.port);
-    client->set_ca_cert_path(cert_.c_str());
+    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", world_.server.port);
+    client->set_ca_cert_path(world_.cert.c_str());
     client->enable_server_certificate_verification(true);
     client->set_connection_timeout(10, 0);
     client->set_read_timeout(20, 0);
@@ -89,8 +77,8 @@ class TokenService : public ::testing::Test {
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
     return Client()->Get(path.c_str(), headers);
   }
-  static std::string Base() { return "https://127.0.0.1:" + std::to_string(server_.port) + "/adfs"; }
-  static std::string Portal() { return "https://127.0.0.1:" + std::to_string(server_.port) + "/"; }
+  static std::string Base() { return "https://127.0.0.1:" + std::to_string(world_.server.port) + "/adfs"; }
+  static std::string Portal() { return "https://127.0.0.1:" + std::to_string(world_.server.port) + "/"; }
 
   // Signs `principal` (TENANT/OBJECT) in through the authorization endpoint with `query`; the code, or "".
   static std::string CodeFor(const std::string& query, const std::string& principal, const std::string& redirect) {
@@ -119,8 +107,8 @@ class TokenService : public ::testing::Test {
     return Body(r).value("access_token", "");
   }
 
-  static inline std::string dir_, db_, cert_, error_, contoso_secret_, fabrikam_secret_;
-  static inline DevServer server_;
+  static inline std::string contoso_secret_, fabrikam_secret_;
+  static inline DevWorld world_;
 };
 
 TEST_F(TokenService, DiscoveryNamesTheEndpointsUnderTheHostTheClientUsed) {
@@ -134,9 +122,9 @@ TEST_F(TokenService, DiscoveryNamesTheEndpointsUnderTheHostTheClientUsed) {
   EXPECT_EQ(d["jwks_uri"], Base() + "/discovery/keys");
   EXPECT_EQ(d["code_challenge_methods_supported"], json({"S256"}));
   // Another loopback name gives URLs under that name (az registers https://localhost:PORT).
-  auto local = Get("/adfs/.well-known/openid-configuration", "", {{"Host", "localhost:" + std::to_string(server_.port)}});
+  auto local = Get("/adfs/.well-known/openid-configuration", "", {{"Host", "localhost:" + std::to_string(world_.server.port)}});
   ASSERT_TRUE(local);
-  EXPECT_EQ(Body(local)["issuer"], "https://localhost:" + std::to_string(server_.port) + "/adfs");
+  EXPECT_EQ(Body(local)["issuer"], "https://localhost:" + std::to_string(world_.server.port) + "/adfs");
 
   auto keys = Get("/adfs/discovery/keys");
   ASSERT_TRUE(keys);
@@ -238,12 +226,12 @@ TEST_F(TokenService, OAuthErrors) {
 }
 
 TEST_F(TokenService, ClientAssertionSignedByARegisteredKey) {
-  std::string key_file = dir_ + "/client-key.pem";
+  std::string key_file = world_.dir + "/client-key.pem";
   std::ofstream(key_file) << *api::PrivateKeyToPem(*api::GenerateRsaKey(2048));
-  PalRun added = RunPal({"credential", "add", "--db", db_, "--tenant", kT01, "--object", kContosoSp, "--public-key", key_file});
+  ProcessResult added = RunPal({"credential", "add", "--db", world_.db, "--tenant", kT01, "--object", kContosoSp, "--public-key", key_file});
   ASSERT_EQ(added.exit_code, 0) << added.err;
   EXPECT_EQ(Field(added.out, "client_secret"), "");
-  PalRun minted = RunPal({"token", "--db", db_, "--tenant", kT01, "--object", kContosoSp, "--key", key_file,
+  ProcessResult minted = RunPal({"token", "--db", world_.db, "--tenant", kT01, "--object", kContosoSp, "--key", key_file,
                           "--audience", "api://AzureADTokenExchange", "--ttl", "300"});
   ASSERT_EQ(minted.exit_code, 0) << minted.err;
   std::string assertion = minted.out.substr(0, minted.out.find('\n'));
@@ -258,7 +246,7 @@ TEST_F(TokenService, ClientAssertionSignedByARegisteredKey) {
   EXPECT_EQ(c["appidacr"], "2");
 
   // The dev issuer's own tokens (aud ARM) are not client credentials of anyone.
-  PalRun arm = RunPal({"token", "--db", db_, "--tenant", kT01, "--object", kContosoSp});
+  ProcessResult arm = RunPal({"token", "--db", world_.db, "--tenant", kT01, "--object", kContosoSp});
   auto refused = PostForm("/adfs/oauth2/token", form + arm.out.substr(0, arm.out.find('\n')));
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 401) << refused->body;
@@ -337,7 +325,7 @@ TEST_F(TokenService, AuthorizeRefusesForeignRedirectsAndRequiresPkce) {
            {"openpal-portal", "https://evil.example/cb"},
            {"openpal-portal", kRedirect + "/"},                 // not exactly the registered one
            {"openpal-portal", "http://localhost:5173/other"},   // a loopback origin is not enough
-           {"openpal-portal", "https://127.0.0.1:" + std::to_string(server_.port) + "/x"},
+           {"openpal-portal", "https://127.0.0.1:" + std::to_string(world_.server.port) + "/x"},
            {"c", kRedirect}}) {                                 // an unknown client
     auto r = Get("/adfs/oauth2/authorize?response_type=code&client_id=" + client + "&state=s&redirect_uri=" +
                  PercentEncode(redirect) + pkce);

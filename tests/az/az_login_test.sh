@@ -7,21 +7,14 @@
 #   tests/az/az_login_test.sh [BUILD_DIR]        (ctest runs it as az_login, label "az")
 # Exits 77 (ctest: skipped) when az is not installed (scripts/setup.sh installs it).
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=$(cd "${1:-$ROOT/build}" && pwd)
-PAL=${OPENPAL_PAL:-$BUILD/pal}
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 if ! command -v az >/dev/null 2>&1; then
   echo "az_login: SKIPPED: the Azure CLI (az) is not installed; scripts/setup.sh installs Debian's azure-cli"
   exit 77
 fi
 
-WORK=$(mktemp -d /tmp/openpal-az-XXXXXX)
-SERVER_PID=
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+openpal_setup az "${1:-}"
 fail() {
   echo "az_login: FAILED: $*" >&2
   echo "--- pal serve log (last 30 lines)" >&2
@@ -60,15 +53,8 @@ openssl pkey -in "$WORK/client.key" -pubout -out "$WORK/client.pub"
 FEDERATED=$("$PAL" token --db "$DB" --tenant $T01 --object $CONTOSO_SP --key "$WORK/client.key" \
   --audience api://AzureADTokenExchange --ttl 600)
 
-"$PAL" serve --db "$DB" --listen 127.0.0.1:0 --tls-cert "$WORK/leaf.pem" --tls-key "$WORK/leaf.key" --dev-issuer \
-  --threads 8 >"$WORK/serve.out" 2>"$WORK/serve.log" &
-SERVER_PID=$!
-for _ in $(seq 150); do
-  PORT=$(sed -n 's/.*listening on https:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/serve.out" 2>/dev/null || true)
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "${PORT:-}" ] || fail "pal serve did not start"
+openpal_serve serve --db "$DB" --listen 127.0.0.1:0 --tls-cert "$WORK/leaf.pem" --tls-key "$WORK/leaf.key" \
+  --dev-issuer --threads 8 || fail "pal serve did not start"
 BASE=https://localhost:$PORT
 
 export AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=false AZURE_CORE_NO_COLOR=true

@@ -7,34 +7,20 @@
 # gzip fail naming the blob. Azurite is stopped by its PID whatever happens. Usage: tests/blob/run.sh [BUILD_DIR]
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-BUILD="$(cd "${1:-$ROOT/build}" && pwd)"
-PAL="${OPENPAL_PAL:-$BUILD/pal}"
-[ -x "$PAL" ] || { echo "run.sh: $PAL not found; build the pal target first" >&2; exit 2; }
-WORK="$(mktemp -d /tmp/openpal-blob-XXXXXX)"
-AZURITE_PID=""
-cleanup() {
-  if [ -n "$AZURITE_PID" ] && kill -0 "$AZURITE_PID" 2>/dev/null; then
-    kill -TERM "$AZURITE_PID"
-    for _ in $(seq 50); do kill -0 "$AZURITE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$AZURITE_PID" 2>/dev/null && kill -KILL "$AZURITE_PID"
-  fi
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=../lib.sh
+. "$HERE/../lib.sh"
+openpal_setup blob "${1:-}"
+openpal_require_pal
 
 cd "$HERE"
 [ -d node_modules/azurite ] && [ -d node_modules/@azure/storage-blob ] ||
   timeout 240 npm ci --no-audit --no-fund --loglevel=error
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+PORT="$(openpal_free_port)"
 node node_modules/azurite/dist/src/blob/main.js --blobHost 127.0.0.1 --blobPort "$PORT" --location "$WORK/azurite" \
   --silent --skipApiVersionCheck >"$WORK/azurite.log" 2>&1 &
-AZURITE_PID=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.1
-done
+openpal_track $!
+openpal_wait_port "$PORT" || true
 echo "run.sh: Azurite up after ${SECONDS} s"
 ENDPOINT="http://127.0.0.1:$PORT/devstoreaccount1"
 timeout 60 node upload.mjs "$ENDPOINT" "$ROOT/demo/usage" "$WORK/local" >"$WORK/upload.json"

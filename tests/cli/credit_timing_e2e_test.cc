@@ -40,7 +40,7 @@ class CreditTiming : public ::testing::Test {
     std::filesystem::path tenant = root / "tenants" / kTenant;
     WriteFile(tenant / "tenant.json", "{\"tenantId\": \"" + kTenant + "\", \"displayName\": \"Fabrikam\"}");
     for (const auto& [file, content] : files) WriteFile(file == "partners.csv" ? root / file : tenant / file, content);
-    PalRun r = RunPal({"import", root.string(), "--db", db_});
+    ProcessResult r = RunPal({"import", root.string(), "--db", db_});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -88,7 +88,7 @@ TEST_F(CreditTiming, ADeletionBetweenTwoUsersJsonStopsTheCreditAtItsTimeInAttrib
              ",/subscriptions/" + kSub + "\n";
   }
   WriteFile(dir_ + "/usage.csv", usage);
-  PalRun attribute = RunPal({"attribute", "--usage", dir_ + "/usage.csv", "--db", db_, "--output", "csv", "--quiet"});
+  ProcessResult attribute = RunPal({"attribute", "--usage", dir_ + "/usage.csv", "--db", db_, "--output", "csv", "--quiet"});
   ASSERT_EQ(attribute.exit_code, 0) << attribute.err;
   EXPECT_EQ(attribute.out,
             "partnerId,partnerName,customerTenantId,subscriptionId,month,currency,adminType,usageRows,totalCost,"
@@ -97,7 +97,7 @@ TEST_F(CreditTiming, ADeletionBetweenTwoUsersJsonStopsTheCreditAtItsTimeInAttrib
       << "credit stops on Jan 7, the deletedDateTime; not on Jan 30 (S2's asOf)";
 
   auto explain = [&](const std::string& at) {
-    PalRun r = RunPal({"explain", "--resource", kResource, "--at", at, "--db", db_, "--output", "json"});
+    ProcessResult r = RunPal({"explain", "--resource", kResource, "--at", at, "--db", db_, "--output", "json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return nlohmann::json::parse(r.out, nullptr, false);
   };

@@ -13,7 +13,7 @@ namespace {
 TEST(DemoCommand, RunsEndToEndAndShowsTheKeySectionsAndFigures) {
   std::string dir = TempDir("pal-demo-test") + "/demo";
   auto started = std::chrono::steady_clock::now();
-  PalRun r = RunPal({"demo", "--dir", dir, "--data", OPENPAL_SOURCE_DIR "/demo"}, 120);
+  ProcessResult r = RunPal({"demo", "--dir", dir, "--data", OPENPAL_SOURCE_DIR "/demo"}, {.timeout_seconds = 120});
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_LT(seconds, 60.0);
@@ -38,7 +38,7 @@ TEST(DemoCommand, RunsEndToEndAndShowsTheKeySectionsAndFigures) {
   EXPECT_TRUE(has("The server is stopped")) << out;
   EXPECT_NE(SlurpFile(dir + "/serve.out").find("pal serve: stopped"), std::string::npos);
 
-  PalRun again = RunPal({"demo", "--dir", dir, "--data", OPENPAL_SOURCE_DIR "/demo"}, 60);
+  ProcessResult again = RunPal({"demo", "--dir", dir, "--data", OPENPAL_SOURCE_DIR "/demo"}, {.timeout_seconds = 60});
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
 }
@@ -49,7 +49,7 @@ TEST(DemoCommand, RunsEndToEndOnPostgres) {
   TestDatabase pg;
   OPENPAL_REQUIRE_PG(pg);
   std::string dir = TempDir("pal-demo-pg-test") + "/demo";
-  PalRun r = RunPal({"demo", "--db", pg.uri(), "--dir", dir, "--data", OPENPAL_SOURCE_DIR "/demo"}, 120);
+  ProcessResult r = RunPal({"demo", "--db", pg.uri(), "--dir", dir, "--data", OPENPAL_SOURCE_DIR "/demo"}, {.timeout_seconds = 120});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::string& out = r.out;
   auto has = [&out](const std::string& text) { return out.find(text) != std::string::npos; };
@@ -59,14 +59,14 @@ TEST(DemoCommand, RunsEndToEndOnPostgres) {
   EXPECT_TRUE(has("Wide World Importers      Wendy Importer")) << out;
   EXPECT_TRUE(has("Credited in full (influence credit) to: 4100011.")) << out;
   EXPECT_TRUE(has("export OPENPAL_DB=" + pg.uri())) << out;
-  PalRun again = RunPal({"demo", "--db", pg.uri(), "--dir", dir + "2", "--data", OPENPAL_SOURCE_DIR "/demo"}, 60);
+  ProcessResult again = RunPal({"demo", "--db", pg.uri(), "--dir", dir + "2", "--data", OPENPAL_SOURCE_DIR "/demo"}, {.timeout_seconds = 60});
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("already holds a history"), std::string::npos) << again.err;
 }
 
 TEST(DemoCommand, MissingDemoDataIsBadUsageWithAHint) {
   std::string dir = TempDir("pal-demo-nodata");
-  PalRun r = RunPal({"demo", "--dir", dir + "/x", "--data", dir}, 60);
+  ProcessResult r = RunPal({"demo", "--dir", dir + "/x", "--data", dir}, {.timeout_seconds = 60});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--data"), std::string::npos) << r.err;
 }

@@ -13,30 +13,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // Runs `pal args...` with standard output on /dev/full (a device where every write fails with ENOSPC).
-PalRun RunPalToDevFull(const std::vector<std::string>& args) {
-  std::string err_path = fs::temp_directory_path().string() + "/pal-full-" + std::to_string(::getpid()) + ".err";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::alarm(60);
-    int o = ::open("/dev/full", O_WRONLY);
-    int e = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::string exe = PalBinary();
-    std::vector<char*> argv{const_cast<char*>(exe.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(exe.c_str(), argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  PalRun run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.err = SlurpFile(err_path);
-  fs::remove(err_path);
-  return run;
+ProcessResult RunPalToDevFull(const std::vector<std::string>& args) {
+  return RunPal(args, {.stdout_path = "/dev/full"});
 }
 
 class PalFiles : public ::testing::Test {
@@ -60,14 +38,14 @@ TEST_F(PalFiles, AReportThatCannotBeWrittenIsExitOneNamingThePath) {
                        << "2026-09-01,1.5,EUR,20000000-0000-4000-8000-000000000015,"
                        << "/subscriptions/20000000-0000-4000-8000-000000000015\n"
                        << "2026-09-01,2,EUR,29999999-0000-4000-8000-000000000015,\n";
-  PalRun out = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--out", "/dev/full"});
+  ProcessResult out = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--out", "/dev/full"});
   EXPECT_EQ(out.exit_code, 1) << out.err;
   EXPECT_NE(out.err.find("/dev/full"), std::string::npos) << out.err;
-  PalRun unattributed = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--out", dir_ + "/r.csv",
+  ProcessResult unattributed = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--out", dir_ + "/r.csv",
                                 "--unattributed", "/dev/full"});
   EXPECT_EQ(unattributed.exit_code, 1) << unattributed.err;
   EXPECT_NE(unattributed.err.find("/dev/full"), std::string::npos) << unattributed.err;
-  PalRun missing = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--out", dir_ + "/no/such/r.csv"});
+  ProcessResult missing = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--out", dir_ + "/no/such/r.csv"});
   EXPECT_EQ(missing.exit_code, 1) << missing.err;
 }
 
@@ -84,7 +62,7 @@ TEST_F(PalFiles, EveryCommandWritingToAFullStandardOutputExitsOne) {
        "30000000-0000-4000-8000-130000000001"},
   };
   for (const auto& args : commands) {
-    PalRun r = RunPalToDevFull(args);
+    ProcessResult r = RunPalToDevFull(args);
     EXPECT_EQ(r.exit_code, 1) << args[0] << ": " << r.err;
     EXPECT_NE(r.err.find("standard output"), std::string::npos) << args[0] << ": " << r.err;
   }
@@ -92,7 +70,7 @@ TEST_F(PalFiles, EveryCommandWritingToAFullStandardOutputExitsOne) {
 
 TEST_F(PalFiles, AnEmptyDbPathIsRefusedNotTakenForTheDefault) {
   for (const char* command : {"links", "report", "explain", "import", "attribute"}) {
-    PalRun r = RunPal({command, "--db", ""});
+    ProcessResult r = RunPal({command, "--db", ""});
     EXPECT_EQ(r.exit_code, 2) << command << ": " << r.err;
     EXPECT_NE(r.err.find("empty string"), std::string::npos) << command << ": " << r.err;
   }
@@ -104,11 +82,11 @@ TEST_F(PalFiles, InvalidUtf8InACostExportComesOutOfJsonAsReplacementCharacters) 
   std::ofstream(usage, std::ios::binary)
       << "Date,Cost,BillingCurrency,SubscriptionId,ResourceId\n"
       << "2026-09-01,1.5,EUR,2000\xff-bad,/subscriptions/2000\xff-bad/resourceGroups/r\xc0\n";
-  PalRun r = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--output", "json", "--unattributed",
+  ProcessResult r = RunPal({"attribute", "--db", db_, "--usage", usage, "--quiet", "--output", "json", "--unattributed",
                      dir_ + "/u.json"});
   EXPECT_EQ(r.exit_code, 0) << r.err;  // before the fix: nlohmann's type_error 316, abort
   EXPECT_NE(SlurpFile(dir_ + "/u.json").find("\xEF\xBF\xBD"), std::string::npos) << SlurpFile(dir_ + "/u.json");
-  PalRun e = RunPal({"explain", "--db", db_, "--resource",
+  ProcessResult e = RunPal({"explain", "--db", db_, "--resource",
                      "/subscriptions/20000000-0000-4000-8000-000000000015/resourceGroups/r\xff", "--at", "2026-09-15",
                      "--output", "json"});
   EXPECT_EQ(e.exit_code, 0) << e.err;  // before the fix: abort
@@ -130,7 +108,7 @@ TEST_F(PalFiles, AForeignDatabaseIsLeftUntouchedByEveryCommand) {
        {std::vector<std::string>{"links", "--db", foreign},
         std::vector<std::string>{"import", std::string(OPENPAL_SOURCE_DIR) + "/demo/snapshots/2026-07-01", "--db",
                                  foreign}}) {
-    PalRun r = RunPal(args);
+    ProcessResult r = RunPal(args);
     EXPECT_EQ(r.exit_code, 1) << args[0];
     EXPECT_NE(r.err.find("not an openpal store"), std::string::npos) << r.err;
   }
@@ -142,12 +120,12 @@ TEST_F(PalFiles, TwoImportsIntoABrandNewStoreBothSucceed) {
   const std::string snapshot = std::string(OPENPAL_SOURCE_DIR) + "/demo/snapshots/2026-07-01";
   for (int round = 0; round < 5; ++round) {
     const std::string db = dir_ + "/new" + std::to_string(round) + ".db";
-    PalRun runs[2];
+    ProcessResult runs[2];
     std::thread a([&] { runs[0] = RunPal({"import", snapshot, "--db", db}); });
     std::thread b([&] { runs[1] = RunPal({"import", snapshot, "--db", db}); });
     a.join();
     b.join();
-    for (const PalRun& r : runs) EXPECT_EQ(r.exit_code, 0) << "round " << round << ": " << r.err;
+    for (const ProcessResult& r : runs) EXPECT_EQ(r.exit_code, 0) << "round " << round << ": " << r.err;
   }
 }
 

@@ -28,16 +28,16 @@ class PalIndex : public ::testing::Test {
 TEST_F(PalIndex, TheCompiledIndexGivesTheStoresReportAndAStaleOneIsNeverUsed) {
   const std::string index = db_ + ".index";
   fs::remove(index);
-  PalRun from_store = RunPal({"attribute", "--quiet", "--db", db_, "--usage", Usage("focus_2026-q3.csv")});
+  ProcessResult from_store = RunPal({"attribute", "--quiet", "--db", db_, "--usage", Usage("focus_2026-q3.csv")});
   ASSERT_EQ(from_store.exit_code, 0) << from_store.err;
-  PalRun built = RunPal({"index", "build", "--db", db_});
+  ProcessResult built = RunPal({"index", "build", "--db", db_});
   ASSERT_EQ(built.exit_code, 0) << built.err;
   ASSERT_TRUE(fs::exists(index));
-  PalRun from_index =
+  ProcessResult from_index =
       RunPal({"attribute", "--quiet", "--db", db_, "--index", index, "--usage", Usage("focus_2026-q3.csv")});
   ASSERT_EQ(from_index.exit_code, 0) << from_index.err;
   EXPECT_EQ(from_index.out, from_store.out);
-  PalRun explained = RunPal({"explain", "--db", db_, "--index", index, "--resource",
+  ProcessResult explained = RunPal({"explain", "--db", db_, "--index", index, "--resource",
                              "/subscriptions/20000000-0000-4000-8000-000000000009", "--at", "2026-08-20"});
   EXPECT_EQ(explained.exit_code, 0) << explained.err;
 
@@ -45,21 +45,21 @@ TEST_F(PalIndex, TheCompiledIndexGivesTheStoresReportAndAStaleOneIsNeverUsed) {
   const std::string copy = dir_ + "/copy.db";
   fs::copy_file(db_, copy, fs::copy_options::overwrite_existing);
   fs::copy_file(index, copy + ".index", fs::copy_options::overwrite_existing);
-  PalRun fresh = RunPal({"attribute", "--quiet", "--db", copy, "--index", copy + ".index", "--usage",
+  ProcessResult fresh = RunPal({"attribute", "--quiet", "--db", copy, "--index", copy + ".index", "--usage",
                          Usage("focus_2026-q3.csv")});
   ASSERT_EQ(fresh.exit_code, 0) << fresh.err;  // same store ID and version: the copy's index is fresh
   // The last snapshot again, seen two weeks later: a committed import, so the directory version grows.
-  PalRun link = RunPal({"import", std::string(OPENPAL_SOURCE_DIR) + "/demo/snapshots/2026-10-01", "--as-of",
+  ProcessResult link = RunPal({"import", std::string(OPENPAL_SOURCE_DIR) + "/demo/snapshots/2026-10-01", "--as-of",
                         "2026-10-15T00:00:00Z", "--db", copy});
   ASSERT_EQ(link.exit_code, 0) << link.err;
   // The import rebuilt the existing default index: it is fresh again.
   EXPECT_NE(link.out.find("compiled index"), std::string::npos) << link.out;
   fs::copy_file(index, copy + ".index", fs::copy_options::overwrite_existing);  // the old one back: stale
-  PalRun refused = RunPal({"attribute", "--quiet", "--db", copy, "--index", copy + ".index", "--usage",
+  ProcessResult refused = RunPal({"attribute", "--quiet", "--db", copy, "--index", copy + ".index", "--usage",
                            Usage("focus_2026-q3.csv")});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("stale"), std::string::npos) << refused.err;
-  PalRun rebuilt = RunPal({"attribute", "--quiet", "--db", copy, "--usage", Usage("focus_2026-q3.csv")});
+  ProcessResult rebuilt = RunPal({"attribute", "--quiet", "--db", copy, "--usage", Usage("focus_2026-q3.csv")});
   EXPECT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
   EXPECT_NE(rebuilt.err.find("was stale"), std::string::npos) << rebuilt.err;
 }
@@ -67,21 +67,21 @@ TEST_F(PalIndex, TheCompiledIndexGivesTheStoresReportAndAStaleOneIsNeverUsed) {
 TEST_F(PalIndex, PartsOfTheUsageMergeToTheSingleRunsReportByteForByte) {
   const std::vector<std::string> files = {Usage("focus_2026-q3.csv"), Usage("ea_actualcost_2026-09.csv")};
   const std::string report = dir_ + "/single.csv", unattributed = dir_ + "/single_un.csv";
-  PalRun single = RunPal({"attribute", "--quiet", "--db", db_, "--usage", files[0], files[1], "--out", report,
+  ProcessResult single = RunPal({"attribute", "--quiet", "--db", db_, "--usage", files[0], files[1], "--out", report,
                           "--unattributed", unattributed});
   ASSERT_EQ(single.exit_code, 0) << single.err;
   for (size_t i = 0; i < files.size(); ++i) {
-    PalRun part = RunPal({"attribute", "--quiet", "--db", db_, "--usage", files[i], "--partial",
+    ProcessResult part = RunPal({"attribute", "--quiet", "--db", db_, "--usage", files[i], "--partial",
                           dir_ + "/part" + std::to_string(i) + ".bin"});
     ASSERT_EQ(part.exit_code, 0) << part.err;
   }
-  PalRun merged = RunPal({"merge", "--quiet", dir_ + "/part1.bin", dir_ + "/part0.bin", "--out", dir_ + "/merged.csv",
+  ProcessResult merged = RunPal({"merge", "--quiet", dir_ + "/part1.bin", dir_ + "/part0.bin", "--out", dir_ + "/merged.csv",
                           "--unattributed", dir_ + "/merged_un.csv"});
   ASSERT_EQ(merged.exit_code, 0) << merged.err;
   EXPECT_EQ(SlurpFile(dir_ + "/merged.csv"), SlurpFile(report));
   EXPECT_EQ(SlurpFile(dir_ + "/merged_un.csv"), SlurpFile(unattributed));
   EXPECT_FALSE(SlurpFile(report).empty());
-  PalRun twice = RunPal({"merge", dir_ + "/part0.bin", dir_ + "/part0.bin"});
+  ProcessResult twice = RunPal({"merge", dir_ + "/part0.bin", dir_ + "/part0.bin"});
   EXPECT_EQ(twice.exit_code, 1);
   EXPECT_NE(twice.err.find("counted twice"), std::string::npos) << twice.err;
 }
@@ -99,17 +99,17 @@ TEST_F(PalIndex, ByteRangesOfOneFileMergeToTheSingleRunsReportAndStandardError) 
   }
   { std::ofstream(file, std::ios::binary) << text; }
   const std::string report = dir_ + "/ranged_single.csv", unattributed = dir_ + "/ranged_single_un.csv";
-  PalRun single = RunPal({"attribute", "--db", db_, "--usage", file, "--out", report, "--unattributed", unattributed});
+  ProcessResult single = RunPal({"attribute", "--db", db_, "--usage", file, "--out", report, "--unattributed", unattributed});
   ASSERT_EQ(single.exit_code, 0) << single.err;
   ASSERT_NE(single.err.find("rejected: " + file + ":"), std::string::npos) << single.err;
   const std::vector<std::string> ranges = {"0:100", "100:" + std::to_string(text.size() / 2 + 3),
                                            std::to_string(text.size() / 2 + 3) + ":" + std::to_string(text.size())};
   for (size_t i = 0; i < ranges.size(); ++i) {
-    PalRun part = RunPal({"attribute", "--quiet", "--db", db_, "--usage", file, "--range", ranges[i], "--partial",
+    ProcessResult part = RunPal({"attribute", "--quiet", "--db", db_, "--usage", file, "--range", ranges[i], "--partial",
                           dir_ + "/range" + std::to_string(i) + ".bin"});
     ASSERT_EQ(part.exit_code, 0) << part.err;
   }
-  PalRun merged = RunPal({"merge", dir_ + "/range2.bin", dir_ + "/range0.bin", dir_ + "/range1.bin", "--out",
+  ProcessResult merged = RunPal({"merge", dir_ + "/range2.bin", dir_ + "/range0.bin", dir_ + "/range1.bin", "--out",
                           dir_ + "/ranged_merged.csv", "--unattributed", dir_ + "/ranged_merged_un.csv"});
   ASSERT_EQ(merged.exit_code, 0) << merged.err;
   EXPECT_EQ(SlurpFile(dir_ + "/ranged_merged.csv"), SlurpFile(report));
@@ -117,12 +117,12 @@ TEST_F(PalIndex, ByteRangesOfOneFileMergeToTheSingleRunsReportAndStandardError) 
   // Standard error: the rejected rows and the reconciliation are the run's; the last line says what was merged.
   auto without_last_line = [](std::string s) { return s.substr(0, s.rfind('\n', s.size() - 2) + 1); };
   EXPECT_EQ(without_last_line(merged.err), without_last_line(single.err));
-  PalRun missing = RunPal({"merge", dir_ + "/range0.bin", dir_ + "/range2.bin"});
+  ProcessResult missing = RunPal({"merge", dir_ + "/range0.bin", dir_ + "/range2.bin"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("in no part"), std::string::npos) << missing.err;
-  PalRun no_part = RunPal({"attribute", "--db", db_, "--usage", file, "--range", "0:100"});
+  ProcessResult no_part = RunPal({"attribute", "--db", db_, "--usage", file, "--range", "0:100"});
   EXPECT_EQ(no_part.exit_code, 2);
-  PalRun reversed = RunPal({"attribute", "--db", db_, "--usage", file, "--range", "9:3", "--partial", dir_ + "/x.bin"});
+  ProcessResult reversed = RunPal({"attribute", "--db", db_, "--usage", file, "--range", "9:3", "--partial", dir_ + "/x.bin"});
   EXPECT_EQ(reversed.exit_code, 2);
 }
 

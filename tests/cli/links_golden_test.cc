@@ -25,13 +25,13 @@ class LinksCommand : public ::testing::Test {
     import_error_ = ImportDemoWorld(db_);
   }
   void SetUp() override { ASSERT_EQ(import_error_, ""); }
-  static PalRun Links(std::vector<std::string> args) {
+  static ProcessResult Links(std::vector<std::string> args) {
     args.insert(args.begin(), {"links", "--db", db_});
     return RunPal(args);
   }
   static nlohmann::json LinksJson(std::vector<std::string> args) {
     args.insert(args.end(), {"--output", "json"});
-    PalRun r = Links(args);
+    ProcessResult r = Links(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return nlohmann::json::parse(r.out, nullptr, false);
   }
@@ -40,11 +40,11 @@ class LinksCommand : public ::testing::Test {
 
 TEST_F(LinksCommand, EveryFormatMatchesItsGoldenFile) {
   for (const std::string format : {"table", "csv", "tsv", "json"}) {
-    PalRun r = Links({"--at", kAt, "--output", format});
+    ProcessResult r = Links({"--at", kAt, "--output", format});
     ASSERT_EQ(r.exit_code, 0) << format << ": " << r.err;
     EXPECT_EQ(CheckGolden(kGolden, "links_all." + format, r.out), "") << format;
   }
-  PalRun partner = Links({"--at", kAt, "--partner", "4100012"});
+  ProcessResult partner = Links({"--at", kAt, "--partner", "4100012"});
   ASSERT_EQ(partner.exit_code, 0) << partner.err;
   EXPECT_EQ(CheckGolden(kGolden, "links_4100012.table", partner.out), "");
 }
@@ -107,15 +107,15 @@ TEST_F(LinksCommand, BeforeAnyHistoryThereAreNoLinks) {
 }
 
 TEST_F(LinksCommand, BadUsageExitsTwoAndSaysWhatToGive) {
-  PalRun at = Links({"--at", "yesterday"});
+  ProcessResult at = Links({"--at", "yesterday"});
   EXPECT_EQ(at.exit_code, 2);
   EXPECT_NE(at.err.find("--at"), std::string::npos) << at.err;
-  PalRun partner = Links({"--partner", "contoso"});
+  ProcessResult partner = Links({"--partner", "contoso"});
   EXPECT_EQ(partner.exit_code, 2);
   EXPECT_NE(partner.err.find("6 to 10 digits"), std::string::npos) << partner.err;
-  PalRun tenant = Links({"--tenant", "T04"});
+  ProcessResult tenant = Links({"--tenant", "T04"});
   EXPECT_EQ(tenant.exit_code, 2);
-  PalRun output = Links({"--output", "xml"});
+  ProcessResult output = Links({"--output", "xml"});
   EXPECT_EQ(output.exit_code, 2);
 }
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ingest/usage/money.h"
+#include "support/process.h"
 
 namespace {
 
@@ -23,25 +24,20 @@ using namespace openpal;
 const std::string kSource = OPENPAL_SOURCE_DIR;
 const std::string kGolden = OPENPAL_GOLDEN_DIR;
 
-std::string Pal() { return std::getenv("OPENPAL_PAL") ? std::getenv("OPENPAL_PAL") : OPENPAL_PAL_BINARY; }
-
 struct Ran {
   int code = -1;
   std::string out;
 };
 
-// Runs `pal <args>` with `env` prefixed (e.g. "COLUMNS=120"), at most 120 s; stdout captured, stderr dropped.
+// Runs `pal <args>` on `db` with `env` added (e.g. "COLUMNS=120") and NO_COLOR unset, at most 120 s; stdout captured,
+// stderr dropped.
 Ran RunPal(const std::string& db, const std::string& args, const std::string& env = "") {
-  std::string cmd = "env -u NO_COLOR " + env + " OPENPAL_DB=" + db + " timeout 120 " + Pal() + " " + args + " 2>/dev/null";
-  Ran r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  std::vector<std::string> vars = openpal::testing::SplitArgs(env);
+  vars.insert(vars.begin(), "NO_COLOR");
+  vars.push_back("OPENPAL_DB=" + db);
+  openpal::testing::ProcessResult r =
+      openpal::testing::RunPal(openpal::testing::SplitArgs(args), {.env = vars, .timeout_seconds = 120});
+  return {r.exit_code, r.out};
 }
 
 std::string ReadFile(const std::string& path) {

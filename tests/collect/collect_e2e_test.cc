@@ -16,6 +16,7 @@
 #include "core/model.h"
 #include "fake_cloud.h"
 #include "store/store.h"
+#include "support/process.h"
 
 namespace openpal::collect::testing {
 namespace {
@@ -23,20 +24,14 @@ namespace fs = std::filesystem;
 
 struct PalRun {
   int status = -1;
-  std::string output;
+  std::string output;  // standard output and error, interleaved
 };
 
+// Runs `pal args` (split on spaces), at most `seconds`.
 PalRun RunPal(const std::string& args, int seconds = 120) {
-  std::string command = "timeout " + std::to_string(seconds) + " " PAL_BINARY " " + args + " 2>&1";
-  PalRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return run;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), n);
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  openpal::testing::ProcessResult r = openpal::testing::RunPal(
+      openpal::testing::SplitArgs(args), {.timeout_seconds = seconds, .stderr_to_stdout = true});
+  return {r.exit_code, r.out};
 }
 
 class TempDir {
@@ -236,20 +231,18 @@ TEST(PalCollect, AnExistingFolderIsNeverOverwritten) {
 }
 
 TEST(PalCollect, ATerminalShowsProgressAndAPipeDoesNot) {
-  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "util-linux `script` not installed";
+  if (openpal::testing::Run("sh", {"-c", "command -v script"}).exit_code != 0)
+    GTEST_SKIP() << "util-linux `script` not installed";
   FakeWorld world = MakeWorld(3, WorldSize{1500, 0, 3, 2, 1, 1, 5, 0});
   FakeCloud cloud(world, FaultPlan{});
   TempDir dir;
   // `script` runs pal with a pseudo-terminal as stdin/stdout/stderr.
-  std::string command = "timeout 60 script -qec '" PAL_BINARY " " + CollectArgs(cloud, world, dir, dir / "tty") +
-                        "' /dev/null 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-  pclose(pipe);
+  std::string output =
+      openpal::testing::Run("script",
+                            {"-qec", openpal::testing::PalBinary() + " " + CollectArgs(cloud, world, dir, dir / "tty"),
+                             "/dev/null"},
+                            {.timeout_seconds = 60, .stderr_to_stdout = true})
+          .out;
   EXPECT_NE(output.find(world.tenants[1].id + ": users 1000"), std::string::npos) << output;
   PalRun piped = RunPal(CollectArgs(cloud, world, dir, dir / "piped"));
   EXPECT_EQ(piped.status, 0) << piped.output;

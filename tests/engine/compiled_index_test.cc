@@ -24,7 +24,7 @@ std::string TempPath(const std::string& name) { return ::testing::TempDir() + "/
 
 // A random world touching every table: nested groups, management groups, Lighthouse, custom roles, partners at
 // both levels, disabled principals, several tenants holding one subscription over time.
-World RandomWorld(std::mt19937& rng) {
+World EveryTableWorld(std::mt19937& rng) {
   const char* subs[] = {"aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"};
   const char* users[] = {"cccccccc-0000-4000-8000-000000000001", "cccccccc-0000-4000-8000-000000000002",
                          "cccccccc-0000-4000-8000-000000000003"};
@@ -93,7 +93,7 @@ std::string Credit(const DirectoryView& index, const std::vector<usage::UsageRow
 TEST(CompiledIndex, CreditsAndExplainsExactlyAsTheIndexItWasWrittenFrom) {
   std::mt19937 rng(1616);
   for (int world = 0; world < 40; ++world) {
-    World w = RandomWorld(rng);
+    World w = EveryTableWorld(rng);
     auto memory = DirectoryIndex::Build(w.facts);
     const std::string path = TempPath("roundtrip.index");
     auto written = WriteCompiledIndex(*memory, kVersion, path);

@@ -15,38 +15,6 @@
 namespace openpal::engine::testing {
 namespace {
 
-// A random world over three subscriptions, four principals, three partners, with gaps and overlaps.
-World RandomWorld(std::mt19937& rng) {
-  const char* subs[] = {"aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002",
-                        "aaaaaaaa-0000-4000-8000-000000000003"};
-  const char* users[] = {"cccccccc-0000-4000-8000-000000000001", "cccccccc-0000-4000-8000-000000000002",
-                         "cccccccc-0000-4000-8000-000000000003", "cccccccc-0000-4000-8000-000000000004"};
-  const char* partners[] = {"1000001", "1000002", "2000001"};
-  const std::string_view roles[] = {kOwnerRole, kContributorRole, kReaderRole, kUserAccessAdministratorRole};
-  auto day = [&](int d) { return Timestamp::FromSeconds(1767225600LL + d * 86400LL + (rng() % 86400)); };  // 2026-01-01
-  auto span = [&]() {
-    Timestamp a = day(static_cast<int>(rng() % 60)), b = day(static_cast<int>(rng() % 60));
-    if (b < a) std::swap(a, b);
-    return rng() % 3 == 0 ? Interval{a, Timestamp::Max()} : Interval{a, b};
-  };
-  World w;
-  for (const char* s : subs) w.Placement(s, kTenant, Interval{day(0), Timestamp::Max()});
-  for (const char* p : partners) w.Partner(p, span(), rng() % 5 ? PartnerLevel::kLocation : PartnerLevel::kGlobal);
-  for (const char* u : users) {
-    w.User(kTenant, u, span(), rng() % 4 != 0);
-    w.Link(kTenant, u, partners[rng() % 3], span());
-    w.Member(kTenant, kGroup, u, span());
-  }
-  for (int i = 0; i < 8; ++i) {
-    std::string scope = std::string("/subscriptions/") + subs[rng() % 3];
-    if (rng() % 2) scope += "/resourceGroups/rg" + std::to_string(rng() % 2);
-    bool group = rng() % 3 == 0;
-    w.Assign(kTenant, scope, group ? kGroup : users[rng() % 4], roles[rng() % 4], span(),
-             group ? AssigneeType::kGroup : AssigneeType::kUser);
-  }
-  return w;
-}
-
 std::vector<std::string> RandomUsageLines(std::mt19937& rng, int n) {
   std::vector<std::string> lines;
   for (int i = 0; i < n; ++i) {

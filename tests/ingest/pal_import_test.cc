@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "snapshot_fixture.h"
+#include "support/process.h"
 
 namespace openpal::ingest::testing {
 namespace {
@@ -19,16 +20,9 @@ struct PalRun {
 
 // Runs the pal binary with `args` (and environment assignments `env`, e.g. "OPENPAL_DB=x"), time-bounded.
 PalRun RunPal(const std::string& args, const std::string& env = "") {
-  std::string command = env + (env.empty() ? "" : " ") + "timeout 60 " + PAL_BINARY + " " + args + " 2>&1";
-  PalRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return run;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), n);
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  openpal::testing::ProcessResult r = openpal::testing::RunPal(
+      openpal::testing::SplitArgs(args), {.env = openpal::testing::SplitArgs(env), .stderr_to_stdout = true});
+  return {r.exit_code, r.out};
 }
 
 const std::string kDemo = std::string(OPENPAL_SOURCE_DIR) + "/demo/snapshots";

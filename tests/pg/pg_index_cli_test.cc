@@ -24,7 +24,7 @@ class PalIndexOnPostgres : public ::testing::Test {
     previous_ = fs::current_path();
     fs::current_path(dir_);  // where the default index of a URI goes
     for (const char* day : {"2026-07-01", "2026-08-01", "2026-09-01"}) {
-      PalRun r = RunPal({"import", Snapshot(day), "--db", db_.uri()}, 120);
+      ProcessResult r = RunPal({"import", Snapshot(day), "--db", db_.uri()}, {.timeout_seconds = 120});
       ASSERT_EQ(r.exit_code, 0) << day << ": " << r.err;
     }
   }
@@ -40,9 +40,9 @@ class PalIndexOnPostgres : public ::testing::Test {
 TEST_F(PalIndexOnPostgres, IndexBuildWritesAFreshIndexThatAnImportMakesStale) {
   const std::vector<std::string> attribute = {"attribute", "--quiet", "--db", db_.uri(), "--usage",
                                               Usage("focus_2026-q3.csv")};
-  PalRun from_store = RunPal(attribute, 120);
+  ProcessResult from_store = RunPal(attribute, {.timeout_seconds = 120});
   ASSERT_EQ(from_store.exit_code, 0) << from_store.err;
-  PalRun built = RunPal({"index", "build", "--db", db_.uri()}, 120);
+  ProcessResult built = RunPal({"index", "build", "--db", db_.uri()}, {.timeout_seconds = 120});
   ASSERT_EQ(built.exit_code, 0) << built.err;
   EXPECT_NE(built.out.find("directory version"), std::string::npos) << built.out;
   std::string index;
@@ -53,57 +53,57 @@ TEST_F(PalIndexOnPostgres, IndexBuildWritesAFreshIndexThatAnImportMakesStale) {
 
   std::vector<std::string> named = attribute;
   named.insert(named.end(), {"--index", index});
-  PalRun from_index = RunPal(named, 120);
+  ProcessResult from_index = RunPal(named, {.timeout_seconds = 120});
   ASSERT_EQ(from_index.exit_code, 0) << from_index.err;
   EXPECT_EQ(from_index.out, from_store.out);
 
   // An import commits facts and raises the directory version: it rebuilds the default index it finds (so it is
   // fresh again); the old copy, named, is refused as stale.
   fs::copy_file(index, dir_ + "/old.index");
-  PalRun imported = RunPal({"import", Snapshot("2026-10-01"), "--db", db_.uri()}, 120);
+  ProcessResult imported = RunPal({"import", Snapshot("2026-10-01"), "--db", db_.uri()}, {.timeout_seconds = 120});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   EXPECT_NE(imported.out.find("compiled index"), std::string::npos) << imported.out;
   std::vector<std::string> stale = attribute;
   stale.insert(stale.end(), {"--index", dir_ + "/old.index"});
-  PalRun refused = RunPal(stale, 120);
+  ProcessResult refused = RunPal(stale, {.timeout_seconds = 120});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("stale"), std::string::npos) << refused.err;
-  PalRun fresh = RunPal(named, 120);
+  ProcessResult fresh = RunPal(named, {.timeout_seconds = 120});
   EXPECT_EQ(fresh.exit_code, 0) << fresh.err;
 }
 
 TEST_F(PalIndexOnPostgres, PartsOfTheUsageMergeToTheSingleRunsReportByteForByte) {
   const std::vector<std::string> files = {Usage("focus_2026-q3.csv"), Usage("ea_actualcost_2026-09.csv")};
-  PalRun single = RunPal({"attribute", "--quiet", "--db", db_.uri(), "--usage", files[0], files[1], "--out",
+  ProcessResult single = RunPal({"attribute", "--quiet", "--db", db_.uri(), "--usage", files[0], files[1], "--out",
                           dir_ + "/single.csv", "--unattributed", dir_ + "/single_un.csv"},
-                         120);
+                         {.timeout_seconds = 120});
   ASSERT_EQ(single.exit_code, 0) << single.err;
   for (size_t i = 0; i < files.size(); ++i) {
-    PalRun part = RunPal({"attribute", "--quiet", "--db", db_.uri(), "--usage", files[i], "--partial",
+    ProcessResult part = RunPal({"attribute", "--quiet", "--db", db_.uri(), "--usage", files[i], "--partial",
                           dir_ + "/part" + std::to_string(i) + ".bin"},
-                         120);
+                         {.timeout_seconds = 120});
     ASSERT_EQ(part.exit_code, 0) << part.err;
   }
-  PalRun merged = RunPal({"merge", "--quiet", dir_ + "/part1.bin", dir_ + "/part0.bin", "--out", dir_ + "/merged.csv",
+  ProcessResult merged = RunPal({"merge", "--quiet", dir_ + "/part1.bin", dir_ + "/part0.bin", "--out", dir_ + "/merged.csv",
                           "--unattributed", dir_ + "/merged_un.csv"},
-                         120);
+                         {.timeout_seconds = 120});
   ASSERT_EQ(merged.exit_code, 0) << merged.err;
   EXPECT_EQ(SlurpFile(dir_ + "/merged.csv"), SlurpFile(dir_ + "/single.csv"));
   EXPECT_EQ(SlurpFile(dir_ + "/merged_un.csv"), SlurpFile(dir_ + "/single_un.csv"));
 
   // Parts credited against two directory versions (an import between them) are refused, not merged silently.
-  PalRun before = RunPal({"attribute", "--quiet", "--db", db_.uri(), "--usage", files[0], "--partial",
+  ProcessResult before = RunPal({"attribute", "--quiet", "--db", db_.uri(), "--usage", files[0], "--partial",
                           dir_ + "/before.bin"},
-                         120);
+                         {.timeout_seconds = 120});
   ASSERT_EQ(before.exit_code, 0) << before.err;
-  PalRun imported = RunPal({"import", Snapshot("2026-10-01"), "--db", db_.uri()}, 120);
+  ProcessResult imported = RunPal({"import", Snapshot("2026-10-01"), "--db", db_.uri()}, {.timeout_seconds = 120});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  PalRun after = RunPal({"attribute", "--quiet", "--db", db_.uri(), "--usage", files[1], "--partial",
+  ProcessResult after = RunPal({"attribute", "--quiet", "--db", db_.uri(), "--usage", files[1], "--partial",
                          dir_ + "/after.bin"},
-                        120);
+                        {.timeout_seconds = 120});
   ASSERT_EQ(after.exit_code, 0) << after.err;
-  PalRun mixed = RunPal({"merge", "--quiet", dir_ + "/before.bin", dir_ + "/after.bin", "--out", dir_ + "/mixed.csv"},
-                        120);
+  ProcessResult mixed = RunPal({"merge", "--quiet", dir_ + "/before.bin", dir_ + "/after.bin", "--out", dir_ + "/mixed.csv"},
+                        {.timeout_seconds = 120});
   EXPECT_NE(mixed.exit_code, 0) << "parts of two directory versions must not merge silently: " << mixed.out;
 }
 

@@ -40,8 +40,7 @@ httplib::Result CallOn(int port, const std::string& method, const std::string& p
 int PgServer(const std::string& what) {
   const char* dir = std::getenv("OPENPAL_TEST_PG_DIR");
   if (!dir) return -1;
-  std::string cmd = std::string(OPENPAL_PG_SERVER_SCRIPT) + " " + what + " " + dir + " >/dev/null 2>&1";
-  return std::system(cmd.c_str());
+  return openpal::testing::Run(OPENPAL_PG_SERVER_SCRIPT, {what, dir}, {.timeout_seconds = 120}).exit_code;
 }
 
 // Three replicas on one database (the suite's server and two more).

@@ -7,32 +7,12 @@
 # Usage: tests/portal/run.sh [BUILD_DIR]   (default: build). Screenshots go to BUILD_DIR/portal-e2e/. Bounded: ~6 min.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-BUILD="$(cd "${1:-$ROOT/build}" && pwd)"
-PAL="${OPENPAL_PAL:-$BUILD/pal}"
+# shellcheck source=../lib.sh
+. "$HERE/../lib.sh"
+openpal_setup portal-e2e "${1:-}"
 CHROMIUM="${OPENPAL_CHROMIUM:-/usr/bin/chromium}"
-[ -x "$PAL" ] || { echo "run.sh: $PAL not found; build the pal target first" >&2; exit 2; }
+openpal_require_pal
 [ -x "$CHROMIUM" ] || { echo "run.sh: $CHROMIUM not found; scripts/setup.sh installs Debian's chromium" >&2; exit 2; }
-WORK="$(mktemp -d /tmp/openpal-portal-e2e-XXXXXX)"
-SERVER_PID=""
-OIDC_PID=""
-OIDC_SERVER_PID=""
-# Stops one process we started, by its PID: SIGTERM, up to 10 s, then SIGKILL.
-stop_pid() {
-  local pid="$1"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-}
-cleanup() {
-  stop_pid "$SERVER_PID"
-  stop_pid "$OIDC_SERVER_PID"
-  stop_pid "$OIDC_PID"
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 cd "$HERE"
 if ! cmp -s package-lock.json node_modules/.openpal-installed-lock 2>/dev/null; then
@@ -53,17 +33,8 @@ timeout 120 "$PAL" attribute --db "$DB" --usage "$ROOT"/demo/usage/focus_2026-q3
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" -days 2 \
   -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
-"$PAL" serve --db "$DB" --listen 127.0.0.1:0 --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --dev-issuer \
-  >"$WORK/serve.out" 2>"$WORK/serve.log" &
-SERVER_PID=$!
-PORT=""
-for _ in $(seq 100); do
-  # The server opens serve.out itself: until it has, there is nothing to read yet (not an error under set -e).
-  PORT="$(sed -n 's#.*listening on https://127.0.0.1:\([0-9]*\).*#\1#p' "$WORK/serve.out" 2>/dev/null || true)"
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || { echo "run.sh: pal serve did not start:" >&2; cat "$WORK/serve.log" >&2; exit 1; }
+openpal_serve serve --db "$DB" --listen 127.0.0.1:0 --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" --dev-issuer \
+  || exit 1
 
 export OPENPAL_URL="https://127.0.0.1:$PORT"
 export OPENPAL_CHROMIUM="$CHROMIUM"
@@ -72,17 +43,16 @@ export NODE_EXTRA_CA_CERTS="$WORK/cert.pem"
 mkdir -p "$OPENPAL_ARTIFACTS"
 status=0
 timeout 300 node --test --test-concurrency=1 --test-timeout=120000 "$HERE/test/" || status=$?
-kill -TERM "$SERVER_PID"
-wait "$SERVER_PID" || { echo "run.sh: pal serve did not exit cleanly on SIGTERM" >&2; status=1; }
-SERVER_PID=""
+openpal_serve_stop "$SERVER_PID" || { echo "run.sh: pal serve did not exit cleanly on SIGTERM" >&2; status=1; }
 cp "$WORK/serve.log" "$OPENPAL_ARTIFACTS/serve.log" 2>/dev/null || true
 
 # The OpenID sign-in. The provider must know the portal's redirect URI before pal serve starts (pal serve fetches the
 # provider's discovery document at start), so the portal's port is chosen first.
-PORTAL_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+PORTAL_PORT="$(openpal_free_port)"
 OIDC_PORTAL="https://127.0.0.1:$PORTAL_PORT" OIDC_CERT="$WORK/cert.pem" OIDC_KEY="$WORK/key.pem" \
   node "$HERE/oidc/provider.js" >"$WORK/oidc.out" 2>"$WORK/oidc.log" &
 OIDC_PID=$!
+openpal_track "$OIDC_PID"
 OIDC_URL=""
 for _ in $(seq 150); do
   OIDC_URL="$(sed -n 's#^oidc-provider: listening on \(https://127.0.0.1:[0-9]*\)$#\1#p' "$WORK/oidc.out" 2>/dev/null || true)"
@@ -91,23 +61,14 @@ for _ in $(seq 150); do
   sleep 0.1
 done
 [ -n "$OIDC_URL" ] || { echo "run.sh: oidc-provider did not start:" >&2; cat "$WORK/oidc.log" >&2; exit 1; }
-"$PAL" serve --db "$DB" --listen "127.0.0.1:$PORTAL_PORT" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem" \
-  --oidc-authority "$OIDC_URL" --oidc-client-id openpal-portal --oidc-ca-file "$WORK/cert.pem" \
-  >"$WORK/serve-oidc.out" 2>"$WORK/serve-oidc.log" &
-OIDC_SERVER_PID=$!
-for _ in $(seq 100); do
-  grep -q "listening on https://127.0.0.1:$PORTAL_PORT" "$WORK/serve-oidc.out" 2>/dev/null && break
-  kill -0 "$OIDC_SERVER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-grep -q "listening on" "$WORK/serve-oidc.out" 2>/dev/null || { echo "run.sh: pal serve --oidc-authority did not start:" >&2; cat "$WORK/serve-oidc.log" >&2; exit 1; }
+openpal_serve serve-oidc --db "$DB" --listen "127.0.0.1:$PORTAL_PORT" --tls-cert "$WORK/cert.pem" \
+  --tls-key "$WORK/key.pem" --oidc-authority "$OIDC_URL" --oidc-client-id openpal-portal \
+  --oidc-ca-file "$WORK/cert.pem" || { echo "run.sh: pal serve --oidc-authority did not start (above)" >&2; exit 1; }
 OPENPAL_URL="https://127.0.0.1:$PORTAL_PORT" OPENPAL_OIDC_URL="$OIDC_URL" \
   timeout 180 node --test --test-concurrency=1 --test-timeout=120000 "$HERE/oidc/" || status=$?
-kill -TERM "$OIDC_SERVER_PID"
-wait "$OIDC_SERVER_PID" || { echo "run.sh: pal serve --oidc-authority did not exit cleanly on SIGTERM" >&2; status=1; }
-OIDC_SERVER_PID=""
-stop_pid "$OIDC_PID"
-OIDC_PID=""
+openpal_serve_stop "$SERVER_PID" ||
+  { echo "run.sh: pal serve --oidc-authority did not exit cleanly on SIGTERM" >&2; status=1; }
+openpal_stop "$OIDC_PID"
 cp "$WORK/serve-oidc.log" "$OPENPAL_ARTIFACTS/serve-oidc.log" 2>/dev/null || true
 cp "$WORK/oidc.log" "$OPENPAL_ARTIFACTS/oidc-provider.log" 2>/dev/null || true
 echo "run.sh: screenshots in $OPENPAL_ARTIFACTS; $(wc -l <"$OPENPAL_ARTIFACTS/serve.log") requests logged; exit $status"

@@ -1,8 +1,5 @@
-// Family detection by header, column aliases, and per-row validation into rows or rejections.
+// Family detection by header (the table in export_family.cc), and per-row validation into rows or rejections.
 #include "ingest/usage/usage_reader.h"
-
-#include <algorithm>
-#include <initializer_list>
 
 #include "core/guid.h"
 #include "core/quote.h"
@@ -17,18 +14,9 @@ std::string_view Trim(std::string_view v) {
   return v;
 }
 
-// Index of the first alias (in the contract's order) present in the header, or -1.
-int FindColumn(const std::vector<std::string>& header, std::initializer_list<const char*> aliases) {
-  for (const char* alias : aliases) {
-    auto it = std::find(header.begin(), header.end(), alias);
-    if (it != header.end()) return static_cast<int>(it - header.begin());
-  }
-  return -1;
-}
-
 }  // namespace
 
-const char* FamilyName(Family f) { return f == Family::kFocus ? "FOCUS" : "Azure Cost Management export"; }
+const char* FamilyName(Family f) { return Describe(f).name; }
 
 std::string_view CleanValue(std::string_view v) {
   v = Trim(v);
@@ -61,43 +49,19 @@ Result<std::unique_ptr<UsageReader>> UsageReader::Open(const std::string& path, 
     if (i == 0 && name.size() >= 3 && name.substr(0, 3) == "\xEF\xBB\xBF") name.remove_prefix(3);
     reader->header_.push_back(AsciiLower(Trim(name)));
   }
-  const auto& h = reader->header_;
+  auto found = DetectFamily(reader->header_, measure, path + ":1");
+  if (!found.ok()) return found.status();
+  reader->family_ = found->family->family;
   Columns& c = reader->cols_;
-  c.count = h.size();
-  int focus_start = FindColumn(h, {"chargeperiodstart"});
-  if (focus_start >= 0) {
-    reader->family_ = Family::kFocus;
-    c.start = focus_start;
-    c.end = FindColumn(h, {"chargeperiodend"});
-    c.amount = measure == Measure::kBilled ? FindColumn(h, {"billedcost"}) : FindColumn(h, {"effectivecost"});
-    c.currency = FindColumn(h, {"billingcurrency"});
-    c.resource_id = FindColumn(h, {"resourceid"});
-    c.subscription = FindColumn(h, {"subaccountid"});
-    std::string missing;
-    if (c.end < 0) missing += " ChargePeriodEnd";
-    if (c.amount < 0) missing += measure == Measure::kBilled ? " BilledCost" : " EffectiveCost";
-    if (c.currency < 0) missing += " BillingCurrency";
-    if (!missing.empty())
-      return Status::Error(StatusCode::kCorruption, "FOCUS header lacks required column(s):" + missing, path + ":1");
-    reader->SelectColumnsInUse();
-    return reader;
-  }
-  c.start = FindColumn(h, {"date", "usagedatetime"});
-  c.amount = FindColumn(h, {"costinbillingcurrency", "cost", "pretaxcost"});
-  c.currency = FindColumn(h, {"billingcurrency", "billingcurrencycode", "currency"});
-  c.resource_id = FindColumn(h, {"resourceid", "instanceid"});
-  c.subscription = FindColumn(h, {"subscriptionid", "subscriptionguid"});
-  if (c.start >= 0 && c.amount >= 0 && c.currency >= 0) {
-    reader->family_ = Family::kAzureExport;
-    reader->SelectColumnsInUse();
-    return reader;
-  }
-  return Status::Error(StatusCode::kCorruption,
-                       "header fits neither FOCUS (needs ChargePeriodStart, ChargePeriodEnd, EffectiveCost or "
-                       "BilledCost, BillingCurrency) nor an Azure Cost Management export (needs Date or "
-                       "UsageDateTime, CostInBillingCurrency/Cost/PreTaxCost, BillingCurrency/BillingCurrencyCode/"
-                       "Currency)",
-                       path + ":1");
+  c.count = reader->header_.size();
+  c.start = found->start;
+  c.end = found->end;
+  c.amount = found->amount;
+  c.currency = found->currency;
+  c.resource_id = found->resource_id;
+  c.subscription = found->subscription;
+  reader->SelectColumnsInUse();
+  return reader;
 }
 
 Result<std::unique_ptr<UsageReader>> UsageReader::OpenRange(const std::string& path, Measure measure, uint64_t begin,

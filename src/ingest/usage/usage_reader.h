@@ -10,16 +10,14 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "ingest/usage/csv_reader.h"
+#include "ingest/usage/export_family.h"
 #include "ingest/usage/input_store.h"
 #include "ingest/usage/money.h"
 
 namespace openpal::usage {
 
-enum class Family { kFocus, kAzureExport };
+// Family, Measure and what each family's columns are: export_family.h.
 const char* FamilyName(Family f);  // "FOCUS", "Azure Cost Management export"
-
-// Which FOCUS metric is credited (Azure exports have one cost column).
-enum class Measure { kEffective, kBilled };
 
 // One well-formed usage row. Views point into the reader's buffer: valid until the next Read().
 struct UsageRow {

@@ -1,12 +1,14 @@
 // The inventory rules of engine/link_inventory.h on a small hand-built history: identity kinds (member, guest,
 // service principal, managed identity, Lighthouse through nested groups, eligible never), API and imported links,
 // and the at-risk rule (users only; a linked app makes a customer safe; the partner's own tenant never counts).
+#include <stdlib.h>
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
 
 #include "engine/link_inventory.h"
-#include "links_process.h"
+#include "store/store.h"
 
 namespace openpal::testing {
 namespace {
@@ -26,7 +28,9 @@ const Timestamp kAt = Timestamp::FromSeconds(1767225600 + 30 * 86400);
 class LinkInventoryRules : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = TempDir("pal-inventory-test");
+    std::string pattern = (std::filesystem::temp_directory_path() / "pal-inventory-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
     auto store = OpenSqliteStore(dir_ + "/inv.db");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
