@@ -132,7 +132,7 @@ TEST_F(PalIndex, MergeSaveKeepsTheRunThatAttributeSaveKeeps) {
   const std::string db = dir_ + "/save.db";
   fs::copy_file(db_, db, fs::copy_options::overwrite_existing);
   const std::vector<std::string> files = {Usage("focus_2026-q3.csv"), Usage("ea_actualcost_2026-09.csv")};
-  PalRun single = RunPal({"attribute", "--quiet", "--db", db, "--usage", files[0], files[1], "--save"});
+  ProcessResult single = RunPal({"attribute", "--quiet", "--db", db, "--usage", files[0], files[1], "--save"});
   ASSERT_EQ(single.exit_code, 0) << single.err;
   const std::string cut = std::to_string(fs::file_size(files[0]) / 3);
   const std::vector<std::vector<std::string>> parts = {
@@ -142,22 +142,22 @@ TEST_F(PalIndex, MergeSaveKeepsTheRunThatAttributeSaveKeeps) {
   for (size_t i = 0; i < parts.size(); ++i) {
     std::vector<std::string> args = {"attribute", "--quiet", "--db", db, "--partial", dir_ + "/save" + std::to_string(i) + ".bin"};
     args.insert(args.end(), parts[i].begin(), parts[i].end());
-    PalRun part = RunPal(args);
+    ProcessResult part = RunPal(args);
     ASSERT_EQ(part.exit_code, 0) << part.err;
     merge.push_back(dir_ + "/save" + std::to_string(i) + ".bin");
   }
-  PalRun merged = RunPal(merge);
+  ProcessResult merged = RunPal(merge);
   ASSERT_EQ(merged.exit_code, 0) << merged.err;
   for (const char* by : {"partner", "partner,customer,subscription,month,adminType"}) {
-    PalRun a = RunPal({"report", "--db", db, "--run", "1", "--output", "csv", "--by", by});
-    PalRun b = RunPal({"report", "--db", db, "--run", "2", "--output", "csv", "--by", by});
+    ProcessResult a = RunPal({"report", "--db", db, "--run", "1", "--output", "csv", "--by", by});
+    ProcessResult b = RunPal({"report", "--db", db, "--run", "2", "--output", "csv", "--by", by});
     ASSERT_EQ(a.exit_code, 0) << a.err;
     ASSERT_EQ(b.exit_code, 0) << b.err;
     EXPECT_EQ(a.out, b.out) << by;
     EXPECT_FALSE(a.out.empty());
   }
   // The runs' inputs: the same files, checksums and rows, in the same order.
-  PalRun runs = RunPal({"report", "--db", db, "--list-runs", "--output", "json"});
+  ProcessResult runs = RunPal({"report", "--db", db, "--list-runs", "--output", "json"});
   ASSERT_EQ(runs.exit_code, 0) << runs.err;
   auto inputs_of = [&](const std::string& run_json) {
     const size_t at = run_json.find("\"files\"");
@@ -169,10 +169,10 @@ TEST_F(PalIndex, MergeSaveKeepsTheRunThatAttributeSaveKeeps) {
   // A store whose directory is not the parts' is refused.
   const std::string moved = dir_ + "/moved.db";
   fs::copy_file(db_, moved, fs::copy_options::overwrite_existing);
-  PalRun link = RunPal({"import", std::string(OPENPAL_SOURCE_DIR) + "/demo/snapshots/2026-10-01", "--as-of",
+  ProcessResult link = RunPal({"import", std::string(OPENPAL_SOURCE_DIR) + "/demo/snapshots/2026-10-01", "--as-of",
                         "2026-10-15T00:00:00Z", "--db", moved});
   ASSERT_EQ(link.exit_code, 0) << link.err;
-  PalRun other = RunPal({"merge", "--quiet", "--save", "--db", moved, merge[5], merge[6], merge[7]});
+  ProcessResult other = RunPal({"merge", "--quiet", "--save", "--db", moved, merge[5], merge[6], merge[7]});
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_NE(other.err.find("not this database's directory"), std::string::npos) << other.err;
 }
