@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,20 +35,54 @@ PyObject* g_error = nullptr;
 }
 
 // A compiled index, shared by every task of a worker that holds it (its memos fill once, on first use), and the
-// profile caches its runs built, kept for the next runs under the same role policy: a local run over many files
-// builds each profile once, and a worker crediting one task after another must not pay them again per task.
+// profile caches its runs built, kept for the next calls of the same *session* under the same role policy: a local
+// run over many files builds each profile once, and a worker crediting one task after another must not pay them
+// again per task. A part carries the keys of every scope its cache profiled (partial.h), so a cache is shared only
+// within a session (one pal attribute --dask run), whose parts are all merged together: their union is then exactly
+// the scopes the run's rows reached, the local run's distinct-scope count. Without a session, a fresh cache.
 struct Index {
   struct State {
     std::unique_ptr<engine::CompiledIndex> index;
     std::mutex mutex;
-    // Idle caches by (policy text, threads); a run takes one (or builds one) and gives it back when done, so runs on
-    // several threads at once never share a cache's slots.
-    std::map<std::pair<std::string, int>, std::vector<std::shared_ptr<engine::ProfileCache>>> idle;
+    // Idle caches by (session, policy text, threads); a call takes one (or builds one) and gives it back when done,
+    // so calls on several threads at once never share a cache's slots.
+    std::map<std::tuple<std::string, std::string, int>, std::vector<std::shared_ptr<engine::ProfileCache>>> idle;
+    std::vector<std::string> sessions;  // the latest sessions, oldest first: the others' caches are dropped
   };
   std::shared_ptr<State> state;
   engine::CompiledIndex* get() const { return state ? state->index.get() : nullptr; }
 };
 constexpr size_t kIdleCachesPerPolicy = 4;
+constexpr size_t kSessionsKept = 2;  // runs of a cluster may overlap; more would keep old runs' memory
+
+// Takes an idle cache of `session` for `policy`/`threads`, or none. Registers the session as the latest, dropping
+// the idle caches of sessions older than the last kSessionsKept.
+std::shared_ptr<engine::ProfileCache> TakeCache(Index::State& state, const std::string& session,
+                                                const std::string& policy, int threads) {
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto& sessions = state.sessions;
+  if (std::find(sessions.begin(), sessions.end(), session) == sessions.end()) {
+    sessions.push_back(session);
+    if (sessions.size() > kSessionsKept) {
+      const std::string oldest = sessions.front();
+      sessions.erase(sessions.begin());
+      std::erase_if(state.idle, [&](const auto& entry) { return std::get<0>(entry.first) == oldest; });
+    }
+  }
+  auto& idle = state.idle[{session, policy, threads}];
+  if (idle.empty()) return nullptr;
+  auto cache = std::move(idle.back());
+  idle.pop_back();
+  return cache;
+}
+
+void GiveBackCache(Index::State& state, const std::string& session, const std::string& policy, int threads,
+                   std::shared_ptr<engine::ProfileCache> cache) {
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (std::find(state.sessions.begin(), state.sessions.end(), session) == state.sessions.end()) return;  // dropped
+  auto& idle = state.idle[{session, policy, threads}];
+  if (idle.size() < kIdleCachesPerPolicy) idle.push_back(std::move(cache));
+}
 
 Index OpenIndex(const std::string& path) {
   Result<std::unique_ptr<engine::CompiledIndex>> opened = Status::Ok();
@@ -90,7 +125,8 @@ std::string Relabel(std::string text, const std::string& from, const std::string
 }
 
 py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, const std::string& role_policy,
-                    const std::string& measure, const std::optional<std::vector<std::string>>& labels, int threads) {
+                    const std::string& measure, const std::optional<std::vector<std::string>>& labels, int threads,
+                    const std::optional<std::string>& session) {
   if (!index.get()) Raise(Status::Error(StatusCode::kInvalidArgument, "no index"));
   if (measure != "effective" && measure != "billed")
     Raise(Status::Error(StatusCode::kInvalidArgument, "measure must be effective or billed, not " + measure));
@@ -124,24 +160,12 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
   {
     py::gil_scoped_release released;
     const engine::IndexIdentity& id = index.get()->identity();
-    const auto key = std::make_pair(role_policy, options.threads);
-    {
-      std::lock_guard<std::mutex> lock(index.state->mutex);
-      auto& idle = index.state->idle[key];
-      if (!idle.empty()) {
-        options.profiles = std::move(idle.back());
-        idle.pop_back();
-      }
-    }
+    if (session) options.profiles = TakeCache(*index.state, *session, role_policy, options.threads);
     if (!options.profiles)
       options.profiles = std::make_shared<engine::ProfileCache>(*index.get(), *policy, options.threads);
     part = engine::AttributeToPartial(*index.get(), {id.store_id, id.directory_version}, *policy, role_policy, measure,
                                       options);
-    {
-      std::lock_guard<std::mutex> lock(index.state->mutex);
-      auto& idle = index.state->idle[key];
-      if (idle.size() < kIdleCachesPerPolicy) idle.push_back(std::move(options.profiles));
-    }
+    if (session) GiveBackCache(*index.state, *session, role_policy, options.threads, std::move(options.profiles));
     if (part.ok() && labels) {
       // Rejected rows name their input through the part's input list: relabelling it renames them too.
       for (size_t i = 0; i < part->inputs.size() && i < labels->size(); ++i) part->inputs[i].path = (*labels)[i];
@@ -272,10 +296,13 @@ PYBIND11_MODULE(_engine, m) {
 
   m.def("attribute", &Attribute, py::arg("index"), py::arg("inputs"), py::arg("role_policy") = "all",
         py::arg("measure") = "effective", py::arg("labels") = py::none(), py::arg("threads") = 1,
+        py::arg("session") = py::none(),
         "Credits the usage files `inputs` (paths, or one (path, start, end) byte range) against `index` and returns "
         "the part (bytes, docs/partial-format.md). "
         "role_policy: 'all', 'pec' or a policy file's text. labels: the names errors and rejected rows give each "
-        "input (default: the path).");
+        "input (default: the path). session: calls of one session share the resources' profiles (built once); give "
+        "one to the calls whose parts are merged together (a part's distinct-scope count is then the session's "
+        "so far; their merge's is exact). Default: none shared.");
   m.def("merge", &Merge, py::arg("parts"),
         "Merges parts (bytes) into one part: a single run's over all their inputs. Rejected rows are listed in the "
         "order of the parts.");

@@ -44,8 +44,10 @@ def _index_for(source, checksum):
         return index
 
 
-def credit_task(index_source, checksum, inputs, role_policy, measure, delay=0.0):
-    """A task: credits `inputs` into a part (bytes): files (path, label), or one byte range (path, label, start, end)."""
+def credit_task(index_source, checksum, inputs, role_policy, measure, session, delay=0.0):
+    """A task: credits `inputs` into a part (bytes): files (path, label), or one byte range (path, label, start, end).
+    The tasks of one run share a session: a worker builds each resource's profile once per run, and the merged
+    part's distinct scopes are exactly the run's (a session's caches never hold another run's scopes)."""
     from openpal import _engine
 
     index = _index_for(index_source, checksum)
@@ -53,7 +55,7 @@ def credit_task(index_source, checksum, inputs, role_policy, measure, delay=0.0)
         time.sleep(delay)  # tests only: makes tasks slow enough to kill a worker among them
     paths = [p if len(rest) == 1 else (p, rest[1], rest[2]) for p, *rest in inputs]
     return _engine.attribute(index, paths, role_policy=role_policy, measure=measure,
-                             labels=[rest[0] for _, *rest in inputs])
+                             labels=[rest[0] for _, *rest in inputs], session=session)
 
 
 def merge_task(*parts):
@@ -158,8 +160,10 @@ def main(argv=None):
             with open(args.index, "rb") as f:
                 index_source = client.scatter(f.read(), broadcast=True, hash=False)
         tasks = plan_tasks(inputs, args.task_bytes)
+        session = os.urandom(8).hex()
         credits = [client.submit(tasks_module.credit_task, index_source, checksum, task, role_policy, args.measure,
-                                 args.task_delay, pure=False, key="openpal-credit-%d-%s" % (i, os.urandom(4).hex()))
+                                 session, args.task_delay, pure=False,
+                                 key="openpal-credit-%d-%s" % (i, os.urandom(4).hex()))
                    for i, task in enumerate(tasks)]
         # The tree of merges, each over consecutive parts: the merged listing of rejected rows keeps file order.
         level, depth = credits, 0

@@ -178,15 +178,14 @@ int Attribute(const AttributeArgs& args) {
     return policy.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   if (!args.dask.empty()) {
-    if (!args.partial.empty() || args.save) {
-      // --save keeps each file's rows (docs/reports.md), which a merged part does not carry: it waits for pal merge
-      // --save (issue 16).
-      std::cerr << "pal attribute: --dask writes the report from the cluster's merged part: --partial and --save "
-                   "are not supported with it yet\n";
+    if (range) {
+      std::cerr << "pal attribute: --range credits part of one file locally: not with --dask (which cuts large files "
+                   "into byte ranges itself, --dask-task-bytes)\n";
       return kExitUsage;
     }
     DaskRunArgs dask{args.dask, {}, args.db, args.index, args.role_policy, args.measure, args.output, args.out,
-                     args.unattributed, args.dask_worker_index, args.dask_task_bytes, args.quiet};
+                     args.unattributed, args.partial, args.dask_worker_index, args.dask_task_bytes, args.quiet,
+                     args.save};
     for (const std::string& input : args.usage) {
       if (collect::LooksLikeBlobUrl(input)) {
         std::cerr << "pal attribute: --dask: blob URLs are not read by workers yet (" << input

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/cli_merged.h"
 #include "cli/command.h"
 #include "core/leave_for_exit.h"
 #include "engine/compiled_index.h"
@@ -219,38 +220,44 @@ int AttributeOnDask(const DaskRunArgs& args) {
               << merged->directory.store_id << " version " << merged->directory.version << ")\n";
     return kExitFailure;
   }
-  // From here on, exactly what pal merge does (src/cli/merge_command.cc).
+  // From here on, exactly what pal merge does (src/cli/merge_command.cc, through cli/cli_merged.h).
   if (Status complete = engine::CheckComplete(*merged); !complete.ok()) {
     std::cerr << "pal attribute: --dask: " << complete.ToString() << "\n";
     return kExitFailure;
   }
+  if (!args.partial.empty()) {
+    // The cluster's merged part as it came: a part of every input, as a local --partial run writes one.
+    Status written = WriteOutputFile(args.partial, [&](std::ostream& out) { out << driver.output; });
+    if (!written.ok()) {
+      std::cerr << "pal attribute: --partial: " << written.ToString() << "\n";
+      return kExitFailure;
+    }
+    if (!args.quiet)
+      std::cerr << "attribute: part written to " << args.partial << " (" << merged->result.rows_read << " rows, "
+                << merged->result.report.size() << " report rows); combine parts with pal merge\n";
+    return kExitOk;
+  }
   engine::WriteRejectedLines(*merged, std::cerr);
-  const engine::OutputFormat format = args.output == "json"    ? engine::OutputFormat::kJson
-                                      : args.output == "table" ? engine::OutputFormat::kTable
-                                                               : engine::OutputFormat::kCsv;
-  Status written = Status::Ok();
-  if (args.out.empty()) {
-    engine::WriteReport(merged->result, format, std::cout);
-    written = FlushStandardOutput();
-  } else {
-    written = WriteOutputFile(args.out, [&](std::ostream& out) { engine::WriteReport(merged->result, format, out); });
-  }
-  if (written.ok() && !args.unattributed.empty()) {
-    written = WriteOutputFile(args.unattributed, [&](std::ostream& out) {
-      engine::WriteUnattributed(merged->result,
-                                format == engine::OutputFormat::kJson ? format : engine::OutputFormat::kCsv, out);
-    });
-  }
-  if (!written.ok()) {
+  if (Status written = WriteMergedOutputs(*merged, args.output, args.out, args.unattributed); !written.ok()) {
     std::cerr << "pal attribute: " << written.ToString() << "\n";
     return kExitFailure;
+  }
+  if (args.save) {
+    // Each input's own result is in the merged part (docs/partial-format.md): the run is saved as pal merge --save
+    // saves one, which is what pal attribute --save saves for the same inputs.
+    auto run = SaveMergedRun(*merged, args.db, args.index, args.role_policy);
+    if (!run.ok()) {
+      std::cerr << "pal attribute: " << run.status().ToString() << "\n";
+      return run.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+    }
+    if (!args.quiet) std::cerr << "attribute: saved as run " << *run << " (pal report --run " << *run << ")\n";
   }
   if (!args.quiet) {
     engine::WriteReconciliation(merged->result, std::cerr);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cerr << "attribute: " << merged->result.report.size() << " report rows, "
               << merged->result.unattributed.size() << " unattributed groups, " << merged->result.distinct_scopes
-              << " distinct scopes (the busiest worker's), " << seconds << " s on " << args.scheduler << "\n";
+              << " distinct scopes, " << seconds << " s on " << args.scheduler << "\n";
   }
   for (const auto& c : merged->result.reconciliation)
     if (!c.balances()) return kExitFailure;

@@ -76,6 +76,9 @@ for k in range(n):
 EOF
 }
 
+# The summary line of a run's standard error without its timing: "N report rows, M unattributed groups, K distinct scopes".
+summary() { sed -n 's/^attribute: \(.* distinct scopes\),.*/\1/p' "$1"; }
+
 # Runs pal locally and on the cluster over the same inputs and compares every output byte for byte.
 compare() {  # NAME DB FILE...
   local name=$1 db=$2
@@ -92,6 +95,9 @@ compare() {  # NAME DB FILE...
     # Standard error: rejected rows and the reconciliation, identical; the last line (timings) differs.
     diff <(grep -v '^attribute: ' "$l.err") <(grep -v '^attribute: ' "$d.err") ||
       fail "$name ($output): rejected rows or reconciliation differ"
+    # The summary line up to its timing: report rows, unattributed groups and distinct scopes (the parts' union).
+    [ "$(summary "$l.err")" = "$(summary "$d.err")" ] ||
+      fail "$name ($output): summary '$(summary "$d.err")', locally '$(summary "$l.err")'"
   done
   echo "tests/dask: $name: identical ($(wc -l <"$WORK/$name.local.csv.report") report lines, $# inputs)"
 }
@@ -121,6 +127,74 @@ TASK_BYTES=1000000 compare "ranges-and-files" "$WORK/world2/world.db" "$WORK"/wo
 # Edge cases of the contract's inputs: the reference exports (EA actual and amortized cost, a header without rows,
 # a FOCUS sample) against world 1's directory, alone and with generated files.
 compare "reference" "$WORK/world1/world.db" "$ROOT"/tests/data/reference/*.csv "$WORK"/world1/part-00.csv
+
+# The distinct-scope count of a run is its own, not what a worker's earlier runs profiled: a few rows after the whole
+# month, on the same workers (each run is a session of its own; docs/scale.md).
+head -200 "$WORK/world1/usage.csv" >"$WORK/world1/few.csv"
+compare "few-after-many" "$WORK/world1/world.db" "$WORK/world1/few.csv"
+
+# --save and --partial. A run saved from the cluster is the local --save run: same inputs (absolute paths, SHA-256,
+# rows), same report rows (pal report --run, several groupings), under a role policy file; --partial writes the
+# merged part: the local part's inputs, counts and outputs, and pal merge renders it into the local report.
+s=$WORK/save && mkdir -p "$s" && cp "$WORK"/world2/world.db "$WORK"/world2/world.db.index "$s/"
+printf '# Owner, Contributor\n8e3af657-a8ff-443c-a75c-2fe8c4bcb635\nb24988ac-6180-49af-a7e2-ae56d6d6d4f0\n' >"$s/policy.txt"
+save_inputs=(world2/part-00.csv world2/part-01.csv world2/usage.csv world2/part-02.csv)
+(cd "$WORK" && "$PAL" attribute --db save/world.db --usage "${save_inputs[@]}" --role-policy save/policy.txt --save \
+   --out save/local.csv 2>save/local.err) || fail "--save: the local run failed: $(cat "$s/local.err")"
+(cd "$WORK" && "$PAL" attribute --db save/world.db --usage "${save_inputs[@]}" --role-policy save/policy.txt --save \
+   --out save/dask.csv --dask "$SCHED" --dask-task-bytes 1000000 2>save/dask.err) ||
+  fail "--save: the --dask run failed: $(cat "$s/dask.err")"
+cmp "$s/local.csv" "$s/dask.csv" || fail "--save: reports differ"
+grep -q '^attribute: saved as run 2 ' "$s/dask.err" || fail "--save: the --dask run was not saved as run 2: $(cat "$s/dask.err")"
+[ "$(summary "$s/local.err")" = "$(summary "$s/dask.err")" ] || fail "--save: summary lines differ"
+# The saved runs' records without their ID and time: period, policy (file:PATH sha256:HEX), measure, files.
+"$PAL" report --db "$s/world.db" --list-runs --output csv >"$s/runs.csv"
+[ "$(sed -n 2p "$s/runs.csv" | cut -d, -f3-)" = "$(sed -n 3p "$s/runs.csv" | cut -d, -f3-)" ] ||
+  fail "--save: the saved runs differ: $(cat "$s/runs.csv")"
+grep -qF "$WORK/world2/usage.csv" "$s/runs.csv" || fail "--save: inputs not saved with absolute paths: $(cat "$s/runs.csv")"
+for by in partner,customer,month subscription,month adminType customer,partner,adminType,month; do
+  for r in 1 2; do
+    "$PAL" report --db "$s/world.db" --run $r --by $by --output csv >"$s/report$r.csv" || fail "pal report --run $r"
+  done
+  cmp "$s/report1.csv" "$s/report2.csv" || fail "--save: pal report --run --by $by differs"
+done
+partner=$(sed -n 2p "$s/local.csv" | cut -d, -f1)
+for r in 1 2; do
+  "$PAL" report --db "$s/world.db" --run $r --unattributed --partner "$partner" --output csv >"$s/unattr$r.csv"
+done
+cmp "$s/unattr1.csv" "$s/unattr2.csv" || fail "--save: pal report --run --unattributed differs"
+# Every saved row of the two runs, without its run ID: files (path, SHA-256, rows read), report rows per file,
+# unattributed rows, reconciliation.
+$PY - "$s/world.db" <<'EOF2' || fail "--save: the saved runs' rows differ"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for table in ("run_files", "run_report_rows", "run_unattributed_rows", "run_reconciliation"):
+    cols = [r[1] for r in db.execute("pragma table_info(%s)" % table) if r[1] not in ("id", "run_id")]
+    rows = [db.execute("select %s from %s where run_id = ? order by %s" % (",".join(cols), table, ",".join(cols)),
+                       (r,)).fetchall() for r in (1, 2)]
+    if not rows[0] or rows[0] != rows[1]:
+        sys.exit("%s: %d rows in run 1, %d in run 2, first difference %s" % (
+            table, len(rows[0]), len(rows[1]), next((p for p in zip(*rows) if p[0] != p[1]), None)))
+EOF2
+echo "tests/dask: --save: run 2 (from the cluster) is run 1 (local): saved rows, --list-runs and pal report (4 groupings)"
+(cd "$WORK" && "$PAL" attribute --quiet --db world2/world.db --usage world2/part-00.csv world2/part-01.csv \
+   --partial save/local.part) || fail "--partial: the local run failed"
+(cd "$WORK" && "$PAL" attribute --quiet --db world2/world.db --usage world2/part-00.csv world2/part-01.csv \
+   --partial save/dask.part --dask "$SCHED" --dask-task-bytes 0) || fail "--partial: the --dask run failed"
+# Not byte for byte: each input's result keeps the distinct-scope count of the profile cache it was credited with
+# (a local run's one cache, a worker's), meaningless alone; what a part stands for is compared.
+$PY - "$s/local.part" "$s/dask.part" <<'EOF2' || fail "--partial: the merged part is not the local part"
+import sys, openpal
+local, dask = (open(p, "rb").read() for p in sys.argv[1:3])
+assert openpal.summary(local) == openpal.summary(dask), (openpal.summary(local), openpal.summary(dask))
+assert openpal.render(local) == openpal.render(dask)
+EOF2
+(cd "$WORK" && "$PAL" attribute --quiet --db world2/world.db --usage "${save_inputs[@]}" --partial save/ranges.part \
+   --dask "$SCHED" --dask-task-bytes 1000000) || fail "--partial (byte ranges): the --dask run failed"
+(cd "$WORK" && "$PAL" merge --quiet save/ranges.part) >"$s/merged.csv" || fail "--partial: pal merge of the part failed"
+(cd "$WORK" && "$PAL" attribute --quiet --db world2/world.db --usage "${save_inputs[@]}") >"$s/all.csv"
+cmp "$s/all.csv" "$s/merged.csv" || fail "--partial: pal merge of the --dask part is not the local report"
+echo "tests/dask: --partial: the merged part is the local part and merges into the local report"
 
 # 2. Bad input. A rejected row, listed with its file as given (relative) and its line, as a local run lists it.
 mkdir -p "$WORK/bad"
