@@ -126,7 +126,7 @@ std::string Relabel(std::string text, const std::string& from, const std::string
 
 py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, const std::string& role_policy,
                     const std::string& measure, const std::optional<std::vector<std::string>>& labels, int threads,
-                    const std::optional<std::string>& session) {
+                    const std::optional<std::string>& session, bool per_input) {
   if (!index.get()) Raise(Status::Error(StatusCode::kInvalidArgument, "no index"));
   if (measure != "effective" && measure != "billed")
     Raise(Status::Error(StatusCode::kInvalidArgument, "measure must be effective or billed, not " + measure));
@@ -164,7 +164,7 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
     if (!options.profiles)
       options.profiles = std::make_shared<engine::ProfileCache>(*index.get(), *policy, options.threads);
     part = engine::AttributeToPartial(*index.get(), {id.store_id, id.directory_version}, *policy, role_policy, measure,
-                                      options);
+                                      options, per_input);
     if (session) GiveBackCache(*index.state, *session, role_policy, options.threads, std::move(options.profiles));
     if (part.ok() && labels) {
       // Rejected rows name their input through the part's input list: relabelling it renames them too.
@@ -276,6 +276,7 @@ py::dict Summary(const py::bytes& part_bytes) {
   out["unattributed_groups"] = part.result.unattributed.size();
   out["distinct_scopes"] = part.result.distinct_scopes;
   out["rejected_rows"] = part.rejected_total;
+  out["per_input"] = part.per_input;
   return out;
 }
 
@@ -296,13 +297,14 @@ PYBIND11_MODULE(_engine, m) {
 
   m.def("attribute", &Attribute, py::arg("index"), py::arg("inputs"), py::arg("role_policy") = "all",
         py::arg("measure") = "effective", py::arg("labels") = py::none(), py::arg("threads") = 1,
-        py::arg("session") = py::none(),
+        py::arg("session") = py::none(), py::arg("per_input") = true,
         "Credits the usage files `inputs` (paths, or one (path, start, end) byte range) against `index` and returns "
         "the part (bytes, docs/partial-format.md). "
         "role_policy: 'all', 'pec' or a policy file's text. labels: the names errors and rejected rows give each "
         "input (default: the path). session: calls of one session share the resources' profiles (built once); give "
         "one to the calls whose parts are merged together (a part's distinct-scope count is then the session's "
-        "so far; their merge's is exact). Default: none shared.");
+        "so far; their merge's is exact). Default: none shared. per_input: keep each input's own result (what pal merge "
+        "--save needs); False keeps only their sum, a part smaller by about the number of inputs.");
   m.def("merge", &Merge, py::arg("parts"),
         "Merges parts (bytes) into one part: a single run's over all their inputs. Rejected rows are listed in the "
         "order of the parts.");

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# pal attribute --dask on 1, 2 and 3 loopback workers against a local run over the same inputs (docs/scale.md,
-# "Measurements"), and a paper estimate of throughput per core at 100 workers from measured per-task costs
-# (bench/dask/estimate.py). Uses bench/attribution's world (WORLD, default /tmp/pal-bench/full: 10M rows; it is
-# never regenerated here). The usage is cut into FILES files (tasks) under OUT; REPEAT runs each, medians quoted.
-# Needs: pal and the Python module in $BUILD (default build), python3-distributed.
+# pal attribute --dask against a local run over the same inputs (docs/scale.md, "Measurements"), like with like:
+#   local --threads 1            vs 1 worker process x 1 thread   (the goal's strict reading: one core each)
+#   local default (a thread/core) vs 1 worker process x CORES threads (one worker holding the machine, as pal does)
+#                                 and CORES worker processes x 1 thread (the layout docs/scale.md deploys)
+# then one --timings run of each cluster (where the fixed costs go: starting Python, importing distributed,
+# connecting, shipping the index, crediting, merging, reading the part), and a paper estimate of throughput per core
+# at 100 workers from measured per-task costs (bench/dask/estimate.py). Uses bench/attribution's world (WORLD,
+# default /tmp/pal-bench/full: 10M rows; never regenerated here). The usage is cut into FILES files under OUT;
+# REPEAT runs each, medians quoted. Needs: pal and the Python module in $BUILD (default build), python3-distributed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=$(cd "${BUILD:-build}" && pwd)
@@ -86,22 +90,59 @@ timed() {
   echo "$(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${cpus[@]}" | median)"
 }
 
-echo "bench/dask: $rows rows in ${#INPUTS[@]} files ($(du -sh "$OUT" | cut -f1) with copies), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+CORES=$(nproc)
+WPIDS=()
+# Starts N worker processes of T threads each and waits until the scheduler has them.
+start_workers() {
+  local n
+  for n in $(seq "$1"); do
+    dask-worker "$SCHED" --host 127.0.0.1 --nthreads "$2" --no-nanny --no-dashboard \
+      --local-directory "$OUT/worker$n" >"$OUT/worker$n.log" 2>&1 &
+    PIDS+=($!)
+    WPIDS+=($!)
+  done
+  $PY -c "from distributed import Client; c = Client('$SCHED', timeout=30); c.wait_for_workers($1, timeout=60); c.close()"
+}
+stop_workers() {
+  local pid
+  for pid in "${WPIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${WPIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  WPIDS=()
+  # Until the scheduler has forgotten them (the next cluster's count must be its own).
+  $PY -c "
+import time
+from distributed import Client
+c = Client('$SCHED', timeout=30)
+deadline = time.monotonic() + 60
+while c.scheduler_info()['workers'] and time.monotonic() < deadline:
+    time.sleep(0.2)
+c.close()"
+}
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+echo "bench/dask: $rows rows in ${#INPUTS[@]} files ($(du -sh "$OUT" | cut -f1) with copies), $CORES cores," \
+     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 read -r local1 local1cpu <<<"$(timed local1 --threads 1)"
-read -r local2 local2cpu <<<"$(timed local2 --threads 2)"
-echo "local, 1 thread:  $local1 s wall, $local1cpu CPU-s (medians of $REPEAT)"
-echo "local, 2 threads: $local2 s wall, $local2cpu CPU-s"
-for n in 1 2 3; do
-  dask-worker "$SCHED" --host 127.0.0.1 --nthreads 1 --no-nanny --no-dashboard --local-directory "$OUT/worker$n" \
-    >"$OUT/worker$n.log" 2>&1 &
-  PIDS+=($!)
-  $PY -c "from distributed import Client; c = Client('$SCHED', timeout=30); c.wait_for_workers($n, timeout=60); c.close()"
-  read -r wall cpu <<<"$(timed dask$n --dask "$SCHED")"
-  cmp "$OUT/local1.csv" "$OUT/dask$n.csv" || { echo "bench/dask: the report on $n workers differs" >&2; exit 1; }
-  cmp "$OUT/local1.u.csv" "$OUT/dask$n.u.csv" || { echo "bench/dask: unattributed differs on $n workers" >&2; exit 1; }
-  echo "dask, $n worker(s): $wall s wall (x$(echo "scale=2; $wall / $local1" | bc) of local 1 thread), $cpu CPU-s" \
-       "(x$(echo "scale=2; $cpu / $local1cpu" | bc)) with pal, driver, scheduler and workers; report identical"
-done
+read -r localn localncpu <<<"$(timed localn)"
+echo "local, 1 thread:               $local1 s wall, $local1cpu CPU-s (medians of $REPEAT)"
+echo "local, default ($CORES threads):    $localn s wall, $localncpu CPU-s"
+# NAME WORKERS THREADS BASELINE-NAME BASELINE-WALL BASELINE-CPU
+cluster() {
+  local name=$1 workers=$2 threads=$3 base=$4 basewall=$5 basecpu=$6 wall cpu
+  start_workers "$workers" "$threads"
+  read -r wall cpu <<<"$(timed "$name" --dask "$SCHED")"
+  cmp "$OUT/local1.csv" "$OUT/$name.csv" || { echo "bench/dask: the report of $name differs" >&2; exit 1; }
+  cmp "$OUT/local1.u.csv" "$OUT/$name.u.csv" || { echo "bench/dask: unattributed differs in $name" >&2; exit 1; }
+  echo "dask, $workers worker(s) x $threads thread(s): $wall s wall (x$(ratio "$wall" "$basewall") of $base), $cpu CPU-s" \
+       "(x$(ratio "$cpu" "$basecpu")) with pal, driver, scheduler and workers; report identical"
+  "$PAL" attribute --quiet --timings --db "$WORLD/world.db" --index "$INDEX" --usage "${INPUTS[@]}" \
+    --out "$OUT/$name.csv" --dask "$SCHED" 2>&1 | sed 's/^/  /'
+}
+cluster dask1x1 1 1 "local 1 thread" "$local1" "$local1cpu"
+stop_workers
+cluster dask1x$CORES 1 "$CORES" "local default" "$localn" "$localncpu"
+stop_workers
+cluster dask${CORES}x1 "$CORES" 1 "local default" "$localn" "$localncpu"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-# Per-task costs on the 3 workers, and the estimate at 100 workers.
+# Per-task costs on the last cluster, and the estimate at 100 workers.
 $PY bench/dask/estimate.py "$SCHED" "$INDEX" "$rows" "${INPUTS[@]}"

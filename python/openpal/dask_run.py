@@ -44,10 +44,11 @@ def _index_for(source, checksum):
         return index
 
 
-def credit_task(index_source, checksum, inputs, role_policy, measure, session, delay=0.0):
+def credit_task(index_source, checksum, inputs, role_policy, measure, session=None, delay=0.0, per_input=True):
     """A task: credits `inputs` into a part (bytes): files (path, label), or one byte range (path, label, start, end).
     The tasks of one run share a session: a worker builds each resource's profile once per run, and the merged
-    part's distinct scopes are exactly the run's (a session's caches never hold another run's scopes)."""
+    part's distinct scopes are exactly the run's (a session's caches never hold another run's scopes). per_input:
+    keep each input's result (pal --save, --partial); without it a part holds their sum only, much smaller."""
     from openpal import _engine
 
     index = _index_for(index_source, checksum)
@@ -55,7 +56,7 @@ def credit_task(index_source, checksum, inputs, role_policy, measure, session, d
         time.sleep(delay)  # tests only: makes tasks slow enough to kill a worker among them
     paths = [p if len(rest) == 1 else (p, rest[1], rest[2]) for p, *rest in inputs]
     return _engine.attribute(index, paths, role_policy=role_policy, measure=measure,
-                             labels=[rest[0] for _, *rest in inputs], session=session)
+                             labels=[rest[0] for _, *rest in inputs], session=session, per_input=per_input)
 
 
 def merge_task(*parts):
@@ -123,10 +124,14 @@ def main(argv=None):
     ap.add_argument("--task-bytes", type=int, default=64 << 20, help="group small files until a task reads this much")
     ap.add_argument("--fan-in", type=int, default=8, help="parts merged by one merge task")
     ap.add_argument("--progress", action="store_true", help="a progress line on standard error")
+    ap.add_argument("--timings", action="store_true", help="the wall time of each phase on standard error")
+    ap.add_argument("--per-input", action="store_true",
+                    help="parts keep each input's result (to save the run); else their sum only")
     ap.add_argument("--connect-timeout", type=float, default=10.0)
     ap.add_argument("--task-delay", type=float, default=float(os.environ.get("OPENPAL_DASK_TASK_DELAY", "0")),
                     help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    marks = [("start", time.monotonic())]  # (phase ended, when): --timings
 
     # Tasks must name functions workers import (openpal.dask_run), not this __main__'s copies, which Dask would pickle
     # by value with their module's globals.
@@ -141,6 +146,7 @@ def main(argv=None):
 
     import logging
     from distributed import Client, as_completed
+    marks.append(("read inputs, import distributed", time.monotonic()))
     # Dask's and asyncio's notes (set up by the import) are not pal's messages: pal's standard error stays a local
     # run's. A failure still reaches the user, as the exception handled below.
     for name in ("distributed", "asyncio", "tornado"):
@@ -153,16 +159,18 @@ def main(argv=None):
         return 2
     try:
         started = time.monotonic()
+        marks.append(("connect", started))
         workers = len(client.scheduler_info().get("workers", {}))
         if args.worker_index:
             index_source = args.worker_index
         else:
             with open(args.index, "rb") as f:
                 index_source = client.scatter(f.read(), broadcast=True, hash=False)
+        marks.append(("ship index", time.monotonic()))
         tasks = plan_tasks(inputs, args.task_bytes)
         session = os.urandom(8).hex()
         credits = [client.submit(tasks_module.credit_task, index_source, checksum, task, role_policy, args.measure,
-                                 session, args.task_delay, pure=False,
+                                 session, args.task_delay, args.per_input, pure=False,
                                  key="openpal-credit-%d-%s" % (i, os.urandom(4).hex()))
                    for i, task in enumerate(tasks)]
         # The tree of merges, each over consecutive parts: the merged listing of rejected rows keeps file order.
@@ -182,7 +190,9 @@ def main(argv=None):
             if args.progress:
                 workers = len(client.scheduler_info().get("workers", {}))
                 _progress(done, len(credits), workers, started, final=done == len(credits))
+        marks.append(("credit %d tasks" % len(credits), time.monotonic()))
         part = level[0].result()
+        marks.append(("merge", time.monotonic()))
     except Exception as e:  # a task's error (openpal.Error carries pal's message) or the cluster's
         if args.progress:
             sys.stderr.write("\n")
@@ -196,6 +206,11 @@ def main(argv=None):
     out = sys.stdout.buffer
     out.write(part)
     out.flush()
+    if args.timings:
+        marks.append(("write part (%.1f MiB)" % (len(part) / 1048576.0), time.monotonic()))
+        sys.stderr.write("timings: dask driver: %s; %d worker%s\n" % (
+            ", ".join("%s %.2f s" % (marks[i][0], marks[i][1] - marks[i - 1][1]) for i in range(1, len(marks))),
+            workers, "" if workers == 1 else "s"))
     return 0
 
 

@@ -185,7 +185,7 @@ int Attribute(const AttributeArgs& args) {
     }
     DaskRunArgs dask{args.dask, {}, args.db, args.index, args.role_policy, args.measure, args.output, args.out,
                      args.unattributed, args.partial, args.dask_worker_index, args.dask_task_bytes, args.quiet,
-                     args.save};
+                     args.save, args.timings};
     for (const std::string& input : args.usage) {
       if (collect::LooksLikeBlobUrl(input)) {
         std::cerr << "pal attribute: --dask: blob URLs are not read by workers yet (" << input

@@ -204,13 +204,20 @@ int AttributeOnDask(const DaskRunArgs& args) {
                                    "--task-bytes", std::to_string(args.task_bytes)};
   if (!args.worker_index.empty()) argv.insert(argv.end(), {"--worker-index", args.worker_index});
   if (!args.quiet && ::isatty(STDERR_FILENO)) argv.push_back("--progress");
+  if (args.timings) argv.push_back("--timings");
+  // Each input's own result is needed to save the run (here or by pal merge --save of the part); a report needs only
+  // their sum, a part smaller by about the number of inputs (docs/partial-format.md).
+  if (args.save || !args.partial.empty()) argv.push_back("--per-input");
+  const auto driver_from = std::chrono::steady_clock::now();
   DriverResult driver = RunDriver(argv, package_dir, input);
+  const auto driver_to = std::chrono::steady_clock::now();
   if (driver.status < 0) {
     std::cerr << "pal attribute: --dask: " << driver.error << "\n";
     return kExitFailure;
   }
   if (driver.status != 0) return kExitFailure;  // the driver said why on standard error
   auto merged = engine::PartialFromBytes(driver.output, "the Dask run's merged part");
+  const auto read_to = std::chrono::steady_clock::now();
   if (!merged.ok()) {
     std::cerr << "pal attribute: --dask: " << merged.status().ToString() << "\n";
     return kExitFailure;
@@ -251,6 +258,17 @@ int AttributeOnDask(const DaskRunArgs& args) {
       return run.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
     }
     if (!args.quiet) std::cerr << "attribute: saved as run " << *run << " (pal report --run " << *run << ")\n";
+  }
+  if (args.timings) {
+    using Seconds = std::chrono::duration<double>;
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "timings: directory %.2f s, driver %.2f s (its phases above; the rest is starting Python), read the "
+                  "part %.2f s, write%s %.2f s\n",
+                  Seconds(driver_from - started).count(), Seconds(driver_to - driver_from).count(),
+                  Seconds(read_to - driver_to).count(), args.save ? " and save" : "",
+                  Seconds(std::chrono::steady_clock::now() - read_to).count());
+    std::cerr << line;
   }
   if (!args.quiet) {
     engine::WriteReconciliation(merged->result, std::cerr);

@@ -15,6 +15,7 @@ struct DaskRunArgs {
   uint64_t task_bytes = 64ull << 20;
   bool quiet = false;
   bool save = false;  // keep the run in the database, as pal attribute --save does (through pal merge --save's code)
+  bool timings = false;  // phase wall times (pal's and the driver's) on standard error
 };
 
 // Checks the directory and its compiled index as a local run does, has the driver credit the inputs on the cluster,

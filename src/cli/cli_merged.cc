@@ -38,6 +38,10 @@ Status WriteMergedOutputs(const engine::Partial& merged, const std::string& outp
 
 Result<int64_t> SaveMergedRun(const engine::Partial& merged, const std::string& db, const std::string& index,
                               const std::string& role_policy) {
+  if (!merged.per_input)
+    return Status::Error(StatusCode::kFailedPrecondition,
+                         "--save: a part holds only its inputs' sum, not each input's result (openpal.attribute(..., "
+                         "per_input=False)): credit it again with per-input results");
   std::string policy_spec = merged.role_policy;
   if (policy_spec != "all" && policy_spec != "pec") {
     // The parts hold the policy's content; the saved run names its file (file:<path> sha256:<hex>).

@@ -92,7 +92,7 @@ Result<InputDigest> DigestOf(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0)
     return Status::Error(StatusCode::kIoError, std::string("cannot stat the input: ") + std::strerror(errno), path);
   return InputDigest{path, static_cast<uint64_t>(st.st_size),
-                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, {}, {}};
 }
 
 void WriteResult(Writer& w, const AttributionResult& r) {
@@ -160,7 +160,7 @@ void ReadResult(Reader& r, AttributionResult& result) {
 
 Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::DirectoryVersion& directory,
                                    const RolePolicy& policy, const std::string& policy_text, const std::string& measure,
-                                   AttributeOptions options) {
+                                   AttributeOptions options, bool per_input) {
   Partial part;
   part.directory = directory;
   part.role_policy = policy_text;
@@ -186,12 +186,13 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
     auto result = RunAttribution(index, policy, one);
     if (!result.ok()) return result.status();
     part.inputs[i].spans = listing.spans;
-    part.inputs[i].result = *result;
+    if (per_input) part.inputs[i].result = *result;
     results.push_back(std::move(result).value());
     for (auto& r : listing.rejections)
       part.rejections.push_back(PartRejection{static_cast<uint32_t>(i), 0, r.line, std::move(r.why)});
     part.rejected_total += listing.rejected_total;
   }
+  part.per_input = per_input;
   part.result = MergeResults(std::move(results));
   // With a cache the caller shares between parts, these are every scope it profiled (a merge's count stays exact
   // when those parts are merged together).
@@ -204,6 +205,7 @@ std::string PartialToBytes(const Partial& part) {
   Writer w;
   w.Raw(kMagic, sizeof kMagic);
   w.U32(kPartialFormatVersion);
+  w.U32(part.per_input ? 1 : 0);  // flags
   w.Str(part.directory.store_id);
   w.U64(part.directory.version);
   w.Str(part.role_policy);
@@ -217,7 +219,11 @@ std::string PartialToBytes(const Partial& part) {
     for (const auto& span : input.spans)
       for (uint64_t v : {span.range.begin, span.range.end, span.first, span.end, span.lines, span.lines_before}) w.U64(v);
   }
-  for (const auto& input : part.inputs) WriteResult(w, input.result);
+  if (part.per_input) {
+    for (const auto& input : part.inputs) WriteResult(w, input.result);
+  } else {
+    WriteResult(w, part.result);
+  }
   w.U64(part.scope_keys.size());
   for (const auto& key : part.scope_keys) w.Str(key);
   w.U64(part.rejected_total);
@@ -255,12 +261,18 @@ Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name
   if (XXH3_64bits(bytes.data(), bytes.size() - 8) != stored) return corrupt("checksum mismatch: truncated or damaged");
   Reader r(bytes.substr(sizeof kMagic, bytes.size() - 8 - sizeof kMagic));
   const uint32_t version = r.U32();
-  if (version != kPartialFormatVersion)
+  if (version < kOldestReadablePartialVersion || version > kPartialFormatVersion)
     return Status::Error(StatusCode::kFailedPrecondition,
-                         "the part has format version " + std::to_string(version) + ", this binary reads version " +
+                         "the part has format version " + std::to_string(version) + ", this binary reads versions " +
+                             std::to_string(kOldestReadablePartialVersion) + " to " +
                              std::to_string(kPartialFormatVersion),
                          name);
   Partial part;
+  if (version >= 4) {
+    const uint32_t flags = r.U32();
+    if (flags > 1) return corrupt("unknown flags " + std::to_string(flags));
+    part.per_input = flags & 1;
+  }
   part.directory.store_id = r.Str();
   part.directory.version = r.U64();
   part.role_policy = r.Str();
@@ -279,10 +291,15 @@ Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name
     part.inputs.push_back(std::move(input));
   }
   std::vector<AttributionResult> results;
-  for (auto& input : part.inputs) {
-    if (!r.ok()) break;
-    ReadResult(r, input.result);
-    results.push_back(input.result);
+  if (part.per_input) {
+    for (auto& input : part.inputs) {
+      if (!r.ok()) break;
+      ReadResult(r, input.result);
+      results.push_back(input.result);
+    }
+  } else {
+    results.emplace_back();
+    ReadResult(r, results.back());
   }
   for (uint64_t n = r.Count(4), i = 0; i < n && r.ok(); ++i) part.scope_keys.push_back(r.Str());
   part.rejected_total = r.U64();
@@ -389,6 +406,7 @@ Result<Partial> MergePartials(std::vector<Partial> parts) {
                            "credited with measure " + p.measure + ", part 1 with " + first.measure, which);
   }
   Partial merged;
+  merged.per_input = std::all_of(parts.begin(), parts.end(), [](const Partial& p) { return p.per_input; });
   merged.directory = first.directory;
   merged.role_policy = first.role_policy;
   merged.measure = first.measure;
@@ -421,7 +439,7 @@ Result<Partial> MergePartials(std::vector<Partial> parts) {
     auto joined = JoinSpans(merged.inputs[m].path, std::move(spans[m]), places[m]);
     if (!joined.ok()) return joined.status();
     merged.inputs[m].spans = std::move(joined).value();
-    merged.inputs[m].result = MergeResults(std::move(input_results[m]));
+    if (merged.per_input) merged.inputs[m].result = MergeResults(std::move(input_results[m]));
   }
   // Each part listed its first rejected rows in input, span and line order; so are the merged ones, then cut.
   std::vector<AttributionResult> results;

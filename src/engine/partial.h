@@ -17,7 +17,8 @@
 
 namespace openpal::engine {
 
-inline constexpr uint32_t kPartialFormatVersion = 3;
+inline constexpr uint32_t kPartialFormatVersion = 4;
+inline constexpr uint32_t kOldestReadablePartialVersion = 3;  // version 3: every part keeps each input's result
 
 // Which input a part read: its path as given, its size and modification time (nanoseconds), and which of its bytes:
 // one span per byte range read (a whole file is one span, range [0, size)), sorted by offset and disjoint, each with
@@ -54,6 +55,10 @@ struct Partial {
   std::string role_policy;  // the policy as given: "all", "pec", or the file's content
   std::string measure;      // "effective" or "billed"
   std::vector<InputDigest> inputs;
+  // True: each input's own result is kept (inputs[i].result, for pal merge --save). False: only their sum (`result`),
+  // the inputs' results left empty: a part that a report needs, smaller by about the number of inputs (each input's
+  // cells repeat the subscriptions the others meet). A merge keeps them only if every part has them.
+  bool per_input = true;
   AttributionResult result;  // all the inputs together
   std::vector<PartRejection> rejections;  // at most 1000, in input, span and line order
   // The distinct scopes the part's rows were credited at (their keys, sorted): result.distinct_scopes is their count,
@@ -63,10 +68,11 @@ struct Partial {
 };
 
 // Credits `options.files` (or `options.range` of its one file) against `index` (whose identity is `directory`) and
-// returns the part. The rejected rows go into the part, not to options.rejected_log.
+// returns the part. The rejected rows go into the part, not to options.rejected_log. `per_input`: keep each input's
+// own result (Partial::per_input).
 Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::DirectoryVersion& directory,
                                    const RolePolicy& policy, const std::string& policy_text, const std::string& measure,
-                                   AttributeOptions options);
+                                   AttributeOptions options, bool per_input = true);
 
 // A part's bytes (docs/partial-format.md), in memory: a scale-out moves parts between processes without files.
 std::string PartialToBytes(const Partial& part);

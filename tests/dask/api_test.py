@@ -59,6 +59,30 @@ def main():
     s = openpal.summary(merged)
     check(s["store_id"] == mapped.store_id and len(s["inputs"]) == len(files), "summary")
 
+    # Sessions: calls of one session share profiles; without one, each part counts only its own scopes, so a part's
+    # count is a local run's over its files, whatever was credited before on this index.
+    one = openpal.summary(openpal.attribute(shipped, [files[0]]))["distinct_scopes"]
+    local_one = subprocess.run([pal, "attribute", "--db", db, "--index", index_path, "--usage", files[0], "--out",
+                                os.devnull], check=True, stderr=subprocess.PIPE, text=True).stderr
+    check(" %d distinct scopes," % one in local_one, "distinct scopes of one file: %d, pal: %s" % (one, local_one[-200:]))
+    session = [openpal.attribute(shipped, [f], session="s1") for f in files]
+    check(openpal.render(openpal.merge(session)) == rendered and
+          openpal.summary(openpal.merge(session))["distinct_scopes"] == s["distinct_scopes"], "parts of a session")
+
+    # Without per-input results: the same report from a smaller part, which pal merge renders but will not save.
+    lumped = openpal.attribute(shipped, files, per_input=False)
+    check(not openpal.summary(lumped)["per_input"] and openpal.summary(whole)["per_input"], "summary per_input")
+    check(len(lumped) * 2 < len(whole), "a part without per-input results is not smaller (%d, %d bytes)" %
+          (len(lumped), len(whole)))
+    check(openpal.render(lumped) == rendered, "a part without per-input results renders another report")
+    lumped_path = os.path.join(work, "api-lumped.part")
+    with open(lumped_path, "wb") as f:
+        f.write(lumped)
+    refused = subprocess.run([pal, "merge", "--quiet", lumped_path, "--save", "--db", db, "--out", os.devnull],
+                             stderr=subprocess.PIPE, text=True)
+    check(refused.returncode == 1 and "each input's result" in refused.stderr,
+          "pal merge --save of a part without per-input results: %d %s" % (refused.returncode, refused.stderr))
+
     # Labels: the name errors and rejected rows give an input.
     bad = os.path.join(work, "api-bad.csv")
     with open(files[0], "rb") as f:

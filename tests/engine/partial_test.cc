@@ -11,6 +11,10 @@
 #include <sstream>
 
 #include <unistd.h>
+#define XXH_INLINE_ALL  // header-only, as the engine uses it
+#include <xxhash.h>
+
+#include <cstring>
 
 #include "world.h"
 
@@ -134,6 +138,78 @@ TEST(Partial, EveryRandomSplitIntoTwoToSixteenPartsMergesToTheSingleRunByteForBy
     }
     EXPECT_FALSE(single.empty());
   }
+}
+
+// Parts without each input's result (per_input false: what pal attribute --dask asks for when nothing is saved) merge
+// to the same report, distinct scopes and listing as parts with them, alone or mixed with them (the merge then keeps
+// the sum only); they are smaller; and a version-3 part (always per input, no flags) is still read.
+TEST(Partial, PartsWithoutPerInputResultsMergeToTheSameRunAndVersionThreeIsRead) {
+  std::mt19937 rng(4);
+  auto index = DirectoryIndex::Build(RandomWorld(rng).facts);
+  const auto lines = RandomLines(rng, 900);
+  std::vector<std::string> all, files;
+  for (const auto& [sub, line] : lines) all.push_back(line);
+  const std::string whole = WriteUsage("lumped_whole", all);
+  for (int k = 0; k < 6; ++k)
+    files.push_back(WriteUsage("lumped_" + std::to_string(k),
+                               std::vector<std::string>(all.begin() + k * 150, all.begin() + (k + 1) * 150)));
+  auto credit = [&](const std::vector<std::string>& inputs, bool per_input) {
+    AttributeOptions options;
+    options.files = inputs;
+    auto part = AttributeToPartial(*index, kDirectory, RolePolicy::All(), "all", "effective", options, per_input);
+    EXPECT_TRUE(part.ok()) << part.status().ToString();
+    return std::move(part).value();
+  };
+  const std::string single = Text(Part(*index, files));
+  Partial lumped = credit({files[0], files[1], files[2]}, false);
+  Partial with = credit({files[0], files[1], files[2]}, true);
+  EXPECT_FALSE(lumped.per_input);
+  EXPECT_LT(PartialToBytes(lumped).size() * 2, PartialToBytes(with).size());
+  auto read = PartialFromBytes(PartialToBytes(lumped), "lumped");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_FALSE(read->per_input);
+  EXPECT_EQ(read->inputs.size(), 3u);
+  EXPECT_EQ(read->inputs[0].result.rows_read, 0u);
+  EXPECT_EQ(Text(*read), Text(with));
+  // Mixed: the rest with per-input results, merged in two groupings.
+  std::vector<Partial> parts;
+  parts.push_back(std::move(read).value());
+  parts.push_back(credit({files[3]}, true));
+  parts.push_back(credit({files[4], files[5]}, false));
+  auto merged = MergePartials(parts);
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_FALSE(merged->per_input);
+  EXPECT_EQ(Text(*merged), single);
+  auto again = PartialFromBytes(PartialToBytes(*merged), "merged");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(Text(*again), single);
+  std::vector<Partial> per_input_only;
+  per_input_only.push_back(with);
+  per_input_only.push_back(credit({files[3], files[4], files[5]}, true));
+  auto kept = MergePartials(std::move(per_input_only));
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(kept->per_input);
+  EXPECT_EQ(kept->inputs[4].result.rows_read, 150u);
+  EXPECT_EQ(Text(*kept), single);
+  // Version 3: the same bytes without the flags word, version 3, checksummed again.
+  std::string bytes = PartialToBytes(with);
+  bytes.erase(12, 4);
+  const uint32_t three = 3;
+  std::memcpy(bytes.data() + 8, &three, 4);
+  const uint64_t checksum = XXH3_64bits(bytes.data(), bytes.size() - 8);
+  std::memcpy(bytes.data() + bytes.size() - 8, &checksum, 8);
+  auto old = PartialFromBytes(bytes, "version 3");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_TRUE(old->per_input);
+  EXPECT_EQ(PartialToBytes(*old), PartialToBytes(with));
+  // Another version is refused, saying which it reads.
+  const uint32_t two = 2;
+  std::memcpy(bytes.data() + 8, &two, 4);
+  const uint64_t checksum2 = XXH3_64bits(bytes.data(), bytes.size() - 8);
+  std::memcpy(bytes.data() + bytes.size() - 8, &checksum2, 8);
+  auto refused = PartialFromBytes(bytes, "version 2");
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("versions 3 to 4"), std::string::npos) << refused.status().ToString();
 }
 
 uint64_t FileSize(const std::string& path) { return std::filesystem::file_size(path); }
