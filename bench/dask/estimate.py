@@ -29,12 +29,17 @@ def main():
     shipped = client.scatter(data, broadcast=True, hash=False)
     ship = time.monotonic() - t0
 
+    session = os.urandom(8).hex()
+
     def run(inputs_per_task, label):
         from distributed import get_task_stream
         with get_task_stream(client) as ts:
             t = time.monotonic()
+            # As the driver submits them without --save: one session (a worker's profiles built once for the run),
+            # parts holding their inputs' sum only.
             futures = [client.submit(dask_run.credit_task, shipped, checksum, [(p, p) for p in task], "all",
-                                     "effective", pure=False, key="%s-%d-%s" % (label, i, os.urandom(3).hex()))
+                                     "effective", session, 0.0, False, pure=False,
+                                     key="%s-%d-%s" % (label, i, os.urandom(3).hex()))
                        for i, task in enumerate(inputs_per_task)]
             parts = client.gather(futures)
             wall = time.monotonic() - t

@@ -170,13 +170,30 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
     if (!digest.ok()) return digest.status();
     part.inputs.push_back(std::move(digest).value());
   }
-  // Each file credited on its own (crediting is per row: the same sums), so the part knows each input's rows; the
-  // files share one profile cache, so each resource's profile is built once.
   if (!options.profiles)
     options.profiles = std::make_shared<ProfileCache>(index, policy, std::clamp(options.threads, 1, kMaxThreads));
   const bool skip_cleanup = options.skip_cleanup;
   std::vector<AttributionResult> results;
-  for (size_t i = 0; i < part.inputs.size(); ++i) {
+  if (!per_input) {
+    // Only the sum: one run over all the files (its result is finished once, not once per file; the run keeps each
+    // file's span and numbers its rejected rows per file).
+    RunListing listing;
+    options.listing = &listing;
+    options.max_rejected_lines = kMaxListed;
+    auto result = RunAttribution(index, policy, options);
+    if (!result.ok()) return result.status();
+    if (listing.spans.size() != part.inputs.size())
+      return Status::Error(StatusCode::kInternal, "the run listed " + std::to_string(listing.spans.size()) +
+                                                      " spans for " + std::to_string(part.inputs.size()) + " inputs");
+    for (size_t i = 0; i < part.inputs.size(); ++i) part.inputs[i].spans = {listing.spans[i]};
+    for (auto& r : listing.rejections)
+      part.rejections.push_back(PartRejection{static_cast<uint32_t>(r.file), 0, r.line, std::move(r.why)});
+    part.rejected_total = listing.rejected_total;
+    results.push_back(std::move(result).value());
+  }
+  // Else each file credited on its own (crediting is per row: the same sums), so the part knows each input's rows;
+  // the files share one profile cache, so each resource's profile is built once.
+  for (size_t i = 0; per_input && i < part.inputs.size(); ++i) {
     AttributeOptions one = options;
     one.files = {options.files[i]};
     one.skip_cleanup = skip_cleanup && i + 1 == part.inputs.size();
@@ -186,7 +203,7 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
     auto result = RunAttribution(index, policy, one);
     if (!result.ok()) return result.status();
     part.inputs[i].spans = listing.spans;
-    if (per_input) part.inputs[i].result = *result;
+    part.inputs[i].result = *result;
     results.push_back(std::move(result).value());
     for (auto& r : listing.rejections)
       part.rejections.push_back(PartRejection{static_cast<uint32_t>(i), 0, r.line, std::move(r.why)});
