@@ -165,7 +165,9 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
       options.profiles = std::make_shared<engine::ProfileCache>(*index.get(), *policy, options.threads);
     part = engine::AttributeToPartial(*index.get(), {id.store_id, id.directory_version}, *policy, role_policy, measure,
                                       options, per_input);
-    if (session) GiveBackCache(*index.state, *session, role_policy, options.threads, std::move(options.profiles));
+    // A failed call's scopes are in no part: its cache is not reused (the next part would not carry them).
+    if (session && part.ok())
+      GiveBackCache(*index.state, *session, role_policy, options.threads, std::move(options.profiles));
     if (part.ok() && labels) {
       // Rejected rows name their input through the part's input list: relabelling it renames them too.
       for (size_t i = 0; i < part->inputs.size() && i < labels->size(); ++i) part->inputs[i].path = (*labels)[i];
@@ -302,8 +304,8 @@ PYBIND11_MODULE(_engine, m) {
         "the part (bytes, docs/partial-format.md). "
         "role_policy: 'all', 'pec' or a policy file's text. labels: the names errors and rejected rows give each "
         "input (default: the path). session: calls of one session share the resources' profiles (built once); give "
-        "one to the calls whose parts are merged together (a part's distinct-scope count is then the session's "
-        "so far; their merge's is exact). Default: none shared. per_input: keep each input's own result (what pal merge "
+        "one to the calls whose parts are merged together (a part then counts the scopes it was first to profile in "
+        "the session; their merge's count is exact). Default: none shared. per_input: keep each input's own result (what pal merge "
         "--save needs); False keeps only their sum, a part smaller by about the number of inputs.");
   m.def("merge", &Merge, py::arg("parts"),
         "Merges parts (bytes) into one part: a single run's over all their inputs. Rejected rows are listed in the "

@@ -56,6 +56,12 @@ class FlatStringMap {
     for (const Slot& s : slots_)
       if (s.length != kEmpty) f(std::string_view(arena_.data() + s.offset, s.length));
   }
+  // f(key, value) for every entry, in no particular order.
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (const Slot& s : slots_)
+      if (s.length != kEmpty) f(std::string_view(arena_.data() + s.offset, s.length), s.value);
+  }
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;

@@ -172,6 +172,10 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
   }
   if (!options.profiles)
     options.profiles = std::make_shared<ProfileCache>(index, policy, std::clamp(options.threads, 1, kMaxThreads));
+  // The scopes this part profiled: with a cache shared by the parts of one run (a Dask session), each scope is in
+  // the part that profiled it first, so their merge counts every scope of the run once; carrying all the cache's keys
+  // in every part would make each part, and each merge, grow with the whole run's scopes.
+  const uint32_t first_id = options.profiles->id_bound();
   const bool skip_cleanup = options.skip_cleanup;
   std::vector<AttributionResult> results;
   if (!per_input) {
@@ -211,9 +215,7 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
   }
   part.per_input = per_input;
   part.result = MergeResults(std::move(results));
-  // With a cache the caller shares between parts, these are every scope it profiled (a merge's count stays exact
-  // when those parts are merged together).
-  part.scope_keys = options.profiles->ScopeKeys();
+  part.scope_keys = options.profiles->ScopeKeys(first_id);
   part.result.distinct_scopes = part.scope_keys.size();
   return part;
 }

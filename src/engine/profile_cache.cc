@@ -47,12 +47,14 @@ size_t ProfileCache::size() const {
   return n;
 }
 
-std::vector<std::string> ProfileCache::ScopeKeys() const {
+std::vector<std::string> ProfileCache::ScopeKeys(uint32_t first_id) const {
   std::vector<std::string> keys;
-  keys.reserve(size());
+  if (first_id == 0) keys.reserve(size());
   for (size_t i = 0; i < kShards; ++i) {
     std::lock_guard<std::mutex> lock(scopes_[i].mu);
-    scopes_[i].by_key.ForEachKey([&](std::string_view key) { keys.emplace_back(key); });
+    scopes_[i].by_key.ForEach([&](std::string_view key, int64_t* block) {
+      if (IdOf(block) >= first_id) keys.emplace_back(key);
+    });
   }
   std::sort(keys.begin(), keys.end());
   return keys;

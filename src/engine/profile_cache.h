@@ -57,7 +57,8 @@ class ProfileCache {
   // Distinct scopes profiled so far.
   size_t size() const;
   // Their keys, sorted: a part carries them so that a merge counts the distinct scopes of all its parts exactly.
-  std::vector<std::string> ScopeKeys() const;
+  // With `first_id`, only the scopes profiled since id_bound() was `first_id` (ids grow as profiles are built).
+  std::vector<std::string> ScopeKeys(uint32_t first_id = 0) const;
   const DirectoryView& index() const { return index_; }
 
  private:

@@ -1,6 +1,7 @@
 // Mergeable parts (docs/partial-format.md): any split of the usage into 2-16 parts, each credited alone, written,
 // read back and merged, gives byte for byte the report of one run over all of it; foreign parts are refused.
 #include "engine/partial.h"
+#include "engine/profile_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -210,6 +211,39 @@ TEST(Partial, PartsWithoutPerInputResultsMergeToTheSameRunAndVersionThreeIsRead)
   auto refused = PartialFromBytes(bytes, "version 2");
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.status().message().find("versions 3 to 4"), std::string::npos) << refused.status().ToString();
+}
+
+// Parts sharing one profile cache (a Dask session) each carry the scopes they were first to profile: merged, the
+// count is the single run's; a part crediting rows whose scopes are all profiled already carries none.
+TEST(Partial, PartsSharingAProfileCacheCountEachScopeOnceWhenMerged) {
+  std::mt19937 rng(9);
+  auto index = DirectoryIndex::Build(RandomWorld(rng).facts);
+  const auto lines = RandomLines(rng, 600);
+  std::vector<std::string> all;
+  for (const auto& [sub, line] : lines) all.push_back(line);
+  const std::string whole = WriteUsage("shared_whole", all);
+  const std::string a = WriteUsage("shared_a", std::vector<std::string>(all.begin(), all.begin() + 300));
+  const std::string b = WriteUsage("shared_b", std::vector<std::string>(all.begin() + 300, all.end()));
+  auto cache = std::make_shared<ProfileCache>(*index, RolePolicy::All(), 1);
+  auto credit = [&](const std::string& file) {
+    AttributeOptions options;
+    options.files = {file};
+    options.threads = 1;
+    options.profiles = cache;
+    auto part = AttributeToPartial(*index, kDirectory, RolePolicy::All(), "all", "effective", options, false);
+    EXPECT_TRUE(part.ok()) << part.status().ToString();
+    return std::move(part).value();
+  };
+  std::vector<Partial> parts;
+  parts.push_back(credit(a));
+  parts.push_back(credit(b));
+  Partial again = credit(whole);
+  EXPECT_EQ(again.scope_keys.size(), 0u);
+  EXPECT_EQ(parts[0].scope_keys.size() + parts[1].scope_keys.size(), cache->size());
+  auto merged = MergePartials(std::move(parts));
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(merged->result.distinct_scopes, Part(*index, {whole}).result.distinct_scopes);
+  EXPECT_EQ(ResultText(merged->result), ResultText(Part(*index, {whole}).result));
 }
 
 uint64_t FileSize(const std::string& path) { return std::filesystem::file_size(path); }
