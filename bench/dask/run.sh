@@ -6,8 +6,8 @@
 # then one --timings run of each cluster (where the fixed costs go: starting Python, importing distributed,
 # connecting, shipping the index, crediting, merging, reading the part), and a paper estimate of throughput per core
 # at 100 workers from measured per-task costs (bench/dask/estimate.py). Uses bench/attribution's world (WORLD,
-# default /tmp/pal-bench/full: 10M rows; never regenerated here). The usage is cut into FILES files under OUT;
-# REPEAT runs each, medians quoted. Needs: pal and the Python module in $BUILD (default build), python3-distributed.
+# default /tmp/pal-bench/full: 10M rows; never regenerated here). The usage is cut into FILES files under OUT, cut
+# again into tasks of TASK_BYTES by pal; REPEAT runs each, medians quoted. Needs: pal and the Python module in $BUILD (default build), python3-distributed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=$(cd "${BUILD:-build}" && pwd)
@@ -16,6 +16,7 @@ WORLD=${WORLD:-/tmp/pal-bench/full}
 OUT=${OUT:-/tmp/pal-bench/dask}
 FILES=${FILES:-12}
 REPEAT=${REPEAT:-3}
+TASK_BYTES=${TASK_BYTES:-67108864}  # --dask-task-bytes (pal's default, 64 MiB; 0: one task per file)
 PY=/usr/bin/python3
 [ -f "$WORLD/world.db" ] && [ -f "$WORLD/usage.csv" ] ||
   { echo "bench/dask: no world in $WORLD (BUILD=build bench/attribution/run.sh generates it)" >&2; exit 1; }
@@ -130,13 +131,13 @@ echo "local, default ($CORES threads):    $localn s wall, $localncpu CPU-s"
 cluster() {
   local name=$1 workers=$2 threads=$3 base=$4 basewall=$5 basecpu=$6 wall cpu
   start_workers "$workers" "$threads"
-  read -r wall cpu <<<"$(timed "$name" --dask "$SCHED")"
+  read -r wall cpu <<<"$(timed "$name" --dask "$SCHED" --dask-task-bytes "$TASK_BYTES")"
   cmp "$OUT/local1.csv" "$OUT/$name.csv" || { echo "bench/dask: the report of $name differs" >&2; exit 1; }
   cmp "$OUT/local1.u.csv" "$OUT/$name.u.csv" || { echo "bench/dask: unattributed differs in $name" >&2; exit 1; }
   echo "dask, $workers worker(s) x $threads thread(s): $wall s wall (x$(ratio "$wall" "$basewall") of $base), $cpu CPU-s" \
        "(x$(ratio "$cpu" "$basecpu")) with pal, driver, scheduler and workers; report identical"
   "$PAL" attribute --quiet --timings --db "$WORLD/world.db" --index "$INDEX" --usage "${INPUTS[@]}" \
-    --out "$OUT/$name.csv" --dask "$SCHED" 2>&1 | sed 's/^/  /'
+    --out "$OUT/$name.csv" --dask "$SCHED" --dask-task-bytes "$TASK_BYTES" 2>&1 | sed 's/^/  /'
 }
 cluster dask1x1 1 1 "local 1 thread" "$local1" "$local1cpu"
 stop_workers
