@@ -2,7 +2,9 @@
 # pal attribute --dask against a real Dask cluster on loopback (docs/scale.md): Debian's dask-scheduler and three
 # dask-worker processes (--nthreads 1, PYTHONPATH=build/python), started here and stopped by PID on any exit.
 #  1. differential: generated worlds (several seeds, files of many sizes, the reference exports' formats), the
-#     --dask report, unattributed file and reconciliation byte-identical to a local run's, in csv and json;
+#     --dask report, unattributed file, reconciliation and summary line (distinct scopes included) identical to a
+#     local run's, in csv and json; --save (every saved row, --list-runs, pal report over 4 groupings) and --partial
+#     against the local --save and --partial;
 #  2. bad input: a rejected row is listed with its file (as given, relative) and line as a local run lists it; a file
 #     that cannot be read fails the run with the local run's message; an unreachable scheduler is a clear error;
 #  3. fault: one worker SIGKILLed mid-run (many slow tasks); the run still finishes with the identical report.
