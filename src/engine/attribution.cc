@@ -130,7 +130,7 @@ struct Attributor::Impl {
   size_t stage_rows;
   StringPool currency_pool;  // currency ids are this attributor's own (the cache's pool holds the other names)
   // Raw ResourceId text -> its profile's id, or kNoResource when the ID names no subscription (the column decides).
-  static constexpr uint32_t kNoResource = UINT32_MAX;
+  static constexpr uint32_t kNoResource = ProfileCache::kNoResource;
   FlatHashMap<uint32_t> by_resource;
   FlatStringMap<uint32_t> by_subscription_column;
   FlatCellMap<ReportKey, ReportCell> report;
@@ -184,8 +184,7 @@ struct Attributor::Impl {
     if (const uint32_t* found = by_resource.Find(hash)) {
       id = *found;
     } else {
-      const int64_t* block = cache->ForResourceId(row.resource_id, HashBytes(row.resource_id), slot);
-      id = block ? ProfileCache::IdOf(block) : kNoResource;
+      id = cache->ForResourceId(row.resource_id, hash, slot);
       by_resource.Insert(hash, id);
     }
     // When the ResourceId names a subscription, the subscription column is ignored (attribution.md).
