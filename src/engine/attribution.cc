@@ -303,6 +303,17 @@ struct Attributor::Impl {
     return reason;
   }
 
+  // Frees what only resolving and staging rows needs (per thread: the stage, 52 MiB, and the resource map, 24 MiB on
+  // the 10M-row benchmark), so that naming the report does not come on top of it. Both are caches: a row added later
+  // is resolved again and the stage grows again.
+  void ReleaseStaging() {
+    std::vector<Staged>().swap(stage);
+    std::vector<uint32_t>().swap(order);
+    std::vector<uint32_t>().swap(bucket_starts);
+    by_resource = FlatHashMap<uint32_t>();
+    by_subscription_column = FlatStringMap<uint32_t>();
+  }
+
   void Stage(const Staged& row) {
     stage.push_back(row);
     stage_max_block = std::max(stage_max_block, row.block);
@@ -488,6 +499,7 @@ AttributionResult MergeResults(std::vector<AttributionResult> parts) {
 
 void Attributor::Absorb(Attributor& other) {
   other.impl_->CreditStage();
+  other.impl_->ReleaseStaging();
   Impl& m = *impl_;
   const Impl& o = *other.impl_;
   // Pool ids (partners, tenants, subscriptions, admin types) are the shared cache's; currencies are each one's own.
@@ -514,6 +526,7 @@ void Attributor::Absorb(Attributor& other) {
 
 AttributionResult Attributor::Finish() {
   impl_->CreditStage();
+  impl_->ReleaseStaging();
   const Impl& m = *impl_;
   AttributionResult result;
   result.rows_read = m.rows_read;
