@@ -77,9 +77,11 @@ class Attributor {
   // Accounts for one malformed row (its cost, when it parsed, in the reconciliation).
   void AddRejected(const usage::RejectedRow& row);
   // Adds everything `other` credited (an attributor sharing this one's profile cache, now idle) into this one, so
-  // that one Finish() reports both: cheaper than finishing both and merging the text rows.
+  // that one Finish() reports both: cheaper than finishing both and merging the text rows. `other` frees its stage
+  // and resource map (it can still take rows: they are resolved again).
   void Absorb(Attributor& other);
-  // The report, the unattributed groups and the reconciliation so far (crediting the rows AddRows still keeps).
+  // The report, the unattributed groups and the reconciliation so far (crediting the rows AddRows still keeps). Frees
+  // the stage and the resource map first, as Absorb does for `other`.
   AttributionResult Finish();
 
   // The reason a row would not be credited (for tests): nullopt when it is credited.

@@ -386,8 +386,6 @@ struct CompiledIndex::Memos {
   Memos(const std::vector<Section>& s)
       : placements(s[kPlacementKeys].count),
         group_parents(s[kGroupParentKeys].count),
-        assignments(s[kAssignmentKeys].count),
-        lighthouse(s[kLighthouseKeys].count),
         links(s[kLinkKeys].count),
         enabled(s[kEnabledKeys].count),
         members(s[kMemberKeys].count),
@@ -396,8 +394,6 @@ struct CompiledIndex::Memos {
         member_holders(s[kMemberKeys].count) {}
   Memo<std::vector<Placement>> placements;
   Memo<std::vector<GroupParent>> group_parents;
-  Memo<std::vector<AssignmentEntry>> assignments;
-  Memo<std::vector<LighthouseEntry>> lighthouse;
   Memo<std::vector<TimedPartnerLink>> links;
   Memo<IntervalSet> enabled;
   Memo<std::vector<LinkedMember>> members;
@@ -643,51 +639,42 @@ const std::vector<GroupParent>* CompiledIndex::GroupParents(std::string_view ten
   });
 }
 
-const std::vector<AssignmentEntry>* CompiledIndex::AssignmentsAt(std::string_view scope_key) const {
+// Assignments and Lighthouse authorizations are read in place, never copied out: a run asks for every scope's
+// grants, and copies of a million assignments' five texts each were 400 MiB, more than a quarter of a 10M-row run's
+// peak (docs/attribution.md). Building the views costs a few additions per grant, less than copying did once.
+void CompiledIndex::ForEachAssignmentAt(std::string_view scope_key,
+                                        FunctionRef<void(const AssignmentView&)> visit) const {
   const int64_t i = Find(kAssignmentKeys, scope_key);
-  if (i < 0) return nullptr;
-  return memos_->assignments.Get(static_cast<size_t>(i), [&] {
-    const KeyRec& key = Keys(kAssignmentKeys, static_cast<size_t>(i));
-    auto [recs, n] = RangeOf(Records<AssignmentRec>(kAssignments), sections_[kAssignments].count, key.first, key.count);
-    std::vector<AssignmentEntry> out;
-    out.reserve(n);
-    for (uint32_t k = 0; k < n; ++k) {
-      const AssignmentRec& r = recs[k];
-      const uint32_t type = std::min<uint32_t>(r.principal_type, static_cast<uint32_t>(AssigneeType::kUnknown));
-      out.push_back(AssignmentEntry{std::string(Text(r.tenant.offset, r.tenant.length)),
-                                    std::string(Text(r.principal.offset, r.principal.length)),
-                                    static_cast<AssigneeType>(type),
-                                    std::string(Text(r.role_guid.offset, r.role_guid.length)),
-                                    std::string(Text(r.role_name.offset, r.role_name.length)),
-                                    std::string(Text(r.scope_text.offset, r.scope_text.length)), IntervalOf(r.from, r.to)});
-    }
-    return out;
-  });
+  if (i < 0) return;
+  const KeyRec& key = Keys(kAssignmentKeys, static_cast<size_t>(i));
+  auto [recs, n] = RangeOf(Records<AssignmentRec>(kAssignments), sections_[kAssignments].count, key.first, key.count);
+  for (uint32_t k = 0; k < n; ++k) {
+    const AssignmentRec& r = recs[k];
+    const uint32_t type = std::min<uint32_t>(r.principal_type, static_cast<uint32_t>(AssigneeType::kUnknown));
+    visit(AssignmentView{Text(r.tenant.offset, r.tenant.length), Text(r.principal.offset, r.principal.length),
+                         static_cast<AssigneeType>(type), Text(r.role_guid.offset, r.role_guid.length),
+                         Text(r.role_name.offset, r.role_name.length), Text(r.scope_text.offset, r.scope_text.length),
+                         IntervalOf(r.from, r.to)});
+  }
 }
 
 bool CompiledIndex::HasGrantsAt(std::string_view scope_key) const {
   return Find(kAssignmentKeys, scope_key) >= 0 || Find(kLighthouseKeys, scope_key) >= 0;
 }
 
-const std::vector<LighthouseEntry>* CompiledIndex::LighthouseAt(std::string_view scope_key) const {
+void CompiledIndex::ForEachLighthouseAt(std::string_view scope_key,
+                                        FunctionRef<void(const LighthouseView&)> visit) const {
   const int64_t i = Find(kLighthouseKeys, scope_key);
-  if (i < 0) return nullptr;
-  return memos_->lighthouse.Get(static_cast<size_t>(i), [&] {
-    const KeyRec& key = Keys(kLighthouseKeys, static_cast<size_t>(i));
-    auto [recs, n] = RangeOf(Records<LighthouseRec>(kLighthouse), sections_[kLighthouse].count, key.first, key.count);
-    std::vector<LighthouseEntry> out;
-    out.reserve(n);
-    for (uint32_t k = 0; k < n; ++k) {
-      const LighthouseRec& r = recs[k];
-      out.push_back(LighthouseEntry{std::string(Text(r.customer_tenant.offset, r.customer_tenant.length)),
-                                    std::string(Text(r.managing_tenant.offset, r.managing_tenant.length)),
-                                    std::string(Text(r.principal.offset, r.principal.length)),
-                                    std::string(Text(r.role_guid.offset, r.role_guid.length)),
-                                    std::string(Text(r.scope_text.offset, r.scope_text.length)), r.eligible != 0,
-                                    IntervalOf(r.from, r.to)});
-    }
-    return out;
-  });
+  if (i < 0) return;
+  const KeyRec& key = Keys(kLighthouseKeys, static_cast<size_t>(i));
+  auto [recs, n] = RangeOf(Records<LighthouseRec>(kLighthouse), sections_[kLighthouse].count, key.first, key.count);
+  for (uint32_t k = 0; k < n; ++k) {
+    const LighthouseRec& r = recs[k];
+    visit(LighthouseView{Text(r.customer_tenant.offset, r.customer_tenant.length),
+                         Text(r.managing_tenant.offset, r.managing_tenant.length),
+                         Text(r.principal.offset, r.principal.length), Text(r.role_guid.offset, r.role_guid.length),
+                         Text(r.scope_text.offset, r.scope_text.length), r.eligible != 0, IntervalOf(r.from, r.to)});
+  }
 }
 
 const std::vector<TimedPartnerLink>* CompiledIndex::LinksOf(std::string_view principal_key) const {

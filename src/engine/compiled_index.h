@@ -37,7 +37,8 @@ Result<IndexIdentity> WriteCompiledIndex(const DirectoryIndex& index, const Stor
 
 // A compiled index mapped into memory. Lookups binary-search sorted key arrays in the mapping; the entries a caller
 // asks for are copied out of it once, on first use (lock-free memos), so that the DirectoryView contract (stable
-// pointers to vectors) holds. Nothing is read before it is asked for, so opening costs the header and the checksum.
+// pointers to vectors) holds, except grants (assignments, Lighthouse), which are visited in place. Nothing is read
+// before it is asked for, so opening costs the header and the checksum.
 class CompiledIndex final : public DirectoryView {
  public:
   // Maps `path` after checking its magic, version, sizes, section bounds and both checksums. Corruption (code
@@ -52,9 +53,9 @@ class CompiledIndex final : public DirectoryView {
 
   const std::vector<Placement>* Placements(std::string_view subscription_lower) const override;
   const std::vector<GroupParent>* GroupParents(std::string_view tenant, std::string_view group_lower) const override;
-  const std::vector<AssignmentEntry>* AssignmentsAt(std::string_view scope_key) const override;
+  void ForEachAssignmentAt(std::string_view scope_key, FunctionRef<void(const AssignmentView&)> visit) const override;
   bool HasGrantsAt(std::string_view scope_key) const override;
-  const std::vector<LighthouseEntry>* LighthouseAt(std::string_view scope_key) const override;
+  void ForEachLighthouseAt(std::string_view scope_key, FunctionRef<void(const LighthouseView&)> visit) const override;
   const std::vector<TimedPartnerLink>* LinksOf(std::string_view principal_key) const override;
   const IntervalSet& EnabledOf(std::string_view principal_key) const override;
   bool PrincipalKnown(std::string_view principal_key) const override;

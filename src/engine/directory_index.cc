@@ -217,13 +217,20 @@ const std::vector<GroupParent>* DirectoryIndex::GroupParents(std::string_view te
   auto it = group_parents_.find(PrincipalKey(tenant, group_lower));
   return it == group_parents_.end() ? nullptr : &it->second;
 }
-const std::vector<AssignmentEntry>* DirectoryIndex::AssignmentsAt(std::string_view scope_key) const {
+void DirectoryIndex::ForEachAssignmentAt(std::string_view scope_key,
+                                         FunctionRef<void(const AssignmentView&)> visit) const {
   auto it = assignments_.find(scope_key);
-  return it == assignments_.end() ? nullptr : &it->second;
+  if (it == assignments_.end()) return;
+  for (const AssignmentEntry& a : it->second)
+    visit(AssignmentView{a.tenant, a.principal, a.principal_type, a.role_guid, a.role_name, a.scope_text, a.valid});
 }
-const std::vector<LighthouseEntry>* DirectoryIndex::LighthouseAt(std::string_view scope_key) const {
+void DirectoryIndex::ForEachLighthouseAt(std::string_view scope_key,
+                                         FunctionRef<void(const LighthouseView&)> visit) const {
   auto it = lighthouse_.find(scope_key);
-  return it == lighthouse_.end() ? nullptr : &it->second;
+  if (it == lighthouse_.end()) return;
+  for (const LighthouseEntry& l : it->second)
+    visit(LighthouseView{l.customer_tenant, l.managing_tenant, l.principal, l.role_guid, l.scope_text, l.eligible,
+                         l.valid});
 }
 const std::vector<TimedPartnerLink>* DirectoryIndex::LinksOf(std::string_view principal_key) const {
   auto it = links_.find(principal_key);

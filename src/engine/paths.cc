@@ -128,19 +128,15 @@ void ForEachLinkedGrant(const DirectoryView& index, const std::string& scope_key
       for (const auto& member : *holder->members)
         on_path(std::string_view(member.object), member.linked_id, grant.holder, &member.when);
   };
-  if (const auto* assignments = index.AssignmentsAt(scope_key)) {
-    for (const auto& a : *assignments) {
-      if (a.tenant != tenant || a.principal_type == AssigneeType::kForeignGroup) continue;
-      visit(Grant{false, a.scope_text, a.tenant, a.principal, a.role_guid, a.role_name, a.valid});
-    }
-  }
+  index.ForEachAssignmentAt(scope_key, [&](const AssignmentView& a) {
+    if (a.tenant != tenant || a.principal_type == AssigneeType::kForeignGroup) return;
+    visit(Grant{false, a.scope_text, a.tenant, a.principal, a.role_guid, a.role_name, a.valid});
+  });
   if (lighthouse_too) {
-    if (const auto* authorizations = index.LighthouseAt(scope_key)) {
-      for (const auto& l : *authorizations) {
-        if (l.eligible) continue;
-        visit(Grant{true, l.scope_text, l.managing_tenant, l.principal, l.role_guid, "", l.valid});
-      }
-    }
+    index.ForEachLighthouseAt(scope_key, [&](const LighthouseView& l) {
+      if (l.eligible) return;
+      visit(Grant{true, l.scope_text, l.managing_tenant, l.principal, l.role_guid, "", l.valid});
+    });
   }
 }
 

@@ -93,22 +93,22 @@ int64_t* ProfileCache::For(const Scope& resource, int slot) {
   return block;
 }
 
-int64_t* ProfileCache::ForResourceId(std::string_view text, uint64_t hash, int slot) {
-  ResourceShard& shard = resources_[(hash >> 32) % kShards];
+uint32_t ProfileCache::ForResourceId(std::string_view text, const Hash128& hash, int slot) {
+  ResourceShard& shard = resources_[(hash.high >> 32) % kShards];  // the map's slots are chosen by hash.low
   {
     std::lock_guard<std::mutex> lock(shard.mu);
-    if (auto* const* found = shard.by_text.Find(text, hash)) return *found;
+    if (const uint32_t* found = shard.by_hash.Find(hash)) return *found;
   }
   // Parsed outside the lock: the other thread keeps crediting meanwhile.
-  int64_t* profile = nullptr;
+  uint32_t id = kNoResource;
   if (!text.empty()) {
     auto parsed = Scope::Parse(text);
-    if (parsed.ok() && parsed->subscription_id()) profile = For(*parsed, slot);
+    if (parsed.ok() && parsed->subscription_id()) id = IdOf(For(*parsed, slot));
   }
   std::lock_guard<std::mutex> lock(shard.mu);
-  if (auto* const* found = shard.by_text.Find(text, hash)) return *found;
-  shard.by_text.Insert(text, profile);
-  return profile;
+  if (const uint32_t* found = shard.by_hash.Find(hash)) return *found;
+  shard.by_hash.Insert(hash, id);
+  return id;
 }
 
 void ProfileCache::AssignId(int64_t* block) {

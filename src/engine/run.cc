@@ -282,8 +282,12 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryView& index, con
     if (rejected_total > rejections.size())
       *options.rejected_log << "rejected: " << (rejected_total - rejections.size()) << " more rejected rows not listed\n";
   }
-  // The other parts' cells are added into the first's (integer keys), then one Finish() sorts and names them.
-  for (size_t k = 1; k < parts.size(); ++k) parts[0].attributor->Absorb(*parts[k].attributor);
+  // The other parts' cells are added into the first's (integer keys), then one Finish() sorts and names them. An
+  // absorbed attributor is freed at once (flat tables, quick to free), before the report rows are made.
+  for (size_t k = 1; k < parts.size(); ++k) {
+    parts[0].attributor->Absorb(*parts[k].attributor);
+    parts[k].attributor.reset();
+  }
   const auto combined = std::chrono::steady_clock::now();
   AttributionResult merged = parts[0].attributor->Finish();
   if (options.absorb_into) options.absorb_into->Absorb(*parts[0].attributor);

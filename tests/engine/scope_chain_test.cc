@@ -97,15 +97,14 @@ TEST(ScopeChain, TheGrantsOnTheChainAreTheAncestorsOnesInTheTenant) {
   auto index = History();
   std::set<std::string> names;
   for (const auto& [key, when] : ChainOf(*index, kVm, kT1))
-    if (const auto* grants = index->AssignmentsAt(key))
-      for (const AssignmentEntry& a : *grants)
-        if (a.tenant == kT1) names.insert(a.principal);
+    index->ForEachAssignmentAt(key, [&](const AssignmentView& a) {
+      if (a.tenant == kT1) names.insert(std::string(a.principal));
+    });
   EXPECT_EQ(names, (std::set<std::string>{"p-root", "p-corp", "p-finance", "p-sub", "p-rg1", "p-vm"}))
       << "rg1 covers RG1; a sibling rg10 is not an ancestor; T2's assignment is another tenant's";
   std::set<std::string> lighthouse;
   for (const auto& [key, when] : ChainOf(*index, kVm, kT1))
-    if (const auto* grants = index->LighthouseAt(key))
-      for (const LighthouseEntry& l : *grants) lighthouse.insert(l.principal);
+    index->ForEachLighthouseAt(key, [&](const LighthouseView& l) { lighthouse.insert(std::string(l.principal)); });
   EXPECT_EQ(lighthouse, (std::set<std::string>{"lh-sub", "lh-rg1"})) << "Lighthouse follows the lexical chain";
 }
 
