@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
+# The tests' temporary files go to a folder of this run's own (gtest's TempDir() and std::filesystem's
+# temp_directory_path() both read TMPDIR; so do mktemp, PostgreSQL, Dask and Chromium), so that a test run in another
+# checkout on the same machine cannot collide with this one on a fixed file name. Removed when the run ends.
+TEST_TMP=$(mktemp -d /tmp/openpal-test.XXXXXX)
+trap 'rm -rf "$TEST_TMP"' EXIT
+export TMPDIR=$TEST_TMP
 ctest --test-dir build --output-on-failure --timeout 300 -j2
 if [ -f tests/conformance/package.json ]; then
   bash tests/conformance/run.sh
