@@ -10,6 +10,7 @@ bash scripts/build.sh
 # temp_directory_path() both read TMPDIR; so do mktemp, PostgreSQL, Dask and Chromium), so that a test run in another
 # checkout on the same machine cannot collide with this one on a fixed file name. Removed when the run ends.
 TEST_TMP=$(mktemp -d /tmp/openpal-test.XXXXXX)
+chmod 1777 "$TEST_TMP"   # as /tmp is: tests that drop to the user nobody must still reach their files
 trap 'rm -rf "$TEST_TMP"' EXIT
 export TMPDIR=$TEST_TMP
 ctest --test-dir build --output-on-failure --timeout 300 -j2
