@@ -234,8 +234,9 @@ py::dict Render(const py::bytes& part_bytes, const std::string& output) {
   bool balances = true;
   {
     py::gil_scoped_release released;
-    engine::WriteReport(part.result, format, report);
-    engine::WriteUnattributed(part.result, format == engine::OutputFormat::kJson ? format : engine::OutputFormat::kCsv,
+    const engine::AttributionResult result = engine::NameCells(part.result);
+    engine::WriteReport(result, format, report);
+    engine::WriteUnattributed(result, format == engine::OutputFormat::kJson ? format : engine::OutputFormat::kCsv,
                               unattributed);
     engine::WriteReconciliation(part.result, reconciliation);
     engine::WriteRejectedLines(part, rejected);
@@ -274,8 +275,8 @@ py::dict Summary(const py::bytes& part_bytes) {
   for (const auto& input : part.inputs) inputs.append(py::make_tuple(input.path, input.size));
   out["inputs"] = inputs;
   out["rows_read"] = part.result.rows_read;
-  out["report_rows"] = part.result.report.size();
-  out["unattributed_groups"] = part.result.unattributed.size();
+  out["report_rows"] = part.result.cells.size();
+  out["unattributed_groups"] = part.result.misses.size();
   out["distinct_scopes"] = part.result.distinct_scopes;
   out["rejected_rows"] = part.rejected_total;
   out["per_input"] = part.per_input;

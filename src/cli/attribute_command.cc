@@ -136,7 +136,7 @@ int WritePart(const AttributeArgs& args, const engine::DirectoryView& index,
   }
   if (!args.quiet)
     std::cerr << "attribute: part written to " << args.partial << " (" << part->result.rows_read << " rows, "
-              << part->result.report.size() << " report rows); combine parts with pal merge\n";
+              << part->result.cells.size() << " report rows); combine parts with pal merge\n";
   return kExitOk;
 }
 

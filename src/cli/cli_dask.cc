@@ -241,7 +241,7 @@ int AttributeOnDask(const DaskRunArgs& args) {
     }
     if (!args.quiet)
       std::cerr << "attribute: part written to " << args.partial << " (" << merged->result.rows_read << " rows, "
-                << merged->result.report.size() << " report rows); combine parts with pal merge\n";
+                << merged->result.cells.size() << " report rows); combine parts with pal merge\n";
     return kExitOk;
   }
   engine::WriteRejectedLines(*merged, std::cerr);
@@ -273,8 +273,8 @@ int AttributeOnDask(const DaskRunArgs& args) {
   if (!args.quiet) {
     engine::WriteReconciliation(merged->result, std::cerr);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::cerr << "attribute: " << merged->result.report.size() << " report rows, "
-              << merged->result.unattributed.size() << " unattributed groups, " << merged->result.distinct_scopes
+    std::cerr << "attribute: " << merged->result.cells.size() << " report rows, "
+              << merged->result.misses.size() << " unattributed groups, " << merged->result.distinct_scopes
               << " distinct scopes, " << seconds << " s on " << args.scheduler << "\n";
   }
   for (const auto& c : merged->result.reconciliation)

@@ -20,16 +20,18 @@ Status WriteMergedOutputs(const engine::Partial& merged, const std::string& outp
   const engine::OutputFormat format = output == "json"    ? engine::OutputFormat::kJson
                                       : output == "table" ? engine::OutputFormat::kTable
                                                           : engine::OutputFormat::kCsv;
+  // Named and sorted once, here: parts carry and merge their cells unnamed.
+  const engine::AttributionResult result = engine::NameCells(merged.result);
   Status written = Status::Ok();
   if (out.empty()) {
-    engine::WriteReport(merged.result, format, std::cout);
+    engine::WriteReport(result, format, std::cout);
     written = FlushStandardOutput();
   } else {
-    written = WriteOutputFile(out, [&](std::ostream& stream) { engine::WriteReport(merged.result, format, stream); });
+    written = WriteOutputFile(out, [&](std::ostream& stream) { engine::WriteReport(result, format, stream); });
   }
   if (written.ok() && !unattributed.empty()) {
     written = WriteOutputFile(unattributed, [&](std::ostream& stream) {
-      engine::WriteUnattributed(merged.result,
+      engine::WriteUnattributed(result,
                                 format == engine::OutputFormat::kJson ? format : engine::OutputFormat::kCsv, stream);
     });
   }
@@ -81,7 +83,7 @@ Result<int64_t> SaveMergedRun(const engine::Partial& merged, const std::string& 
                            input.path);
     auto sha = engine::Sha256OfFile(input.path);
     if (!sha.ok()) return sha.status();
-    Status added = (*spill)->Add(engine::FileResult{input.path, *sha, input.result}, *directory->view);
+    Status added = (*spill)->Add(engine::FileResult{input.path, *sha, engine::NameCells(input.result)}, *directory->view);
     if (!added.ok()) return added;
   }
   auto run = engine::SaveAttributionRun(**store, **spill, policy_spec, merged.measure);

@@ -46,8 +46,8 @@ int Merge(const MergeArgs& args) {
   }
   if (!args.quiet) {
     engine::WriteReconciliation(merged->result, std::cerr);
-    std::cerr << "merge: " << args.parts.size() << " parts, " << merged->result.report.size() << " report rows, "
-              << merged->result.unattributed.size() << " unattributed groups\n";
+    std::cerr << "merge: " << args.parts.size() << " parts, " << merged->result.cells.size() << " report rows, "
+              << merged->result.misses.size() << " unattributed groups\n";
   }
   for (const auto& c : merged->result.reconciliation)
     if (!c.balances()) return kExitFailure;

@@ -33,14 +33,19 @@ std::string MonthText(int yyyymm) {
   return buf;
 }
 
+// FNV-1a over 32-bit words, mixed: the hash of a group's integer key.
+uint64_t HashWords(std::initializer_list<uint32_t> words) {
+  uint64_t h = 1469598103934665603ULL;
+  for (uint32_t v : words) h = (h ^ v) * 1099511628211ULL;
+  return h ^ (h >> 31);
+}
+
 struct ReportKey {
   int partner, tenant, subscription, month, currency, admin;
   friend bool operator==(const ReportKey&, const ReportKey&) = default;
   uint64_t Hash() const {
-    uint64_t h = 1469598103934665603ULL;
-    for (int v : {partner, tenant, subscription, month, currency, admin})
-      h = (h ^ static_cast<uint64_t>(static_cast<uint32_t>(v))) * 1099511628211ULL;
-    return h ^ (h >> 31);
+    return HashWords({static_cast<uint32_t>(partner), static_cast<uint32_t>(tenant), static_cast<uint32_t>(subscription),
+                      static_cast<uint32_t>(month), static_cast<uint32_t>(currency), static_cast<uint32_t>(admin)});
   }
 };
 struct ReportCell {
@@ -403,38 +408,6 @@ void Attributor::AddRejected(const usage::RejectedRow& row) {
 
 namespace {
 
-void SortResult(AttributionResult& result) {
-  std::sort(result.report.begin(), result.report.end(), [](const ReportRow& a, const ReportRow& b) {
-    return std::tie(a.partner_id, a.customer_tenant_id, a.subscription_id, a.month, a.currency, a.admin_type) <
-           std::tie(b.partner_id, b.customer_tenant_id, b.subscription_id, b.month, b.currency, b.admin_type);
-  });
-  std::sort(result.unattributed.begin(), result.unattributed.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.subscription_id, a.month, a.currency, a.reason) <
-           std::tie(b.subscription_id, b.month, b.currency, b.reason);
-  });
-  std::sort(result.reconciliation.begin(), result.reconciliation.end(),
-            [](const auto& a, const auto& b) { return a.currency < b.currency; });
-}
-
-}  // namespace
-
-namespace {
-
-auto KeyOf(const ReportRow& r) {
-  return std::tie(r.partner_id, r.customer_tenant_id, r.subscription_id, r.month, r.currency, r.admin_type);
-}
-auto KeyOf(const UnattributedRow& u) { return std::tie(u.subscription_id, u.month, u.currency, u.reason); }
-auto KeyOf(const CurrencyReconciliation& c) { return std::tie(c.currency); }
-
-void AddInto(ReportRow& to, const ReportRow& r) {
-  to.usage_rows += r.usage_rows;
-  to.total_cost += r.total_cost;
-  to.attributed_cost += r.attributed_cost;
-}
-void AddInto(UnattributedRow& to, const UnattributedRow& u) {
-  to.usage_rows += u.usage_rows;
-  to.total_cost += u.total_cost;
-}
 void AddInto(CurrencyReconciliation& t, const CurrencyReconciliation& c) {
   t.rows_credited += c.rows_credited;
   t.rows_not_credited += c.rows_not_credited;
@@ -446,56 +419,7 @@ void AddInto(CurrencyReconciliation& t, const CurrencyReconciliation& c) {
   t.attributed += c.attributed;
 }
 
-// One sorted vector from two sorted ones, rows with equal keys summed: linear, where a tree of 600,000 string
-// tuples took seconds on the single thread that ends every run.
-template <typename T>
-std::vector<T> MergeSorted(std::vector<T>& a, std::vector<T>& b) {
-  std::vector<T> out;
-  out.reserve(a.size() + b.size());
-  auto take = [&out](T& row) {
-    if (!out.empty() && KeyOf(out.back()) == KeyOf(row)) {
-      AddInto(out.back(), row);
-    } else {
-      out.push_back(std::move(row));
-    }
-  };
-  size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    if (j == b.size() || (i < a.size() && !(KeyOf(b[j]) < KeyOf(a[i])))) {
-      take(a[i++]);
-    } else {
-      take(b[j++]);
-    }
-  }
-  return out;
-}
-
-void SortIfNeeded(AttributionResult& part) {
-  auto by_key = [](const auto& x, const auto& y) { return KeyOf(x) < KeyOf(y); };
-  if (!std::is_sorted(part.report.begin(), part.report.end(), by_key) ||
-      !std::is_sorted(part.unattributed.begin(), part.unattributed.end(), by_key) ||
-      !std::is_sorted(part.reconciliation.begin(), part.reconciliation.end(), by_key))
-    SortResult(part);
-}
-
 }  // namespace
-
-AttributionResult MergeResults(std::vector<AttributionResult> parts) {
-  if (parts.empty()) return AttributionResult();
-  if (parts.size() == 1) return std::move(parts[0]);
-  for (auto& part : parts) SortIfNeeded(part);
-  AttributionResult merged = std::move(parts[0]);
-  for (size_t p = 1; p < parts.size(); ++p) {
-    AttributionResult& part = parts[p];
-    merged.rows_read += part.rows_read;
-    merged.rows_rejected_without_cost += part.rows_rejected_without_cost;
-    merged.distinct_scopes = std::max(merged.distinct_scopes, part.distinct_scopes);
-    merged.report = MergeSorted(merged.report, part.report);
-    merged.unattributed = MergeSorted(merged.unattributed, part.unattributed);
-    merged.reconciliation = MergeSorted(merged.reconciliation, part.reconciliation);
-  }
-  return merged;
-}
 
 void Attributor::Absorb(Attributor& other) {
   other.impl_->CreditStage();
@@ -524,94 +448,266 @@ void Attributor::Absorb(Attributor& other) {
   m.rejected_without_cost += o.rejected_without_cost;
 }
 
-AttributionResult Attributor::Finish() {
+AttributionResult Attributor::Finish() { return NameCells(FinishCells()); }
+
+CellTable Attributor::FinishCells() {
   impl_->CreditStage();
   impl_->ReleaseStaging();
   const Impl& m = *impl_;
+  const ProfileCache& cache = *m.cache;
+  CellTable table;
+  table.rows_read = m.rows_read;
+  table.rows_rejected_without_cost = m.rejected_without_cost;
+  table.distinct_scopes = cache.size();
+  // Every text once, found through arrays by the ids the cells hold (no hashing per cell): pool texts (partners,
+  // tenants, subscriptions, admin types) are distinct; the few others are looked up when first met.
+  FlatStringMap<uint32_t> other_names;
+  auto add = [&table](std::string_view text) {
+    table.names.emplace_back(text);
+    return static_cast<uint32_t>(table.names.size() - 1);
+  };
+  auto other = [&](std::string_view text) {
+    if (const uint32_t* found = other_names.Find(text)) return *found;
+    const uint32_t id = add(text);
+    other_names.Insert(text, id);
+    return id;
+  };
+  constexpr uint32_t kUnset = UINT32_MAX;
+  std::vector<uint32_t> pool_name(cache.name_count(), kUnset), partner_name(cache.name_count(), kUnset);
+  auto pool = [&](int id) {
+    uint32_t& at = pool_name[static_cast<size_t>(id)];
+    if (at == kUnset) at = add(cache.Name(id));
+    return at;
+  };
+  std::vector<uint32_t> currency_name(m.currency_pool.size(), kUnset);
+  auto currency = [&](int id) {
+    uint32_t& at = currency_name[static_cast<size_t>(id)];
+    if (at == kUnset) at = other(m.currency_pool.Get(id));
+    return at;
+  };
+  std::vector<std::pair<int, uint32_t>> months;  // few: a scan
+  auto month = [&](int yyyymm) {
+    for (const auto& [value, id] : months)
+      if (value == yyyymm) return id;
+    months.emplace_back(yyyymm, other(MonthText(yyyymm)));
+    return months.back().second;
+  };
+  table.cells.reserve(m.report.size());
+  for (uint32_t i = 0; i < m.report.size(); ++i) {
+    const ReportKey& key = m.report.KeyAt(i);
+    const ReportCell& cell = m.report.At(i);
+    uint32_t& name = partner_name[static_cast<size_t>(key.partner)];
+    if (name == kUnset) {
+      const PartnerInfo* partner = cache.index().Partner(cache.Name(key.partner));
+      name = other(partner ? std::string_view(partner->newest_name) : std::string_view());
+    }
+    table.cells.push_back(CellTable::Cell{pool(key.partner), name, pool(key.tenant), pool(key.subscription),
+                                          month(key.month), currency(key.currency), pool(key.admin), cell.rows,
+                                          cell.total, cell.attributed});
+  }
+  table.misses.reserve(m.misses.size());
+  for (uint32_t i = 0; i < m.misses.size(); ++i) {
+    const MissKey& key = m.misses.KeyAt(i);
+    const ReportCell& cell = m.misses.At(i);
+    table.misses.push_back(CellTable::Miss{pool(key.subscription), month(key.month), currency(key.currency),
+                                           other(ReasonCode(static_cast<Reason>(key.reason))), cell.rows,
+                                           cell.total});
+  }
+  table.reconciliation = m.totals;
+  std::sort(table.reconciliation.begin(), table.reconciliation.end(),
+            [](const auto& a, const auto& b) { return a.currency < b.currency; });
+  return table;
+}
+
+AttributionResult NameCells(const CellTable& table) {
   AttributionResult result;
-  result.rows_read = m.rows_read;
-  result.rows_rejected_without_cost = m.rejected_without_cost;
-  result.distinct_scopes = m.cache->size();
-  // Sorted by integer ranks of the texts (every pool text is distinct, so rank order is text order), then turned
-  // into text once: sorting 600,000 rows of string tuples took most of a second.
-  const std::vector<uint32_t> rank = m.cache->NameRanks();
-  const std::vector<uint32_t> currency_rank = m.currency_pool.Ranks();
-  auto month_text = [](int yyyymm) { return MonthText(yyyymm); };
-  const auto& cells = m.report;
-  std::vector<uint32_t> order(cells.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  // Each cell's sort key packed into three words once (ranks fit 32 bits), so the sort compares integers in place
-  // instead of gathering six ranks per comparison.
+  result.rows_read = table.rows_read;
+  result.rows_rejected_without_cost = table.rows_rejected_without_cost;
+  result.distinct_scopes = table.distinct_scopes;
+  // Sorted by integer ranks of the texts (equal texts share a rank, so rank order is text order), then turned into
+  // text once: sorting 600,000 rows of string tuples took most of a second.
+  const std::vector<std::string>& names = table.names;
+  std::vector<uint32_t> rank(names.size());
+  {
+    std::vector<uint32_t> by_text(names.size());
+    for (uint32_t i = 0; i < by_text.size(); ++i) by_text[i] = i;
+    std::sort(by_text.begin(), by_text.end(), [&names](uint32_t a, uint32_t b) { return names[a] < names[b]; });
+    for (uint32_t r = 0; r < by_text.size(); ++r)
+      rank[by_text[r]] = r > 0 && names[by_text[r]] == names[by_text[r - 1]] ? rank[by_text[r - 1]] : r;
+  }
+  // Each cell's sort key packed into three words once, so the sort compares integers in place.
   struct SortKey {
     uint64_t a, b, c;
     uint32_t cell;
   };
+  const auto& cells = table.cells;
   std::vector<SortKey> keys(cells.size());
   for (uint32_t i = 0; i < keys.size(); ++i) {
-    const ReportKey& k = cells.KeyAt(i);
-    keys[i] = SortKey{(uint64_t{rank[static_cast<size_t>(k.partner)]} << 32) | rank[static_cast<size_t>(k.tenant)],
-                      (uint64_t{rank[static_cast<size_t>(k.subscription)]} << 32) | static_cast<uint32_t>(k.month),
-                      (uint64_t{currency_rank[static_cast<size_t>(k.currency)]} << 32) | rank[static_cast<size_t>(k.admin)],
-                      i};
+    const CellTable::Cell& k = cells[i];
+    keys[i] = SortKey{(uint64_t{rank[k.partner]} << 32) | rank[k.tenant],
+                      (uint64_t{rank[k.subscription]} << 32) | rank[k.month],
+                      (uint64_t{rank[k.currency]} << 32) | rank[k.admin], i};
   }
   std::sort(keys.begin(), keys.end(),
             [](const SortKey& x, const SortKey& y) { return std::tie(x.a, x.b, x.c) < std::tie(y.a, y.b, y.c); });
-  for (size_t r = 0; r < keys.size(); ++r) order[r] = keys[r].cell;
-  // Named in two halves at once (everything read here is read-only by now): 600,000 rows of seven strings.
-  result.report.resize(order.size());
+  // Named in two halves at once (everything read here is read-only): 600,000 rows of seven strings.
+  result.report.resize(keys.size());
   auto name_rows = [&](size_t from, size_t to) {
-    const std::string* partner_name = nullptr;
-    int last_partner = -1;
     for (size_t r = from; r < to; ++r) {
-      const ReportKey& key = cells.KeyAt(order[r]);
-      const ReportCell& cell = cells.At(order[r]);
+      const CellTable::Cell& cell = cells[keys[r].cell];
       ReportRow& row = result.report[r];
-      row.partner_id = m.cache->Name(key.partner);
-      if (key.partner != last_partner) {  // rows are grouped by partner: one directory lookup per partner
-        const PartnerInfo* partner = m.cache->index().Partner(row.partner_id);
-        partner_name = partner ? &partner->newest_name : nullptr;
-        last_partner = key.partner;
-      }
-      if (partner_name) row.partner_name = *partner_name;
-      row.customer_tenant_id = m.cache->Name(key.tenant);
-      row.subscription_id = m.cache->Name(key.subscription);
-      row.month = month_text(key.month);
-      row.currency = m.currency_pool.Get(key.currency);
-      row.admin_type = m.cache->Name(key.admin);
+      row.partner_id = names[cell.partner];
+      row.partner_name = names[cell.partner_name];
+      row.customer_tenant_id = names[cell.tenant];
+      row.subscription_id = names[cell.subscription];
+      row.month = names[cell.month];
+      row.currency = names[cell.currency];
+      row.admin_type = names[cell.admin];
       row.usage_rows = cell.rows;
       row.total_cost = cell.total;
       row.attributed_cost = cell.attributed;
     }
   };
-  if (order.size() >= 65536) {
-    std::thread other(name_rows, order.size() / 2, order.size());
-    name_rows(0, order.size() / 2);
+  if (keys.size() >= 65536) {
+    std::thread other(name_rows, keys.size() / 2, keys.size());
+    name_rows(0, keys.size() / 2);
     other.join();
   } else {
-    name_rows(0, order.size());
+    name_rows(0, keys.size());
   }
-  const auto& missed = m.misses;
-  std::vector<uint32_t> miss_order(missed.size());
+  const auto& misses = table.misses;
+  std::vector<uint32_t> miss_order(misses.size());
   for (uint32_t i = 0; i < miss_order.size(); ++i) miss_order[i] = i;
   auto miss_key = [&](uint32_t i) {
-    const MissKey& k = missed.KeyAt(i);
-    return std::make_tuple(rank[static_cast<size_t>(k.subscription)], k.month,
-                           currency_rank[static_cast<size_t>(k.currency)],
-                           std::string_view(ReasonCode(static_cast<Reason>(k.reason))));
+    const CellTable::Miss& k = misses[i];
+    return std::make_tuple(rank[k.subscription], rank[k.month], rank[k.currency], rank[k.reason]);
   };
   std::sort(miss_order.begin(), miss_order.end(), [&](uint32_t a, uint32_t b) { return miss_key(a) < miss_key(b); });
   result.unattributed.reserve(miss_order.size());
   for (uint32_t i : miss_order) {
-    const MissKey& key = missed.KeyAt(i);
-    const ReportCell& cell = missed.At(i);
-    result.unattributed.push_back(UnattributedRow{m.cache->Name(key.subscription), month_text(key.month),
-                                                  m.currency_pool.Get(key.currency),
-                                                  ReasonCode(static_cast<Reason>(key.reason)), cell.rows, cell.total});
+    const CellTable::Miss& miss = misses[i];
+    result.unattributed.push_back(UnattributedRow{names[miss.subscription], names[miss.month], names[miss.currency],
+                                                  names[miss.reason], miss.rows, miss.total});
   }
-  for (const auto& total : m.totals) result.reconciliation.push_back(total);
+  result.reconciliation = table.reconciliation;
   std::sort(result.reconciliation.begin(), result.reconciliation.end(),
             [](const auto& a, const auto& b) { return a.currency < b.currency; });
   return result;
+}
+
+namespace {
+
+// Texts interned into one table's names.
+class NameIndex {
+ public:
+  explicit NameIndex(std::vector<std::string>& names) : names_(names) {}
+  uint32_t Of(std::string_view text) {
+    if (const uint32_t* found = ids_.Find(text)) return *found;
+    names_.emplace_back(text);
+    const auto id = static_cast<uint32_t>(names_.size() - 1);
+    ids_.Insert(text, id);
+    return id;
+  }
+
+ private:
+  std::vector<std::string>& names_;
+  FlatStringMap<uint32_t> ids_;
+};
+
+struct CellKey {
+  uint32_t partner, tenant, subscription, month, currency, admin;
+  friend bool operator==(const CellKey&, const CellKey&) = default;
+  uint64_t Hash() const { return HashWords({partner, tenant, subscription, month, currency, admin}); }
+};
+struct CellSums {
+  uint32_t partner_name = 0;
+  uint64_t rows = 0;
+  Money total, attributed;
+};
+struct MissGroup {
+  uint32_t subscription, month, currency, reason;
+  friend bool operator==(const MissGroup&, const MissGroup&) = default;
+  uint64_t Hash() const { return HashWords({subscription, month, currency, reason}); }
+};
+struct MissSums {
+  uint64_t rows = 0;
+  Money total;
+};
+
+}  // namespace
+
+CellTable CellsOf(const AttributionResult& result) {
+  CellTable table;
+  NameIndex names(table.names);
+  table.rows_read = result.rows_read;
+  table.rows_rejected_without_cost = result.rows_rejected_without_cost;
+  table.distinct_scopes = result.distinct_scopes;
+  for (const ReportRow& r : result.report)
+    table.cells.push_back(CellTable::Cell{names.Of(r.partner_id), names.Of(r.partner_name),
+                                          names.Of(r.customer_tenant_id), names.Of(r.subscription_id),
+                                          names.Of(r.month), names.Of(r.currency), names.Of(r.admin_type),
+                                          r.usage_rows, r.total_cost, r.attributed_cost});
+  for (const UnattributedRow& u : result.unattributed)
+    table.misses.push_back(CellTable::Miss{names.Of(u.subscription_id), names.Of(u.month), names.Of(u.currency),
+                                           names.Of(u.reason), u.usage_rows, u.total_cost});
+  table.reconciliation = result.reconciliation;
+  return table;
+}
+
+CellTable MergeCells(std::vector<CellTable> parts) {
+  if (parts.empty()) return CellTable();
+  if (parts.size() == 1) return std::move(parts[0]);
+  CellTable merged;
+  NameIndex names(merged.names);
+  FlatCellMap<CellKey, CellSums> cells;
+  FlatCellMap<MissGroup, MissSums> misses;
+  for (CellTable& part : parts) {
+    merged.rows_read += part.rows_read;
+    merged.rows_rejected_without_cost += part.rows_rejected_without_cost;
+    merged.distinct_scopes = std::max(merged.distinct_scopes, part.distinct_scopes);
+    // The part's name ids in the merged table's: each text hashed once per part, not once per cell.
+    std::vector<uint32_t> id(part.names.size());
+    for (size_t i = 0; i < id.size(); ++i) id[i] = names.Of(part.names[i]);
+    for (const CellTable::Cell& c : part.cells) {
+      CellSums& sums = cells[CellKey{id[c.partner], id[c.tenant], id[c.subscription], id[c.month], id[c.currency],
+                                     id[c.admin]}];
+      sums.partner_name = id[c.partner_name];
+      sums.rows += c.rows;
+      sums.total += c.total;
+      sums.attributed += c.attributed;
+    }
+    for (const CellTable::Miss& u : part.misses) {
+      MissSums& sums = misses[MissGroup{id[u.subscription], id[u.month], id[u.currency], id[u.reason]}];
+      sums.rows += u.rows;
+      sums.total += u.total;
+    }
+    for (const CurrencyReconciliation& c : part.reconciliation) {
+      auto at = std::find_if(merged.reconciliation.begin(), merged.reconciliation.end(),
+                             [&c](const CurrencyReconciliation& t) { return t.currency == c.currency; });
+      if (at == merged.reconciliation.end()) {
+        merged.reconciliation.push_back(c);
+      } else {
+        AddInto(*at, c);
+      }
+    }
+    part = CellTable();  // freed as it is consumed
+  }
+  merged.cells.reserve(cells.size());
+  for (uint32_t i = 0; i < cells.size(); ++i) {
+    const CellKey& k = cells.KeyAt(i);
+    const CellSums& s = cells.At(i);
+    merged.cells.push_back(CellTable::Cell{k.partner, s.partner_name, k.tenant, k.subscription, k.month, k.currency,
+                                           k.admin, s.rows, s.total, s.attributed});
+  }
+  merged.misses.reserve(misses.size());
+  for (uint32_t i = 0; i < misses.size(); ++i) {
+    const MissGroup& k = misses.KeyAt(i);
+    const MissSums& s = misses.At(i);
+    merged.misses.push_back(CellTable::Miss{k.subscription, k.month, k.currency, k.reason, s.rows, s.total});
+  }
+  std::sort(merged.reconciliation.begin(), merged.reconciliation.end(),
+            [](const auto& a, const auto& b) { return a.currency < b.currency; });
+  return merged;
 }
 
 }  // namespace openpal::engine

@@ -51,6 +51,38 @@ struct AttributionResult {
   uint64_t distinct_scopes = 0;
 };
 
+// A result's groups before they are named and sorted (what attribution parts carry and merge): every text once in
+// `names`, each group's key as indexes into it. Finish() turns 600,000 cells into rows of seven strings and sorts
+// them; a part that is only to be merged with others skips both, and its bytes and its merge carry no text per cell.
+struct CellTable {
+  // A report cell: partner, tenant, subscription, month ("YYYY-MM"), currency and admin type are its key; the
+  // partner's name follows from its ID.
+  struct Cell {
+    uint32_t partner, partner_name, tenant, subscription, month, currency, admin;
+    uint64_t rows;
+    Money total, attributed;
+  };
+  // A not-credited group: subscription, month, currency and reason code are its key.
+  struct Miss {
+    uint32_t subscription, month, currency, reason;
+    uint64_t rows;
+    Money total;
+  };
+  std::vector<std::string> names;  // distinct texts
+  std::vector<Cell> cells;         // distinct keys, in no particular order
+  std::vector<Miss> misses;        // distinct keys, in no particular order
+  std::vector<CurrencyReconciliation> reconciliation;  // sorted by currency
+  uint64_t rows_read = 0, rows_rejected_without_cost = 0, distinct_scopes = 0;
+};
+
+// The report, the unattributed groups and the reconciliation of `cells`, sorted as Finish() sorts them.
+AttributionResult NameCells(const CellTable& cells);
+// `result`'s groups as a table (a part of an older format, read as text).
+CellTable CellsOf(const AttributionResult& result);
+// One table from several: groups with equal keys summed (exact), distinct_scopes the largest (the caller that knows
+// the scopes' union sets it). Linear in the cells; equal to the table of one run over all the parts' rows.
+CellTable MergeCells(std::vector<CellTable> parts);
+
 // Credits usage rows into a report. Thread-safety: one thread uses an Attributor at a time; several threads
 // credit in parallel with one Attributor each, sharing a ProfileCache (each with its own slot), and are combined
 // with Absorb() once idle. Lifetime: the DirectoryView (and the shared ProfileCache, held by shared_ptr) must
@@ -83,6 +115,8 @@ class Attributor {
   // The report, the unattributed groups and the reconciliation so far (crediting the rows AddRows still keeps). Frees
   // the stage and the resource map first, as Absorb does for `other`.
   AttributionResult Finish();
+  // The same, unnamed and unsorted (NameCells(FinishCells()) equals Finish()).
+  CellTable FinishCells();
 
   // The reason a row would not be credited (for tests): nullopt when it is credited.
   std::optional<Reason> Classify(const usage::UsageRow& row);
@@ -92,9 +126,6 @@ class Attributor {
   std::unique_ptr<Impl> impl_;
 };
 
-// One result from several partial ones (parts of the usage credited separately): groups with the same key are
-// summed, then everything is sorted as Finish() sorts it. Crediting is per row, so this equals one pass over all.
-AttributionResult MergeResults(std::vector<AttributionResult> parts);
 
 // The first failing reason for a period of a tenant profile with no credit (attribution.md, "Reasons").
 Reason ReasonFor(const TenantProfile& profile, Timestamp start, Timestamp end);

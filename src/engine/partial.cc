@@ -95,27 +95,9 @@ Result<InputDigest> DigestOf(const std::string& path) {
                      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, {}, {}};
 }
 
-void WriteResult(Writer& w, const AttributionResult& r) {
-  w.U64(r.rows_read);
-  w.U64(r.rows_rejected_without_cost);
-  w.U64(r.distinct_scopes);
-  w.U64(r.report.size());
-  for (const auto& row : r.report) {
-    for (const std::string* s : {&row.partner_id, &row.partner_name, &row.customer_tenant_id, &row.subscription_id,
-                                 &row.month, &row.currency, &row.admin_type})
-      w.Str(*s);
-    w.U64(row.usage_rows);
-    w.Amount(row.total_cost);
-    w.Amount(row.attributed_cost);
-  }
-  w.U64(r.unattributed.size());
-  for (const auto& row : r.unattributed) {
-    for (const std::string* s : {&row.subscription_id, &row.month, &row.currency, &row.reason}) w.Str(*s);
-    w.U64(row.usage_rows);
-    w.Amount(row.total_cost);
-  }
-  w.U64(r.reconciliation.size());
-  for (const auto& c : r.reconciliation) {
+void WriteTotals(Writer& w, const std::vector<CurrencyReconciliation>& reconciliation) {
+  w.U64(reconciliation.size());
+  for (const auto& c : reconciliation) {
     w.Str(c.currency);
     w.U64(c.rows_credited);
     w.U64(c.rows_not_credited);
@@ -124,7 +106,82 @@ void WriteResult(Writer& w, const AttributionResult& r) {
   }
 }
 
-void ReadResult(Reader& r, AttributionResult& result) {
+void ReadTotals(Reader& r, std::vector<CurrencyReconciliation>& reconciliation) {
+  for (uint64_t n = r.Count(4 + 24 + 80), i = 0; i < n && r.ok(); ++i) {
+    CurrencyReconciliation c;
+    c.currency = r.Str();
+    c.rows_credited = r.U64();
+    c.rows_not_credited = r.U64();
+    c.rows_rejected = r.U64();
+    for (Money* m : {&c.read, &c.credited, &c.not_credited, &c.rejected, &c.attributed}) *m = r.Amount();
+    reconciliation.push_back(std::move(c));
+  }
+}
+
+constexpr size_t kCellBytes = 7 * 4 + 8 + 32, kMissBytes = 4 * 4 + 8 + 16;
+
+// A result as a table (format 5): its names, then cells and groups as indexes into them.
+void WriteCells(Writer& w, const CellTable& t) {
+  w.U64(t.rows_read);
+  w.U64(t.rows_rejected_without_cost);
+  w.U64(t.distinct_scopes);
+  w.U64(t.names.size());
+  for (const auto& name : t.names) w.Str(name);
+  w.bytes.reserve(w.bytes.size() + 16 + t.cells.size() * kCellBytes + t.misses.size() * kMissBytes);
+  w.U64(t.cells.size());
+  for (const auto& c : t.cells) {
+    for (uint32_t v : {c.partner, c.partner_name, c.tenant, c.subscription, c.month, c.currency, c.admin}) w.U32(v);
+    w.U64(c.rows);
+    w.Amount(c.total);
+    w.Amount(c.attributed);
+  }
+  w.U64(t.misses.size());
+  for (const auto& u : t.misses) {
+    for (uint32_t v : {u.subscription, u.month, u.currency, u.reason}) w.U32(v);
+    w.U64(u.rows);
+    w.Amount(u.total);
+  }
+  WriteTotals(w, t.reconciliation);
+}
+
+// False when a cell names a text the table does not have.
+bool ReadCells(Reader& r, CellTable& t) {
+  t.rows_read = r.U64();
+  t.rows_rejected_without_cost = r.U64();
+  t.distinct_scopes = r.U64();
+  for (uint64_t n = r.Count(4), i = 0; i < n && r.ok(); ++i) t.names.push_back(r.Str());
+  const uint64_t names = t.names.size();
+  bool valid = true;
+  const uint64_t cells = r.Count(kCellBytes);
+  t.cells.reserve(cells);
+  for (uint64_t i = 0; i < cells && r.ok(); ++i) {
+    CellTable::Cell c;
+    for (uint32_t* v : {&c.partner, &c.partner_name, &c.tenant, &c.subscription, &c.month, &c.currency, &c.admin}) {
+      *v = r.U32();
+      valid = valid && *v < names;
+    }
+    c.rows = r.U64();
+    c.total = r.Amount();
+    c.attributed = r.Amount();
+    t.cells.push_back(c);
+  }
+  for (uint64_t n = r.Count(kMissBytes), i = 0; i < n && r.ok(); ++i) {
+    CellTable::Miss u;
+    for (uint32_t* v : {&u.subscription, &u.month, &u.currency, &u.reason}) {
+      *v = r.U32();
+      valid = valid && *v < names;
+    }
+    u.rows = r.U64();
+    u.total = r.Amount();
+    t.misses.push_back(u);
+  }
+  ReadTotals(r, t.reconciliation);
+  return valid;
+}
+
+// A result as rows of text (formats 3 and 4).
+void ReadTextResult(Reader& r, CellTable& table) {
+  AttributionResult result;
   result.rows_read = r.U64();
   result.rows_rejected_without_cost = r.U64();
   result.distinct_scopes = r.U64();
@@ -145,15 +202,8 @@ void ReadResult(Reader& r, AttributionResult& result) {
     row.total_cost = r.Amount();
     result.unattributed.push_back(std::move(row));
   }
-  for (uint64_t n = r.Count(4 + 24 + 80), i = 0; i < n && r.ok(); ++i) {
-    CurrencyReconciliation c;
-    c.currency = r.Str();
-    c.rows_credited = r.U64();
-    c.rows_not_credited = r.U64();
-    c.rows_rejected = r.U64();
-    for (Money* m : {&c.read, &c.credited, &c.not_credited, &c.rejected, &c.attributed}) *m = r.Amount();
-    result.reconciliation.push_back(std::move(c));
-  }
+  ReadTotals(r, result.reconciliation);
+  table = CellsOf(result);
 }
 
 }  // namespace
@@ -177,13 +227,15 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
   // in every part would make each part, and each merge, grow with the whole run's scopes.
   const uint32_t first_id = options.profiles->id_bound();
   const bool skip_cleanup = options.skip_cleanup;
-  std::vector<AttributionResult> results;
+  std::vector<CellTable> results;
   if (!per_input) {
     // Only the sum: one run over all the files (its result is finished once, not once per file; the run keeps each
     // file's span and numbers its rejected rows per file).
     RunListing listing;
     options.listing = &listing;
     options.max_rejected_lines = kMaxListed;
+    results.emplace_back();
+    options.cells = &results.back();
     auto result = RunAttribution(index, policy, options);
     if (!result.ok()) return result.status();
     if (listing.spans.size() != part.inputs.size())
@@ -193,7 +245,6 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
     for (auto& r : listing.rejections)
       part.rejections.push_back(PartRejection{static_cast<uint32_t>(r.file), 0, r.line, std::move(r.why)});
     part.rejected_total = listing.rejected_total;
-    results.push_back(std::move(result).value());
   }
   // Else each file credited on its own (crediting is per row: the same sums), so the part knows each input's rows;
   // the files share one profile cache, so each resource's profile is built once.
@@ -204,17 +255,17 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
     RunListing listing;
     one.listing = &listing;
     one.max_rejected_lines = kMaxListed - std::min(kMaxListed, part.rejections.size());
+    one.cells = &part.inputs[i].result;
     auto result = RunAttribution(index, policy, one);
     if (!result.ok()) return result.status();
     part.inputs[i].spans = listing.spans;
-    part.inputs[i].result = *result;
-    results.push_back(std::move(result).value());
+    results.push_back(part.inputs[i].result);
     for (auto& r : listing.rejections)
       part.rejections.push_back(PartRejection{static_cast<uint32_t>(i), 0, r.line, std::move(r.why)});
     part.rejected_total += listing.rejected_total;
   }
   part.per_input = per_input;
-  part.result = MergeResults(std::move(results));
+  part.result = MergeCells(std::move(results));
   part.scope_keys = options.profiles->ScopeKeys(first_id);
   part.result.distinct_scopes = part.scope_keys.size();
   return part;
@@ -239,9 +290,9 @@ std::string PartialToBytes(const Partial& part) {
       for (uint64_t v : {span.range.begin, span.range.end, span.first, span.end, span.lines, span.lines_before}) w.U64(v);
   }
   if (part.per_input) {
-    for (const auto& input : part.inputs) WriteResult(w, input.result);
+    for (const auto& input : part.inputs) WriteCells(w, input.result);
   } else {
-    WriteResult(w, part.result);
+    WriteCells(w, part.result);
   }
   w.U64(part.scope_keys.size());
   for (const auto& key : part.scope_keys) w.Str(key);
@@ -309,16 +360,24 @@ Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name
     }
     part.inputs.push_back(std::move(input));
   }
-  std::vector<AttributionResult> results;
+  std::vector<CellTable> results;
+  bool valid = true;
+  auto read_result = [&](CellTable& table) {
+    if (version >= 5) {
+      valid = ReadCells(r, table) && valid;
+    } else {
+      ReadTextResult(r, table);
+    }
+  };
   if (part.per_input) {
     for (auto& input : part.inputs) {
       if (!r.ok()) break;
-      ReadResult(r, input.result);
+      read_result(input.result);
       results.push_back(input.result);
     }
   } else {
     results.emplace_back();
-    ReadResult(r, results.back());
+    read_result(results.back());
   }
   for (uint64_t n = r.Count(4), i = 0; i < n && r.ok(); ++i) part.scope_keys.push_back(r.Str());
   part.rejected_total = r.U64();
@@ -331,7 +390,8 @@ Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name
     part.rejections.push_back(std::move(rejection));
   }
   if (!r.ok()) return corrupt("a record runs past the end");
-  part.result = MergeResults(std::move(results));
+  if (!valid) return corrupt("a report cell names a text the part does not hold");
+  part.result = MergeCells(std::move(results));
   if (!std::is_sorted(part.scope_keys.begin(), part.scope_keys.end()) ||
       std::adjacent_find(part.scope_keys.begin(), part.scope_keys.end()) != part.scope_keys.end())
     return corrupt("the scope keys are not sorted and distinct");
@@ -432,7 +492,7 @@ Result<Partial> MergePartials(std::vector<Partial> parts) {
   // Inputs in the order they first appear; the spans of each from every part that read it.
   std::map<std::string, size_t> input_of;  // path -> merged input
   std::vector<std::vector<SpanOrigin>> spans;
-  std::vector<std::vector<AttributionResult>> input_results;
+  std::vector<std::vector<CellTable>> input_results;
   std::vector<std::vector<size_t>> input_map(parts.size());  // part's input -> merged input
   for (size_t p = 0; p < parts.size(); ++p) {
     for (size_t i = 0; i < parts[p].inputs.size(); ++i) {
@@ -458,10 +518,10 @@ Result<Partial> MergePartials(std::vector<Partial> parts) {
     auto joined = JoinSpans(merged.inputs[m].path, std::move(spans[m]), places[m]);
     if (!joined.ok()) return joined.status();
     merged.inputs[m].spans = std::move(joined).value();
-    if (merged.per_input) merged.inputs[m].result = MergeResults(std::move(input_results[m]));
+    if (merged.per_input) merged.inputs[m].result = MergeCells(std::move(input_results[m]));
   }
   // Each part listed its first rejected rows in input, span and line order; so are the merged ones, then cut.
-  std::vector<AttributionResult> results;
+  std::vector<CellTable> results;
   for (size_t p = 0; p < parts.size(); ++p) {
     merged.rejected_total += parts[p].rejected_total;
     for (auto& r : parts[p].rejections) {
@@ -476,7 +536,7 @@ Result<Partial> MergePartials(std::vector<Partial> parts) {
     return std::tie(a.input, a.span, a.line) < std::tie(b.input, b.span, b.line);
   });
   if (merged.rejections.size() > kMaxListed) merged.rejections.resize(kMaxListed);
-  merged.result = MergeResults(std::move(results));
+  merged.result = MergeCells(std::move(results));
   // The distinct scopes of all the parts: the union of their sorted keys.
   for (auto& p : parts) {
     std::vector<std::string> both;

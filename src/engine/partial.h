@@ -17,8 +17,9 @@
 
 namespace openpal::engine {
 
-inline constexpr uint32_t kPartialFormatVersion = 4;
-inline constexpr uint32_t kOldestReadablePartialVersion = 3;  // version 3: every part keeps each input's result
+inline constexpr uint32_t kPartialFormatVersion = 5;
+// Version 3: every part keeps each input's result; versions 3 and 4: results as rows of text (read, then converted).
+inline constexpr uint32_t kOldestReadablePartialVersion = 3;
 
 // Which input a part read: its path as given, its size and modification time (nanoseconds), and which of its bytes:
 // one span per byte range read (a whole file is one span, range [0, size)), sorted by offset and disjoint, each with
@@ -31,7 +32,7 @@ struct InputDigest {
   std::vector<FileSpan> spans;
   // What the part credited of this input alone (its rows in the saved run of `pal merge --save`, as `pal attribute
   // --save` keeps each file's rows).
-  AttributionResult result;
+  CellTable result;
   // True when the spans cover the whole file as one, its lines numbered from the file's first line.
   bool complete() const {
     return spans.size() == 1 && spans[0].lines_before != kUnknownLines && spans[0].end == size;
@@ -59,7 +60,7 @@ struct Partial {
   // the inputs' results left empty: a part that a report needs, smaller by about the number of inputs (each input's
   // cells repeat the subscriptions the others meet). A merge keeps them only if every part has them.
   bool per_input = true;
-  AttributionResult result;  // all the inputs together
+  CellTable result;  // all the inputs together, unnamed (NameCells gives the report's rows)
   std::vector<PartRejection> rejections;  // at most 1000, in input, span and line order
   // The distinct scopes the part's rows were credited at (their keys, sorted): result.distinct_scopes is their count,
   // and a merge's is the count of their union, exactly as one run over all the inputs counts them.

@@ -53,6 +53,8 @@ class ProfileCache {
   const std::string& Name(int64_t id) const { return names_.Get(id); }
   // Each pool id's position among all the pool's texts in byte order (to sort by ids); only when no thread is in For().
   std::vector<uint32_t> NameRanks() const { return names_.Ranks(); }
+  // One more than the largest pool id; only when no thread is in For().
+  size_t name_count() const { return names_.size(); }
   // The pool id of "" (rows without a subscription, partners without an admin type).
   int64_t empty_id() const { return 0; }
   int slots() const { return slots_; }

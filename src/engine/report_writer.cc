@@ -152,18 +152,31 @@ void WriteUnattributed(const AttributionResult& result, OutputFormat format, std
   WriteRecords(header, result.unattributed.size(), fill, "usageRows", format, out);
 }
 
-void WriteReconciliation(const AttributionResult& result, std::ostream& out) {
-  out << "reconciliation: " << result.rows_read << " rows read";
-  if (result.rows_rejected_without_cost)
-    out << " (" << result.rows_rejected_without_cost << " rejected rows without a readable cost)";
+namespace {
+
+void WriteTotals(uint64_t rows_read, uint64_t rows_rejected_without_cost,
+                 const std::vector<CurrencyReconciliation>& reconciliation, std::ostream& out) {
+  out << "reconciliation: " << rows_read << " rows read";
+  if (rows_rejected_without_cost)
+    out << " (" << rows_rejected_without_cost << " rejected rows without a readable cost)";
   out << '\n';
-  for (const auto& c : result.reconciliation) {
+  for (const auto& c : reconciliation) {
     out << "  " << c.currency << ": read " << FormatMoney(c.read) << " = credited " << FormatMoney(c.credited) << " ("
         << c.rows_credited << " rows) + not credited " << FormatMoney(c.not_credited) << " (" << c.rows_not_credited
         << " rows) + rejected " << FormatMoney(c.rejected) << " (" << c.rows_rejected << " rows) "
         << (c.balances() ? "[balances]" : "[DOES NOT BALANCE]") << "; attributed (influence, may exceed cost) "
         << FormatMoney(c.attributed) << '\n';
   }
+}
+
+}  // namespace
+
+void WriteReconciliation(const AttributionResult& result, std::ostream& out) {
+  WriteTotals(result.rows_read, result.rows_rejected_without_cost, result.reconciliation, out);
+}
+
+void WriteReconciliation(const CellTable& cells, std::ostream& out) {
+  WriteTotals(cells.rows_read, cells.rows_rejected_without_cost, cells.reconciliation, out);
 }
 
 }  // namespace openpal::engine

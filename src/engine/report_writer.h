@@ -19,6 +19,7 @@ void WriteUnattributed(const AttributionResult& result, OutputFormat format, std
 
 // The reconciliation, for people: per currency, read = credited + not credited + rejected, and whether it balances.
 void WriteReconciliation(const AttributionResult& result, std::ostream& out);
+void WriteReconciliation(const CellTable& cells, std::ostream& out);
 
 // A CSV field, quoted when it holds a comma, quote, CR or LF.
 std::string CsvField(const std::string& value);

@@ -289,7 +289,15 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryView& index, con
     parts[k].attributor.reset();
   }
   const auto combined = std::chrono::steady_clock::now();
-  AttributionResult merged = parts[0].attributor->Finish();
+  AttributionResult merged;
+  if (options.cells) {
+    *options.cells = parts[0].attributor->FinishCells();
+    merged.rows_read = options.cells->rows_read;
+    merged.rows_rejected_without_cost = options.cells->rows_rejected_without_cost;
+    merged.distinct_scopes = options.cells->distinct_scopes;
+  } else {
+    merged = parts[0].attributor->Finish();
+  }
   if (options.absorb_into) options.absorb_into->Absorb(*parts[0].attributor);
   if (options.skip_cleanup) {  // freeing millions of small objects only delays the exit
     for (auto& part : parts) LeaveForExit(std::move(part.attributor));

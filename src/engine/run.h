@@ -76,6 +76,9 @@ struct AttributeOptions {
   std::optional<ByteRange> range;
   // Filled when set (spans and rejected rows as data); the rejected rows then go here, not to rejected_log.
   RunListing* listing = nullptr;
+  // When set, the run's groups go here unnamed and unsorted (Attributor::FinishCells: for a part, which is merged
+  // before it is named), and the result returned holds only its counts.
+  CellTable* cells = nullptr;
 };
 
 // Threads beyond this are not used (each adds its own report cells and a slot to every profile's cell cache).

@@ -97,10 +97,23 @@ TEST(Batching, BatchedSharedAndCachedCreditingEqualsOneRowAtATime) {
     Attributor first(cache, 0, 333), second(cache, 1, 333);
     for (size_t at = 0; at < rows.rows.size(); at += 200)
       ((at / 200) % 2 ? second : first).AddRows(rows.rows.data() + at, std::min<size_t>(200, rows.rows.size() - at));
-    std::vector<AttributionResult> parts;
-    parts.push_back(first.Finish());
-    parts.push_back(second.Finish());
-    EXPECT_EQ(ResultText(MergeResults(std::move(parts))), expected);
+    std::vector<CellTable> parts;
+    parts.push_back(first.FinishCells());
+    parts.push_back(second.FinishCells());
+    EXPECT_EQ(ResultText(NameCells(MergeCells(std::move(parts)))), expected);
+
+    // Attributors with caches of their own (as on different machines: their pool ids differ), merged as tables in
+    // either order, and through the text form of one of them.
+    for (bool reversed : {false, true}) {
+      SCOPED_TRACE(reversed);
+      Attributor a(*index, RolePolicy::All()), b(*index, RolePolicy::All());
+      for (size_t at = 0; at < rows.rows.size(); at += 100)
+        ((at / 100) % 3 ? a : b).AddRows(rows.rows.data() + at, std::min<size_t>(100, rows.rows.size() - at));
+      std::vector<CellTable> tables;
+      tables.push_back(reversed ? CellsOf(b.Finish()) : a.FinishCells());
+      tables.push_back(reversed ? a.FinishCells() : b.FinishCells());
+      EXPECT_EQ(ResultText(NameCells(MergeCells(std::move(tables)))), expected);
+    }
 
     auto shared = std::make_shared<ProfileCache>(*index, RolePolicy::All(), 2);
     Attributor one(shared, 0, 1000), other(shared, 1, 1000);

@@ -132,6 +132,7 @@ inline std::string ResultText(const AttributionResult& result) {
   WriteReconciliation(result, text);
   return text.str();
 }
+inline std::string ResultText(const CellTable& cells) { return ResultText(NameCells(cells)); }
 
 // A random world over three subscriptions, four principals, three partners, with gaps and overlaps (the property and
 // partial tests' world: the same seed gives the same world in both).
