@@ -161,8 +161,11 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
     py::gil_scoped_release released;
     const engine::IndexIdentity& id = index.get()->identity();
     if (session) options.profiles = TakeCache(*index.state, *session, role_policy, options.threads);
-    if (!options.profiles)
+    if (!options.profiles) {
       options.profiles = std::make_shared<engine::ProfileCache>(*index.get(), *policy, options.threads);
+      // The session's next tasks reuse it: each resource is then resolved once per worker, not once per task.
+      options.profiles->KeepMemos(session.has_value());
+    }
     part = engine::AttributeToPartial(*index.get(), {id.store_id, id.directory_version}, *policy, role_policy, measure,
                                       options, per_input);
     // A failed call's scopes are in no part: its cache is not reused (the next part would not carry them).

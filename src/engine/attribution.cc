@@ -10,6 +10,7 @@
 #include <bit>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "core/guid.h"
 #include "core/scope.h"
@@ -118,6 +119,18 @@ struct Staged {
   int32_t currency;  // the attributor's currency id
 };
 
+// What an Attributor leaves on its slot for the next run on the same cache (ProfileCache::KeepMemos): the resources
+// it resolved, and its report cells' and groups' keys with the currency ids in them, which the blocks' cell caches of
+// this slot point into. The next run finds each resource and cell where this one left it, with the sums cleared.
+struct SlotMemo {
+  FlatHashMap<uint32_t> by_resource;
+  FlatStringMap<uint32_t> by_subscription_column;
+  FlatCellMap<ReportKey, ReportCell> report;
+  FlatCellMap<MissKey, ReportCell> misses;
+  StringPool currency_pool;
+  std::vector<std::pair<std::string, int>> currencies;
+};
+
 }  // namespace
 
 Reason ReasonFor(const TenantProfile& p, Timestamp start, Timestamp end) {
@@ -149,8 +162,28 @@ struct Attributor::Impl {
   std::vector<uint32_t> order;  // the staged rows' positions in credit order
   uint32_t stage_max_block = 0;
   std::vector<uint32_t> bucket_starts;
+  const bool keeps_memo;  // leaves its maps on the cache's slot when destroyed (SlotMemo)
 
-  Impl(std::shared_ptr<ProfileCache> c, int s, size_t rows) : cache(std::move(c)), slot(s), stage_rows(rows) {}
+  Impl(std::shared_ptr<ProfileCache> c, int s, size_t rows)
+      : cache(std::move(c)), slot(s), stage_rows(rows), keeps_memo(cache->keeps_memos()) {
+    if (!keeps_memo) return;
+    auto memo = std::static_pointer_cast<SlotMemo>(std::exchange(cache->memo(slot), nullptr));
+    if (!memo) return;
+    by_resource = std::move(memo->by_resource);
+    by_subscription_column = std::move(memo->by_subscription_column);
+    report = std::move(memo->report);
+    misses = std::move(memo->misses);
+    currency_pool = std::move(memo->currency_pool);
+    currencies = std::move(memo->currencies);
+    report.ClearCells();  // a cell with no rows is not reported (FinishCells)
+    misses.ClearCells();
+  }
+  ~Impl() {
+    if (!keeps_memo) return;
+    cache->memo(slot) = std::make_shared<SlotMemo>(SlotMemo{std::move(by_resource), std::move(by_subscription_column),
+                                                            std::move(report), std::move(misses),
+                                                            std::move(currency_pool), std::move(currencies)});
+  }
 
   // The id of a currency, by a scan of the few seen so far.
   int CurrencyId(std::string_view text) {
@@ -315,6 +348,7 @@ struct Attributor::Impl {
     std::vector<Staged>().swap(stage);
     std::vector<uint32_t>().swap(order);
     std::vector<uint32_t>().swap(bucket_starts);
+    if (keeps_memo) return;  // the maps are kept for the next run (SlotMemo)
     by_resource = FlatHashMap<uint32_t>();
     by_subscription_column = FlatStringMap<uint32_t>();
   }
@@ -432,9 +466,10 @@ void Attributor::Absorb(Attributor& other) {
   // Report cells and not-credited groups alike: keys with the other's currency ids mapped to this one's.
   auto add_cells = [&currency](const auto& from, auto& into) {
     for (uint32_t at = 0; at < from.size(); ++at) {
+      const ReportCell& cell = from.At(at);
+      if (cell.rows == 0) continue;  // a kept key no row of this run reached (SlotMemo)
       auto key = from.KeyAt(at);
       key.currency = currency[static_cast<size_t>(key.currency)];
-      const ReportCell& cell = from.At(at);
       ReportCell& to = into[key];
       to.rows += cell.rows;
       to.total += cell.total;
@@ -494,8 +529,9 @@ CellTable Attributor::FinishCells() {
   };
   table.cells.reserve(m.report.size());
   for (uint32_t i = 0; i < m.report.size(); ++i) {
-    const ReportKey& key = m.report.KeyAt(i);
     const ReportCell& cell = m.report.At(i);
+    if (cell.rows == 0) continue;  // a kept key no row of this run reached (SlotMemo)
+    const ReportKey& key = m.report.KeyAt(i);
     uint32_t& name = partner_name[static_cast<size_t>(key.partner)];
     if (name == kUnset) {
       const PartnerInfo* partner = cache.index().Partner(cache.Name(key.partner));
@@ -507,8 +543,9 @@ CellTable Attributor::FinishCells() {
   }
   table.misses.reserve(m.misses.size());
   for (uint32_t i = 0; i < m.misses.size(); ++i) {
-    const MissKey& key = m.misses.KeyAt(i);
     const ReportCell& cell = m.misses.At(i);
+    if (cell.rows == 0) continue;
+    const MissKey& key = m.misses.KeyAt(i);
     table.misses.push_back(CellTable::Miss{pool(key.subscription), month(key.month), currency(key.currency),
                                            other(ReasonCode(static_cast<Reason>(key.reason))), cell.rows,
                                            cell.total});

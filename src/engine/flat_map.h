@@ -1,6 +1,7 @@
 // Open-addressing hash tables for the per-row hot path: one probe usually costs one cache line, unlike node maps.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -185,6 +186,8 @@ class FlatCellMap {
   const K& KeyAt(uint32_t at) const { return keys_[at]; }
   // Cells in the order they were created.
   size_t size() const { return keys_.size(); }
+  // Every cell back to its value-initialised state; the keys and their positions stay.
+  void ClearCells() { std::fill(cells_.begin(), cells_.end(), Cell{}); }
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;

@@ -122,6 +122,10 @@ void ProfileCache::AssignId(int64_t* block) {
   next_id_.store(id + 1, std::memory_order_release);
 }
 
+bool ProfileCache::every_slot_has_memo() const {
+  return std::all_of(slot_state_.begin(), slot_state_.end(), [](const SlotState& s) { return s.memo != nullptr; });
+}
+
 void ProfileCache::ResetCellCaches() {
   using namespace profile;
   const int64_t cache_words = slots_ * kCellWays;

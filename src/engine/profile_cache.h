@@ -65,6 +65,17 @@ class ProfileCache {
   std::vector<std::string> ScopeKeys(uint32_t first_id = 0) const;
   const DirectoryView& index() const { return index_; }
 
+  // Runs that reuse this cache one after another (a Dask worker's tasks of one session, each a run of its own) can
+  // keep what each slot's Attributor built for the next one on that slot (attribution.cc, SlotMemo: its resolved
+  // resources and its report cells' keys, which the blocks' cell caches point into). Off by default: a run that no
+  // other follows would only hold the memory longer. Not thread-safe.
+  void KeepMemos(bool keep) { keep_memos_ = keep; }
+  bool keeps_memos() const { return keep_memos_; }
+  // The slot's kept state, owned here, typed by the Attributor (empty when none is kept).
+  std::shared_ptr<void>& memo(int slot) { return slot_state_[static_cast<size_t>(slot)].memo; }
+  // Whether every slot has kept state: only then may its blocks' cell caches stay as they are (ResetCellCaches).
+  bool every_slot_has_memo() const;
+
  private:
   // The pool id of `s` through `slot`'s own memo of ids (names repeat: partners, tenants, roles), taking the pool's
   // lock only for names this slot has not seen.
@@ -82,7 +93,9 @@ class ProfileCache {
     std::vector<std::unique_ptr<int64_t[]>> chunks;  // where its blocks live, in cache-line-aligned pieces
     int64_t* chunk_at = nullptr;
     size_t chunk_left = 0;
+    std::shared_ptr<void> memo;
   };
+  bool keep_memos_ = false;
   std::vector<SlotState> slot_state_;
   // The maps are split into shards by key hash, each with its own lock, so the two crediting threads rarely wait
   // for each other (one lock for all made them sleep and wake hundreds of thousands of times).

@@ -160,7 +160,9 @@ Result<std::optional<AttributionResult>> RunOnce(const DirectoryView& index, con
   const int threads = std::clamp(options.threads, 1, kMaxThreads);
   std::shared_ptr<ProfileCache> cache = options.profiles;
   if (cache && &cache->index() == &index && cache->slots() >= threads) {
-    cache->ResetCellCaches();  // its blocks' cell caches name cells of the previous run's attributors
+    // Its blocks' cell caches name cells of the previous run's attributors: they stay only when every slot kept its
+    // attributor's cells for the next one (ProfileCache::KeepMemos).
+    if (!cache->keeps_memos() || !cache->every_slot_has_memo()) cache->ResetCellCaches();
   } else {
     cache = std::make_shared<ProfileCache>(index, policy, threads);
   }

@@ -313,6 +313,57 @@ TEST(Partial, PartsSharingAProfileCacheCountEachScopeOnceWhenMerged) {
   EXPECT_EQ(ResultText(merged->result), ResultText(Part(*index, {whole}).result));
 }
 
+// Runs on a cache that keeps each slot's attributor state for the next run (ProfileCache::KeepMemos, as a Dask
+// worker's tasks of one session do): every run's result is a fresh cache's, whichever rows, cells and currencies the
+// runs before it met (their cells are kept with no rows, their cell caches left in the blocks), on one thread or
+// several, and the parts merge to the single run.
+TEST(Partial, RunsKeepingTheirSlotsStateForTheNextRunCreditEachRunAlone) {
+  std::mt19937 rng(17);
+  for (int world = 0; world < 4; ++world) {
+    auto index = DirectoryIndex::Build(RandomWorld(rng).facts);
+    const auto lines = RandomLines(rng, 800);
+    std::vector<std::string> all;
+    for (const auto& [sub, line] : lines) all.push_back(line);
+    const std::string whole = WriteUsage("kept_whole", all);
+    std::vector<std::string> files;
+    for (int k = 0; k < 5; ++k) {  // uneven pieces, the last two repeating rows of the first
+      const size_t from = k < 3 ? k * 200 : (k - 3) * 50, to = k < 3 ? from + 200 + (k == 2 ? 200 : 0) : from + 120;
+      files.push_back(WriteUsage("kept_" + std::to_string(k),
+                                 std::vector<std::string>(all.begin() + from, all.begin() + std::min(to, all.size()))));
+    }
+    for (int threads : {1, 3}) {
+      SCOPED_TRACE(::testing::Message() << "world " << world << ", threads " << threads);
+      auto cache = std::make_shared<ProfileCache>(*index, RolePolicy::All(), threads);
+      cache->KeepMemos(true);
+      auto credit = [&](const std::string& file, std::shared_ptr<ProfileCache> profiles) {
+        AttributeOptions options;
+        options.files = {file};
+        options.threads = threads;
+        options.split_bytes = 512;  // several threads' parts of each file
+        options.profiles = std::move(profiles);
+        auto part = AttributeToPartial(*index, kDirectory, RolePolicy::All(), "all", "effective", options, false);
+        EXPECT_TRUE(part.ok()) << part.status().ToString();
+        return std::move(part).value();
+      };
+      std::vector<Partial> parts;
+      for (const auto& file : {files[0], files[1], files[2]}) {
+        parts.push_back(credit(file, cache));
+        EXPECT_EQ(ResultText(parts.back().result), ResultText(credit(file, nullptr).result)) << file;
+      }
+      EXPECT_TRUE(cache->every_slot_has_memo());
+      // Rows met before (their cells are kept) and the whole again.
+      EXPECT_EQ(ResultText(credit(files[3], cache).result), ResultText(credit(files[3], nullptr).result));
+      EXPECT_EQ(ResultText(credit(files[4], cache).result), ResultText(credit(files[4], nullptr).result));
+      EXPECT_EQ(ResultText(credit(whole, cache).result), ResultText(credit(whole, nullptr).result));
+      auto merged = MergePartials(std::move(parts));
+      ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+      const Partial single = Part(*index, {files[0], files[1], files[2]});
+      EXPECT_EQ(ResultText(merged->result), ResultText(single.result));
+      EXPECT_EQ(merged->result.distinct_scopes, single.result.distinct_scopes);
+    }
+  }
+}
+
 uint64_t FileSize(const std::string& path) { return std::filesystem::file_size(path); }
 
 std::string SlurpFile(const std::string& path) {
