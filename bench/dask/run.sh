@@ -16,7 +16,7 @@ WORLD=${WORLD:-/tmp/pal-bench/full}
 OUT=${OUT:-/tmp/pal-bench/dask}
 FILES=${FILES:-12}
 REPEAT=${REPEAT:-3}
-TASK_BYTES=${TASK_BYTES:-67108864}  # --dask-task-bytes (pal's default, 64 MiB; 0: one task per file)
+TASK_BYTES=${TASK_BYTES:-268435456}  # --dask-task-bytes (pal's default, 256 MiB; 0: one task per file)
 PY=/usr/bin/python3
 [ -f "$WORLD/world.db" ] && [ -f "$WORLD/usage.csv" ] ||
   { echo "bench/dask: no world in $WORLD (BUILD=build bench/attribution/run.sh generates it)" >&2; exit 1; }

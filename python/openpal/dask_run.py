@@ -121,7 +121,7 @@ def main(argv=None):
     ap.add_argument("--worker-index", default="", help="workers open the index at this path instead (shared storage)")
     ap.add_argument("--role-policy", default="all", help="all, pec, or a file of role GUIDs (its text is sent)")
     ap.add_argument("--measure", default="effective", choices=["effective", "billed"])
-    ap.add_argument("--task-bytes", type=int, default=64 << 20, help="group small files until a task reads this much")
+    ap.add_argument("--task-bytes", type=int, default=256 << 20, help="group small files until a task reads this much")
     ap.add_argument("--fan-in", type=int, default=8, help="parts merged by one merge task")
     ap.add_argument("--progress", action="store_true", help="a progress line on standard error")
     ap.add_argument("--timings", action="store_true", help="the wall time of each phase on standard error")

@@ -41,7 +41,7 @@ struct AttributeArgs {
   int blob_list_page = 5000;
   // On a Dask cluster (docs/scale.md): the scheduler's address, where workers read the index, task size.
   std::string dask, dask_worker_index;
-  uint64_t dask_task_bytes = 64ull << 20;
+  uint64_t dask_task_bytes = 256ull << 20;
 };
 
 // A secret from a file (never the command line), trimmed of surrounding whitespace.
@@ -361,7 +361,7 @@ const bool registered = RegisterCommand(Command{
                       "receiving it from pal");
       sub->add_option("--dask-task-bytes", args->dask_task_bytes,
                       "With --dask: tasks of about this many bytes: small files grouped, large ones cut into byte ranges "
-                      "(default 64 MiB; 0: one task per file)")
+                      "(default 256 MiB; 0: one task per file)")
           ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
       sub->add_flag("--save", args->save, "Keep this run (inputs, report, unattributed, reconciliation) for pal report");
       sub->add_flag("--quiet", args->quiet, "No progress line, no reconciliation on standard error");
