@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "cli/cli_dask.h"
+#include "cli/cli_merged.h"
 #include "cli/command.h"
 #include "collect/blob_store.h"
 #include "core/leave_for_exit.h"
@@ -129,15 +130,7 @@ int WritePart(const AttributeArgs& args, const engine::DirectoryView& index,
     std::cerr << "pal attribute: " << part.status().ToString() << "\n";
     return kExitFailure;
   }
-  Status written = WriteOutputFile(args.partial, [&](std::ostream& out) { engine::WritePartial(*part, out); });
-  if (!written.ok()) {
-    std::cerr << "pal attribute: --partial: " << written.ToString() << "\n";
-    return kExitFailure;
-  }
-  if (!args.quiet)
-    std::cerr << "attribute: part written to " << args.partial << " (" << part->result.rows_read << " rows, "
-              << part->result.cells.size() << " report rows); combine parts with pal merge\n";
-  return kExitOk;
+  return WritePartFile(args.partial, engine::PartialToBytes(*part), *part, args.quiet);
 }
 
 // "START:END", decimal byte offsets, START < END.

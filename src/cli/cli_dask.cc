@@ -234,15 +234,7 @@ int AttributeOnDask(const DaskRunArgs& args) {
   }
   if (!args.partial.empty()) {
     // The cluster's merged part as it came: a part of every input, as a local --partial run writes one.
-    Status written = WriteOutputFile(args.partial, [&](std::ostream& out) { out << driver.output; });
-    if (!written.ok()) {
-      std::cerr << "pal attribute: --partial: " << written.ToString() << "\n";
-      return kExitFailure;
-    }
-    if (!args.quiet)
-      std::cerr << "attribute: part written to " << args.partial << " (" << merged->result.rows_read << " rows, "
-                << merged->result.cells.size() << " report rows); combine parts with pal merge\n";
-    return kExitOk;
+    return WritePartFile(args.partial, driver.output, *merged, args.quiet);
   }
   engine::WriteRejectedLines(*merged, std::cerr);
   if (Status written = WriteMergedOutputs(*merged, args.output, args.out, args.unattributed); !written.ok()) {

@@ -38,6 +38,19 @@ Status WriteMergedOutputs(const engine::Partial& merged, const std::string& outp
   return written;
 }
 
+int WritePartFile(const std::string& path, std::string_view bytes, const engine::Partial& part, bool quiet) {
+  Status written = WriteOutputFile(
+      path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+  if (!written.ok()) {
+    std::cerr << "pal attribute: --partial: " << written.ToString() << "\n";
+    return kExitFailure;
+  }
+  if (!quiet)
+    std::cerr << "attribute: part written to " << path << " (" << part.result.rows_read << " rows, "
+              << part.result.cells.size() << " report rows); combine parts with pal merge\n";
+  return kExitOk;
+}
+
 Result<int64_t> SaveMergedRun(const engine::Partial& merged, const std::string& db, const std::string& index,
                               const std::string& role_policy) {
   if (!merged.per_input)

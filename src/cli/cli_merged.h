@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "engine/partial.h"
@@ -13,6 +14,10 @@ namespace openpal::cli {
 // `unattributed` (if not empty; CSV, or JSON with json). A failure names the file.
 Status WriteMergedOutputs(const engine::Partial& merged, const std::string& output, const std::string& out,
                           const std::string& unattributed);
+
+// `--partial OUT` of pal attribute, local or --dask: writes the part's bytes (`bytes`, of `part`) to `path` and, unless
+// `quiet`, says so on standard error. Returns the exit status.
+int WritePartFile(const std::string& path, std::string_view bytes, const engine::Partial& part, bool quiet);
 
 // `--save`: the merged run saved as `pal attribute --save` saves one: each input's rows, path (made absolute here),
 // SHA-256 (read now from the file, which must still have the size it was credited at) and rows read. `db`: the store
