@@ -4,7 +4,8 @@
 #   bench/fuzz/run.sh [SECONDS] [TARGET...]      e.g. bench/fuzz/run.sh 30 jwt routes
 # Environment: FUZZ_BUILD (build folder, default build-fuzz), FUZZ_RUNS (stop after this many executions instead of
 # time, e.g. 10000000), FUZZ_WORK (where the grown corpora, logs and findings go; default build-fuzz/work),
-# FUZZ_MAX_LEN (the longest input, for every target; default per target, below).
+# FUZZ_MAX_LEN (the longest input, for every target; default per target, below), FUZZ_TIMEOUT (seconds one input may
+# take before it counts as a hang, default 10; raise it when the fuzzers share the machine, docs/fuzzing.md).
 # Exit status 1 when any target found something (a crash, a leak, a timeout, a broken invariant); the input that
 # caused it is in $FUZZ_WORK/<target>/ and replays with `build-fuzz/fuzz_<target> FILE`. See docs/fuzzing.md.
 set -euo pipefail
@@ -54,7 +55,7 @@ for t in "${TARGETS[@]}"; do
   max_len=${FUZZ_MAX_LEN:-$max_len}
   start=$(date +%s.%N)
   set +e
-  "$BUILD/fuzz_$t" "${limit[@]}" -max_len="$max_len" -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
+  "$BUILD/fuzz_$t" "${limit[@]}" -max_len="$max_len" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2560 -print_final_stats=1 \
     -artifact_prefix="$dir/" "$dir/corpus" "fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
   set -e
