@@ -691,6 +691,9 @@ CellTable CellsOf(const AttributionResult& result) {
   return table;
 }
 
+// How far ahead of the last matched cell MergeCells looks for the next (cells one part has and the other has not).
+constexpr uint32_t kMergeLookahead = 4;
+
 CellTable MergeCells(std::vector<CellTable> parts) {
   if (parts.empty()) return CellTable();
   if (parts.size() == 1) return std::move(parts[0]);
@@ -698,6 +701,12 @@ CellTable MergeCells(std::vector<CellTable> parts) {
   NameIndex names(merged.names);
   FlatCellMap<CellKey, CellSums> cells;
   FlatCellMap<MissGroup, MissSums> misses;
+  size_t most_cells = 0;
+  for (const CellTable& part : parts) most_cells = std::max(most_cells, part.cells.size());
+  cells.Reserve(most_cells + most_cells / 4);
+  // Parts credited one after another on one worker list their cells in the same order (the slot keeps its cell keys
+  // between runs, ProfileCache::KeepMemos), so the next cell is usually the one after the last matched: comparing
+  // with it first turns most lookups, each a few cache misses into a large table, into a walk along the arrays.
   for (CellTable& part : parts) {
     merged.rows_read += part.rows_read;
     merged.rows_rejected_without_cost += part.rows_rejected_without_cost;
@@ -705,9 +714,24 @@ CellTable MergeCells(std::vector<CellTable> parts) {
     // The part's name ids in the merged table's: each text hashed once per part, not once per cell.
     std::vector<uint32_t> id(part.names.size());
     for (size_t i = 0; i < id.size(); ++i) id[i] = names.Of(part.names[i]);
+    uint32_t next = 0;
     for (const CellTable::Cell& c : part.cells) {
-      CellSums& sums = cells[CellKey{id[c.partner], id[c.tenant], id[c.subscription], id[c.month], id[c.currency],
-                                     id[c.admin]}];
+      const CellKey key{id[c.partner], id[c.tenant], id[c.subscription], id[c.month], id[c.currency], id[c.admin]};
+      uint32_t at = UINT32_MAX;
+      for (uint32_t k = next; k < next + kMergeLookahead && k < cells.size(); ++k)
+        if (cells.KeyAt(k) == key) {
+          at = k;
+          break;
+        }
+      if (at == UINT32_MAX) {
+        const size_t held = cells.size();
+        at = cells.IndexOf(key);
+        // A key new to the merge goes to the end: the walk goes on from where it was.
+        if (cells.size() == held) next = at + 1;
+      } else {
+        next = at + 1;
+      }
+      CellSums& sums = cells.At(at);
       sums.partner_name = id[c.partner_name];
       sums.rows += c.rows;
       sums.total += c.total;

@@ -180,6 +180,17 @@ class FlatCellMap {
       if (keys_[at] == key) return at;
     }
   }
+  // Room for `n` cells without growing (a merge knows about how many it will hold).
+  void Reserve(size_t n) {
+    size_t want = slots_.size();
+    while (n * 4 > want * 3) want *= 2;
+    keys_.reserve(n);
+    cells_.reserve(n);
+    if (want != slots_.size()) {
+      slots_.assign(want / 2, kEmpty);  // Grow() doubles it and places the cells already held
+      Grow();
+    }
+  }
   // The cell at a position IndexOf returned, and its key.
   Cell& At(uint32_t at) { return cells_[at]; }
   const Cell& At(uint32_t at) const { return cells_[at]; }
