@@ -124,6 +124,24 @@ std::string Relabel(std::string text, const std::string& from, const std::string
   return text;
 }
 
+// A part as a Python bytes object, written in place (no copy of the encoded part): sized and filled without the
+// GIL, which is held only to allocate the object.
+py::bytes PartBytes(const engine::Partial& part) {
+  size_t size = 0;
+  {
+    py::gil_scoped_release released;
+    size = engine::PartialByteSize(part);
+  }
+  PyObject* object = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(size));
+  if (!object) throw py::error_already_set();
+  py::bytes bytes = py::reinterpret_steal<py::bytes>(object);
+  {
+    py::gil_scoped_release released;
+    engine::PartialToBuffer(part, PyBytes_AS_STRING(object));
+  }
+  return bytes;
+}
+
 py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, const std::string& role_policy,
                     const std::string& measure, const std::optional<std::vector<std::string>>& labels, int threads,
                     const std::optional<std::string>& session, bool per_input) {
@@ -156,7 +174,6 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
   std::ostringstream notes;
   options.rejected_log = &notes;
   Result<engine::Partial> part = Status::Ok();
-  std::string bytes;
   {
     py::gil_scoped_release released;
     const engine::IndexIdentity& id = index.get()->identity();
@@ -175,7 +192,6 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
       // Rejected rows name their input through the part's input list: relabelling it renames them too.
       for (size_t i = 0; i < part->inputs.size() && i < labels->size(); ++i) part->inputs[i].path = (*labels)[i];
     }
-    if (part.ok()) bytes = engine::PartialToBytes(*part);
   }
   if (!part.ok()) {
     std::string message = part.status().ToString();
@@ -184,7 +200,7 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
     PyErr_SetString(g_error, message.c_str());
     throw py::error_already_set();
   }
-  return py::bytes(bytes);
+  return PartBytes(*part);
 }
 
 std::vector<engine::Partial> ReadParts(const std::vector<std::string_view>& views) {
@@ -199,20 +215,17 @@ std::vector<engine::Partial> ReadParts(const std::vector<std::string_view>& view
 
 py::bytes Merge(const std::vector<py::bytes>& parts) {
   std::vector<std::string_view> views(parts.begin(), parts.end());
-  std::optional<Status> failed;
-  std::string bytes;
+  Result<engine::Partial> merged = Status::Ok();
   {
     py::gil_scoped_release released;
     try {
-      auto merged = engine::MergePartials(ReadParts(views));
-      if (!merged.ok()) failed = merged.status();
-      else bytes = engine::PartialToBytes(*merged);
+      merged = engine::MergePartials(ReadParts(views));
     } catch (const Status& status) {
-      failed = status;
+      merged = status;
     }
   }
-  if (failed) Raise(*failed);
-  return py::bytes(bytes);
+  if (!merged.ok()) Raise(merged.status());
+  return PartBytes(*merged);
 }
 
 engine::Partial ReadOne(const py::bytes& part) {

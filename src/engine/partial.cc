@@ -23,8 +23,11 @@ constexpr size_t kMaxListed = 1000;  // as AttributeOptions::max_rejected_lines
 constexpr std::string_view kRejected = "rejected: ";
 constexpr std::string_view kMore = " more rejected rows not listed";
 
+// Writes a part in two passes over the same code: one that only counts its bytes, then one that copies them into a
+// buffer of that size (no growing of a string, and a caller can hand over memory it owns, e.g. a Python bytes).
 class Writer {
  public:
+  explicit Writer(char* out = nullptr) : out_(out) {}
   void U32(uint32_t v) { Raw(&v, sizeof v); }
   void U64(uint64_t v) { Raw(&v, sizeof v); }
   void I64(int64_t v) { Raw(&v, sizeof v); }
@@ -35,10 +38,18 @@ class Writer {
   }
   void Str(std::string_view s) {
     U32(static_cast<uint32_t>(s.size()));
-    bytes.append(s);
+    Raw(s.data(), s.size());
   }
-  void Raw(const void* p, size_t n) { bytes.append(static_cast<const char*>(p), n); }
-  std::string bytes;
+  void Raw(const void* p, size_t n) {
+    if (out_ && n) std::memcpy(out_ + size_, p, n);
+    size_ += n;
+  }
+  size_t size() const { return size_; }
+  const char* data() const { return out_; }
+
+ private:
+  char* out_;  // null: only counting
+  size_t size_ = 0;
 };
 
 class Reader {
@@ -127,7 +138,6 @@ void WriteCells(Writer& w, const CellTable& t) {
   w.U64(t.distinct_scopes);
   w.U64(t.names.size());
   for (const auto& name : t.names) w.Str(name);
-  w.bytes.reserve(w.bytes.size() + 16 + t.cells.size() * kCellBytes + t.misses.size() * kMissBytes);
   w.U64(t.cells.size());
   for (const auto& c : t.cells) {
     for (uint32_t v : {c.partner, c.partner_name, c.tenant, c.subscription, c.month, c.currency, c.admin}) w.U32(v);
@@ -271,8 +281,10 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
   return part;
 }
 
-std::string PartialToBytes(const Partial& part) {
-  Writer w;
+namespace {
+
+// The part's bytes but the checksum (docs/partial-format.md).
+void Encode(const Partial& part, Writer& w) {
   w.Raw(kMagic, sizeof kMagic);
   w.U32(kPartialFormatVersion);
   w.U32(part.per_input ? 1 : 0);  // flags
@@ -304,11 +316,28 @@ std::string PartialToBytes(const Partial& part) {
     w.U64(r.line);
     w.Str(r.why);
   }
-  const uint64_t checksum = XXH3_64bits(w.bytes.data(), w.bytes.size());
-  w.U64(checksum);
-  return std::move(w.bytes);
 }
 
+}  // namespace
+
+size_t PartialByteSize(const Partial& part) {
+  Writer count;
+  Encode(part, count);
+  return count.size() + 8;  // and the checksum
+}
+
+void PartialToBuffer(const Partial& part, char* out) {
+  Writer w(out);
+  Encode(part, w);
+  const uint64_t checksum = XXH3_64bits(w.data(), w.size());
+  w.U64(checksum);
+}
+
+std::string PartialToBytes(const Partial& part) {
+  std::string bytes(PartialByteSize(part), '\0');
+  PartialToBuffer(part, bytes.data());
+  return bytes;
+}
 
 void WritePartial(const Partial& part, std::ostream& out) {
   const std::string bytes = PartialToBytes(part);

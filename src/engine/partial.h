@@ -77,6 +77,9 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
 
 // A part's bytes (docs/partial-format.md), in memory: a scale-out moves parts between processes without files.
 std::string PartialToBytes(const Partial& part);
+// The same into memory the caller owns: PartialByteSize(part) bytes at `out` (e.g. a Python bytes object's).
+size_t PartialByteSize(const Partial& part);
+void PartialToBuffer(const Partial& part, char* out);
 // Reads a part's bytes; `name` is used in errors (Corruption, FailedPrecondition for another version).
 Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name);
 // The same through a stream or a file; the stream's failure is the caller's to check.
