@@ -17,6 +17,8 @@ from distributed import Client
 
 from openpal import dask_run, _engine
 
+FAN_IN = 16  # parts per merge task, as pal attribute --dask merges them (python/openpal/dask_run.py)
+
 
 def main():
     scheduler, index_path, rows, files = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
@@ -60,17 +62,20 @@ def main():
     t_task = statistics.median(compute)
     t_fixed = statistics.median(tiny_compute)
     rate = rows_per_task / (t_task - t_fixed)
-    # A merge of 8 parts of this world, in the client (a merge task does the same work).
+    # A merge of up to FAN_IN parts of this world, in the client (a merge task does the same work), scaled to FAN_IN
+    # parts (a merge is linear in its parts' cells).
+    merged = parts[:FAN_IN]
     t = time.monotonic()
     for _ in range(5):
-        _engine.merge(parts[:8])
-    t_merge8 = (time.monotonic() - t) / 5
+        _engine.merge(merged)
+    t_merge = (time.monotonic() - t) / 5 * FAN_IN / len(merged)
     part_bytes = statistics.median(len(p) for p in parts)
     print("per task: %.3f s crediting %d rows (%.0f rows/s per core inside a task), fixed cost %.1f ms (a task "
           "that reads nothing), client-seen wall %.1f ms per tiny task on %d workers" %
           (t_task, rows_per_task, rate, 1000 * t_fixed, 1000 * tiny_wall / tiny_n, workers))
-    print("index: %.1f MiB broadcast to %d workers in %.2f s; part: %.1f KiB; merge of 8 parts: %.1f ms" %
-          (len(data) / 2**20, workers, ship, part_bytes / 1024, 1000 * t_merge8))
+    print("index: %.1f MiB broadcast to %d workers in %.2f s; part: %.1f KiB; merge of %d parts: %.1f ms (%.1f ms "
+          "scaled to %d)" % (len(data) / 2**20, workers, ship, part_bytes / 1024, len(merged),
+                             1000 * t_merge * len(merged) / FAN_IN, 1000 * t_merge, FAN_IN))
     import psutil
     rss = client.run(lambda: psutil.Process().memory_info().rss)
     print("worker memory after the run (RSS): %s MiB" % ", ".join("%.0f" % (v / 2**20) for v in sorted(rss.values())))
@@ -84,8 +89,8 @@ def main():
     sched = tasks * 0.001  # the Dask scheduler's ~1 ms of its own CPU per task (its documented order of magnitude)
     depth, level = 0, tasks
     while level > 1:
-        level, depth = -(-level // 8), depth + 1
-    merge_wall = depth * t_merge8  # each level's merges run in parallel
+        level, depth = -(-level // FAN_IN), depth + 1
+    merge_wall = depth * t_merge  # each level's merges run in parallel
     ship100 = len(data) * n / 1.25e9  # broadcast over one 10 GbE link from the scheduler side, worst case
     total = tasks * task_time / n + max(0.0, sched - tasks * task_time / n) + merge_wall + ship100
     print("estimate, 100 workers x 1 core, %.0e rows in %d tasks of %d rows: %.0f s (crediting %.0f s per worker, "

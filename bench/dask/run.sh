@@ -7,7 +7,7 @@
 # connecting, shipping the index, crediting, merging, reading the part), and a paper estimate of throughput per core
 # at 100 workers from measured per-task costs (bench/dask/estimate.py). Uses bench/attribution's world (WORLD,
 # default /tmp/pal-bench/full: 10M rows; never regenerated here). The usage is cut into FILES files under OUT, cut
-# again into tasks of TASK_BYTES by pal; REPEAT runs each, medians quoted. Needs: pal and the Python module in $BUILD (default build), python3-distributed.
+# again into tasks of TASK_BYTES by pal; REPEAT runs each, medians quoted; CLUSTERS picks the clusters (below). Needs: pal and the Python module in $BUILD (default build), python3-distributed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=$(cd "${BUILD:-build}" && pwd)
@@ -127,23 +127,33 @@ read -r local1 local1cpu <<<"$(timed local1 --threads 1)"
 read -r localn localncpu <<<"$(timed localn)"
 echo "local, 1 thread:               $local1 s wall, $local1cpu CPU-s (medians of $REPEAT)"
 echo "local, default ($CORES threads):    $localn s wall, $localncpu CPU-s"
-# NAME WORKERS THREADS BASELINE-NAME BASELINE-WALL BASELINE-CPU
+# NAME WORKERS THREADS BASELINE-NAME BASELINE-WALL BASELINE-CPU [PAL-ARGS...]: on the workers running now.
 cluster() {
-  local name=$1 workers=$2 threads=$3 base=$4 basewall=$5 basecpu=$6 wall cpu
-  start_workers "$workers" "$threads"
-  read -r wall cpu <<<"$(timed "$name" --dask "$SCHED" --dask-task-bytes "$TASK_BYTES")"
+  local name=$1 workers=$2 threads=$3 base=$4 basewall=$5 basecpu=$6 wall cpu how=""
+  shift 6
+  [ $# -gt 0 ] && how=" ($*)"
+  read -r wall cpu <<<"$(timed "$name" --dask "$SCHED" --dask-task-bytes "$TASK_BYTES" "$@")"
   cmp "$OUT/local1.csv" "$OUT/$name.csv" || { echo "bench/dask: the report of $name differs" >&2; exit 1; }
   cmp "$OUT/local1.u.csv" "$OUT/$name.u.csv" || { echo "bench/dask: unattributed differs in $name" >&2; exit 1; }
-  echo "dask, $workers worker(s) x $threads thread(s): $wall s wall (x$(ratio "$wall" "$basewall") of $base), $cpu CPU-s" \
-       "(x$(ratio "$cpu" "$basecpu")) with pal, driver, scheduler and workers; report identical"
+  echo "dask, $workers worker(s) x $threads thread(s)$how: $wall s wall (x$(ratio "$wall" "$basewall") of $base)," \
+       "$cpu CPU-s (x$(ratio "$cpu" "$basecpu")) with pal, driver, scheduler and workers; report identical"
   "$PAL" attribute --quiet --timings --db "$WORLD/world.db" --index "$INDEX" --usage "${INPUTS[@]}" \
-    --out "$OUT/$name.csv" --dask "$SCHED" --dask-task-bytes "$TASK_BYTES" 2>&1 | sed 's/^/  /'
+    --out "$OUT/$name.csv" --dask "$SCHED" --dask-task-bytes "$TASK_BYTES" "$@" 2>&1 | sed 's/^/  /'
 }
-cluster dask1x1 1 1 "local 1 thread" "$local1" "$local1cpu"
-stop_workers
-cluster dask1x$CORES 1 "$CORES" "local default" "$localn" "$localncpu"
-stop_workers
-cluster dask${CORES}x1 "$CORES" 1 "local default" "$localn" "$localncpu"
+# CLUSTERS: which clusters to measure (default all three; e.g. CLUSTERS=1x1 for the goal's comparison alone). The
+# one-core cluster runs twice: with the index shipped by pal, and read by the worker from shared storage
+# (--dask-worker-index: here the same disk, as a cluster's shared volume would be).
+for c in ${CLUSTERS:-1x1 1x$CORES ${CORES}x1}; do
+  workers=${c%x*} threads=${c#*x}
+  [ ${#WPIDS[@]} -eq 0 ] || stop_workers  # the last cluster stays, for the estimate below
+  start_workers "$workers" "$threads"
+  if [ "$workers" = 1 ] && [ "$threads" = 1 ]; then
+    cluster dask1x1 1 1 "local 1 thread" "$local1" "$local1cpu"
+    cluster dask1x1s 1 1 "local 1 thread" "$local1" "$local1cpu" --dask-worker-index "$INDEX"
+  else
+    cluster "dask$c" "$workers" "$threads" "local default" "$localn" "$localncpu"
+  fi
+done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Per-task costs on the last cluster, and the estimate at 100 workers.
 $PY bench/dask/estimate.py "$SCHED" "$INDEX" "$rows" "${INPUTS[@]}"

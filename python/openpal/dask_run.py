@@ -66,6 +66,20 @@ def merge_task(*parts):
     return _engine.merge(list(parts))
 
 
+def merge_groups(items, fan_in):
+    """Consecutive groups of at most fan_in items, as even as can be: 17 parts at fan-in 16 are merged as 9 + 8, not
+    16 + 1 (a merge of one part would only decode and encode it again)."""
+    fan_in = max(2, fan_in)
+    groups = -(-len(items) // fan_in)
+    size, extra = divmod(len(items), groups)
+    out, at = [], 0
+    for g in range(groups):
+        n = size + (1 if g < extra else 0)
+        out.append(items[at:at + n])
+        at += n
+    return out
+
+
 def plan_tasks(inputs, task_bytes):
     """Cuts inputs (path, label) into tasks, in order: consecutive small files grouped until a task holds task_bytes;
     a file larger than 1.5 x task_bytes cut on line starts into byte ranges of about task_bytes, one task each
@@ -122,7 +136,7 @@ def main(argv=None):
     ap.add_argument("--role-policy", default="all", help="all, pec, or a file of role GUIDs (its text is sent)")
     ap.add_argument("--measure", default="effective", choices=["effective", "billed"])
     ap.add_argument("--task-bytes", type=int, default=256 << 20, help="group small files until a task reads this much")
-    ap.add_argument("--fan-in", type=int, default=8, help="parts merged by one merge task")
+    ap.add_argument("--fan-in", type=int, default=16, help="parts merged by one merge task (at least 2)")
     ap.add_argument("--progress", action="store_true", help="a progress line on standard error")
     ap.add_argument("--timings", action="store_true", help="the wall time of each phase on standard error")
     ap.add_argument("--per-input", action="store_true",
@@ -177,9 +191,10 @@ def main(argv=None):
         level, depth = credits, 0
         while len(level) > 1:
             depth += 1
-            level = [client.submit(tasks_module.merge_task, *level[i:i + args.fan_in], pure=False,
+            level = [group[0] if len(group) == 1 else
+                     client.submit(tasks_module.merge_task, *group, pure=False,
                                    key="openpal-merge-%d-%d-%s" % (depth, i, os.urandom(4).hex()))
-                     for i in range(0, len(level), args.fan_in)]
+                     for i, group in enumerate(merge_groups(level, args.fan_in))]
         done = 0
         if args.progress:
             _progress(done, len(credits), workers, started)
