@@ -203,26 +203,20 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
   return PartBytes(*part);
 }
 
-std::vector<engine::Partial> ReadParts(const std::vector<std::string_view>& views) {
-  std::vector<engine::Partial> parts;
-  for (size_t i = 0; i < views.size(); ++i) {
-    auto part = engine::PartialFromBytes(views[i], "part " + std::to_string(i + 1));
-    if (!part.ok()) throw part.status();
-    parts.push_back(std::move(part).value());
-  }
-  return parts;
-}
-
+// Each part is decoded only when the merge reaches it and freed once added: a merge task holds the merged cells and
+// one decoded part (besides the parts' bytes, which Dask holds), not every part decoded at once.
 py::bytes Merge(const std::vector<py::bytes>& parts) {
   std::vector<std::string_view> views(parts.begin(), parts.end());
-  Result<engine::Partial> merged = Status::Ok();
+  Result<engine::Partial> merged = Status::Ok();  // a placeholder: always assigned below
   {
     py::gil_scoped_release released;
-    try {
-      merged = engine::MergePartials(ReadParts(views));
-    } catch (const Status& status) {
-      merged = status;
+    engine::PartialMerger merger;
+    Status added = Status::Ok();
+    for (size_t i = 0; i < views.size() && added.ok(); ++i) {
+      auto part = engine::PartialFromBytes(views[i], "part " + std::to_string(i + 1));
+      added = part.ok() ? merger.Add(std::move(part).value()) : part.status();
     }
+    merged = added.ok() ? merger.Finish() : Result<engine::Partial>(added);
   }
   if (!merged.ok()) Raise(merged.status());
   return PartBytes(*merged);

@@ -19,16 +19,18 @@ struct MergeArgs {
 };
 
 int Merge(const MergeArgs& args) {
-  std::vector<engine::Partial> parts;
-  for (const auto& path : args.parts) {
-    auto part = engine::ReadPartialFile(path);
+  // One part read at a time and added: a merge of a month of daily parts holds the merged cells and one part.
+  engine::PartialMerger merger;
+  Status added = Status::Ok();
+  for (size_t i = 0; i < args.parts.size() && added.ok(); ++i) {
+    auto part = engine::ReadPartialFile(args.parts[i]);
     if (!part.ok()) {
       std::cerr << "pal merge: " << part.status().ToString() << "\n";
       return kExitFailure;
     }
-    parts.push_back(std::move(part).value());
+    added = merger.Add(std::move(part).value());
   }
-  auto merged = engine::MergePartials(std::move(parts));
+  Result<engine::Partial> merged = added.ok() ? merger.Finish() : Result<engine::Partial>(added);
   if (!merged.ok()) {
     std::cerr << "pal merge: " << merged.status().ToString() << "\n";
     return kExitFailure;

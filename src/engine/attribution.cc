@@ -691,84 +691,110 @@ CellTable CellsOf(const AttributionResult& result) {
   return table;
 }
 
-// How far ahead of the last matched cell MergeCells looks for the next (cells one part has and the other has not).
+// How far ahead of the last matched cell a merge looks for the next (cells one part has and the other has not).
 constexpr uint32_t kMergeLookahead = 4;
 
-CellTable MergeCells(std::vector<CellTable> parts) {
-  if (parts.empty()) return CellTable();
-  if (parts.size() == 1) return std::move(parts[0]);
+struct CellMerger::Impl {
   CellTable merged;
-  NameIndex names(merged.names);
+  NameIndex names{merged.names};
   FlatCellMap<CellKey, CellSums> cells;
   FlatCellMap<MissGroup, MissSums> misses;
-  size_t most_cells = 0;
-  for (const CellTable& part : parts) most_cells = std::max(most_cells, part.cells.size());
-  cells.Reserve(most_cells + most_cells / 4);
+  bool sized = false;
+};
+
+CellMerger::CellMerger() : impl_(std::make_unique<Impl>()) {}
+CellMerger::~CellMerger() = default;
+
+void CellMerger::Reserve(size_t cells) {
+  impl_->cells.Reserve(cells + cells / 4);
+  impl_->sized = true;
+}
+
+void CellMerger::Add(CellTable part) {
+  Impl& m = *impl_;
+  if (!m.sized) Reserve(part.cells.size());  // parts of one run are of a size: the first says about how many
+  m.merged.rows_read += part.rows_read;
+  m.merged.rows_rejected_without_cost += part.rows_rejected_without_cost;
+  m.merged.distinct_scopes = std::max(m.merged.distinct_scopes, part.distinct_scopes);
+  // The part's name ids in the merged table's: each text hashed once per part, not once per cell.
+  std::vector<uint32_t> id(part.names.size());
+  for (size_t i = 0; i < id.size(); ++i) id[i] = m.names.Of(part.names[i]);
   // Parts credited one after another on one worker list their cells in the same order (the slot keeps its cell keys
   // between runs, ProfileCache::KeepMemos), so the next cell is usually the one after the last matched: comparing
   // with it first turns most lookups, each a few cache misses into a large table, into a walk along the arrays.
-  for (CellTable& part : parts) {
-    merged.rows_read += part.rows_read;
-    merged.rows_rejected_without_cost += part.rows_rejected_without_cost;
-    merged.distinct_scopes = std::max(merged.distinct_scopes, part.distinct_scopes);
-    // The part's name ids in the merged table's: each text hashed once per part, not once per cell.
-    std::vector<uint32_t> id(part.names.size());
-    for (size_t i = 0; i < id.size(); ++i) id[i] = names.Of(part.names[i]);
-    uint32_t next = 0;
-    for (const CellTable::Cell& c : part.cells) {
-      const CellKey key{id[c.partner], id[c.tenant], id[c.subscription], id[c.month], id[c.currency], id[c.admin]};
-      uint32_t at = UINT32_MAX;
-      for (uint32_t k = next; k < next + kMergeLookahead && k < cells.size(); ++k)
-        if (cells.KeyAt(k) == key) {
-          at = k;
-          break;
-        }
-      if (at == UINT32_MAX) {
-        const size_t held = cells.size();
-        at = cells.IndexOf(key);
-        // A key new to the merge goes to the end: the walk goes on from where it was.
-        if (cells.size() == held) next = at + 1;
-      } else {
-        next = at + 1;
+  uint32_t next = 0;
+  for (const CellTable::Cell& c : part.cells) {
+    const CellKey key{id[c.partner], id[c.tenant], id[c.subscription], id[c.month], id[c.currency], id[c.admin]};
+    uint32_t at = UINT32_MAX;
+    for (uint32_t k = next; k < next + kMergeLookahead && k < m.cells.size(); ++k)
+      if (m.cells.KeyAt(k) == key) {
+        at = k;
+        break;
       }
-      CellSums& sums = cells.At(at);
-      sums.partner_name = id[c.partner_name];
-      sums.rows += c.rows;
-      sums.total += c.total;
-      sums.attributed += c.attributed;
+    if (at == UINT32_MAX) {
+      const size_t held = m.cells.size();
+      at = m.cells.IndexOf(key);
+      // A key new to the merge goes to the end: the walk goes on from where it was.
+      if (m.cells.size() == held) next = at + 1;
+    } else {
+      next = at + 1;
     }
-    for (const CellTable::Miss& u : part.misses) {
-      MissSums& sums = misses[MissGroup{id[u.subscription], id[u.month], id[u.currency], id[u.reason]}];
-      sums.rows += u.rows;
-      sums.total += u.total;
-    }
-    for (const CurrencyReconciliation& c : part.reconciliation) {
-      auto at = std::find_if(merged.reconciliation.begin(), merged.reconciliation.end(),
-                             [&c](const CurrencyReconciliation& t) { return t.currency == c.currency; });
-      if (at == merged.reconciliation.end()) {
-        merged.reconciliation.push_back(c);
-      } else {
-        AddInto(*at, c);
-      }
-    }
-    part = CellTable();  // freed as it is consumed
+    CellSums& sums = m.cells.At(at);
+    sums.partner_name = id[c.partner_name];
+    sums.rows += c.rows;
+    sums.total += c.total;
+    sums.attributed += c.attributed;
   }
-  merged.cells.reserve(cells.size());
-  for (uint32_t i = 0; i < cells.size(); ++i) {
-    const CellKey& k = cells.KeyAt(i);
-    const CellSums& s = cells.At(i);
+  for (const CellTable::Miss& u : part.misses) {
+    MissSums& sums = m.misses[MissGroup{id[u.subscription], id[u.month], id[u.currency], id[u.reason]}];
+    sums.rows += u.rows;
+    sums.total += u.total;
+  }
+  for (const CurrencyReconciliation& c : part.reconciliation) {
+    auto at = std::find_if(m.merged.reconciliation.begin(), m.merged.reconciliation.end(),
+                           [&c](const CurrencyReconciliation& t) { return t.currency == c.currency; });
+    if (at == m.merged.reconciliation.end()) {
+      m.merged.reconciliation.push_back(c);
+    } else {
+      AddInto(*at, c);
+    }
+  }
+}
+
+CellTable CellMerger::Finish() {
+  Impl& m = *impl_;
+  CellTable merged = std::move(m.merged);
+  merged.cells.reserve(m.cells.size());
+  for (uint32_t i = 0; i < m.cells.size(); ++i) {
+    const CellKey& k = m.cells.KeyAt(i);
+    const CellSums& s = m.cells.At(i);
     merged.cells.push_back(CellTable::Cell{k.partner, s.partner_name, k.tenant, k.subscription, k.month, k.currency,
                                            k.admin, s.rows, s.total, s.attributed});
   }
-  merged.misses.reserve(misses.size());
-  for (uint32_t i = 0; i < misses.size(); ++i) {
-    const MissGroup& k = misses.KeyAt(i);
-    const MissSums& s = misses.At(i);
+  merged.misses.reserve(m.misses.size());
+  for (uint32_t i = 0; i < m.misses.size(); ++i) {
+    const MissGroup& k = m.misses.KeyAt(i);
+    const MissSums& s = m.misses.At(i);
     merged.misses.push_back(CellTable::Miss{k.subscription, k.month, k.currency, k.reason, s.rows, s.total});
   }
   std::sort(merged.reconciliation.begin(), merged.reconciliation.end(),
             [](const auto& a, const auto& b) { return a.currency < b.currency; });
+  impl_ = std::make_unique<Impl>();
   return merged;
+}
+
+CellTable MergeCells(std::vector<CellTable> parts) {
+  if (parts.empty()) return CellTable();
+  if (parts.size() == 1) return std::move(parts[0]);
+  CellMerger merger;
+  size_t most_cells = 0;
+  for (const CellTable& part : parts) most_cells = std::max(most_cells, part.cells.size());
+  merger.Reserve(most_cells);
+  for (CellTable& part : parts) {
+    merger.Add(std::move(part));
+    part = CellTable();  // freed as it is consumed
+  }
+  return merger.Finish();
 }
 
 }  // namespace openpal::engine

@@ -83,6 +83,22 @@ CellTable CellsOf(const AttributionResult& result);
 // the scopes' union sets it). Linear in the cells; equal to the table of one run over all the parts' rows.
 CellTable MergeCells(std::vector<CellTable> parts);
 
+// MergeCells one table at a time, so that a merge of many parts holds the merged table and one part, not all of them.
+class CellMerger {
+ public:
+  CellMerger();
+  ~CellMerger();
+  // Room for about `cells` merged cells (else sized by the first part).
+  void Reserve(size_t cells);
+  void Add(CellTable part);
+  // The merged table; the merger is empty again.
+  CellTable Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Credits usage rows into a report. Thread-safety: one thread uses an Attributor at a time; several threads
 // credit in parallel with one Attributor each, sharing a ProfileCache (each with its own slot), and are combined
 // with Absorb() once idle. Lifetime: the DirectoryView (and the shared ProfileCache, held by shared_ptr) must

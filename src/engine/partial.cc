@@ -524,88 +524,113 @@ Result<std::vector<FileSpan>> JoinSpans(const std::string& path, std::vector<Spa
 
 }  // namespace
 
-Result<Partial> MergePartials(std::vector<Partial> parts) {
-  if (parts.empty()) return Status::Error(StatusCode::kInvalidArgument, "no parts to merge");
-  const Partial& first = parts.front();
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const Partial& p = parts[i];
-    const std::string which = "part " + std::to_string(i + 1);
-    if (p.directory.store_id != first.directory.store_id || p.directory.version != first.directory.version)
-      return Status::Error(StatusCode::kFailedPrecondition,
-                           "credited against another directory (store " + p.directory.store_id + " version " +
-                               std::to_string(p.directory.version) + ", part 1: store " + first.directory.store_id +
-                               " version " + std::to_string(first.directory.version) + ")",
-                           which);
-    if (p.role_policy != first.role_policy)
-      return Status::Error(StatusCode::kFailedPrecondition, "credited under another role policy than part 1", which);
-    if (p.measure != first.measure)
-      return Status::Error(StatusCode::kFailedPrecondition,
-                           "credited with measure " + p.measure + ", part 1 with " + first.measure, which);
-  }
-  Partial merged;
-  merged.per_input = std::all_of(parts.begin(), parts.end(), [](const Partial& p) { return p.per_input; });
-  merged.directory = first.directory;
-  merged.role_policy = first.role_policy;
-  merged.measure = first.measure;
+struct PartialMerger::Impl {
+  size_t parts = 0;
+  Partial merged;  // directory, policy, measure, inputs (spans joined at the end), totals, scope keys
   // Inputs in the order they first appear; the spans of each from every part that read it.
   std::map<std::string, size_t> input_of;  // path -> merged input
   std::vector<std::vector<SpanOrigin>> spans;
-  std::vector<std::vector<CellTable>> input_results;
-  std::vector<std::vector<size_t>> input_map(parts.size());  // part's input -> merged input
-  for (size_t p = 0; p < parts.size(); ++p) {
-    for (size_t i = 0; i < parts[p].inputs.size(); ++i) {
-      InputDigest& input = parts[p].inputs[i];
-      auto [it, fresh] = input_of.emplace(input.path, merged.inputs.size());
-      if (fresh) {
-        merged.inputs.push_back(InputDigest{input.path, input.size, input.mtime_ns, {}, {}});
-        spans.emplace_back();
-        input_results.emplace_back();
-      } else if (merged.inputs[it->second].size != input.size) {
-        return Status::Error(StatusCode::kFailedPrecondition,
-                             "reads " + input.path + " at " + std::to_string(input.size) + " bytes, another part at " +
-                                 std::to_string(merged.inputs[it->second].size) + ": the file changed between parts",
-                             "part " + std::to_string(p + 1));
-      }
-      input_map[p].push_back(it->second);
-      input_results[it->second].push_back(std::move(input.result));
-      for (size_t k = 0; k < input.spans.size(); ++k) spans[it->second].push_back(SpanOrigin{input.spans[k], p, k});
-    }
+  std::vector<std::vector<CellTable>> input_results;  // while every part so far keeps them
+  std::vector<std::vector<size_t>> input_map;         // part's input -> merged input, per part
+  std::vector<std::pair<size_t, PartRejection>> rejections;  // (part, its rejection), in part order
+  CellMerger cells;
+};
+
+PartialMerger::PartialMerger() : impl_(std::make_unique<Impl>()) {}
+PartialMerger::~PartialMerger() = default;
+
+Status PartialMerger::Add(Partial part) {
+  Impl& m = *impl_;
+  const size_t p = m.parts;
+  const std::string which = "part " + std::to_string(p + 1);
+  if (p == 0) {
+    m.merged.directory = part.directory;
+    m.merged.role_policy = part.role_policy;
+    m.merged.measure = part.measure;
+    m.merged.per_input = true;
+  } else {
+    const Partial& first = m.merged;
+    if (part.directory.store_id != first.directory.store_id || part.directory.version != first.directory.version)
+      return Status::Error(StatusCode::kFailedPrecondition,
+                           "credited against another directory (store " + part.directory.store_id + " version " +
+                               std::to_string(part.directory.version) + ", part 1: store " +
+                               first.directory.store_id + " version " + std::to_string(first.directory.version) + ")",
+                           which);
+    if (part.role_policy != first.role_policy)
+      return Status::Error(StatusCode::kFailedPrecondition, "credited under another role policy than part 1", which);
+    if (part.measure != first.measure)
+      return Status::Error(StatusCode::kFailedPrecondition,
+                           "credited with measure " + part.measure + ", part 1 with " + first.measure, which);
   }
+  m.merged.per_input = m.merged.per_input && part.per_input;
+  if (!m.merged.per_input) m.input_results.assign(m.input_results.size(), {});  // the merge keeps only the sum
+  m.input_map.emplace_back();
+  for (size_t i = 0; i < part.inputs.size(); ++i) {
+    InputDigest& input = part.inputs[i];
+    auto [it, fresh] = m.input_of.emplace(input.path, m.merged.inputs.size());
+    if (fresh) {
+      m.merged.inputs.push_back(InputDigest{input.path, input.size, input.mtime_ns, {}, {}});
+      m.spans.emplace_back();
+      m.input_results.emplace_back();
+    } else if (m.merged.inputs[it->second].size != input.size) {
+      return Status::Error(StatusCode::kFailedPrecondition,
+                           "reads " + input.path + " at " + std::to_string(input.size) + " bytes, another part at " +
+                               std::to_string(m.merged.inputs[it->second].size) + ": the file changed between parts",
+                           which);
+    }
+    m.input_map[p].push_back(it->second);
+    if (m.merged.per_input) m.input_results[it->second].push_back(std::move(input.result));
+    for (size_t k = 0; k < input.spans.size(); ++k) m.spans[it->second].push_back(SpanOrigin{input.spans[k], p, k});
+  }
+  m.merged.rejected_total += part.rejected_total;
+  for (auto& r : part.rejections) m.rejections.emplace_back(p, std::move(r));
+  m.cells.Add(std::move(part.result));
+  // The distinct scopes of all the parts: the union of their sorted keys.
+  std::vector<std::string> both;
+  both.reserve(m.merged.scope_keys.size() + part.scope_keys.size());
+  std::set_union(std::make_move_iterator(m.merged.scope_keys.begin()), std::make_move_iterator(m.merged.scope_keys.end()),
+                 std::make_move_iterator(part.scope_keys.begin()), std::make_move_iterator(part.scope_keys.end()),
+                 std::back_inserter(both));
+  m.merged.scope_keys = std::move(both);
+  ++m.parts;
+  return Status::Ok();
+}
+
+Result<Partial> PartialMerger::Finish() {
+  Impl& m = *impl_;
+  if (m.parts == 0) return Status::Error(StatusCode::kInvalidArgument, "no parts to merge");
+  Partial merged = std::move(m.merged);
   std::vector<std::map<std::pair<size_t, size_t>, SpanPlace>> places(merged.inputs.size());
-  for (size_t m = 0; m < merged.inputs.size(); ++m) {
-    auto joined = JoinSpans(merged.inputs[m].path, std::move(spans[m]), places[m]);
+  for (size_t i = 0; i < merged.inputs.size(); ++i) {
+    auto joined = JoinSpans(merged.inputs[i].path, std::move(m.spans[i]), places[i]);
     if (!joined.ok()) return joined.status();
-    merged.inputs[m].spans = std::move(joined).value();
-    if (merged.per_input) merged.inputs[m].result = MergeCells(std::move(input_results[m]));
+    merged.inputs[i].spans = std::move(joined).value();
+    if (merged.per_input) merged.inputs[i].result = MergeCells(std::move(m.input_results[i]));
   }
   // Each part listed its first rejected rows in input, span and line order; so are the merged ones, then cut.
-  std::vector<CellTable> results;
-  for (size_t p = 0; p < parts.size(); ++p) {
-    merged.rejected_total += parts[p].rejected_total;
-    for (auto& r : parts[p].rejections) {
-      const size_t m = input_map[p][r.input];
-      const SpanPlace place = places[m].at({p, r.span});
-      merged.rejections.push_back(
-          PartRejection{static_cast<uint32_t>(m), place.span, r.line + place.line_shift, std::move(r.why)});
-    }
-    results.push_back(std::move(parts[p].result));
+  for (auto& [p, r] : m.rejections) {
+    const size_t i = m.input_map[p][r.input];
+    const SpanPlace place = places[i].at({p, r.span});
+    merged.rejections.push_back(
+        PartRejection{static_cast<uint32_t>(i), place.span, r.line + place.line_shift, std::move(r.why)});
   }
   std::stable_sort(merged.rejections.begin(), merged.rejections.end(), [](const PartRejection& a, const PartRejection& b) {
     return std::tie(a.input, a.span, a.line) < std::tie(b.input, b.span, b.line);
   });
   if (merged.rejections.size() > kMaxListed) merged.rejections.resize(kMaxListed);
-  merged.result = MergeCells(std::move(results));
-  // The distinct scopes of all the parts: the union of their sorted keys.
-  for (auto& p : parts) {
-    std::vector<std::string> both;
-    both.reserve(merged.scope_keys.size() + p.scope_keys.size());
-    std::set_union(std::make_move_iterator(merged.scope_keys.begin()), std::make_move_iterator(merged.scope_keys.end()),
-                   std::make_move_iterator(p.scope_keys.begin()), std::make_move_iterator(p.scope_keys.end()),
-                   std::back_inserter(both));
-    merged.scope_keys = std::move(both);
-  }
+  merged.result = m.cells.Finish();
   merged.result.distinct_scopes = merged.scope_keys.size();
+  impl_ = std::make_unique<Impl>();
   return merged;
+}
+
+Result<Partial> MergePartials(std::vector<Partial> parts) {
+  PartialMerger merger;
+  for (Partial& part : parts) {
+    if (Status added = merger.Add(std::move(part)); !added.ok()) return added;
+    part = Partial();  // freed as it is consumed
+  }
+  return merger.Finish();
 }
 
 Status CheckComplete(const Partial& part) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <istream>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -94,6 +95,21 @@ Result<Partial> ReadPartialFile(const std::string& path);
 // has two sizes, or when a cut between two ranges fell inside a record (a quoted field holding line breaks): the
 // error then names the bytes to credit again. Inputs whose ranges leave gaps are kept as they are (merged further).
 Result<Partial> MergePartials(std::vector<Partial> parts);
+
+// MergePartials one part at a time (Add each in order, then Finish), so that a merge of many large parts holds the
+// merged cells and one part's, not every part's. Add refuses what MergePartials refuses (the merger is then of no
+// further use); Finish leaves it empty.
+class PartialMerger {
+ public:
+  PartialMerger();
+  ~PartialMerger();
+  Status Add(Partial part);
+  Result<Partial> Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Ok when every input of the part is whole (its ranges cover it): else FailedPrecondition naming the bytes no part
 // read, for a merge that is to be the report.
