@@ -140,10 +140,13 @@ cluster() {
   "$PAL" attribute --quiet --timings --db "$WORLD/world.db" --index "$INDEX" --usage "${INPUTS[@]}" \
     --out "$OUT/$name.csv" --dask "$SCHED" --dask-task-bytes "$TASK_BYTES" "$@" 2>&1 | sed 's/^/  /'
 }
-# CLUSTERS: which clusters to measure (default all three; e.g. CLUSTERS=1x1 for the goal's comparison alone). The
+# CLUSTERS: which clusters to measure (default: 1x1, 1xCORES, CORESx1 and 3x1, the 1, 2 and 3 workers; e.g.
+# CLUSTERS=1x1 for the goal's comparison alone). The
 # one-core cluster runs twice: with the index shipped by pal, and read by the worker from shared storage
 # (--dask-worker-index: here the same disk, as a cluster's shared volume would be).
-for c in ${CLUSTERS:-1x1 1x$CORES ${CORES}x1}; do
+ALL="1x1 1x$CORES ${CORES}x1"
+[ "$CORES" = 3 ] || ALL="$ALL 3x1"
+for c in ${CLUSTERS:-$ALL}; do
   workers=${c%x*} threads=${c#*x}
   [ ${#WPIDS[@]} -eq 0 ] || stop_workers  # the last cluster stays, for the estimate below
   start_workers "$workers" "$threads"
