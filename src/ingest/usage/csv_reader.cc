@@ -159,6 +159,13 @@ size_t InitialBufferSize(const ByteSource& source) {
 }
 }  // namespace
 
+void CsvReader::Buffer::Grow(size_t size, size_t keep) {
+  std::unique_ptr<char[]> grown(new char[size]);
+  std::memcpy(grown.get(), bytes_.get(), keep);
+  bytes_ = std::move(grown);
+  size_ = size;
+}
+
 CsvReader::CsvReader(std::unique_ptr<ByteSource> source, std::string origin, LineEnds line_ends)
     : source_(std::move(source)), origin_(std::move(origin)), buffer_(InitialBufferSize(*source_)), line_ends_(line_ends) {}
 
@@ -186,7 +193,7 @@ Result<bool> CsvReader::Refill() {
     begin_ = 0;
   }
   // A record longer than the buffer: grow it (a record is never split).
-  if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+  if (end_ == buffer_.size()) buffer_.Grow(buffer_.size() * 2, end_);
   auto n = source_->Read(buffer_.data() + end_, buffer_.size() - end_);
   // Where the input broke: the line of the record being read (a truncated gzip, a blob that failed mid-stream).
   if (!n.ok()) return Status::Error(n.status().code(), n.status().message() + " (reading the record at line " +
