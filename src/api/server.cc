@@ -147,7 +147,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServerOptions& option
 }
 
 ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-ApiServer::~ApiServer() = default;
+ApiServer::~ApiServer() {
+  // Run() returns as soon as Stop() releases the last loop, while Stop() may still be finishing on another thread
+  // (RunUntilSignal's waiter): wait for it, so it never touches a destroyed server.
+  if (impl_) std::lock_guard lock(impl_->stop_mu);
+}
 
 Status ApiServer::Bind() {
   Impl& impl = *impl_;

@@ -98,6 +98,17 @@ ServeEnv::ServeEnv() {
   });
 }
 
+int PalServer::Stop(int seconds) {
+  int code = Child::Stop(seconds);
+  if (code != 0 && !log_path.empty()) {
+    std::string log = openpal::testing::SlurpFile(log_path);
+    constexpr size_t kTail = 6000;
+    if (log.size() > kTail) log = "...\n" + log.substr(log.size() - kTail);
+    std::fprintf(stderr, "pal serve exited with %d; the end of its log %s:\n%s\n", code, log_path.c_str(), log.c_str());
+  }
+  return code;
+}
+
 PalServer StartPalServe(const std::string& db, const std::string& cert, const std::string& key_file,
                         const std::string& jwks, const std::string& log_path,
                         const std::vector<std::string>& extra) {

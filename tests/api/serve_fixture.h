@@ -26,10 +26,13 @@ inline constexpr const char* kPartnerName = "Contoso Managed Services (Seattle)"
 std::string UserA(int i);
 std::string UserB(int i);
 
-// A `pal serve` child process (Child::Stop: SIGTERM, then waits; its exit status, or -1 if it had to be killed).
+// A `pal serve` child process.
 struct PalServer : openpal::testing::Child {
   int port = 0;
   std::string log_path;
+  // Child::Stop (SIGTERM, then waits; its exit status, or -1 if it had to be killed), and when that is not 0, the end
+  // of the server's log on standard error: a sanitizer's report of the shutdown lands there, and CI shows only this.
+  int Stop(int seconds = 15);
 };
 
 // Starts `pal serve --listen 127.0.0.1:0` over HTTPS on `db` with this certificate, key and JWKS (standard error to
