@@ -6,6 +6,7 @@
 #   openpal_require_pal              exits 2 when $PAL is not built
 #   openpal_track PID                stops PID at exit (SIGTERM, up to 10 s, then SIGKILL)
 #   openpal_stop PID                 stops it now, the same way
+#   openpal_stop_all PID...          stops them all at once: SIGTERM to each, up to 10 s in all, then SIGKILL
 #   openpal_free_port                prints a loopback port nobody listens on (bound, then released)
 #   openpal_wait_port PORT [TENTHS]  waits until 127.0.0.1:PORT accepts a connection (default 10 s)
 #   openpal_serve NAME ARGS...       `pal serve ARGS` with stdout/stderr in $WORK/NAME.out and .log; sets SERVER_PID
@@ -44,6 +45,21 @@ openpal_stop() {
   fi
   wait "$pid" 2>/dev/null || true
   openpal_untrack "$pid"
+}
+
+# A dask-worker told to stop while its scheduler stops can hang in its own shutdown (seen: a CancelledError in
+# Worker.close, then nothing): every stop must end with SIGKILL.
+openpal_stop_all() {
+  local pid alive
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq 100); do
+    alive=0
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "$@"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
 }
 
 openpal_cleanup() {

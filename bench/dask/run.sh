@@ -53,10 +53,10 @@ rows=$(($(cat "${INPUTS[@]}" | wc -l) - ${#INPUTS[@]}))
 cat "${INPUTS[@]}" >/dev/null  # warm the page cache
 
 PIDS=()
+# shellcheck source=../../tests/lib.sh
+. tests/lib.sh  # openpal_stop_all: SIGTERM, then SIGKILL (a worker can hang in its own shutdown)
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  openpal_stop_all "${PIDS[@]}"
 }
 trap cleanup EXIT
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -105,9 +105,7 @@ start_workers() {
   $PY -c "from distributed import Client; c = Client('$SCHED', timeout=30); c.wait_for_workers($1, timeout=60); c.close()"
 }
 stop_workers() {
-  local pid
-  for pid in "${WPIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${WPIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  openpal_stop_all "${WPIDS[@]}"
   WPIDS=()
   # Until the scheduler has forgotten them (the next cluster's count must be its own).
   $PY -c "

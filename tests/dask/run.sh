@@ -23,10 +23,10 @@ command -v dask-scheduler >/dev/null || { echo "tests/dask: dask-scheduler missi
 
 WORK=$(mktemp -d /tmp/pal-dask-test.XXXXXX)
 PIDS=()
+# shellcheck source=../lib.sh
+. tests/lib.sh  # openpal_stop_all
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  openpal_stop_all "${PIDS[@]}"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -46,20 +46,8 @@ start_worker() {
   WORKERS+=($!)
 }
 for i in 1 2 3; do start_worker "$i"; done
-$PY - "$SCHED" <<'EOF' || { tail -5 "$WORK"/*.log >&2; fail "the cluster did not start"; }
-import sys, time
-from distributed import Client
-deadline = time.monotonic() + 60
-while True:
-    try:
-        c = Client(sys.argv[1], timeout=5)
-        break
-    except OSError:
-        if time.monotonic() > deadline: raise
-        time.sleep(0.5)
-c.wait_for_workers(3, timeout=60)
-c.close()
-EOF
+timeout 90 $PY tests/dask/wait_for_cluster.py "$SCHED" 3 ||
+  { tail -5 "$WORK"/*.log >&2; fail "the cluster did not start"; }
 echo "tests/dask: scheduler $SCHED, 3 workers"
 
 # Cuts FILE into N files (each with the header) named PREFIX-K.csv.
