@@ -6,8 +6,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <optional>
+#include <thread>
 
 namespace openpal::collect {
 namespace {
@@ -116,25 +120,42 @@ std::string HttpDate() {
 // One blob streamed by ranged GETs: a small first range (the header check reads only the first line), then
 // chunk_bytes at a time, each after the first conditional on the ETag the first returned, so a blob overwritten while
 // it is read (a daily export run replacing its file) fails instead of mixing two versions. Retries are the fetcher's.
+// Read-ahead: while the engine credits one range, a thread of the source's own (with its own keep-alive connection)
+// fetches the next and checksums it, so the network time and the crediting time overlap instead of adding up. Requests
+// stay one at a time and in order; memory holds two ranges per blob.
 class BlobSource : public usage::ByteSource {
  public:
   BlobSource(BlobStore& store, BlobInfo blob, std::string address)
       : store_(store), blob_(std::move(blob)), address_(std::move(address)), sha_(EVP_MD_CTX_new()) {
     EVP_DigestInit_ex(sha_, EVP_sha256(), nullptr);
   }
-  ~BlobSource() override { EVP_MD_CTX_free(sha_); }
+  ~BlobSource() override {
+    if (ahead_.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stop_ = true;
+      }
+      wake_.notify_all();
+      ahead_.join();  // an abandoned read waits for the range in flight (bounded by the fetcher's timeouts)
+    }
+    EVP_MD_CTX_free(sha_);
+  }
 
   uint64_t ConsumedBytes() const override { return next_ - (chunk_.size() - pos_); }
   uint64_t FileSize() const override { return blob_.size; }
 
   Result<size_t> Read(char* buffer, size_t size) override {
+    if (!failed_.ok()) return failed_;  // a failed read stays failed (no range is asked for twice, none waited for)
     if (pos_ == chunk_.size()) {
       if (next_ >= blob_.size) {
         Finish();
         return size_t{0};
       }
-      Status s = Fetch();
-      if (!s.ok()) return s;
+      Status s = Take();
+      if (!s.ok()) {
+        failed_ = s;
+        return s;
+      }
     }
     size_t n = std::min(size, chunk_.size() - pos_);
     std::memcpy(buffer, chunk_.data() + pos_, n);
@@ -143,11 +164,73 @@ class BlobSource : public usage::ByteSource {
   }
 
  private:
-  Status Fetch() {
-    const uint64_t want = std::min<uint64_t>(next_ == 0 ? (64u << 10) : store_.chunk_bytes(), blob_.size - next_);
-    HeaderList headers = {{"Range", "bytes=" + std::to_string(next_) + "-" + std::to_string(next_ + want - 1)}};
+  // The bytes of the range at next_ (`want` long).
+  uint64_t Want() const {
+    return std::min<uint64_t>(next_ == 0 ? (64u << 10) : store_.chunk_bytes(), blob_.size - next_);
+  }
+
+  Result<HttpResponse> Get(uint64_t offset, uint64_t want) {
+    HeaderList headers = {{"Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + want - 1)}};
     if (!etag_.empty()) headers.emplace_back("If-Match", etag_);
-    auto reply = store_.Get(blob_.where, blob_.where.BlobPath(blob_.where.path), {}, headers);
+    return store_.Get(blob_.where, blob_.where.BlobPath(blob_.where.path), {}, headers);
+  }
+
+  // Installs the range at next_: the one fetched ahead when there is one, else fetched now; then asks for the next.
+  Status Take() {
+    const uint64_t want = Want();
+    Result<std::string> bytes = Status::Ok();
+    if (ahead_.joinable()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [this] { return reply_.has_value(); });
+      bytes = std::move(*reply_);
+      reply_.reset();
+    } else {
+      bytes = Checked(Get(next_, want), next_, want);
+    }
+    if (!bytes.ok()) return bytes.status();
+    const bool first = next_ == 0;
+    chunk_ = std::move(bytes).value();
+    pos_ = 0;
+    next_ += want;
+    // Not after the first range: a header check reads only that one and closes the source. From the second on, the
+    // reader is going through the blob; the ETag (from the first) makes every range conditional.
+    if (!first && next_ < blob_.size && store_.read_ahead()) Ahead(next_, Want());
+    return Status::Ok();
+  }
+
+  // Has the source's thread fetch, check and checksum the range [offset, offset + want) (one request at a time).
+  void Ahead(uint64_t offset, uint64_t want) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      request_ = std::make_pair(offset, want);
+    }
+    if (!ahead_.joinable()) {
+      ahead_ = std::thread([this] {
+        for (;;) {
+          std::pair<uint64_t, uint64_t> range;
+          {
+            std::unique_lock<std::mutex> lock(mu_);
+            wake_.wait(lock, [this] { return stop_ || request_.has_value(); });
+            if (stop_) return;
+            range = *request_;
+            request_.reset();
+          }
+          Result<std::string> fetched = Checked(Get(range.first, range.second), range.first, range.second);
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            reply_ = std::move(fetched);
+          }
+          wake_.notify_all();
+        }
+      });
+    } else {
+      wake_.notify_all();
+    }
+  }
+
+  // The bytes of the range [offset, offset + want) from its reply, checked, and added to the checksum (ranges are
+  // checked in order, on one thread at a time: the reader's for the first two, then the read-ahead thread's).
+  Result<std::string> Checked(Result<HttpResponse> reply, uint64_t offset, uint64_t want) {
     if (!reply.ok()) return reply.status().WithContext(address_);
     if (reply->status == 412)
       return Status::Error(StatusCode::kFailedPrecondition,
@@ -165,18 +248,15 @@ class BlobSource : public usage::ByteSource {
                                " bytes, now " + (total.empty() ? std::to_string(reply->body.size()) : total) +
                                "): an export run replaced it; run again",
                            address_);
-    if (reply->status == 200) reply->body = reply->body.substr(next_, want);
+    if (reply->status == 200) reply->body = reply->body.substr(offset, want);
     if (reply->body.size() != want)
       return Status::Error(StatusCode::kUnavailable,
                            "short read: " + std::to_string(reply->body.size()) + " of " + std::to_string(want) +
-                               " bytes at offset " + std::to_string(next_),
+                               " bytes at offset " + std::to_string(offset),
                            address_);
-    if (etag_.empty()) etag_ = reply->Header("ETag");
-    chunk_ = std::move(reply->body);
-    pos_ = 0;
-    EVP_DigestUpdate(sha_, chunk_.data(), chunk_.size());
-    next_ += want;
-    return Status::Ok();
+    if (offset == 0) etag_ = reply->Header("ETag");  // then read-only: the read-ahead thread sends it
+    EVP_DigestUpdate(sha_, reply->body.data(), reply->body.size());
+    return std::move(reply->body);
   }
 
   void Finish() {
@@ -201,8 +281,16 @@ class BlobSource : public usage::ByteSource {
   std::string etag_;
   std::string chunk_;
   size_t pos_ = 0;
-  uint64_t next_ = 0;  // the offset of the next range to fetch
+  uint64_t next_ = 0;  // the offset of the next range to install
   bool finished_ = false;
+  Status failed_ = Status::Ok();
+  // Read-ahead: the range asked of the thread, and its reply; etag_ is set before the thread starts and then read-only.
+  std::thread ahead_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::optional<std::pair<uint64_t, uint64_t>> request_;
+  std::optional<Result<std::string>> reply_;
+  bool stop_ = false;
 };
 
 }  // namespace
@@ -345,6 +433,8 @@ BlobStore::BlobStore(BlobStoreOptions options)
     : options_(std::move(options)), fetcher_(options_.retry, options_.timeout_seconds, options_.ca_file) {
   if (options_.chunk_bytes < (64u << 10)) options_.chunk_bytes = 64u << 10;
   options_.list_page_size = std::clamp(options_.list_page_size, 1, 5000);
+  if (const char* ahead = std::getenv("OPENPAL_BLOB_READ_AHEAD"); ahead && std::string(ahead) == "0")
+    options_.read_ahead = false;
 }
 
 BlobStore::~BlobStore() = default;

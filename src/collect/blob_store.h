@@ -66,6 +66,9 @@ struct BlobStoreOptions {
   std::string ca_file;                  // PEM bundle to trust instead of the system's ("" = system)
   int list_page_size = 5000;            // maxresults per List Blobs page (the service's maximum)
   uint64_t chunk_bytes = 8ull << 20;    // bytes per ranged GET
+  // Fetch a blob's next range while the current one is credited (two ranges in memory per blob). Off when the
+  // environment says OPENPAL_BLOB_READ_AHEAD=0 (bench/blob compares the two).
+  bool read_ahead = true;
   std::function<void(const std::string&)> note;  // what the layout rules chose or skipped, for people
 };
 
@@ -99,6 +102,7 @@ class BlobStore final : public usage::InputStore {
   // Records the digest of a blob read to its end.
   void RecordDigest(const std::string& address, std::string sha256);
   uint64_t chunk_bytes() const { return options_.chunk_bytes; }
+  bool read_ahead() const { return options_.read_ahead; }
 
  private:
   // Every blob whose name starts with `prefix`, in name order (all pages; only the first `limit` names when set).

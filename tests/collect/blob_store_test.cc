@@ -36,6 +36,7 @@ class FakeBlobService {
   int fail_every = 0;           // every n-th blob GET answers 500 (0: never)
   int slow_every = 0;           // every n-th blob GET waits past the client's timeout
   bool replace_after_first = false;  // the blob's ETag changes after its first range was served
+  size_t replace_after_ranges = 0;   // ... or once this many ranges were served in all (0: never)
   std::string required_sig;     // when set, a request without this sig= is refused (403)
   std::mutex mu;
   std::vector<std::string> ranges, if_matches, list_markers, authorizations;
@@ -85,7 +86,7 @@ class FakeBlobService {
     const std::string range = req.get_header_value("Range");
     ranges.push_back(range);
     res.set_header("ETag", etag);
-    if (replace_after_first) etag = "\"0x8DBEEF\"";
+    if (replace_after_first || ranges.size() == replace_after_ranges) etag = "\"0x8DBEEF\"";
     // cpp-httplib answers a Range request itself (206 and Content-Range over the whole content), as the service does.
     res.set_content(it->second, "application/octet-stream");
   }
@@ -232,6 +233,57 @@ TEST(BlobStore, ListsEveryPageAndReadsEachBlobByRangesThroughFaultsAndTimeouts) 
   EXPECT_EQ(sha->size(), 64u);
 }
 
+// Read-ahead: once the reader is past the first range, the next range is fetched while the reader still holds the
+// current one (the network and the crediting overlap); a header check (the first range only) fetches nothing more.
+TEST(BlobStore, TheNextRangeIsFetchedWhileTheReaderHoldsTheCurrentOne) {
+  FakeBlobService fake;
+  std::string bytes;
+  while (bytes.size() < 400000) bytes += "line " + std::to_string(bytes.size()) + "\n";
+  fake.blobs["big.csv"] = bytes;
+  BlobStore store(FastOptions());  // ranges: 64 KiB, then 64 KiB each
+  auto blobs = store.Expand(fake.root() + "/big.csv");
+  ASSERT_TRUE(blobs.ok()) << blobs.status().ToString();
+  auto served = [&fake] {
+    std::lock_guard<std::mutex> lock(fake.mu);
+    return fake.ranges.size();
+  };
+  auto waits_for = [&](size_t n) {  // the ranges served reach n within 5 s
+    for (int i = 0; i < 500 && served() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return served();
+  };
+  {
+    auto header_only = store.OpenRaw((*blobs)[0]);
+    ASSERT_TRUE(header_only.ok());
+    char line[100];
+    ASSERT_TRUE((*header_only)->Read(line, sizeof line).ok());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(served(), 1u) << "a reader that stops in the first range fetches no other";
+  auto source = store.OpenRaw((*blobs)[0]);
+  ASSERT_TRUE(source.ok());
+  std::vector<char> buffer(64 << 10);
+  std::string out;
+  auto read_range = [&] {  // one whole range: its bytes fill the buffer exactly
+    auto n = (*source)->Read(buffer.data(), buffer.size());
+    EXPECT_TRUE(n.ok());
+    if (n.ok()) out.append(buffer.data(), *n);
+    return n.ok() ? *n : 0;
+  };
+  EXPECT_EQ(read_range(), buffer.size());  // range 1 (the reader's second request of the blob in all)
+  EXPECT_EQ(waits_for(2), 2u);
+  EXPECT_EQ(read_range(), buffer.size());  // range 2: read now, and range 3 asked for ahead
+  EXPECT_EQ(waits_for(4), 4u) << "range 3 was fetched while the reader still held range 2";
+  for (size_t n = read_range(); n > 0; n = read_range()) {
+  }
+  EXPECT_TRUE(out == bytes) << "every byte once, in order (" << out.size() << " bytes)";
+  std::lock_guard<std::mutex> lock(fake.mu);
+  EXPECT_EQ(fake.ranges.size(), 1 + (bytes.size() + buffer.size() - 1) / buffer.size()) << "no range fetched twice";
+  for (size_t i = 2; i < fake.ranges.size(); ++i)
+    EXPECT_EQ(fake.ranges[i], "bytes=" + std::to_string((i - 1) * buffer.size()) + "-" +
+                                  std::to_string(std::min(i * buffer.size(), bytes.size()) - 1))
+        << "in order, one after the other";
+}
+
 TEST(BlobStore, ABlobReplacedWhileItIsReadFailsNamingIt) {
   FakeBlobService fake;
   fake.blobs["part_0_0001.csv"] = std::string(200000, 'x');
@@ -245,6 +297,26 @@ TEST(BlobStore, ABlobReplacedWhileItIsReadFailsNamingIt) {
   EXPECT_EQ(error.where(), fake.root() + "/part_0_0001.csv");
   EXPECT_NE(error.message().find("changed while it was read"), std::string::npos) << error.ToString();
   EXPECT_FALSE(store.Sha256((*blobs)[0]).ok()) << "no checksum for a blob not read whole";
+  // Past the first ranges, where ranges are fetched ahead: the failure comes from the read-ahead thread, and reading on
+  // after it gives the same error at once (nothing is waited for). Ranges of 64 KiB: 4 in all; the 4th fails.
+  fake.replace_after_first = false;
+  {
+    std::lock_guard<std::mutex> lock(fake.mu);
+    fake.etag = "\"0x8DCAFE\"";
+    fake.replace_after_ranges = fake.ranges.size() + 3;
+  }
+  auto source = store.OpenRaw((*blobs)[0]);
+  ASSERT_TRUE(source.ok());
+  std::vector<char> buffer(64 << 10);
+  Status first = Status::Ok();
+  for (int i = 0; i < 10 && first.ok(); ++i) {
+    auto n = (*source)->Read(buffer.data(), buffer.size());
+    if (!n.ok()) first = n.status();
+  }
+  EXPECT_EQ(first.code(), StatusCode::kFailedPrecondition) << first.ToString();
+  auto again = (*source)->Read(buffer.data(), buffer.size());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().ToString(), first.ToString());
 }
 
 TEST(BlobStore, AManifestListingAMissingBlobAndAMissingBlobAreNotFoundNamingThem) {
