@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "collect/blob_store.h"
 #include "core/roles.h"
 #include "engine/compiled_index.h"
 #include "engine/partial.h"
@@ -144,7 +146,8 @@ py::bytes PartBytes(const engine::Partial& part) {
 
 py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, const std::string& role_policy,
                     const std::string& measure, const std::optional<std::vector<std::string>>& labels, int threads,
-                    const std::optional<std::string>& session, bool per_input) {
+                    const std::optional<std::string>& session, bool per_input,
+                    const std::optional<std::map<std::string, uint64_t>>& blobs) {
   if (!index.get()) Raise(Status::Error(StatusCode::kInvalidArgument, "no index"));
   if (measure != "effective" && measure != "billed")
     Raise(Status::Error(StatusCode::kInvalidArgument, "measure must be effective or billed, not " + measure));
@@ -165,6 +168,18 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
       options.files.push_back(path);
       options.range = engine::ByteRange{start, end};
     }
+  }
+  // Blob inputs (addresses as pal lists them, with their sizes): read with this process's own credentials, from its
+  // environment (a worker's; never shipped in a task), and $OPENPAL_BLOB_CA_FILE as pal's --ca-file.
+  std::unique_ptr<collect::BlobStore> store;
+  if (blobs && !blobs->empty()) {
+    collect::BlobStoreOptions store_options;
+    store_options.credentials = collect::BlobCredentialsFromEnvironment();
+    if (const char* ca = std::getenv("OPENPAL_BLOB_CA_FILE"); ca && *ca) store_options.ca_file = ca;
+    store = std::make_unique<collect::BlobStore>(std::move(store_options));
+    for (const auto& [address, size] : *blobs)
+      if (Status adopted = store->Adopt(address, size); !adopted.ok()) Raise(adopted);
+    options.store = store.get();
   }
   auto policy = PolicyOf(role_policy);
   if (!policy.ok()) Raise(policy.status());
@@ -195,6 +210,11 @@ py::bytes Attribute(const Index& index, const std::vector<py::object>& inputs, c
   }
   if (!part.ok()) {
     std::string message = part.status().ToString();
+    // Refused by the storage service: the credentials are the worker's own, so say where they come from.
+    if (store && part.status().code() == StatusCode::kPermissionDenied)
+      message += " (this process's blob credentials: $AZURE_STORAGE_SAS_TOKEN or $AZURE_STORAGE_KEY in its "
+                 "environment, " + std::string(collect::BlobCredentialsFromEnvironment().empty() ? "neither is set"
+                                                                                                 : "one is set") + ")";
     if (labels)
       for (size_t i = 0; i < options.files.size(); ++i) message = Relabel(message, options.files[i], (*labels)[i]);
     PyErr_SetString(g_error, message.c_str());
@@ -310,14 +330,16 @@ PYBIND11_MODULE(_engine, m) {
 
   m.def("attribute", &Attribute, py::arg("index"), py::arg("inputs"), py::arg("role_policy") = "all",
         py::arg("measure") = "effective", py::arg("labels") = py::none(), py::arg("threads") = 1,
-        py::arg("session") = py::none(), py::arg("per_input") = true,
+        py::arg("session") = py::none(), py::arg("per_input") = true, py::arg("blobs") = py::none(),
         "Credits the usage files `inputs` (paths, or one (path, start, end) byte range) against `index` and returns "
         "the part (bytes, docs/partial-format.md). "
         "role_policy: 'all', 'pec' or a policy file's text. labels: the names errors and rejected rows give each "
         "input (default: the path). session: calls of one session share the resources' profiles (built once); give "
         "one to the calls whose parts are merged together (a part then counts the scopes it was first to profile in "
         "the session; their merge's count is exact). Default: none shared. per_input: keep each input's own result (what pal merge "
-        "--save needs); False keeps only their sum, a part smaller by about the number of inputs.");
+        "--save needs); False keeps only their sum, a part smaller by about the number of inputs. blobs: {address: size} for "
+        "inputs that are Azure blobs (addresses and sizes as pal lists them), read with the credentials of this "
+        "process's environment ($AZURE_STORAGE_SAS_TOKEN or $AZURE_STORAGE_KEY).");
   m.def("merge", &Merge, py::arg("parts"),
         "Merges parts (bytes) into one part: a single run's over all their inputs. Rejected rows are listed in the "
         "order of the parts.");

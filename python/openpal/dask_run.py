@@ -1,7 +1,8 @@
 """The Dask driver of `pal attribute --dask` (docs/scale.md): a client of the operator's scheduler.
 
-pal runs `python3 -m openpal.dask_run ARGS` with the inputs on standard input (each "PATH\\0LABEL\\0": the path the
-workers open, and the name errors and rejected rows give it, as the user typed it), and reads the merged part
+pal runs `python3 -m openpal.dask_run ARGS` with the inputs on standard input (each "PATH\\0LABEL\\0SIZE\\0": the
+path the workers open, the name errors and rejected rows give it, as the user typed it, and, for an Azure blob, its
+address and size from pal's listing; SIZE is empty for a local file), and reads the merged part
 (docs/partial-format.md) from standard output. Messages go to standard error; the exit status is 0 on success,
 1 when a task failed (its message is printed), 2 when the scheduler could not be reached.
 
@@ -44,8 +45,15 @@ def _index_for(source, checksum):
         return index
 
 
-def credit_task(index_source, checksum, inputs, role_policy, measure, session=None, delay=0.0, per_input=True):
+def is_blob(path):
+    """Whether an input is an Azure blob's address (read over HTTPS by the worker) rather than a path."""
+    return path.startswith("https://") or path.startswith("http://")
+
+
+def credit_task(index_source, checksum, inputs, role_policy, measure, session=None, delay=0.0, per_input=True,
+                blobs=None):
     """A task: credits `inputs` into a part (bytes): files (path, label), or one byte range (path, label, start, end).
+    blobs: {address: size} of the inputs that are blobs, read with the worker's own credentials (its environment).
     The tasks of one run share a session: a worker builds each resource's profile once per run, and the merged
     part's distinct scopes are exactly the run's (a session's caches never hold another run's scopes). per_input:
     keep each input's result (pal --save, --partial); without it a part holds their sum only, much smaller."""
@@ -56,7 +64,8 @@ def credit_task(index_source, checksum, inputs, role_policy, measure, session=No
         time.sleep(delay)  # tests only: makes tasks slow enough to kill a worker among them
     paths = [p if len(rest) == 1 else (p, rest[1], rest[2]) for p, *rest in inputs]
     return _engine.attribute(index, paths, role_policy=role_policy, measure=measure,
-                             labels=[rest[0] for _, *rest in inputs], session=session, per_input=per_input)
+                             labels=[rest[0] for _, *rest in inputs], session=session, per_input=per_input,
+                             blobs=blobs or None)
 
 
 def merge_task(*parts):
@@ -80,19 +89,25 @@ def merge_groups(items, fan_in):
     return out
 
 
-def plan_tasks(inputs, task_bytes):
+def plan_tasks(inputs, task_bytes, sizes=None):
     """Cuts inputs (path, label) into tasks, in order: consecutive small files grouped until a task holds task_bytes;
     a file larger than 1.5 x task_bytes cut on line starts into byte ranges of about task_bytes, one task each
-    (openpal.cut; the merge joins them and numbers rejected rows in the whole file)."""
+    (openpal.cut; the merge joins them and numbers rejected rows in the whole file). sizes: {path: bytes} known
+    without opening the path (blobs, from pal's listing); a blob is credited whole, never cut (its records would have
+    to be found by reading it over the network; Cost Management already writes a large export as many blobs)."""
     from openpal import _engine
 
+    sizes = sizes or {}
     tasks, current, size = [], [], 0
     for path, label in inputs:
-        try:
-            n = os.path.getsize(path)
-        except OSError:
-            n = 0  # the task reports it, with the error a local run gives
-        if task_bytes > 0 and n > task_bytes * 3 // 2:
+        if path in sizes:
+            n = sizes[path]
+        else:
+            try:
+                n = os.path.getsize(path)
+            except OSError:
+                n = 0  # the task reports it, with the error a local run gives
+        if task_bytes > 0 and n > task_bytes * 3 // 2 and not is_blob(path):
             if current:
                 tasks.append(current)
                 current, size = [], 0
@@ -111,13 +126,19 @@ def plan_tasks(inputs, task_bytes):
 
 
 def _read_inputs(stream):
+    """The inputs (path, label) and the sizes of the blobs among them ({address: size})."""
     fields = stream.read().split(b"\0")
     if fields and fields[-1] == b"":
         fields.pop()
-    if len(fields) % 2:
-        raise SystemExit("openpal.dask_run: inputs on standard input must be PATH\\0LABEL\\0 pairs")
+    if len(fields) % 3:
+        raise SystemExit("openpal.dask_run: inputs on standard input must be PATH\\0LABEL\\0SIZE\\0 triples")
     names = [f.decode("utf-8", "surrogateescape") for f in fields]
-    return list(zip(names[0::2], names[1::2]))
+    inputs = list(zip(names[0::3], names[1::3]))
+    sizes = {path: int(size) for path, size in zip(names[0::3], names[2::3]) if size}
+    for path in sizes:
+        if not is_blob(path):
+            raise SystemExit("openpal.dask_run: a size is given for blobs only, not for %s" % path)
+    return inputs, sizes
 
 
 def _progress(done, total, workers, started, final=False):
@@ -151,7 +172,7 @@ def main(argv=None):
     # by value with their module's globals.
     from openpal import dask_run as tasks_module
 
-    inputs = _read_inputs(sys.stdin.buffer)
+    inputs, blob_sizes = _read_inputs(sys.stdin.buffer)
     role_policy = args.role_policy
     if role_policy not in ("all", "pec"):
         with open(role_policy, "rb") as f:  # a part carries the policy's text (docs/partial-format.md)
@@ -181,10 +202,11 @@ def main(argv=None):
             with open(args.index, "rb") as f:
                 index_source = client.scatter(f.read(), broadcast=True, hash=False)
         marks.append(("ship index", time.monotonic()))
-        tasks = plan_tasks(inputs, args.task_bytes)
+        tasks = plan_tasks(inputs, args.task_bytes, blob_sizes)
         session = os.urandom(8).hex()
         credits = [client.submit(tasks_module.credit_task, index_source, checksum, task, role_policy, args.measure,
-                                 session, args.task_delay, args.per_input, pure=False,
+                                 session, args.task_delay, args.per_input,
+                                 {p: blob_sizes[p] for p, *_ in task if p in blob_sizes}, pure=False,
                                  key="openpal-credit-%d-%s" % (i, os.urandom(4).hex()))
                    for i, task in enumerate(tasks)]
         # The tree of merges, each over consecutive parts: the merged listing of rejected rows keeps file order.

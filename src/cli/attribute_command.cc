@@ -67,7 +67,6 @@ Result<std::vector<std::string>> ExpandInputs(const AttributeArgs& args, std::un
     }
     if (!store) {
       collect::BlobStoreOptions options;
-      auto env = [](const char* name) { const char* v = std::getenv(name); return std::string(v ? v : ""); };
       // Files first, then the environment variables the Azure CLI reads (az storage --sas-token / --account-key).
       for (auto [file, flag, slot] : {std::tuple{&args.blob_sas_file, "--blob-sas-file", &options.credentials.sas},
                                       std::tuple{&args.blob_key_file, "--blob-key-file", &options.credentials.account_key},
@@ -77,10 +76,7 @@ Result<std::vector<std::string>> ExpandInputs(const AttributeArgs& args, std::un
         if (!secret.ok()) return secret.status();
         *slot = *secret;
       }
-      if (options.credentials.sas.empty() && options.credentials.account_key.empty() && options.credentials.bearer.empty()) {
-        options.credentials.sas = env("AZURE_STORAGE_SAS_TOKEN");
-        options.credentials.account_key = env("AZURE_STORAGE_KEY");
-      }
+      if (options.credentials.empty()) options.credentials = collect::BlobCredentialsFromEnvironment();
       options.ca_file = args.ca_file;
       options.list_page_size = args.blob_list_page;
       options.note = [quiet = args.quiet](const std::string& text) {
@@ -179,14 +175,20 @@ int Attribute(const AttributeArgs& args) {
     DaskRunArgs dask{args.dask, {}, args.db, args.index, args.role_policy, args.measure, args.output, args.out,
                      args.unattributed, args.partial, args.dask_worker_index, args.dask_task_bytes, args.quiet,
                      args.save, args.timings};
-    for (const std::string& input : args.usage) {
-      if (collect::LooksLikeBlobUrl(input)) {
-        std::cerr << "pal attribute: --dask: blob URLs are not read by workers yet (" << input
-                  << "): give files the workers can open\n";
-        return kExitUsage;
-      }
-      dask.files.push_back(input);
+    // Blob URLs are listed here, with pal's credentials; each worker reads its blobs with its own (docs/scale.md).
+    std::unique_ptr<collect::BlobStore> blobs;
+    auto files = ExpandInputs(args, blobs);
+    if (!files.ok()) {
+      std::cerr << "pal attribute: " << files.status().ToString() << "\n";
+      return files.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
     }
+    for (const std::string& file : *files) {
+      const std::optional<uint64_t> size = blobs ? blobs->SizeOf(file) : std::nullopt;
+      dask.files.push_back(size ? DaskInput{file, true, *size} : DaskInput{file, false, 0});
+    }
+    if (blobs && !args.quiet)
+      std::cerr << "attribute: --dask: the workers read the blobs with their own credentials "
+                   "($AZURE_STORAGE_SAS_TOKEN or $AZURE_STORAGE_KEY in their environment); pal's only listed them\n";
     return AttributeOnDask(dask);
   }
   engine::OutputFormat format = args.output == "json"    ? engine::OutputFormat::kJson
@@ -348,13 +350,14 @@ const bool registered = RegisterCommand(Command{
                       "it (ranges that cover the file credit each record once; pal merge joins them)");
       sub->add_option("--dask", args->dask,
                       "Run on a Dask cluster: the scheduler's address (tcp://HOST:PORT); workers need build/python on "
-                      "their PYTHONPATH and the inputs at the same paths (docs/scale.md)");
+                      "their PYTHONPATH, and the files at the same paths; blob URLs are read by the workers with the "
+                      "credentials of their own environment, AZURE_STORAGE_SAS_TOKEN or AZURE_STORAGE_KEY (docs/scale.md)");
       sub->add_option("--dask-worker-index", args->dask_worker_index,
                       "With --dask: workers open the compiled index at this path (shared storage) instead of "
                       "receiving it from pal");
       sub->add_option("--dask-task-bytes", args->dask_task_bytes,
                       "With --dask: tasks of about this many bytes: small files grouped, large ones cut into byte ranges "
-                      "(default 256 MiB; 0: one task per file)")
+                      "(blobs never are; default 256 MiB; 0: one task per file)")
           ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
       sub->add_flag("--save", args->save, "Keep this run (inputs, report, unattributed, reconciliation) for pal report");
       sub->add_flag("--quiet", args->quiet, "No progress line, no reconciliation on standard error");

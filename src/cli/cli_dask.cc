@@ -184,14 +184,17 @@ int AttributeOnDask(const DaskRunArgs& args) {
     return kExitFailure;
   }
   // Workers open the paths the driver sends; a path is made absolute here (the workers' working folder is not
-  // pal's), and the path as given is its label in errors and rejected rows, as in a local run.
+  // pal's), and the path as given is its label in errors and rejected rows, as in a local run. A blob is its address
+  // (its own label, as in a local run) and its size from the listing; a local file's size is left to the driver.
   std::string input;
-  for (const std::string& file : args.files) {
+  for (const DaskInput& file : args.files) {
     std::error_code ec;
-    const std::string absolute = fs::absolute(file, ec).lexically_normal().string();
-    input += (ec ? file : absolute);
+    const std::string absolute = file.blob ? file.path : fs::absolute(file.path, ec).lexically_normal().string();
+    input += (ec ? file.path : absolute);
     input.push_back('\0');
-    input += file;
+    input += file.path;
+    input.push_back('\0');
+    if (file.blob) input += std::to_string(file.size);
     input.push_back('\0');
   }
   char checksum[32];

@@ -6,9 +6,17 @@
 
 namespace openpal::cli {
 
+// One input of a run: a local path (the same on every worker), or a blob's address (a URL without query) and its
+// size from pal's listing.
+struct DaskInput {
+  std::string path;
+  bool blob = false;
+  uint64_t size = 0;
+};
+
 struct DaskRunArgs {
   std::string scheduler;  // tcp://HOST:PORT
-  std::vector<std::string> files;
+  std::vector<DaskInput> files;
   std::string db, index, role_policy = "all", measure = "effective", output = "csv", out, unattributed;
   std::string partial;  // write the merged part here instead of the report (pal merge combines it with others)
   std::string worker_index;  // workers open the index here (shared storage) instead of receiving its bytes

@@ -88,15 +88,19 @@ Result<int64_t> SaveMergedRun(const engine::Partial& merged, const std::string& 
   auto spill = engine::RunSpill::Create();
   if (!spill.ok()) return spill.status();
   for (const auto& input : merged.inputs) {
-    struct stat st {};
-    if (::stat(input.path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) != input.size)
-      return Status::Error(StatusCode::kFailedPrecondition,
-                           "--save: the input is not here at the " + std::to_string(input.size) +
-                               " bytes it was credited at (its SHA-256 goes into the saved run)",
-                           input.path);
-    auto sha = engine::Sha256OfFile(input.path);
-    if (!sha.ok()) return sha.status();
-    Status added = (*spill)->Add(engine::FileResult{input.path, *sha, engine::NameCells(input.result)}, *directory->view);
+    std::string sha = input.sha256;  // a blob's, as the worker that read it streamed it
+    if (sha.empty()) {               // a local file: checksummed here, where it must still be at its credited size
+      struct stat st {};
+      if (::stat(input.path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) != input.size)
+        return Status::Error(StatusCode::kFailedPrecondition,
+                             "--save: the input is not here at the " + std::to_string(input.size) +
+                                 " bytes it was credited at (its SHA-256 goes into the saved run)",
+                             input.path);
+      auto local = engine::Sha256OfFile(input.path);
+      if (!local.ok()) return local.status();
+      sha = std::move(local).value();
+    }
+    Status added = (*spill)->Add(engine::FileResult{input.path, sha, engine::NameCells(input.result)}, *directory->view);
     if (!added.ok()) return added;
   }
   auto run = engine::SaveAttributionRun(**store, **spill, policy_spec, merged.measure);

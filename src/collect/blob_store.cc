@@ -514,6 +514,47 @@ Result<std::string> BlobStore::ReadSmall(const BlobInfo& blob) {
   return std::move(reply->body);
 }
 
+BlobCredentials BlobCredentialsFromEnvironment() {
+  auto env = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value ? value : "");
+  };
+  BlobCredentials credentials;
+  credentials.sas = env("AZURE_STORAGE_SAS_TOKEN");
+  if (credentials.sas.empty()) credentials.account_key = env("AZURE_STORAGE_KEY");
+  return credentials;
+}
+
+Status BlobStore::Adopt(const std::string& address, uint64_t size) {
+  if (address.find('?') != std::string::npos)
+    return Status::Error(StatusCode::kInvalidArgument, "a blob address carries no query (no SAS)",
+                         WithoutQuery(address));
+  auto url = ParseBlobUrl(address);
+  if (!url.ok()) return url.status();
+  if (url->container.empty() || url->path.empty() || url->path.back() == '/')
+    return Status::Error(StatusCode::kInvalidArgument, "expected the URL of one blob (account, container and name)",
+                         address);
+  BlobInfo blob;
+  blob.where = *url;
+  blob.size = size;
+  // The name under which the engine asks for it must be the address Expand would give, byte for byte.
+  if (blob.where.BlobAddress(blob.where.path) != address)
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "not a blob address as pal lists them (expected " + blob.where.BlobAddress(blob.where.path) +
+                             ")",
+                         address);
+  std::lock_guard<std::mutex> lock(mu_);
+  blobs_[address] = std::move(blob);
+  return Status::Ok();
+}
+
+std::optional<uint64_t> BlobStore::SizeOf(const std::string& address) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = blobs_.find(address);
+  if (it == blobs_.end()) return std::nullopt;
+  return it->second.size;
+}
+
 bool BlobStore::Handles(const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
   return blobs_.count(name) > 0;

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,7 +58,13 @@ struct BlobCredentials {
   std::string sas;          // a SAS token (query string without '?'), used when the URL carries none
   std::string account_key;  // the account's base64 key: requests are signed with Shared Key
   std::string bearer;       // an OAuth 2 access token for https://storage.azure.com/
+
+  bool empty() const { return sas.empty() && account_key.empty() && bearer.empty(); }
 };
+
+// The credentials the Azure CLI reads from the environment (az storage --sas-token / --account-key):
+// $AZURE_STORAGE_SAS_TOKEN, else $AZURE_STORAGE_KEY. What `pal attribute` falls back to, and all a Dask worker has.
+BlobCredentials BlobCredentialsFromEnvironment();
 
 struct BlobStoreOptions {
   BlobCredentials credentials;
@@ -89,6 +96,12 @@ class BlobStore final : public usage::InputStore {
   // and .csv.gz blobs. Errors name the URL without its SAS: NotFound (no such blob, container or export),
   // PermissionDenied (credentials refused), NotSupported (Parquet), Unavailable (the service kept failing).
   Result<std::vector<std::string>> Expand(const std::string& url);
+  // Takes blob `address` (a URL without query, as Expand returns it) of `size` bytes as one of this store's inputs,
+  // without listing it: for a process that reads blobs another one listed (a Dask worker). InvalidArgument when the
+  // address is not a blob's URL, or carries a query (a SAS travels in the credentials, never in an address).
+  Status Adopt(const std::string& address, uint64_t size);
+  // The size of a blob Expand or Adopt took (nullopt for any other name).
+  std::optional<uint64_t> SizeOf(const std::string& address) const override;
 
   bool Handles(const std::string& name) const override;
   Result<std::unique_ptr<usage::ByteSource>> OpenRaw(const std::string& name) override;

@@ -108,12 +108,17 @@ class Reader {
   bool ok_ = true;
 };
 
-Result<InputDigest> DigestOf(const std::string& path) {
+Result<InputDigest> DigestOf(const std::string& path, usage::InputStore* store) {
+  if (store && store->Handles(path)) {
+    std::optional<uint64_t> size = store->SizeOf(path);
+    if (!size) return Status::Error(StatusCode::kInternal, "a stored input of unknown size", path);
+    return InputDigest{path, *size, 0, {}, {}, {}};  // its SHA-256 once it is read (AttributeToPartial)
+  }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return Status::Error(StatusCode::kIoError, std::string("cannot stat the input: ") + std::strerror(errno), path);
   return InputDigest{path, static_cast<uint64_t>(st.st_size),
-                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, {}, {}};
+                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, {}, {}, {}};
 }
 
 void WriteTotals(Writer& w, const std::vector<CurrencyReconciliation>& reconciliation) {
@@ -255,7 +260,7 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
   part.role_policy = policy_text;
   part.measure = measure;
   for (const auto& file : options.files) {
-    auto digest = DigestOf(file);
+    auto digest = DigestOf(file, options.store);
     if (!digest.ok()) return digest.status();
     part.inputs.push_back(std::move(digest).value());
   }
@@ -303,6 +308,13 @@ Result<Partial> AttributeToPartial(const DirectoryView& index, const Store::Dire
       part.rejections.push_back(PartRejection{static_cast<uint32_t>(i), 0, r.line, std::move(r.why)});
     part.rejected_total += listing.rejected_total;
   }
+  // A blob was checksummed as it streamed (read whole: blobs are never cut into byte ranges).
+  for (size_t i = 0; options.store && i < part.inputs.size(); ++i) {
+    if (!options.store->Handles(options.files[i])) continue;
+    auto sha = options.store->Sha256(options.files[i]);
+    if (!sha.ok()) return sha.status();
+    part.inputs[i].sha256 = std::move(sha).value();
+  }
   part.per_input = per_input;
   part.result = MergeCells(std::move(results));
   part.scope_keys = options.profiles->ScopeKeys(first_id);
@@ -326,6 +338,7 @@ void Encode(const Partial& part, Writer& w) {
     w.Str(input.path);
     w.U64(input.size);
     w.I64(input.mtime_ns);
+    w.Str(input.sha256);
     w.U64(input.spans.size());
     for (const auto& span : input.spans)
       for (uint64_t v : {span.range.begin, span.range.end, span.first, span.end, span.lines, span.lines_before}) w.U64(v);
@@ -410,6 +423,7 @@ Result<Partial> PartialFromBytes(std::string_view bytes, const std::string& name
     input.path = r.Str();
     input.size = r.U64();
     input.mtime_ns = r.I64();
+    if (version >= 6) input.sha256 = r.Str();
     for (uint64_t m = r.Count(48), j = 0; j < m && r.ok(); ++j) {
       FileSpan span;
       for (uint64_t* v : {&span.range.begin, &span.range.end, &span.first, &span.end, &span.lines, &span.lines_before})
@@ -569,13 +583,19 @@ Status PartialMerger::Add(Partial part) {
     InputDigest& input = part.inputs[i];
     auto [it, fresh] = m.input_of.emplace(input.path, m.merged.inputs.size());
     if (fresh) {
-      m.merged.inputs.push_back(InputDigest{input.path, input.size, input.mtime_ns, {}, {}});
+      m.merged.inputs.push_back(InputDigest{input.path, input.size, input.mtime_ns, input.sha256, {}, {}});
       m.spans.emplace_back();
       m.input_results.emplace_back();
     } else if (m.merged.inputs[it->second].size != input.size) {
       return Status::Error(StatusCode::kFailedPrecondition,
                            "reads " + input.path + " at " + std::to_string(input.size) + " bytes, another part at " +
                                std::to_string(m.merged.inputs[it->second].size) + ": the file changed between parts",
+                           which);
+    } else if (!input.sha256.empty() && !m.merged.inputs[it->second].sha256.empty() &&
+               input.sha256 != m.merged.inputs[it->second].sha256) {
+      return Status::Error(StatusCode::kFailedPrecondition,
+                           "reads " + input.path + " with SHA-256 " + input.sha256 + ", another part with " +
+                               m.merged.inputs[it->second].sha256 + ": the blob changed between parts",
                            which);
     }
     m.input_map[p].push_back(it->second);

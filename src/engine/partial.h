@@ -18,11 +18,13 @@
 
 namespace openpal::engine {
 
-inline constexpr uint32_t kPartialFormatVersion = 5;
+inline constexpr uint32_t kPartialFormatVersion = 6;
 // Version 3: every part keeps each input's result; versions 3 and 4: results as rows of text (read, then converted).
 inline constexpr uint32_t kOldestReadablePartialVersion = 3;
 
-// Which input a part read: its path as given, its size and modification time (nanoseconds), and which of its bytes:
+// Which input a part read: its path as given, its size and modification time (nanoseconds; 0 for a blob), the SHA-256
+// of an input read from a store (a blob: computed as it streamed, so that saving the run never downloads it again;
+// "" for a local file, read again when the run is saved), and which of its bytes:
 // one span per byte range read (a whole file is one span, range [0, size)), sorted by offset and disjoint, each with
 // where its records began and ended and how many lines they hold (FileSpan, engine/run.h). Parts that read the same
 // input are merged when their spans meet exactly; overlapping spans are refused (rows counted twice).
@@ -30,6 +32,7 @@ struct InputDigest {
   std::string path;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  std::string sha256;  // lowercase hex, or "" (a local file; parts before version 6)
   std::vector<FileSpan> spans;
   // What the part credited of this input alone (its rows in the saved run of `pal merge --save`, as `pal attribute
   // --save` keeps each file's rows).

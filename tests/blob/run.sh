@@ -68,9 +68,8 @@ check "Shared Key, blobs named one by one (a manifest, a plain blob)" \
   "$ENDPOINT/costexports/exports/ea/ea_actualcost_2026-09.csv"
 check "named blobs: same report" same named
 
-saved() {
-  timeout 60 "$PAL" attribute --db "$DB" --quiet --save --blob-key-file "$WORK/key" \
-    --usage "$ENDPOINT/costexports/exports" >/dev/null 2>"$WORK/save.err" &&
+# The newest saved run's files are the three blobs of the export folder: their URLs (no SAS) and SHA-256s.
+newest_run_holds_the_blobs() {
   timeout 60 "$PAL" report --db "$DB" --list-runs --output json >"$WORK/runs.json" &&
   node -e "
     const runs = JSON.parse(require('fs').readFileSync('$WORK/runs.json', 'utf8')).runs;
@@ -83,7 +82,27 @@ saved() {
     const expected = want.map((n) => '$ENDPOINT/costexports/' + n + ' ' + sha[n]).sort();
     if (JSON.stringify(got) !== JSON.stringify(expected)) { console.error(got, expected); process.exit(1); }"
 }
+saved() {  # saved ARGS...: pal attribute --save over the export folder with ARGS
+  timeout 60 "$PAL" attribute --db "$DB" --quiet --save --blob-key-file "$WORK/key" \
+    --usage "$ENDPOINT/costexports/exports" "$@" >/dev/null 2>"$WORK/save.err" && newest_run_holds_the_blobs
+}
 check "--save records each blob's URL (no SAS) and the SHA-256 of its bytes" saved
+
+# A part of the blobs (--partial) carries each blob's SHA-256 as it streamed: pal merge gives the local run's report,
+# and pal merge --save records the blobs without reading them again.
+partial_blobs() {
+  timeout 60 "$PAL" attribute --db "$DB" --quiet --blob-key-file "$WORK/key" --usage "$ENDPOINT/costexports/exports" \
+    --partial "$WORK/blobs.part" 2>"$WORK/partial.err" &&
+  timeout 60 "$PAL" merge "$WORK/blobs.part" --quiet --out "$WORK/merged.csv" --unattributed "$WORK/merged-un.csv" \
+    2>"$WORK/merge.err" &&
+  same merged
+}
+check "a part of the blobs (--partial), merged: the local run's report" partial_blobs
+saved_merge() {  # that part saved by pal merge, which reads no blob: the files a local --save records
+  timeout 60 "$PAL" merge "$WORK/blobs.part" --quiet --save --db "$DB" >/dev/null 2>"$WORK/merge-save.err" &&
+    newest_run_holds_the_blobs
+}
+check "pal merge --save of that part records each blob's URL and SHA-256 (no blob read again)" saved_merge
 
 fails_naming() {  # fails_naming NAME TEXT ARGS...: exit 1, and standard error holds TEXT
   local status=0
@@ -98,6 +117,43 @@ check "a bad SAS: the signature is not printed" bash -c "! grep -q 'sig=' '$WORK
 check "a truncated gzip: the error names the blob" fails_naming truncated \
   "$ENDPOINT/costexports/broken/truncated.csv.gz: truncated or corrupt gzip stream" \
   --blob-key-file "$WORK/key" --usage "$ENDPOINT/costexports/broken/truncated.csv.gz"
+
+# On Dask (docs/scale.md): pal lists the blobs with its credentials; a worker reads them with its own, from its
+# environment, never from the task. One scheduler and one worker, on loopback, stopped by PID.
+PY=/usr/bin/python3
+ls "$BUILD"/python/openpal/_engine*.so >/dev/null 2>&1 && command -v dask-scheduler >/dev/null ||
+  { echo "run.sh: the Python module (build/python) or Dask is missing: scripts/setup.sh installs them" >&2; exit 1; }
+export PYTHONPATH=$BUILD/python${PYTHONPATH:+:$PYTHONPATH}
+DPORT="$(openpal_free_port)"
+dask-scheduler --host 127.0.0.1 --port "$DPORT" --no-dashboard >"$WORK/scheduler.log" 2>&1 &
+openpal_track $!
+AZURE_STORAGE_KEY="$(cat "$WORK/key")" dask-worker "tcp://127.0.0.1:$DPORT" --host 127.0.0.1 --nthreads 1 --no-nanny \
+  --no-dashboard --death-timeout 60 --local-directory "$WORK/worker" >"$WORK/worker.log" 2>&1 &
+openpal_track $!
+timeout 90 $PY "$HERE/../dask/wait_for_cluster.py" "tcp://127.0.0.1:$DPORT" 1 ||
+  { tail -5 "$WORK"/scheduler.log "$WORK"/worker.log >&2; exit 1; }
+echo "run.sh: Dask scheduler and worker up after ${SECONDS} s"
+dask_run() {  # dask_run NAME ARGS...: the folder URL on the cluster, one task per blob
+  timeout 120 "$PAL" attribute --db "$DB" --dask "tcp://127.0.0.1:$DPORT" --dask-task-bytes 0 \
+    --out "$WORK/$1.csv" --unattributed "$WORK/$1-un.csv" "${@:2}" 2>"$WORK/$1.err"
+}
+check "Dask: pal lists with a SAS, the worker reads with its own account key" \
+  dask_run dask --usage "$ENDPOINT/costexports/exports" --blob-sas-file "$WORK/sas"
+check "Dask: the report and the unattributed cost equal the local run's, byte for byte" same dask
+check "Dask: the rejected rows and the reconciliation are the local run's" \
+  diff <(grep -v '^attribute: ' "$WORK/sas.err") <(grep -v '^attribute: ' "$WORK/dask.err")
+check "Dask: pal says whose credentials read the blobs" grep -q "the workers read the blobs with their own" "$WORK/dask.err"
+check "Dask: --save records each blob's URL and SHA-256, as a local run's does" \
+  saved --dask "tcp://127.0.0.1:$DPORT" --dask-task-bytes 0
+# A worker whose key the service refuses: the error names the blob and where the worker's credentials come from.
+worker_refused() {
+  local size
+  size=$(stat -c %s "$WORK/local/ea_actualcost_2026-09.csv")
+  AZURE_STORAGE_KEY=$(printf 'not the key' | base64) timeout 60 $PY "$HERE/worker_refused.py" "$DB.index" \
+    "$ENDPOINT/costexports/exports/ea/ea_actualcost_2026-09.csv" "$size" >"$WORK/refused.err" 2>&1 ||
+    { cat "$WORK/refused.err" >&2; return 1; }
+}
+check "a worker's refused key: 403 naming the blob and the worker's credentials" worker_refused
 
 echo "run.sh: $failures failure(s), ${SECONDS} s"
 [ "$failures" = 0 ]

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -231,6 +232,35 @@ TEST(BlobStore, ListsEveryPageAndReadsEachBlobByRangesThroughFaultsAndTimeouts) 
   auto sha = store.Sha256((*blobs)[2]);
   ASSERT_TRUE(sha.ok());
   EXPECT_EQ(sha->size(), 64u);
+}
+
+// A Dask worker reads blobs pal listed: it adopts each by the address and size pal sent, without listing.
+TEST(BlobStore, ABlobAnotherProcessListedIsReadByItsAddressAndSize) {
+  FakeBlobService fake;
+  fake.blobs["exp/file1.csv"] = "h\n1\n2\n";
+  BlobStore lister(FastOptions());
+  auto blobs = lister.Expand(fake.root() + "/exp");
+  ASSERT_TRUE(blobs.ok()) << blobs.status().ToString();
+  ASSERT_EQ(blobs->size(), 1u);
+  ASSERT_EQ(lister.SizeOf((*blobs)[0]), std::optional<uint64_t>(6));
+  BlobStore worker(FastOptions());
+  EXPECT_FALSE(worker.Handles((*blobs)[0]));
+  EXPECT_EQ(worker.SizeOf((*blobs)[0]), std::nullopt);
+  ASSERT_TRUE(worker.Adopt((*blobs)[0], 6).ok());
+  EXPECT_TRUE(worker.Handles((*blobs)[0]));
+  EXPECT_EQ(worker.SizeOf((*blobs)[0]), std::optional<uint64_t>(6));
+  Status error;
+  EXPECT_EQ(ReadAll(worker, (*blobs)[0], &error), "h\n1\n2\n");
+  EXPECT_TRUE(error.ok()) << error.ToString();
+  EXPECT_TRUE(worker.Sha256((*blobs)[0]).ok()) << "checksummed as it streamed, as after a listing";
+  // Refused: a query (a SAS travels in credentials, never in an address), a container, an address spelled otherwise
+  // than pal lists it (it would never be asked for under that name).
+  for (const std::string& bad : {(*blobs)[0] + "?sig=SECRET", fake.root(), fake.root() + "/exp/",
+                                 fake.root() + "/exp/file%31.csv"}) {
+    Status adopted = worker.Adopt(bad, 7);
+    EXPECT_EQ(adopted.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(adopted.ToString().find("SECRET"), std::string::npos) << adopted.ToString();
+  }
 }
 
 // Read-ahead: once the reader is past the first range, the next range is fetched while the reader still holds the

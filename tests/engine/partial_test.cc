@@ -277,7 +277,7 @@ TEST(Partial, PartsWithoutPerInputResultsMergeToTheSameRunAndVersionThreeIsRead)
   std::memcpy(bytes.data() + bytes.size() - 8, &checksum2, 8);
   auto refused = PartialFromBytes(bytes, "version 2");
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(refused.status().message().find("versions 3 to 5"), std::string::npos) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("versions 3 to " + std::to_string(kPartialFormatVersion)), std::string::npos) << refused.status().ToString();
 }
 
 // Parts sharing one profile cache (a Dask session) each carry the scopes they were first to profile: merged, the
@@ -588,6 +588,43 @@ TEST(Partial, PartsOfAnotherDirectoryPolicyOrTheSameInputTwiceAreRefused) {
   refused(Part(*index, {a}), Part(*index, {b}, {"0000", 3}), "another directory");
   refused(Part(*index, {a}), Part(*index, {b}, kDirectory, "pec"), "another role policy");
   refused(Part(*index, {a}), Part(*index, {a}), "counted twice");
+}
+
+// A blob's SHA-256 (computed by the worker that streamed it) travels in the part and through merges, so that saving
+// the run never downloads the blob again; parts that read one blob with different checksums are refused.
+TEST(Partial, AnInputsChecksumTravelsThroughPartsAndAChangedBlobIsRefused) {
+  std::mt19937 rng(11);
+  auto index = DirectoryIndex::Build(RandomWorld(rng).facts);
+  std::vector<std::string> lines;
+  for (const auto& [sub, line] : RandomLines(rng, 40)) lines.push_back(line);
+  const std::string file = WriteUsage("checksum", lines);
+  const uint64_t size = std::filesystem::file_size(file);
+  const std::string one(64, 'a'), other(64, 'b');
+  auto halves = [&](const std::string& first, const std::string& second) {
+    std::vector<Partial> parts;
+    parts.push_back(RangePart(*index, file, {0, size / 2}));
+    parts.push_back(RangePart(*index, file, {size / 2, size}));
+    EXPECT_EQ(parts[0].inputs[0].sha256, "") << "a local file's checksum is left to pal merge --save";
+    parts[0].inputs[0].sha256 = first;
+    parts[1].inputs[0].sha256 = second;
+    for (auto& part : parts) {
+      auto read = PartialFromBytes(PartialToBytes(part), "part");
+      EXPECT_TRUE(read.ok()) << read.status().ToString();
+      part = std::move(read).value();
+    }
+    EXPECT_EQ(parts[0].inputs[0].sha256, first) << "written and read back";
+    return MergePartials(std::move(parts));
+  };
+  auto merged = halves(one, one);
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  ASSERT_EQ(merged->inputs.size(), 1u);
+  EXPECT_EQ(merged->inputs[0].sha256, one);
+  EXPECT_TRUE(merged->inputs[0].complete());
+  auto changed = halves(one, other);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(changed.status().ToString().find("the blob changed between parts"), std::string::npos)
+      << changed.status().ToString();
 }
 
 TEST(Partial, ADamagedOrTruncatedPartIsRefused) {

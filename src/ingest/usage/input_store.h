@@ -2,7 +2,9 @@
 // collect/blob_store.h). The readers and the engine see only this interface; they know no HTTP.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
@@ -15,6 +17,8 @@ class InputStore {
   virtual ~InputStore() = default;
   // Whether `name` is one of this store's inputs (otherwise it is a local file).
   virtual bool Handles(const std::string& name) const = 0;
+  // The input's size in bytes, as listed (nullopt for a name this store does not hold).
+  virtual std::optional<uint64_t> SizeOf(const std::string& name) const = 0;
   // The input's bytes as stored (gzip not inflated), from the first; errors name the input.
   virtual Result<std::unique_ptr<ByteSource>> OpenRaw(const std::string& name) = 0;
   // The SHA-256 (lowercase hex) of the input's bytes, known once a source opened by OpenRaw was read to its end.
