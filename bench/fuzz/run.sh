@@ -5,7 +5,9 @@
 # Environment: FUZZ_BUILD (build folder, default build-fuzz), FUZZ_RUNS (stop after this many executions instead of
 # time, e.g. 10000000), FUZZ_WORK (where the grown corpora, logs and findings go; default build-fuzz/work),
 # FUZZ_MAX_LEN (the longest input, for every target; default per target, below), FUZZ_TIMEOUT (seconds one input may
-# take before it counts as a hang, default 10; raise it when the fuzzers share the machine, docs/fuzzing.md).
+# take before it counts as a hang, default 10; raise it when the fuzzers share the machine, docs/fuzzing.md),
+# FUZZ_JOBS (this many processes per target at once, default 1: they share the grown corpus, as libFuzzer's own
+# -jobs does, each reading what the others add; FUZZ_RUNS is split between them, and the table sums their executions).
 # Exit status 1 when any target found something (a crash, a leak, a timeout, a broken invariant); the input that
 # caused it is in $FUZZ_WORK/<target>/ and replays with `build-fuzz/fuzz_<target> FILE`. See docs/fuzzing.md.
 set -euo pipefail
@@ -17,6 +19,8 @@ TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 BUILD=${FUZZ_BUILD:-build-fuzz}
 WORK=${FUZZ_WORK:-$BUILD/work}
+JOBS=${FUZZ_JOBS:-1}
+[[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || { echo "FUZZ_JOBS: a whole number of processes, 1 or more, not '$JOBS'" >&2; exit 2; }
 
 [ -d portal/dist ] || (cd portal && npm run --silent build >/dev/null)
 LAUNCHER=()
@@ -36,10 +40,15 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$dir/corpus"
   # Findings of an earlier run were reported then: only this run's count now.
   rm -f "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-*
-  log="$dir/fuzz.log"
+  # One log per process: fuzz.log alone, fuzz-1.log ... fuzz-N.log with FUZZ_JOBS=N.
+  logs=("$dir/fuzz.log")
+  if [ "$JOBS" -gt 1 ]; then
+    logs=()
+    for ((k = 1; k <= JOBS; k++)); do logs+=("$dir/fuzz-$k.log"); done
+  fi
   # The grown corpus lives in $dir/corpus; the checked-in seeds are read, never written.
   limit=(-max_total_time="$SECONDS_EACH")
-  [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS" -max_total_time="$SECONDS_EACH")
+  [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$(((FUZZ_RUNS + JOBS - 1) / JOBS))" -max_total_time="$SECONDS_EACH")
   # The longest input: 16 KiB, more than any request head or tenant file the targets need; for jwt, a selector byte
   # plus one more than the longest bearer token the verifier takes (kMaxTokenLength, 16 KiB), so that its refusal is
   # reached. The CSV readers take 4 KiB (a header is under 1 KiB, then rows are parsed one by one; a reader's buffer
@@ -54,16 +63,30 @@ for t in "${TARGETS[@]}"; do
   esac
   max_len=${FUZZ_MAX_LEN:-$max_len}
   start=$(date +%s.%N)
-  set +e
-  "$BUILD/fuzz_$t" "${limit[@]}" -max_len="$max_len" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2560 -print_final_stats=1 \
-    -artifact_prefix="$dir/" "$dir/corpus" "fuzz/corpus/$t" >"$log" 2>&1
-  rc=$?
-  set -e
+  pids=()
+  for log in "${logs[@]}"; do
+    "$BUILD/fuzz_$t" "${limit[@]}" -max_len="$max_len" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2560 \
+      -print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" "fuzz/corpus/$t" >"$log" 2>&1 &
+    pids+=($!)
+  done
+  rc=0
+  for pid in "${pids[@]}"; do
+    wait "$pid" || rc=$?  # the last non-zero status of any process
+  done
   wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
-  rate=$(awk -v e="${execs:-0}" -v w="$wall" 'BEGIN { printf "%d", e / w }')
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo -)
-  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo -)
+  # Executions summed over the processes; coverage and features are each process's own: the largest is shown.
+  execs=0 cov=- ft=-
+  for log in "${logs[@]}"; do
+    e=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+    execs=$((execs + ${e:-0}))
+    c=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
+    f=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
+    if [ -n "$c" ] && { [ "$cov" = - ] || [ "$c" -gt "$cov" ]; }; then cov=$c; fi
+    if [ -n "$f" ] && { [ "$ft" = - ] || [ "$f" -gt "$ft" ]; }; then ft=$f; fi
+  done
+  rate=$(awk -v e="$execs" -v w="$wall" 'BEGIN { printf "%d", e / w }')
+  log=${logs[0]}
+  if [ "$JOBS" -gt 1 ]; then log="$dir/fuzz-*.log"; fi
   findings=$(find "$dir" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) |
              wc -l)
   if [ "$rc" != 0 ] || [ "$findings" != 0 ]; then
